@@ -1,0 +1,36 @@
+# shipwarden — `make scan` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup scan test bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## Scan the bundled example repository (shows real findings; exits 0).
+scan: $(STAMP)
+	$(VENV)/bin/shipwarden scan examples/vulnerable-release --fail-on none
+
+## Run the test suite.
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -p no:cacheprovider
+
+## Benchmarks against peers installed into bench/.venv (needs the package registry).
+bench: $(STAMP)
+	$(PY) bench/scan_corpus.py
+
+## Recompile the lock file from requirements.in (needs the package registry).
+lock:
+	$(PY) -m pip install --quiet uv
+	$(PY) -m uv pip compile requirements.in --generate-hashes --python-version 3.11 --no-header -o requirements.lock
+	sed -i "/^-e /d" requirements.lock
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Benchmark `shipwarden scan` on a corpus of workflow repositories against zizmor.
+
+Default corpus: the real workflows in ../shared/corpus/workflows (each entry is a
+repository root holding one workflow). `--generate N` builds a synthetic corpus
+of N repositories instead. zizmor is installed from the package index into
+bench/.venv (the index comes from pip's own configuration) and run with
+`--offline` in the same session; both tools are timed the same way: wall time of
+the whole command, median of --repeat runs, and the peak RSS of the process tree.
+
+Prints files per second, peak memory, and the wall-time ratio shipwarden/zizmor,
+for `scan` with and without the attack-path search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "workflows"
+BENCH_VENV = HERE / ".venv"
+ZIZMOR_VERSION = "1.32.0"
+
+
+def ensure_zizmor() -> Path | None:
+    exe = BENCH_VENV / "bin" / "zizmor"
+    if exe.exists():
+        return exe
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
+        subprocess.run(
+            [str(BENCH_VENV / "bin" / "pip"), "install", "--quiet", f"zizmor=={ZIZMOR_VERSION}"],
+            check=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        print(f"zizmor could not be installed ({exc}); printing shipwarden figures only")
+        return None
+    return exe if exe.exists() else None
+
+
+_PROBE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "w = time.perf_counter() - t\n"
+    "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
+)
+
+
+def timed(cmd: list[str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (KiB) of the largest process of the command, exit code.
+
+    A fresh probe process runs the command so that peaks of earlier runs never leak in.
+    """
+    out = subprocess.run([sys.executable, "-c", _PROBE, *cmd], capture_output=True, text=True, check=True)
+    wall, peak, code = out.stdout.split()
+    return float(wall), int(peak), int(code)
+
+
+def measure(cmd: list[str], repeat: int) -> tuple[float, int]:
+    walls, peaks = [], []
+    for _ in range(repeat):
+        wall, peak, _code = timed(cmd)
+        walls.append(wall)
+        peaks.append(peak)
+    return statistics.median(walls), max(peaks)
+
+
+def roots_of(corpus: Path) -> list[Path]:
+    return sorted(p for p in corpus.iterdir() if (p / ".github" / "workflows").is_dir())
+
+
+def generate(n: int, source: Path, dest: Path) -> None:
+    """A synthetic corpus: N repositories, each a real corpus workflow with shuffled names."""
+    real = [f for r in roots_of(source) for f in (r / ".github" / "workflows").iterdir()]
+    rng = random.Random(1234)
+    for i in range(n):
+        src = rng.choice(real)
+        target = dest / f"repo{i:05d}" / ".github" / "workflows"
+        target.mkdir(parents=True)
+        shutil.copyfile(src, target / src.name)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--generate", type=int, default=0, metavar="N", help="scan N generated repositories instead")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-zizmor", action="store_true")
+    args = ap.parse_args()
+
+    tmp = None
+    corpus: Path = args.corpus
+    if args.generate:
+        tmp = tempfile.mkdtemp(prefix="shipwarden-bench-")
+        corpus = Path(tmp)
+        generate(args.generate, args.corpus, corpus)
+    if not corpus.is_dir():
+        print(f"corpus not found: {corpus}")
+        return 2
+    roots = [str(r) for r in roots_of(corpus)]
+    files = sum(1 for r in roots for _ in (Path(r) / ".github" / "workflows").iterdir())
+    shipwarden = [str(Path(sys.executable).parent / "shipwarden"), "scan", "--format", "json", "--fail-on", "none"]
+    print(f"corpus: {corpus} ({len(roots)} repositories, {files} workflow files), {os.cpu_count()} cores")
+
+    results = {}
+    results["shipwarden scan"] = measure([*shipwarden, *roots], args.repeat)
+    results["shipwarden scan --no-paths"] = measure([*shipwarden, "--no-paths", *roots], args.repeat)
+    zizmor = None if args.no_zizmor else ensure_zizmor()
+    if zizmor:
+        results[f"zizmor {ZIZMOR_VERSION} --offline"] = measure(
+            [str(zizmor), "--offline", "--format", "json", "--no-exit-codes", str(corpus)], args.repeat
+        )
+    width = max(len(k) for k in results)
+    for name, (wall, peak) in results.items():
+        print(f"{name:<{width}}  {wall:6.3f} s  {files / wall:8.1f} files/s  peak {peak / 1024:6.1f} MiB")
+    with_paths = results["shipwarden scan"][0]
+    without = results["shipwarden scan --no-paths"][0]
+    print(f"path search cost: {with_paths / without:.2f}x scan without paths")
+    if zizmor:
+        z = results[f"zizmor {ZIZMOR_VERSION} --offline"][0]
+        print(f"wall-time ratio shipwarden/zizmor: {with_paths / z:.2f} (below 1.0 is faster)")
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

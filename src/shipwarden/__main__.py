@@ -1,0 +1,5 @@
+import sys
+
+from shipwarden.cli import main
+
+sys.exit(main())

@@ -1,0 +1,51 @@
+"""Command-line entry point: parse arguments, call the library, pick a reporter."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from shipwarden import __version__
+from shipwarden.config import ConfigError
+
+#: Each module under ``shipwarden.commands`` defines NAME, HELP,
+#: ``add_arguments(parser)`` and ``run(args) -> int``.
+COMMAND_MODULES = ("scan", "paths")
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shipwarden",
+        description="Red-team your release pipeline: workflows, dependencies, artifacts and credentials.",
+    )
+    parser.add_argument("--version", action="version", version=f"shipwarden {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"shipwarden.commands.{name}")
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args._run(args))
+    except ConfigError as exc:
+        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Options and the finishing pipeline every command shares.
+
+A command adds :func:`add_output_arguments` to its parser, builds a
+:class:`~shipwarden.findings.Report`, and returns :func:`finish`'s exit code::
+
+    exit = 0 | 1 (a finding at or above --fail-on) | 4 (scan incomplete)
+    exit = 2  usage or configuration error
+
+See ``docs/output.md`` and ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from shipwarden import DOCS_URL
+from shipwarden.baseline import BaselineError, apply_baseline, load_baseline, write_baseline
+from shipwarden.config import (
+    FAIL_ON_CHOICES,
+    Config,
+    ConfigError,
+    is_selected,
+    load_config,
+    parse_selectors,
+)
+from shipwarden.findings import Report, Tier
+from shipwarden.reporting import FORMATS, GRAPH_FORMATS, RenderOptions, render
+from shipwarden.suppress import SourceReader, apply_suppressions, file_reader
+
+EXIT_OK = 0
+#: Bit set when a remaining finding is at or above ``--fail-on``.
+EXIT_FINDINGS = 1
+#: Usage or configuration error (never combined with other bits).
+EXIT_USAGE = 2
+#: Bit set when the scan is incomplete (``report.errors`` is not empty).
+EXIT_INCOMPLETE = 4
+
+_CONFIG_ATTR = "_shipwarden_config"
+
+
+def _selector_list(text: str) -> list[str]:
+    try:
+        return parse_selectors(text, "selector")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_output_arguments(
+    parser: argparse.ArgumentParser, *, default_fail_on: str = "P1", graph_formats: bool = False
+) -> None:
+    """Add the output, selection, config and baseline options shared by every command.
+
+    ``graph_formats`` also offers ``--format dot|mermaid`` (for path commands).
+    """
+    if default_fail_on not in FAIL_ON_CHOICES:
+        raise ValueError(f"default_fail_on must be one of {FAIL_ON_CHOICES}")
+    formats = FORMATS + (GRAPH_FORMATS if graph_formats else ())
+    group = parser.add_argument_group("output")
+    group.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    group.add_argument("--output", "-o", metavar="FILE", type=Path, help="write the report to FILE (default: stdout)")
+    group.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        type=lambda s: "none" if s.lower() == "none" else s.upper(),
+        default=None,
+        help=f"exit 1 when a finding of this tier or worse remains (default: config 'fail-on', else {default_fail_on})",
+    )
+    group.add_argument("--no-color", action="store_true", help="never use colour in text output")
+    group.add_argument(
+        "--select",
+        action="append",
+        type=_selector_list,
+        metavar="RULE[,RULE]",
+        help="only report these rule ids or id prefixes (repeatable; replaces 'select' in config)",
+    )
+    group.add_argument(
+        "--ignore",
+        action="append",
+        type=_selector_list,
+        metavar="RULE[,RULE]",
+        help="never report these rule ids or id prefixes (repeatable; replaces 'ignore' in config)",
+    )
+    group.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="configuration file (default: .shipwarden.toml or pyproject.toml [tool.shipwarden] in the root)",
+    )
+    group.add_argument("--baseline", type=Path, metavar="FILE", help="do not report findings recorded in FILE")
+    group.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record the current findings in FILE and exit 0",
+    )
+    parser.set_defaults(_default_fail_on=default_fail_on)
+
+
+def config_from_args(args: argparse.Namespace, root: Path | None = None) -> Config:
+    """Load (once per run, cached on ``args``) the configuration for ``root``.
+
+    Commands that need ``exclude``, rule options or their own table before
+    scanning call this early; :func:`finish` then reuses the same object.
+    Raises :class:`~shipwarden.config.ConfigError`.
+    """
+    cached = getattr(args, _CONFIG_ATTR, None)
+    if isinstance(cached, Config):
+        return cached
+    explicit = getattr(args, "config", None)
+    config = load_config(root if root is not None else Path.cwd(), explicit)
+    setattr(args, _CONFIG_ATTR, config)
+    return config
+
+
+def _flatten(values: Sequence[list[str]] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [item for chunk in values for item in chunk]
+
+
+def fail_on(args: argparse.Namespace, config: Config) -> str:
+    """The effective ``--fail-on``: command line, then config, then the command's default."""
+    value = getattr(args, "fail_on", None) or config.fail_on or getattr(args, "_default_fail_on", "P1")
+    return str(value)
+
+
+def exit_code(report: Report, threshold: str) -> int:
+    """0, or bit 1 for a finding at or above ``threshold``, plus bit 4 for scan errors."""
+    code = EXIT_OK
+    if threshold != "none":
+        limit = Tier.parse(threshold)
+        if any(f.tier.at_least(limit) for f in report.findings):
+            code |= EXIT_FINDINGS
+    if report.errors:
+        code |= EXIT_INCOMPLETE
+    return code
+
+
+def filter_report(
+    report: Report,
+    config: Config,
+    *,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    reader: SourceReader | None = None,
+) -> Report:
+    """Apply ``exclude``, select/ignore (``select``/``ignore`` replace config's) and inline suppressions."""
+    sel = config.select if select is None else select
+    ign = config.ignore if ignore is None else ignore
+    findings = [
+        f for f in report.findings if not config.is_excluded(f.primary.path) and is_selected(f.rule_id, sel, ign)
+    ]
+    kept, suppressed = apply_suppressions(findings, reader)
+    return dataclasses.replace(report, findings=kept, suppressed=report.suppressed + len(suppressed))
+
+
+def _roots(report: Report, root: Path | None) -> list[Path]:
+    if root is not None:
+        return [root]
+    return [Path(r) for r in report.roots if Path(r).is_dir()]
+
+
+def _path_prefix(root: Path | None) -> str:
+    """The scanned root relative to the working directory, for GitHub annotations."""
+    if root is None:
+        return ""
+    try:
+        rel = root.resolve().relative_to(Path.cwd().resolve())
+    except (ValueError, OSError):
+        return ""
+    text = rel.as_posix()
+    return "" if text in ("", ".") else text + "/"
+
+
+def _use_color(args: argparse.Namespace, stream: TextIO) -> bool:
+    if getattr(args, "no_color", False) or getattr(args, "output", None) is not None:
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def finish(
+    report: Report,
+    args: argparse.Namespace,
+    *,
+    root: Path | None = None,
+    source_reader: SourceReader | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Filter, baseline, render and write ``report``; return the exit code.
+
+    ``root`` is the scanned directory (config lookup, suppression comments,
+    GitHub annotation paths). Without it the report's roots that are
+    directories are searched for suppression comments and the config is looked
+    up in the working directory. ``source_reader(path)`` overrides how the
+    text of a finding's file is read (e.g. members of an archive).
+    """
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    try:
+        config = config_from_args(args, root)
+        reader = source_reader if source_reader is not None else file_reader(_roots(report, root))
+        filtered = filter_report(
+            report,
+            config,
+            select=_flatten(getattr(args, "select", None)),
+            ignore=_flatten(getattr(args, "ignore", None)),
+            reader=reader,
+        )
+
+        target = getattr(args, "write_baseline", None)
+        if target is not None:
+            count = write_baseline(target, filtered.findings)
+            print(f"shipwarden: wrote {count} finding(s) to baseline {target}", file=err)
+            if filtered.errors:
+                print(
+                    f"shipwarden: warning: scan incomplete ({len(filtered.errors)} error(s)); "
+                    "the baseline may miss findings",
+                    file=err,
+                )
+            return EXIT_OK
+
+        baseline_path = getattr(args, "baseline", None) or config.baseline
+        if baseline_path is not None:
+            kept, dropped = apply_baseline(filtered.findings, load_baseline(baseline_path))
+            filtered = dataclasses.replace(filtered, findings=kept, baselined=filtered.baselined + dropped)
+    except (ConfigError, BaselineError) as exc:
+        print(f"shipwarden: error: {exc}", file=err)
+        return EXIT_USAGE
+
+    filtered.findings = filtered.sorted_findings()
+    output: Path | None = getattr(args, "output", None)
+    color = _use_color(args, out)
+    width = shutil.get_terminal_size((100, 24)).columns if color else 100
+    options = RenderOptions(
+        color=color,
+        width=width,
+        docs_url=config.docs_url or DOCS_URL,
+        path_prefix=_path_prefix(root),
+    )
+    text = render(filtered, getattr(args, "format", "text") or "text", options)
+    if output is None:
+        out.write(text)
+        out.flush()
+    else:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"shipwarden: error: cannot write {output}: {exc}", file=err)
+            return EXIT_USAGE
+    return exit_code(filtered, fail_on(args, config))

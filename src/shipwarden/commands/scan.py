@@ -1,0 +1,31 @@
+"""``shipwarden scan PATH...``: the workflow rules over one or more repositories."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from shipwarden.commands.common import add_output_arguments, finish
+from shipwarden.scan import default_jobs, scan_roots
+
+NAME = "scan"
+HELP = "Scan repositories' GitHub Actions workflows and local actions for release-surface risks."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="repository roots (default: .)")
+    parser.add_argument(
+        "--all-branches",
+        action="store_true",
+        help="also read the workflows of every branch in the repository's git refs (no checkout)",
+    )
+    parser.add_argument("--jobs", "-j", type=int, default=0, help=f"worker processes (default: {default_jobs()})")
+    parser.add_argument("--no-paths", action="store_true", help="skip the cross-workflow attack-path search")
+    add_output_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    roots = [str(Path(p)) for p in args.paths]
+    report = scan_roots(roots, all_branches=args.all_branches, jobs=args.jobs or None, paths=not args.no_paths)
+    root = Path(roots[0]) if len(roots) == 1 else None
+    return finish(report, args, root=root)

@@ -1,0 +1,193 @@
+"""The one finding model shared by every shipwarden command.
+
+Every command (``scan``, ``paths``, ``gate``, ``deps``, ``endpoint``) produces a
+:class:`Report` holding :class:`Finding` objects and per-file :class:`ScanError`
+notes. Reporters, configuration, inline suppressions and baselines only ever
+see these types, so they work the same for every command.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Version of the JSON output schema (``docs/json-schema.md``). Bump the major
+#: part on any incompatible change.
+SCHEMA_VERSION = "1.0"
+
+
+class Tier(enum.Enum):
+    """Priority tier from ``MATRIX.md``. ``P0`` is the most urgent."""
+
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+
+    @property
+    def rank(self) -> int:
+        return int(self.value[1])
+
+    def at_least(self, other: Tier) -> bool:
+        """True when this tier is as urgent as ``other`` or more (P0 ≥ P1 ≥ P2)."""
+        return self.rank <= other.rank
+
+    @classmethod
+    def parse(cls, text: str) -> Tier:
+        try:
+            return cls(text.strip().upper())
+        except ValueError:
+            raise ValueError(f"unknown tier {text!r}: expected P0, P1 or P2") from None
+
+
+class Confidence(enum.Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A span in a scanned file. ``path`` is POSIX and relative to the scanned root.
+
+    Lines and columns are 1-based; ``end_column`` is exclusive. A location in a
+    file that has no lines (a tarball member, an environment variable) uses
+    line 0.
+    """
+
+    path: str
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    label: str = ""
+    snippet: str = ""
+
+    def sort_key(self) -> tuple[str, int, int]:
+        return (self.path, self.line, self.column)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+        if self.label:
+            data["label"] = self.label
+        if self.snippet:
+            data["snippet"] = self.snippet
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of an attack path: where it happens, what happens, which matrix row."""
+
+    location: Location
+    description: str
+    row: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "description": self.description, "location": self.location.to_dict()}
+
+
+@dataclass(slots=True)
+class Finding:
+    rule_id: str
+    row: int
+    tier: Tier
+    confidence: Confidence
+    message: str
+    locations: list[Location]
+    #: A stable text that identifies *what* was found independent of line
+    #: numbers (a job id and step name, an expression, a file name, ...). It
+    #: feeds the fingerprint that baselines use.
+    key: str = ""
+    #: Hops of the attack path, for path findings.
+    hops: list[Hop] = field(default_factory=list)
+    #: Ids of path findings this finding lies on (its tier is then the path's).
+    paths: list[str] = field(default_factory=list)
+    #: Tier the rule gives on its own before a path raised it.
+    rule_tier: Tier | None = None
+    #: Extra JSON-serialisable facts specific to the rule. Never a secret value.
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.row <= 7:
+            raise ValueError(f"matrix row must be 1-7, got {self.row}")
+        if not self.locations:
+            raise ValueError("a finding needs at least one location")
+
+    @property
+    def primary(self) -> Location:
+        return self.locations[0]
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable id used by baselines: survives line moves, not content changes."""
+        basis = "\x1f".join((self.rule_id, self.primary.path, self.key or self.message))
+        return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.tier.rank, self.row, *self.primary.sort_key(), self.rule_id, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule": self.rule_id,
+            "row": self.row,
+            "tier": self.tier.value,
+            "confidence": self.confidence.value,
+            "message": self.message,
+            "fingerprint": self.fingerprint,
+            "locations": [loc.to_dict() for loc in self.locations],
+        }
+        if self.rule_tier is not None and self.rule_tier is not self.tier:
+            data["rule_tier"] = self.rule_tier.value
+        if self.hops:
+            data["hops"] = [hop.to_dict() for hop in self.hops]
+        if self.paths:
+            data["paths"] = list(self.paths)
+        if self.properties:
+            data["properties"] = self.properties
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """A file (or other input) that could not be fully analysed. The scan goes on."""
+
+    path: str
+    message: str
+    kind: str = "error"  # e.g. "yaml", "too-large", "encoding", "alias-bomb", "symlink"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "message": self.message}
+
+
+@dataclass(slots=True)
+class Report:
+    """What one command run produced."""
+
+    command: str
+    roots: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    #: Counters such as files scanned; shown in summaries, stable keys.
+    stats: dict[str, int] = field(default_factory=dict)
+    #: Findings dropped by inline suppressions or the baseline (kept for counts).
+    suppressed: int = 0
+    baselined: int = 0
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.errors)
+
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda f: f.sort_key())
+
+    def worst_tier(self) -> Tier | None:
+        tiers = [f.tier for f in self.findings]
+        return min(tiers, key=lambda t: t.rank) if tiers else None

@@ -1,0 +1,214 @@
+"""Load attacker-controlled YAML into a small node tree that keeps exact spans.
+
+PyYAML's composer (the C-accelerated one when libyaml is present) gives every
+node its start and end mark without constructing Python objects, so tags such
+as ``!!python/object`` are never resolved and YAML 1.1 booleans (``on:``) stay
+the text they were written as. Aliases are not expanded by composition; we
+convert them with a budget so an alias bomb becomes a clear error instead of
+an exhausted machine.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import yaml
+
+try:  # pragma: no cover - depends on the wheel
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: Largest workflow file we read. GitHub itself rejects far smaller files.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Upper bound on nodes after alias expansion (alias bombs).
+MAX_NODES = 400_000
+#: Deepest nesting we accept.
+MAX_DEPTH = 200
+
+
+class YamlError(Exception):
+    """The file cannot be analysed; ``kind`` is a short machine-readable reason."""
+
+    def __init__(self, message: str, kind: str = "yaml", line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.line = line
+        self.column = column
+
+
+class SourceText:
+    """The decoded text of a file with fast offset → (line, column) mapping."""
+
+    __slots__ = ("text", "_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self._starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        idx = bisect.bisect_right(self._starts, offset) - 1
+        return idx + 1, offset - self._starts[idx] + 1
+
+    def line_text(self, line: int) -> str:
+        if line < 1 or line > len(self._starts):
+            return ""
+        start = self._starts[line - 1]
+        end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+    def line_start(self, line: int) -> int:
+        return self._starts[line - 1]
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    """Base node: character offsets into the source text (end exclusive)."""
+
+    start: int
+    end: int
+
+
+@dataclass(slots=True, eq=False)
+class Scalar(Node):
+    value: str
+    #: '' plain, '|' literal, '>' folded, "'" or '"' quoted
+    style: str = ""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(slots=True, eq=False)
+class Mapping(Node):
+    items: list[tuple[Scalar, Node]] = field(default_factory=list)
+
+    def get(self, key: str) -> Node | None:
+        for k, v in self.items:
+            if k.value == key:
+                return v
+        return None
+
+    def key_node(self, key: str) -> Scalar | None:
+        for k, _ in self.items:
+            if k.value == key:
+                return k
+        return None
+
+    def keys(self) -> list[str]:
+        return [k.value for k, _ in self.items]
+
+    def __iter__(self) -> Iterator[tuple[Scalar, Node]]:
+        return iter(self.items)
+
+
+@dataclass(slots=True, eq=False)
+class Sequence(Node):
+    items: list[Node] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.items)
+
+
+def decode(data: bytes, path: str = "") -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlError(
+            f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for workflow files",
+            kind="too-large",
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(f"not valid UTF-8 at byte {exc.start}", kind="encoding") from None
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self.budget = MAX_NODES
+
+    def convert(self, root: yaml.Node) -> Node:
+        # Iterative conversion: hostile depth never hits Python's recursion limit.
+        out = self._shell(root)
+        stack: list[tuple[yaml.Node, Node, int]] = [(root, out, 0)]
+        while stack:
+            ynode, node, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                line = ynode.start_mark.line + 1
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep", line=line)
+            if isinstance(ynode, yaml.MappingNode):
+                assert isinstance(node, Mapping)
+                seen: dict[str, Scalar] = {}
+                for yk, yv in ynode.value:
+                    key = self._shell(yk)
+                    if not isinstance(key, Scalar):
+                        # complex keys are not valid in workflows; keep a textual key
+                        key = Scalar(key.start, key.end, "<complex key>")
+                    if key.value in seen and key.value != "<<":
+                        line = yk.start_mark.line + 1
+                        first = seen[key.value]
+                        raise YamlError(
+                            f"duplicate key {key.value!r} (line {line}; first at offset {first.start})",
+                            kind="duplicate-key",
+                            line=line,
+                            column=yk.start_mark.column + 1,
+                        )
+                    seen[key.value] = key
+                    value = self._shell(yv)
+                    node.items.append((key, value))
+                    stack.append((yv, value, depth + 1))
+            elif isinstance(ynode, yaml.SequenceNode):
+                assert isinstance(node, Sequence)
+                for yv in ynode.value:
+                    value = self._shell(yv)
+                    node.items.append(value)
+                    stack.append((yv, value, depth + 1))
+        return out
+
+    def _shell(self, ynode: yaml.Node) -> Node:
+        self.budget -= 1
+        if self.budget < 0:
+            raise YamlError(
+                f"more than {MAX_NODES:,} nodes after alias expansion (alias bomb?)",
+                kind="alias-bomb",
+            )
+        start, end = ynode.start_mark.index, ynode.end_mark.index
+        if isinstance(ynode, yaml.ScalarNode):
+            return Scalar(start, end, ynode.value, ynode.style or "")
+        if isinstance(ynode, yaml.MappingNode):
+            return Mapping(start, end, [])
+        return Sequence(start, end, [])
+
+
+def load(text: str) -> Node | None:
+    """Compose one YAML document into spanned nodes; ``None`` for an empty file."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose never constructs objects
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        column = mark.column + 1 if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(f"invalid YAML: {problem}", kind="yaml", line=line, column=column) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", kind="yaml") from None
+    except RecursionError:
+        raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep") from None
+    if root is None:
+        return None
+    return _Converter().convert(root)

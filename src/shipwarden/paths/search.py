@@ -1,0 +1,511 @@
+"""Attack-path search: from an outsider to a publish capability or a secret, across workflows.
+
+The graph is small and built from :mod:`shipwarden.github.facts`:
+
+* **entries** — jobs where an outsider's code or text runs: a privileged
+  trigger that checks out and runs PR code, template or ``GITHUB_ENV``
+  injection, a prompt-injectable agent with a shell, a fork PR's own
+  ``pull_request`` run (for artifacts and self-hosted runners);
+* **carriers** — state that outlives the job: the Actions cache (default-branch
+  scope is readable by every branch), artifacts consumed by ``workflow_run``
+  jobs, self-hosted runner disks, and a write token that dispatches other
+  workflows;
+* **capabilities** — an OIDC grant, secrets in the job, write scopes that
+  matter, publish steps.
+
+Each (entry job, terminal job) pair yields at most one path, the shortest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from shipwarden.findings import Confidence, Finding, Hop, Location, Tier
+from shipwarden.github.facts import (
+    JobFacts,
+    Tracer,
+    approval,
+    blocked,
+    gates_for,
+    job_facts,
+)
+from shipwarden.github.knowledge import event_info, step_info
+from shipwarden.github.model import Job, Repository, Workflow
+from shipwarden.rules.registry import RuleMeta, declare
+
+META = declare(
+    RuleMeta(
+        id="attack-path",
+        row=2,
+        tier=Tier.P0,
+        confidence=Confidence.HIGH,
+        title="Complete path from an outsider to a publish capability or a secret",
+        command="scan",
+    )
+)
+
+#: Write scopes that end a path on their own (they publish, push or dispatch).
+POWER_SCOPES = ("contents", "actions", "packages", "id-token", "deployments")
+
+
+@dataclass(slots=True)
+class Entry:
+    """Outsider control of a job: how it gets in, as hops."""
+
+    job: Job
+    event: str
+    hops: list[Hop]
+    rows: set[int]
+    gate: str = ""  # a remaining precondition (label, agent write-access check, ...)
+    code: bool = True  # arbitrary code runs (not only text steering an agent)
+
+
+@dataclass(slots=True)
+class Capability:
+    job: Job
+    hop: Hop
+    summary: str
+    gate: str = ""
+    write_only: bool = False
+
+
+@dataclass(slots=True)
+class Path:
+    entry: Entry
+    carrier: list[Hop]
+    capability: Capability
+    rows: set[int] = field(default_factory=set)
+
+    @property
+    def hops(self) -> list[Hop]:
+        return [*self.entry.hops, *self.carrier, self.capability.hop]
+
+    @property
+    def gate(self) -> str:
+        return self.entry.gate or self.capability.gate
+
+    @property
+    def ident(self) -> str:
+        basis = "|".join(f"{h.location.path}:{h.location.line}:{h.description}" for h in self.hops)
+        return "path-" + hashlib.sha256(basis.encode()).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _trigger_hop(wf: Workflow, event: str) -> Hop:
+    trigger = wf.triggers.get(event)
+    loc = wf.file.location(trigger.key if trigger else wf.on_node, f"on: {event}")
+    note = event_info(event).note or f"an outsider starts `{event}`"
+    return Hop(loc, f"an outsider starts `{wf.path}` via `{event}`: {note}", 2)
+
+
+def _outsider_event(wf: Workflow, repo: Repository, privileged_only: bool = True) -> str | None:
+    events = repo.effective_events(wf)
+    ranked = sorted(e for e in events if event_info(e).outsider and (event_info(e).privileged or not privileged_only))
+    return ranked[0] if ranked else None
+
+
+def _entries(repo: Repository) -> list[Entry]:
+    entries: list[Entry] = []
+    for wf in repo.workflows:
+        event = _outsider_event(wf, repo)
+        if event is None:
+            continue
+        tracer = Tracer(repo, repo.effective_events(wf))
+        for job in wf.jobs:
+            entry = _job_entry(wf, job, event, tracer)
+            if entry is not None:
+                entries.append(entry)
+    return entries
+
+
+def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | None:
+    facts = job_facts(job)
+    start = _trigger_hop(wf, event)
+    # 1. PR code checked out and run
+    checkout = facts.first_pr_checkout()
+    if checkout is not None:
+        execs = facts.execs_after(checkout.step)
+        if execs:
+            gates = gates_for(job, checkout.step) + gates_for(job, execs[0].step)
+            if not blocked(gates):
+                gate = approval(gates)
+                return Entry(
+                    job,
+                    event,
+                    [
+                        start,
+                        Hop(checkout.location(), f"job `{job.id}` checks out the pull request's code", 2),
+                        Hop(execs[0].location(), f"the PR's code runs: {execs[0].what}", 2),
+                    ],
+                    {2},
+                    gate=f"label/merge gate `{gate.detail}`" if gate else "",
+                )
+    # 2. outsider text becomes code (template injection into a shell or script)
+    from shipwarden.rules.template_injection import sinks  # rule module owns the sink list
+
+    for step in facts.steps:
+        for sink in sinks(step):
+            taint = tracer.trace_inner(sink.site.inner, step, job)
+            if taint is None:
+                continue
+            gates = gates_for(job, step)
+            if blocked(gates):
+                continue
+            gate = approval(gates)
+            return Entry(
+                job,
+                event,
+                [start, Hop(sink.site.location(), f"{taint.describe} is expanded into a {sink.kind}", 7)],
+                {7},
+                gate=f"gate `{gate.detail}`" if gate else "",
+            )
+    # 3. outsider text exported to the environment of later steps
+    for write in facts.env_writes:
+        if write.taint is not None and write.file in ("GITHUB_ENV", "GITHUB_PATH") and write.step.run is not None:
+            if blocked(gates_for(job, write.step)):
+                continue
+            loc = write.step.file.value_location(write.step.run, write.start, write.end, write.file)
+            return Entry(job, event, [start, Hop(loc, f"{write.taint.describe} is written to ${write.file}", 2)], {2})
+    # 4. an agent with a shell reads outsider text
+    from shipwarden.rules.agent_untrusted_input import SHELL_TOOLS
+
+    for agent in facts.agents:
+        if not SHELL_TOOLS.search(agent.tool_text):
+            continue
+        carries = any(tracer.trace_value(node, agent.step, job, 0) for _, node in agent.prompt_fields)
+        if not carries and not (agent.info and agent.info.reads_event_text):
+            continue
+        gates = gates_for(job, agent.step)
+        if blocked(gates):
+            continue
+        gate = "the action's write-access check on the triggering user" if agent.actor_gate else ""
+        return Entry(
+            job,
+            event,
+            [start, Hop(agent.step.location("agent"), f"{agent.name} reads outsider text and has a shell (prompt injection)", 7)],
+            {7},
+            gate=gate,
+            code=False,
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- capabilities
+
+
+def _capability(job: Job) -> Capability | None:
+    facts = job_facts(job)
+    parts: list[str] = []
+    loc: Location | None = None
+    row = 2
+    if facts.id_token:
+        perms = job.effective_permissions
+        node = perms.scope_nodes.get("id-token") if perms else None
+        file = job.workflow.file
+        loc = file.location(node or (perms.node if perms else job.key), "id-token: write")
+        parts.append("an OIDC token (any code in the job can mint a registry or cloud token)")
+        row = 3
+    publishes = [p for p in facts.publishes]
+    if publishes:
+        registries = sorted({p.registry for p in publishes})
+        parts.append("publish steps to " + ", ".join(registries))
+        if loc is None:
+            loc = publishes[0].location()
+            row = 5
+    secrets = sorted(s for s in facts.secrets if s.upper() != "GITHUB_TOKEN")
+    if secrets:
+        parts.append("secrets " + ", ".join(secrets[:4]) + ("…" if len(secrets) > 4 else ""))
+        if loc is None:
+            loc = job.location("secrets")
+    writes = [s for s in facts.writes if s in POWER_SCOPES and s != "id-token"]
+    if writes:
+        parts.append("a GITHUB_TOKEN that can write " + ", ".join(writes))
+        if loc is None:
+            perms = job.effective_permissions
+            node = perms.scope_nodes.get(writes[0]) if perms else None
+            loc = job.workflow.file.location(node or (perms.node if perms else job.key), f"{writes[0]}: write")
+    if not parts or loc is None:
+        return None
+    write_only = len(parts) == 1 and bool(writes)
+    return Capability(job, Hop(loc, f"job `{job.id}` holds " + "; ".join(parts), row), "; ".join(parts), write_only=write_only)
+
+
+# --------------------------------------------------------------------------- carriers
+
+
+def _cache_restore(facts: JobFacts) -> tuple[Location, str] | None:
+    for cache in facts.caches:
+        if cache.restores:
+            keys = ", ".join(f"`{k}`" for k in (cache.key, *cache.restore_keys) if k)
+            return cache.location(), f"job `{facts.job.id}` restores the cache ({cache.action}{': ' + keys if keys else ''})"
+    return None
+
+
+def _writer_hop(entry: Entry, restorer: JobFacts) -> Hop:
+    """How the entry job's code reaches the restorer's cache key."""
+    wanted = [c for c in restorer.caches if c.restores]
+    for cache in job_facts(entry.job).caches:
+        if cache.saves:
+            for other in wanted:
+                if _keys_meet(cache.key, other.key, other.restore_keys):
+                    return Hop(
+                        cache.location(),
+                        f"its post step saves the poisoned store as `{cache.key}` in the default branch's cache scope",
+                        2,
+                    )
+    return Hop(
+        entry.hops[-1].location,
+        "code running in the default branch's cache scope can save any cache key with the runner's cache token",
+        2,
+    )
+
+
+def _literal_prefix(key: str) -> str:
+    i = key.find("${{")
+    return key if i < 0 else key[:i]
+
+
+def _keys_meet(saved: str, key: str, restore_keys: tuple[str, ...]) -> bool:
+    """Can an entry saved as ``saved`` be restored by ``key``/``restore_keys``? Expressions match anything."""
+    saved_prefix = _literal_prefix(saved)
+    for candidate in (key, *restore_keys):
+        prefix = _literal_prefix(candidate)
+        if not prefix or not saved_prefix:
+            return True
+        if prefix.startswith(saved_prefix) or saved_prefix.startswith(prefix):
+            return True
+    return False
+
+
+def _dispatchable(repo: Repository, job: Job) -> list[Workflow]:
+    """Workflows a token with actions: write can start (workflow_dispatch / repository_dispatch)."""
+    facts = job_facts(job)
+    if "actions" not in facts.writes and "contents" not in facts.writes:
+        return []
+    out = []
+    for wf in repo.workflows:
+        if "workflow_dispatch" in wf.triggers and "actions" in facts.writes:
+            out.append(wf)
+        elif "repository_dispatch" in wf.triggers and "contents" in facts.writes:
+            out.append(wf)
+    return out
+
+
+def _artifact_consumers(repo: Repository, producer: Workflow) -> list[Job]:
+    from shipwarden.rules.artifact_poisoning import _foreign
+
+    consumers: list[Job] = []
+    for wf in repo.workflows:
+        trigger = wf.triggers.get("workflow_run")
+        if trigger is None:
+            continue
+        names = set(trigger.filter("workflows"))
+        if (producer.name or "") not in names and producer.path.rsplit("/", 1)[-1] not in names:
+            continue
+        for job in wf.jobs:
+            facts = job_facts(job)
+            if any(_foreign(s, wf) for s in facts.artifact_downloads):
+                consumers.append(job)
+    return consumers
+
+
+def _artifact_use(facts: JobFacts) -> tuple[Location, str] | None:
+    order = {id(s): i for i, s in enumerate(facts.steps)}
+    downloads = [order[id(s)] for s in facts.artifact_downloads]
+    if not downloads:
+        return None
+    after = min(downloads)
+    for write in facts.env_writes:
+        if write.from_file and order.get(id(write.step), -1) > after and write.step.run is not None:
+            loc = write.step.file.value_location(write.step.run, write.start, write.end, write.file)
+            return loc, f"the artifact's content is exported to ${write.file} for every later step"
+    for ex in facts.execs:
+        if order.get(id(ex.step), -1) > after:
+            return ex.location(), f"the artifact's content runs: {ex.what}"
+    return None
+
+
+# --------------------------------------------------------------------------- search
+
+
+def find_paths(repo: Repository) -> list[Path]:
+    paths: dict[tuple[int, int], Path] = {}
+
+    def add(path: Path) -> None:
+        ident = (id(path.entry.job), id(path.capability.job))
+        current = paths.get(ident)
+        if current is None or len(path.hops) < len(current.hops):
+            paths[ident] = path
+
+    entries = _entries(repo)
+    dispatched: set[int] = set()
+    restorers = [f for wf in repo.workflows for j in wf.jobs if (f := job_facts(j)) and _cache_restore(f)]
+    for entry in entries:
+        # a. the capability sits in the entry job itself
+        cap = _capability(entry.job)
+        if cap is not None:
+            add(Path(entry, [], cap))
+        if not entry.code:
+            continue
+        scope = event_info(entry.event).cache_scope
+        # b. through the Actions cache (default-branch scope is restored by every branch)
+        if scope == "default":
+            for restorer in restorers:
+                if restorer.job is entry.job:
+                    continue
+                cap = _capability(restorer.job)
+                if cap is None:
+                    continue
+                restore = _cache_restore(restorer)
+                assert restore is not None
+                carrier = [_writer_hop(entry, restorer), Hop(restore[0], restore[1] + " — the poisoned entry", 2)]
+                add(Path(entry, carrier, cap))
+        # c. through a write token that dispatches other workflows
+        for target in _dispatchable(repo, entry.job):
+            for job in target.jobs:
+                cap = _capability(job)
+                if cap is None:
+                    continue
+                gate = f"deployment environment `{job.environment}` (if it requires reviewers)" if job.environment else ""
+                trigger = target.triggers.get("workflow_dispatch") or target.triggers.get("repository_dispatch")
+                assert trigger is not None
+                hop = Hop(
+                    target.file.location(trigger.key, trigger.event),
+                    f"the job's write token starts `{target.path}` ({trigger.event}) on a ref the attacker pushed",
+                    5,
+                )
+                cap.gate = gate
+                add(Path(entry, [hop], cap))
+                dispatched.add(id(entry.job))
+    # d. a fork PR's own unprivileged run produces artifacts a privileged workflow_run job consumes
+    for wf in repo.workflows:
+        event = _outsider_event(wf, repo, privileged_only=False)
+        if event is None:
+            continue
+        for consumer in _artifact_consumers(repo, wf):
+            facts = job_facts(consumer)
+            use = _artifact_use(facts)
+            cap = _capability(consumer)
+            if use is None or cap is None:
+                continue
+            uploads = [s for j in wf.jobs for s in job_facts(j).artifact_uploads]
+            start = _trigger_hop(wf, event)
+            produce = (
+                Hop(uploads[0].location("upload"), "the fork's code decides what this artifact contains", 2)
+                if uploads
+                else start
+            )
+            download = next(s for s in facts.artifact_downloads)
+            entry = Entry(wf.jobs[0] if wf.jobs else consumer, event, [start, produce] if uploads else [start], {2})
+            carrier = [
+                Hop(download.location("download"), f"`{consumer.workflow.path}` (workflow_run) downloads it with secrets in reach", 2),
+                Hop(use[0], use[1], 2),
+            ]
+            add(Path(entry, carrier, cap))
+    # e. self-hosted runners shared with jobs an outsider's PR can reach
+    for path in _runner_paths(repo):
+        add(path)
+    # a write token that only matters because it dispatches a publish is shown as that longer path
+    for ident, path in list(paths.items()):
+        if not path.carrier and id(path.entry.job) in dispatched and path.capability.write_only:
+            del paths[ident]
+    return sorted(paths.values(), key=lambda p: (p.hops[0].location.sort_key(), p.ident))
+
+
+def _runner_paths(repo: Repository) -> list[Path]:
+    out: list[Path] = []
+    shared: dict[frozenset[str], list[Job]] = {}
+    for wf in repo.workflows:
+        for job in wf.jobs:
+            if job.self_hosted:
+                shared.setdefault(frozenset(label.lower() for label in job.runs_on), []).append(job)
+    for wf in repo.workflows:
+        event = _outsider_event(wf, repo, privileged_only=False)
+        if event is None or event_info(event).privileged:
+            continue  # privileged entries are handled above; this is fork code on a runner disk
+        for job in wf.jobs:
+            if not job.self_hosted:
+                continue
+            labels = frozenset(label.lower() for label in job.runs_on)
+            for other in shared.get(labels, []):
+                if other.workflow is wf:
+                    continue
+                cap = _capability(other)
+                if cap is None:
+                    continue
+                entry = Entry(job, event, [_trigger_hop(wf, event), Hop(job.location("self-hosted"), f"job `{job.id}` runs the fork's code on a self-hosted runner whose disk persists", 2)], {2})
+                carrier = [Hop(other.location("same runner"), f"job `{other.id}` later runs on a runner with the same labels", 2)]
+                out.append(Path(entry, carrier, cap))
+    return out
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _finding(path: Path) -> Finding:
+    rows = sorted({h.row for h in path.hops})
+    tier = Tier.P1 if path.gate else Tier.P0
+    cap = path.capability
+    entry = path.entry
+    message = (
+        f"an outsider reaches {cap.summary} in `{cap.job.workflow.path}` from `{entry.event}` in"
+        f" `{entry.job.workflow.path}` in {len(path.hops)} steps"
+    )
+    if path.gate:
+        message += f"; one gate remains: {path.gate}"
+    first = path.hops[0].location
+    return META.finding(
+        message,
+        [first, cap.hop.location],
+        tier=tier,
+        confidence=Confidence.HIGH if entry.code else Confidence.MEDIUM,
+        key=path.ident,
+        hops=path.hops,
+        properties={"path_id": path.ident, "rows": rows, "gate": path.gate or None},
+    )
+
+
+#: Rules whose finding *is* a hop of a path (the hop's entry, carrier or capability).
+#: Hygiene rules that merely share a line with a hop (an unpinned tag on the checkout
+#: line) keep their own tier.
+PATH_RULES = frozenset(
+    {
+        "pwn-request",
+        "template-injection",
+        "github-env",
+        "artifact-poisoning",
+        "agent-untrusted-input",
+        "self-hosted-runner",
+        "oidc-overscoped",
+        "long-lived-publish-token",
+        "publish-untrusted-trigger",
+        "publish-without-environment",
+        "excessive-permissions",
+        "secrets-workflow-env",
+    }
+)
+
+
+def link_findings(paths: list[Path], findings: list[Finding]) -> list[Finding]:
+    """Add one finding per path; findings of :data:`PATH_RULES` at a hop take the path's tier
+    when it is higher (a path never lowers a rule's own tier)."""
+    path_findings = [_finding(p) for p in paths]
+    at: dict[tuple[str, int], list[Finding]] = {}
+    for pf in path_findings:
+        for hop in pf.hops:
+            at.setdefault((hop.location.path, hop.location.line), []).append(pf)
+    for f in findings:
+        if f.rule_id not in PATH_RULES:
+            continue
+        linked = at.get((f.primary.path, f.primary.line), [])
+        if not linked:
+            continue
+        f.paths = sorted({pf.key for pf in linked})
+        best = min((pf.tier for pf in linked), key=lambda t: t.rank)
+        if best.rank < f.tier.rank:
+            f.rule_tier = f.tier
+            f.tier = best
+    return findings + path_findings

@@ -1,0 +1,87 @@
+"""Output formats. Every reporter turns a :class:`~shipwarden.findings.Report` into text.
+
+All output is deterministic: findings are ordered by tier, row, path, line and
+rule, and nothing depends on the clock or the machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shipwarden import DOCS_URL
+from shipwarden.findings import Finding, Report
+from shipwarden.rules.registry import RULES, RuleMeta
+
+#: ``--format`` values every command accepts.
+FORMATS = ("text", "json", "sarif", "github")
+#: Extra formats for commands that report attack paths (``paths``).
+GRAPH_FORMATS = ("dot", "mermaid")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    #: ANSI colour in text output.
+    color: bool = False
+    #: Line width of text output.
+    width: int = 100
+    #: Base URL of the rule documentation pages.
+    docs_url: str = DOCS_URL
+    #: Prefix put before paths in ``github`` annotations (the scanned root
+    #: relative to the workspace), e.g. ``"services/api/"``.
+    path_prefix: str = ""
+
+
+def rule_meta(finding: Finding) -> RuleMeta:
+    """The declared metadata of a finding's rule, or a stand-in built from the finding."""
+    meta = RULES.get(finding.rule_id)
+    if meta is not None:
+        return meta
+    return RuleMeta(
+        id=finding.rule_id,
+        row=finding.row,
+        tier=finding.rule_tier or finding.tier,
+        confidence=finding.confidence,
+        title=finding.rule_id,
+    )
+
+
+def fired_rules(findings: list[Finding]) -> dict[str, RuleMeta]:
+    """Metadata of the rules that produced ``findings``, sorted by id."""
+    metas: dict[str, RuleMeta] = {}
+    for finding in findings:
+        if finding.rule_id not in metas:
+            metas[finding.rule_id] = rule_meta(finding)
+    return dict(sorted(metas.items()))
+
+
+def tier_counts(report: Report) -> dict[str, int]:
+    counts = {"P0": 0, "P1": 0, "P2": 0}
+    for finding in report.findings:
+        counts[finding.tier.value] += 1
+    return counts
+
+
+def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
+    """Render ``report`` in ``fmt`` (one of :data:`FORMATS` or :data:`GRAPH_FORMATS`)."""
+    options = options or RenderOptions()
+    if fmt == "text":
+        from shipwarden.reporting.text import render_text
+
+        return render_text(report, options)
+    if fmt == "json":
+        from shipwarden.reporting.json_report import render_json
+
+        return render_json(report, options)
+    if fmt == "sarif":
+        from shipwarden.reporting.sarif import render_sarif
+
+        return render_sarif(report, options)
+    if fmt == "github":
+        from shipwarden.reporting.github import render_github
+
+        return render_github(report, options)
+    if fmt in GRAPH_FORMATS:
+        from shipwarden.reporting.graph import render_paths
+
+        return render_paths(report.sorted_findings(), fmt)
+    raise ValueError(f"unknown output format {fmt!r}")

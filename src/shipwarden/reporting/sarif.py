@@ -1,0 +1,217 @@
+"""``--format sarif``: SARIF 2.1.0 for code-scanning dashboards.
+
+One run; the driver lists the rules that fired with their help pages
+(``docs/rules/<id>.md`` from the source tree when present); results carry
+``partialFingerprints``, related locations for extra locations and
+``codeFlows`` for the hops of attack paths; scan errors become tool execution
+notifications with ``executionSuccessful: false``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import shipwarden
+from shipwarden import __version__
+from shipwarden.findings import Finding, Location, Report, Tier
+from shipwarden.reporting import RenderOptions, fired_rules
+from shipwarden.rules.registry import RuleMeta
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/shipwarden/shipwarden"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "shipwarden/v1"
+
+#: GitHub code scanning's ``security-severity`` per tier (critical/high/medium).
+SECURITY_SEVERITY = {Tier.P0: "9.0", Tier.P1: "7.0", Tier.P2: "4.0"}
+LEVEL = {Tier.P0: "error", Tier.P1: "error", Tier.P2: "warning"}
+
+
+def rule_docs_dir() -> Path:
+    """``docs/rules`` of the source tree the package runs from (may not exist)."""
+    return Path(shipwarden.__file__).resolve().parents[2] / "docs" / "rules"
+
+
+@cache
+def _rule_doc(rule_id: str) -> str | None:
+    path = rule_docs_dir() / f"{rule_id}.md"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _first_paragraph(markdown: str) -> str:
+    """The first prose paragraph under a heading such as "What it detects"."""
+    paragraphs = [p.strip() for p in markdown.split("\n\n")]
+    for paragraph in paragraphs:
+        if not paragraph or paragraph.startswith(("#", "**", "```", "|", "-", "*", ">")):
+            continue
+        return " ".join(line.strip() for line in paragraph.splitlines())
+    return ""
+
+
+def _rule_name(rule_id: str) -> str:
+    return "".join(part.capitalize() for part in rule_id.replace("_", "-").split("-") if part)
+
+
+def _rule(meta: RuleMeta, options: RenderOptions) -> dict[str, Any]:
+    url = meta.doc_url(options.docs_url)
+    doc = _rule_doc(meta.id)
+    full = (_first_paragraph(doc) if doc else "") or meta.title
+    help_obj: dict[str, Any] = {"text": f"{meta.title}. See {url}"}
+    help_obj["markdown"] = doc if doc else f"{meta.title}\n\n[Documentation]({url})"
+    return {
+        "id": meta.id,
+        "name": _rule_name(meta.id),
+        "shortDescription": {"text": meta.title},
+        "fullDescription": {"text": full},
+        "helpUri": url,
+        "help": help_obj,
+        "defaultConfiguration": {"level": LEVEL[meta.tier]},
+        "properties": {
+            "row": meta.row,
+            "tier": meta.tier.value,
+            "security-severity": SECURITY_SEVERITY[meta.tier],
+            "precision": meta.confidence.value,
+            "tags": ["security", "supply-chain", f"row-{meta.row}", meta.tier.value, meta.command],
+        },
+    }
+
+
+def _uri(path: str) -> str:
+    return quote(path, safe="/-._~")
+
+
+def _region(location: Location) -> dict[str, Any] | None:
+    if location.line <= 0:
+        return None
+    region: dict[str, Any] = {"startLine": location.line}
+    if location.column > 0:
+        region["startColumn"] = location.column
+    # An unset (0) or inverted end line means "on the start line".
+    end_line = max(location.end_line, location.line)
+    if location.end_line >= location.line:
+        region["endLine"] = end_line
+    if location.end_column > 0 and (end_line > location.line or location.end_column > location.column):
+        region["endColumn"] = location.end_column
+    return region
+
+
+def physical_location(location: Location) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(location.path), "uriBaseId": SRCROOT}}
+    region = _region(location)
+    if region is not None:
+        physical["region"] = region
+        if location.snippet:
+            physical["contextRegion"] = {"startLine": location.line, "snippet": {"text": location.snippet}}
+    return physical
+
+
+def _location(location: Location, message: str = "", ident: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if ident is not None:
+        out["id"] = ident
+    out["physicalLocation"] = physical_location(location)
+    text = message or location.label
+    if text:
+        out["message"] = {"text": text}
+    return out
+
+
+def _result(finding: Finding, index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": index,
+        "level": LEVEL[finding.tier],
+        "message": {"text": finding.message},
+        "locations": [_location(finding.primary)],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+    }
+    if len(finding.locations) > 1:
+        result["relatedLocations"] = [
+            _location(loc, ident=number) for number, loc in enumerate(finding.locations[1:], start=1)
+        ]
+    if finding.hops:
+        result["codeFlows"] = [
+            {
+                "message": {"text": finding.message},
+                "threadFlows": [
+                    {
+                        "locations": [
+                            {
+                                "location": _location(hop.location, hop.description),
+                                "executionOrder": order,
+                                "properties": {"row": hop.row},
+                            }
+                            for order, hop in enumerate(finding.hops, start=1)
+                        ]
+                    }
+                ],
+            }
+        ]
+    properties: dict[str, Any] = {
+        "tier": finding.tier.value,
+        "row": finding.row,
+        "confidence": finding.confidence.value,
+    }
+    if finding.rule_tier is not None and finding.rule_tier is not finding.tier:
+        properties["rule_tier"] = finding.rule_tier.value
+    if finding.paths:
+        properties["paths"] = list(finding.paths)
+    result["properties"] = properties
+    return result
+
+
+def sarif_dict(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
+    options = options or RenderOptions()
+    findings = report.sorted_findings()
+    metas = fired_rules(findings)
+    index = {rule_id: i for i, rule_id in enumerate(metas)}
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": f"{error.path}: {error.message}"},
+            "descriptor": {"id": error.kind},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(error.path), "uriBaseId": SRCROOT}}}],
+        }
+        for error in sorted(report.errors, key=lambda e: (e.path, e.kind, e.message))
+    ]
+    invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "shipwarden",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(meta, options) for meta in metas.values()],
+                    }
+                },
+                "invocations": [invocation],
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(f, index[f.rule_id]) for f in findings],
+                "properties": {
+                    "command": report.command,
+                    "suppressed": report.suppressed,
+                    "baselined": report.baselined,
+                    "stats": dict(sorted(report.stats.items())),
+                },
+            }
+        ],
+    }
+
+
+def render_sarif(report: Report, options: RenderOptions | None = None) -> str:
+    return json.dumps(sarif_dict(report, options), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,118 @@
+"""agent-untrusted-input: an AI agent that outsiders can start and feed text to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from shipwarden.findings import Confidence, Finding, Location, Tier
+from shipwarden.github.facts import (
+            Agent,
+    approval,
+    blocked,
+    JobFacts,
+    Taint,
+    gates_for,
+    job_facts,
+    privileged_outsider_events,
+    tracer_for,
+)
+from shipwarden.github.model import Repository, Workflow
+from shipwarden.rules.registry import RuleMeta, workflow_rule
+
+META = RuleMeta(
+    id="agent-untrusted-input",
+    row=7,
+    tier=Tier.P0,
+    confidence=Confidence.HIGH,
+    title="AI agent reachable by outsiders with their text in its prompt",
+)
+
+#: Tool grants that let an agent run commands or change files (matched in tool inputs and CLI args).
+SHELL_TOOLS = re.compile(
+    r"\bBash\b|\bshell\b|--dangerously-skip-permissions|--yolo|--full-auto|danger-full-access"
+    r"|--dangerously-bypass-approvals-and-sandbox|\bEdit\b|\bWrite\b|run_shell_command",
+    re.IGNORECASE,
+)
+#: Events whose text an agent action reads by itself in comment/tag mode.
+EVENT_TEXT_EVENTS = frozenset(
+    {"issue_comment", "issues", "pull_request_target", "pull_request_review", "pull_request_review_comment",
+     "discussion", "discussion_comment"}
+)
+
+
+def _capabilities(agent: Agent, facts: JobFacts) -> list[str]:
+    caps = []
+    if SHELL_TOOLS.search(agent.tool_text):
+        caps.append("shell/edit tools")
+    if facts.writes:
+        caps.append("a token with " + ", ".join(facts.writes) + " write")
+    elif facts.job.effective_permissions is None:
+        caps.append("the default token (may be write)")
+    if facts.id_token:
+        caps.append("an OIDC grant")
+    secrets = sorted(s for s in facts.secrets if s.upper() != "GITHUB_TOKEN")
+    if secrets:
+        caps.append("secrets " + ", ".join(secrets[:3]))
+    return caps
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    privileged = privileged_outsider_events(wf)
+    if not privileged:
+        return  # only outsiders starting privileged runs can steer an agent that holds anything
+    tracer = tracer_for(wf)
+    for job in wf.jobs:
+        facts = job_facts(job)
+        for agent in facts.agents:
+            taint: Taint | None = None
+            where: Location | None = None
+            for _name, node in agent.prompt_fields:
+                found = tracer.trace_value(node, agent.step, job, 0)
+                if found:
+                    taint = found
+                    where = agent.step.file.location(node, "outsider text enters the prompt")
+                    break
+            if taint is None and agent.info is None and agent.step.run is not None:
+                script = agent.step.run.value
+                for name, node in {**job.env, **agent.step.env}.items():
+                    if f"${name}" in script or f"${{{name}}}" in script:
+                        found = tracer.trace_value(node, agent.step, job, 0)
+                        if found:
+                            taint = found
+                            where = agent.step.file.location(node, f"outsider text in ${name}")
+                            break
+            reads_itself = bool(agent.info and agent.info.reads_event_text and EVENT_TEXT_EVENTS & set(privileged))
+            if taint is None and not reads_itself:
+                continue
+            gates = gates_for(job, agent.step)
+            if blocked(gates):
+                continue
+            caps = _capabilities(agent, facts)
+            tier = Tier.P0 if "shell/edit tools" in caps and len(caps) > 1 else Tier.P1
+            notes = []
+            if agent.actor_gate:
+                tier = Tier.P1
+                notes.append(
+                    "the action only starts for users with write access, but it still reads text an outsider wrote"
+                )
+            if approval(gates):
+                tier = Tier.P1
+            if not caps:
+                tier = Tier.P2
+            text = taint.describe if taint else f"the triggering {'/'.join(sorted(EVENT_TEXT_EVENTS & set(privileged)))} text"
+            message = (
+                f"{agent.name} runs on `{'/'.join(privileged)}` and reads {text}; a prompt injection there"
+                f" steers an agent holding {', '.join(caps) or 'no special capability'}"
+                + (f" ({'; '.join(notes)})" if notes else "")
+            )
+            locations = [agent.step.location("agent step")] + ([where] if where else [])
+            yield META.finding(
+                message,
+                locations,
+                tier=tier,
+                confidence=taint.confidence if taint else Confidence.MEDIUM,
+                key=f"{job.id}|{agent.step.label}",
+                properties={"agent": agent.name, "capabilities": caps},
+            )

@@ -1,0 +1,99 @@
+"""artifact-poisoning: a privileged job runs or exports an artifact another (untrusted) run produced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shipwarden.findings import Confidence, Finding, Location, Tier
+from shipwarden.github.facts import job_facts
+from shipwarden.github.knowledge import event_info, step_info
+from shipwarden.github.model import Repository, Step, Workflow
+from shipwarden.rules.common import job_holds_power
+from shipwarden.rules.registry import RuleMeta, workflow_rule
+
+META = RuleMeta(
+    id="artifact-poisoning",
+    row=2,
+    tier=Tier.P0,
+    confidence=Confidence.HIGH,
+    title="Artifact from another run executed, sourced or exported in a privileged job",
+)
+
+
+def _foreign(step: Step, wf: Workflow) -> bool:
+    """Does this download take artifacts of another run (not this run's own jobs)?"""
+    info = step_info(step)
+    if info is None or "artifact-download" not in info.does:
+        return False
+    if info.name != "actions/download-artifact":
+        return True  # third-party downloaders exist to fetch other runs' artifacts
+    return "run-id" in step.with_ or ("workflow_run" in wf.triggers and "github-token" in step.with_)
+
+
+WORKSPACE = {"", ".", "./", "${{ github.workspace }}"}
+
+
+def _destination(step: Step) -> str | None:
+    """None when artifacts land in the workspace (and may overwrite the checked-out code);
+    else the last component of the directory they are extracted to."""
+    node = step.with_.get("path")
+    value = node.value.strip() if node is not None else ""
+    if value in WORKSPACE:
+        return None
+    return value.rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def _upstream_outsider(wf: Workflow, repo: Repository) -> tuple[bool | None, list[str]]:
+    """Can an outsider start the workflows this ``workflow_run`` follows?"""
+    trigger = wf.triggers.get("workflow_run")
+    if trigger is None:
+        return None, []
+    names = set(trigger.filter("workflows"))
+    matched = [w for w in repo.workflows if (w.name or "") in names or w.path.rsplit("/", 1)[-1] in names]
+    if not matched:
+        return None, []
+    outsider = [w.path for w in matched if any(event_info(e).outsider for e in w.triggers)]
+    return bool(outsider), outsider
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    upstream, upstream_paths = _upstream_outsider(wf, repo)
+    for job in wf.jobs:
+        facts = job_facts(job)
+        downloads = [s for s in facts.artifact_downloads if _foreign(s, wf)]
+        if not downloads:
+            continue
+        download = downloads[0]
+        order = {id(s): i for i, s in enumerate(facts.steps)}
+        after = order[id(download)]
+        uses: list[tuple[Location, str]] = []
+        for write in facts.env_writes:
+            if write.from_file and order.get(id(write.step), -1) > after and write.file in ("GITHUB_ENV", "GITHUB_PATH"):
+                assert write.step.run is not None
+                loc = write.step.file.value_location(write.step.run, write.start, write.end, f"exports to {write.file}")
+                uses.append((loc, f"exports its content to ${write.file}"))
+        dest = _destination(download)
+        for ex in facts.execs:
+            if order.get(id(ex.step), -1) > after and (dest is None or dest in ex.what):
+                uses.append((ex.location(), ex.what))
+        if not uses:
+            continue
+        if upstream is False:
+            continue  # only trusted workflows produce these artifacts
+        power = job_holds_power(facts)
+        tier = Tier.P0 if (upstream and power) else Tier.P1
+        confidence = Confidence.HIGH if upstream else Confidence.MEDIUM
+        source = (
+            f"artifacts of {', '.join(upstream_paths)}, which outsiders can trigger"
+            if upstream
+            else "artifacts of another run"
+        )
+        yield META.finding(
+            f"downloads {source} and then {uses[0][1]}: whoever controls that run controls this privileged job",
+            [download.location("downloads the artifact"), uses[0][0]],
+            tier=tier,
+            confidence=confidence,
+            key=f"{job.id}|{download.label}",
+            properties={"upstream": upstream_paths},
+        )

@@ -1,0 +1,89 @@
+"""remote-script-exec: a script downloaded at run time is executed (``curl … | sh`` and friends)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from shipwarden.findings import Confidence, Finding, Tier
+from shipwarden.github.facts import job_facts
+from shipwarden.github.model import Repository, Workflow
+from shipwarden.rules.registry import RuleMeta, workflow_rule
+from shipwarden.rules.unpinned_uses import composite_reach, job_power
+
+META = RuleMeta(
+    id="remote-script-exec",
+    row=2,
+    tier=Tier.P2,
+    confidence=Confidence.HIGH,
+    title="Script downloaded at run time and executed",
+)
+
+_URL = re.compile(r"https?://[^\s'\"|;&)]+")
+#: a 40-hex commit id in the URL path: the content cannot change under it
+_COMMIT_IN_URL = re.compile(r"/[0-9a-f]{40}(/|$)")
+#: the script checks what it downloaded before running it
+_VERIFY = re.compile(
+    r"\b(sha256sum|sha512sum|shasum)\b[^\n]*(-c\b|--check\b)|\bgpg\b[^\n]*--verify\b|\bcosign\s+verify"
+    r"|\bminisign\b[^\n]*-V\b|\bslsa-verifier\b|\bGet-FileHash\b"
+)
+
+
+#: secret names of registry and publish credentials (for the message only)
+REGISTRY = re.compile(r"NPM|NODE_AUTH|PYPI|TWINE|CARGO|CRATES|RUBYGEMS|GEM_HOST|DOCKER|GHCR|REGISTRY|PUBLISH", re.I)
+
+
+def _url(script: str, text: str, start: int) -> str:
+    """The URL the executed script comes from: in the command itself, else the last one fetched before it."""
+    found = _URL.search(text)
+    if found:
+        return found.group(0)
+    before = script[: start if start >= 0 else len(script)]
+    urls = _URL.findall(before)
+    return urls[-1] if urls else ""
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    reach = composite_reach(repo)
+    seen: set[tuple[int, int]] = set()
+    for job in wf.jobs:
+        facts = job_facts(job)
+        for rexec in facts.remote_execs:
+            step = rexec.step
+            if step.run is None:
+                continue
+            if step.via is not None:
+                r = reach.get(id(step.node))
+                if r is not None and r.owner is not wf:
+                    continue  # reported by the first workflow that runs this composite action
+                power = r.power() if r is not None else job_power(facts)
+            else:
+                power = job_power(facts)
+            mark = (id(step.node), rexec.start)
+            if mark in seen:
+                continue
+            seen.add(mark)
+            script = step.run.value
+            text = script[rexec.start : rexec.end] if rexec.start >= 0 else script
+            url = _url(script, text, rexec.start)
+            if url and _COMMIT_IN_URL.search(url):
+                continue  # fetched at an immutable commit
+            if _VERIFY.search(script):
+                continue  # the download is checked against a known digest or signature
+            tier = Tier.P1 if power else Tier.P2
+            source = f"`{url}`" if url else "a URL"
+            if power:
+                why = f"; the job holds {power.describe()}, so whoever controls {source} (or its host) can take them"
+                if power.id_token or any(REGISTRY.search(name) for name in power.secrets):
+                    why += " — the Trivy → LiteLLM chain: an unpinned tool fetched beside publish credentials"
+            else:
+                why = "; whoever controls that URL decides what runs on the runner"
+            yield META.finding(
+                f"step `{step.label}` downloads a script from {source} and executes it unverified,"
+                f" with no version or checksum pinned{why}",
+                [rexec.location()],
+                tier=tier,
+                key=f"{step.file.path}|{step.label}|{url or text[:60]}",
+                properties={"url": url, "command": text[:200]},
+            )

@@ -1,0 +1,367 @@
+"""self-hosted-runner: a self-hosted runner that an outsider's pull request, issue or comment can reach."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from shipwarden.findings import Confidence, Finding, Location, Tier
+from shipwarden.github import conditions
+from shipwarden.github import expressions as ex
+from shipwarden.github.facts import events_of, job_facts, tracer_for
+from shipwarden.github.knowledge import event_info
+from shipwarden.github.model import Job, Mapping, Node, Repository, Scalar, Sequence, Workflow
+from shipwarden.rules.registry import RuleMeta, workflow_rule
+
+META = RuleMeta(
+    id="self-hosted-runner",
+    row=2,
+    tier=Tier.P1,
+    confidence=Confidence.HIGH,
+    title="Self-hosted runner reachable by outsiders",
+)
+
+#: Labels of GitHub-hosted runners (standard and larger) and of hosted runner
+#: services that hand every job a fresh VM. Anything else that is not
+#: ``self-hosted`` itself is a custom label: a self-hosted pool, an Actions
+#: Runner Controller scale set, or a larger runner someone named freely.
+HOSTED_LABELS = (
+    "ubuntu-*",
+    "windows-*",
+    "macos-*",
+    "macos",
+    "ubuntu",
+    "windows",
+    "blacksmith-*",
+    "buildjet-*",
+    "namespace-profile-*",
+    "nscloud-*",
+    "ubicloud-*",
+    "ubicloud",
+    "warp-*",
+    "depot-*",
+    "runs-on=*",
+    "runs-on/*",
+    "cirrus-*",
+    "gha-*-hosted*",
+)
+
+#: Who can start a run, per outsider event (for messages).
+STARTED_BY = {
+    "pull_request_target": "anyone who opens a pull request",
+    "issue_comment": "anyone who can comment",
+    "issues": "anyone who can open an issue",
+    "discussion": "anyone who can open a discussion",
+    "discussion_comment": "anyone who can comment on a discussion",
+    "workflow_run": "a fork's pull request run, once it finishes,",
+    "gollum": "anyone who can edit the wiki",
+    "watch": "anyone who stars the repository",
+    "fork": "anyone who forks the repository",
+}
+
+#: Events whose run uses the workflow file and code of the pull request itself.
+PR_CODE_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
+
+_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_.-]+)\s*\}\}")
+_INPUT_REF = re.compile(r"^\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}$")
+
+
+# --------------------------------------------------------------------------- matrix
+
+
+def _descend(node: Node | None, rest: list[str]) -> Node | None:
+    for part in rest:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _value(node: Node | None) -> str | list[str] | None:
+    if isinstance(node, Scalar):
+        return node.value
+    if isinstance(node, Sequence):
+        items = [i.value for i in node.items if isinstance(i, Scalar)]
+        return items if len(items) == len(node.items) else None
+    return None
+
+
+def matrix_values(strategy: object, key: str) -> list[tuple[str | list[str], Node]]:
+    """Literal values ``matrix.<key>`` takes (``key`` may be dotted), with their nodes.
+
+    Reads ``strategy.matrix.<key>`` lists and ``include`` entries; a matrix
+    built by an expression (``fromJSON(...)``) gives nothing.
+    """
+    if not isinstance(strategy, Mapping):
+        return []
+    matrix = strategy.get("matrix")
+    if not isinstance(matrix, Mapping):
+        return []
+    parts = key.split(".")
+    out: list[tuple[str | list[str], Node]] = []
+    column = matrix.get(parts[0])
+    if isinstance(column, Sequence):
+        for item in column.items:
+            node = _descend(item, parts[1:]) if len(parts) > 1 else item
+            value = _value(node)
+            if value is not None and node is not None:
+                out.append((value, node))
+    include = matrix.get("include")
+    if isinstance(include, Sequence):
+        for entry in include.items:
+            node = _descend(entry, parts)
+            value = _value(node)
+            if value is not None and node is not None:
+                out.append((value, node))
+    return out
+
+
+# --------------------------------------------------------------------------- labels
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerChoice:
+    """One runner a job may be sent to: its labels and how sure we are it is self-hosted."""
+
+    labels: tuple[str, ...]
+    confidence: Confidence | None  # None: GitHub-hosted / hosted service
+    why: str
+    node: Node | None
+
+
+def _hosted(label: str) -> bool:
+    low = label.lower()
+    return any(fnmatch.fnmatchcase(low, pattern) for pattern in HOSTED_LABELS)
+
+
+def _judge(labels: list[str], node: Node | None, source: str = "") -> RunnerChoice:
+    low = [label.lower().strip() for label in labels if label.strip()]
+    suffix = f" ({source})" if source else ""
+    if "self-hosted" in low:
+        shown = ", ".join(f"`{label}`" for label in labels)
+        return RunnerChoice(tuple(labels), Confidence.HIGH, f"labels {shown}{suffix}", node)
+    groups = [label for label in labels if label.startswith("group:")]
+    if groups:
+        return RunnerChoice(
+            tuple(labels),
+            Confidence.MEDIUM,
+            f"runner group `{groups[0][6:]}`{suffix} (self-hosted unless the group holds only GitHub larger runners)",
+            node,
+        )
+    literal = [label for label in low if "${{" not in label]
+    if not literal or len(literal) != len(low):
+        return RunnerChoice(tuple(labels), None, "", node)
+    if all(_hosted(label) for label in literal):
+        return RunnerChoice(tuple(labels), None, "", node)
+    custom = next(label for label, lo in zip(labels, low, strict=False) if not _hosted(lo))
+    return RunnerChoice(
+        tuple(labels),
+        Confidence.MEDIUM,
+        f"custom runner label `{custom}`{suffix} (not a GitHub-hosted image: a self-hosted pool or scale set)",
+        node,
+    )
+
+
+def _expression_literals(text: str) -> list[str]:
+    """String literals an expression such as ``cond && 'self-hosted' || 'ubuntu-latest'`` can yield."""
+    out: list[str] = []
+    for site in ex.find_expressions(text):
+        try:
+            expr = site.parse()
+        except ex.ExprSyntaxError:
+            continue
+        todo: list[ex.Expr] = [expr]
+        while todo:
+            e = todo.pop()
+            if isinstance(e, ex.Logical):
+                todo.extend(e.operands)
+            elif isinstance(e, ex.String):
+                out.append(e.value)
+    return out
+
+
+def _input_values(wf: Workflow, name: str) -> list[tuple[str | list[str], Node]]:
+    """Literal values a ``workflow_call`` input takes: its default and what local callers pass."""
+    out: list[tuple[str | list[str], Node]] = []
+    trigger = wf.triggers.get("workflow_call")
+    if trigger is not None:
+        default = _descend(trigger.config, ["inputs", name, "default"])
+        value = _value(default)
+        if value is not None and default is not None:
+            out.append((value, default))
+    repo = wf.repo
+    if repo is not None:
+        for caller in repo.callers.get(wf.path, []):
+            node = caller.with_.get(name)
+            if node is not None and "${{" not in node.value:
+                out.append((node.value, node))
+    return out
+
+
+def runner_choices(job: Job) -> list[RunnerChoice]:
+    """Every runner ``runs-on`` may select, resolving matrix and input expressions when literal."""
+    labels = job.runs_on
+    node = job.runs_on_node
+    if not labels:
+        return []
+    choices: list[RunnerChoice] = []
+    if len(labels) == 1 and "${{" in labels[0]:
+        text = labels[0].strip()
+        refs = _MATRIX_REF.findall(text)
+        if len(set(refs)) == 1:
+            for value, vnode in matrix_values(job.strategy, refs[0]):
+                if isinstance(value, list):
+                    choices.append(_judge(value, vnode, "from the matrix"))
+                else:
+                    choices.append(_judge([_MATRIX_REF.sub(value, text)], vnode, "from the matrix"))
+            return choices
+        m = _INPUT_REF.match(text)
+        if m:
+            for value, vnode in _input_values(job.workflow, m.group(1)):
+                value_list = value if isinstance(value, list) else [value]
+                choices.append(_judge(value_list, vnode, f"input `{m.group(1)}`"))
+            return choices
+        for literal in _expression_literals(text):
+            choice = _judge([literal], node, "chosen by an expression")
+            if choice.confidence is Confidence.HIGH:
+                choices.append(RunnerChoice(choice.labels, Confidence.MEDIUM, choice.why, node))
+        return choices
+    return [_judge(labels, node)]
+
+
+# --------------------------------------------------------------------------- reach
+
+
+def _job_gates(job: Job) -> list[conditions.Gate]:
+    if job.if_ is None:
+        return []
+    return [g for g in conditions.gates(job.if_.value) if g.strength == "strong" or g.kind == "never"]
+
+
+def _event_allowed(gates: list[conditions.Gate], event: str) -> bool:
+    for gate in gates:
+        if gate.kind == "never":
+            return False
+        if gate.kind == "event_name":
+            values = {v.lower() for v in gate.values}
+            if (event in values) == gate.negated:
+                return False
+    return True
+
+
+def _outsider_gate(gates: list[conditions.Gate], event: str) -> tuple[str, str] | None:
+    """(effect, detail) of a condition that keeps outsiders out: "block" or "approval"."""
+    for gate in gates:
+        detail = gate.detail.split(" — ")[0]
+        if gate.kind == "same_repo" and not gate.negated:
+            return "block", detail
+        if gate.kind == "author_association" and not gate.negated:
+            values = {v.upper() for v in gate.values}
+            if values and values <= {"OWNER", "MEMBER", "COLLABORATOR"}:
+                return "block", detail
+        if gate.kind == "user" and not gate.negated:
+            return "block", detail
+        if gate.kind in ("label", "merged") and not gate.negated:
+            return "approval", detail
+    return None
+
+
+def _outsider_text_in_shell(job: Job) -> str | None:
+    """An outsider-controlled value pasted into a ``run:`` script of the job, if any."""
+    tracer = tracer_for(job.workflow)
+    for step in job_facts(job).steps:
+        if step.run is None or "${{" not in step.run.value:
+            continue
+        for site in ex.find_expressions(step.run.value):
+            if not site.terminated:
+                continue
+            taint = tracer.trace_inner(site.text, step, job)
+            if taint is not None:
+                return taint.describe
+    return None
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    events = sorted(e for e in events_of(wf) if event_info(e).outsider)
+    if not events:
+        return
+    for job in wf.jobs:
+        if job.uses is not None:
+            continue  # the called workflow's jobs are checked in their own file
+        choices = [c for c in runner_choices(job) if c.confidence is not None]
+        if not choices:
+            continue
+        choice = min(choices, key=lambda c: 0 if c.confidence is Confidence.HIGH else 1)
+        gates = _job_gates(job)
+        reach = [e for e in events if _event_allowed(gates, e)]
+        if not reach:
+            continue
+        facts = job_facts(job)
+        tier: Tier | None = None
+        reasons: list[str] = []
+        gate_note = ""
+        gate_loc: Location | None = None
+        pr_events = [e for e in reach if e in PR_CODE_EVENTS]
+        other = [e for e in reach if e not in PR_CODE_EVENTS]
+        if pr_events:
+            found = _outsider_gate(gates, pr_events[0])
+            tier = Tier.P1
+            reasons.append(
+                f"`{'/'.join(pr_events)}` runs a fork's code — and the fork's own copy of this workflow — on it"
+            )
+            if found is not None and job.if_ is not None:
+                tier = Tier.P2
+                gate_loc = wf.file.location(job.if_, f"gate: {found[1]}")
+                holds = "keeps forks off" if found[0] == "block" else "needs a maintainer's action before"
+                gate_note = (
+                    f"; the condition `{found[1]}` {holds} this copy of the workflow, but a"
+                    f" `{pr_events[0]}` run takes the workflow file from the pull request, so a fork can drop it"
+                )
+        if other:
+            found = _outsider_gate(gates, other[0])
+            if found is None or found[0] == "approval":
+                checkout = facts.first_pr_checkout()
+                text = _outsider_text_in_shell(job)
+                strong = None
+                if checkout is not None:
+                    strong = f"checks out the pull request's code ({checkout.ref_text or 'gh pr checkout'})"
+                elif text is not None:
+                    strong = f"pastes outsider text ({text}) into a shell script"
+                sub_tier = Tier.P1 if strong and found is None else Tier.P2
+                who = " or ".join(dict.fromkeys(STARTED_BY.get(e, "an outsider") for e in other))
+                what = f"`{'/'.join(other)}` lets {who} start it"
+                if strong:
+                    what += f", and the job {strong}"
+                if found is not None:
+                    what += f" once a maintainer satisfies `{found[1]}`"
+                    if job.if_ is not None and gate_loc is None:
+                        gate_loc = wf.file.location(job.if_, f"gate: {found[1]}")
+                reasons.append(what)
+                if tier is None or sub_tier.rank < tier.rank:
+                    tier = sub_tier
+        if tier is None:
+            continue
+        if "discussion" in reach or "discussion_comment" in reach:
+            reasons.append("a `discussion` workflow on a self-hosted runner is the backdoor Shai-Hulud 2.0 installed")
+        locations = [wf.file.location(job.runs_on_node, "self-hosted runner")]
+        if choice.node is not None and choice.node is not job.runs_on_node:
+            locations.append(wf.file.location(choice.node, "runner chosen here"))
+        if gate_loc is not None:
+            locations.append(gate_loc)
+        message = (
+            f"job `{job.id}` runs on a self-hosted runner ({choice.why}); "
+            + "; ".join(reasons)
+            + gate_note
+            + ". Code that runs there can persist on the machine and read what later jobs on it hold"
+        )
+        yield META.finding(
+            message,
+            locations,
+            tier=tier,
+            confidence=choice.confidence,
+            key=f"{wf.path}|{job.id}|self-hosted",
+            properties={"events": reach, "labels": list(choice.labels)},
+        )

@@ -1,0 +1,166 @@
+"""Library API of ``shipwarden scan``: load repositories, run the workflow rules.
+
+``scan_roots`` spreads several roots over worker processes; each root is
+loaded once into the model and every rule sees that same model.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from shipwarden.findings import Finding, Location, Report, ScanError
+from shipwarden.github.loader import LoadResult, branch_refs, load_directory, load_git_ref
+from shipwarden.github.model import Repository
+from shipwarden.rules.registry import WORKFLOW_RULES, WorkflowRule
+
+
+@cache
+def load_rules() -> tuple[WorkflowRule, ...]:
+    """Import every module under ``shipwarden.rules`` so each registers itself."""
+    import shipwarden.rules as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name != "registry" and not info.name.startswith("_"):
+            importlib.import_module(f"shipwarden.rules.{info.name}")
+    return tuple(WORKFLOW_RULES)
+
+
+@dataclass(slots=True)
+class RootResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    files: int = 0
+    workflows: int = 0
+
+
+def _internal_error(path: str, rule: str, exc: BaseException) -> ScanError:
+    return ScanError(path, f"rule {rule} failed: {type(exc).__name__}: {exc}", "internal")
+
+
+def run_rules(repo: Repository, rules: Iterable[WorkflowRule] | None = None) -> RootResult:
+    """Run every workflow rule over a loaded repository (and its attack paths)."""
+    from shipwarden.paths import apply_paths  # local: paths imports rules too
+
+    result = RootResult(workflows=len(repo.workflows))
+    for wf in repo.workflows:
+        for rule in rules if rules is not None else load_rules():
+            try:
+                result.findings.extend(rule.check(wf, repo))
+            except Exception as exc:  # noqa: BLE001 - one broken rule must not end the scan
+                result.errors.append(_internal_error(wf.path, rule.meta.id, exc))
+    try:
+        result.findings = apply_paths(repo, result.findings)
+    except Exception as exc:  # noqa: BLE001
+        result.errors.append(_internal_error(repo.root, "paths", exc))
+    return result
+
+
+def _prefix(findings: list[Finding], prefix: str) -> None:
+    if not prefix:
+        return
+
+    def move(loc: Location) -> Location:
+        return Location(prefix + loc.path, loc.line, loc.column, loc.end_line, loc.end_column, loc.label, loc.snippet)
+
+    for f in findings:
+        f.locations = [move(loc) for loc in f.locations]
+        for i, hop in enumerate(f.hops):
+            f.hops[i] = type(hop)(move(hop.location), hop.description, hop.row)
+
+
+def scan_root(root: str, prefix: str = "", all_branches: bool = False, paths: bool = True) -> RootResult:
+    """Scan one repository root (a checkout) and, optionally, all its branches."""
+    path = Path(root)
+    loads: list[LoadResult] = [load_directory(path)]
+    if all_branches:
+        try:
+            refs = branch_refs(path)
+        except OSError as exc:
+            refs = []
+            loads[0].errors.append(ScanError(prefix or ".", f"--all-branches: {exc}", "git"))
+        loads.extend(load_git_ref(path, ref) for ref in refs)
+    total = RootResult()
+    seen: set[str] = set()
+    for loaded in loads:
+        total.files += loaded.files
+        total.errors.extend(loaded.errors)
+        res = run_rules(loaded.repo) if paths else _run_rules_no_paths(loaded.repo)
+        total.errors.extend(res.errors)
+        total.workflows += res.workflows
+        for f in res.findings:
+            # a finding identical on several branches is reported once (the first ref)
+            ident = f"{f.rule_id}\x1f{_strip_ref(f.primary.path)}\x1f{f.key or f.message}"
+            if loaded.repo.ref is not None and ident in seen:
+                continue
+            seen.add(ident)
+            total.findings.append(f)
+    _prefix(total.findings, prefix)
+    if prefix:
+        total.errors = [ScanError(prefix + e.path, e.message, e.kind) for e in total.errors]
+    return total
+
+
+def _run_rules_no_paths(repo: Repository) -> RootResult:
+    result = RootResult(workflows=len(repo.workflows))
+    for wf in repo.workflows:
+        for rule in load_rules():
+            try:
+                result.findings.extend(rule.check(wf, repo))
+            except Exception as exc:  # noqa: BLE001
+                result.errors.append(_internal_error(wf.path, rule.meta.id, exc))
+    return result
+
+
+def _strip_ref(path: str) -> str:
+    return path.split(":", 1)[1] if ":" in path.split("/", 1)[0] else path
+
+
+def _worker(args: tuple[str, str, bool, bool]) -> RootResult:
+    root, prefix, all_branches, paths = args
+    try:
+        return scan_root(root, prefix, all_branches, paths)
+    except Exception as exc:  # noqa: BLE001
+        return RootResult(errors=[ScanError(prefix or root, f"scan failed: {type(exc).__name__}: {exc}", "internal")])
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS
+        return max(1, os.cpu_count() or 1)
+
+
+def scan_roots(
+    roots: Sequence[str], *, all_branches: bool = False, jobs: int | None = None, paths: bool = True
+) -> Report:
+    """Scan several repository roots. With more than one root, locations are
+    prefixed with the root as given so they stay unambiguous."""
+    report = Report(command="scan", roots=[str(r) for r in roots])
+    multi = len(roots) > 1
+    tasks = []
+    for root in roots:
+        prefix = (str(root).rstrip("/") + "/") if multi else ""
+        tasks.append((str(root), prefix, all_branches, paths))
+    jobs = jobs or default_jobs()
+    load_rules()
+    if len(tasks) > 1 and jobs > 1:
+        chunk = max(1, len(tasks) // (jobs * 4))
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            results = list(pool.map(_worker, tasks, chunksize=chunk))
+    else:
+        results = [_worker(t) for t in tasks]
+    for res in results:
+        report.findings.extend(res.findings)
+        report.errors.extend(res.errors)
+        report.stats["files"] = report.stats.get("files", 0) + res.files
+        report.stats["workflows"] = report.stats.get("workflows", 0) + res.workflows
+    report.stats["roots"] = len(roots)
+    report.findings.sort(key=lambda f: f.sort_key())
+    return report
