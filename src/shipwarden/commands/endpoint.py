@@ -1,0 +1,59 @@
+"""``shipwarden endpoint [HOME]``: credential stores a supply-chain worm would harvest."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from shipwarden.commands.common import add_output_arguments, finish
+from shipwarden.endpoint import sweep
+from shipwarden.suppress import SourceReader, file_reader
+
+NAME = "endpoint"
+HELP = "Find the credentials a supply-chain worm would harvest from this machine (read-only)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "home", nargs="?", default=None, metavar="HOME", help="home directory to sweep (default: your own)"
+    )
+    parser.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also search this project tree for .env files (repeatable)",
+    )
+    parser.add_argument(
+        "--no-env", action="store_true", help="do not inspect the environment variables of this process"
+    )
+    parser.add_argument(
+        "--fix-permissions",
+        action="store_true",
+        help="chmod 600 the credential files you own that others can read (the only write this command makes)",
+    )
+    add_output_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    home = Path(args.home).expanduser() if args.home else Path.home()
+    report = sweep(
+        home,
+        include=[Path(p).expanduser() for p in args.include],
+        env=None if args.no_env else dict(os.environ),
+        fix_permissions=args.fix_permissions,
+    )
+    # Configuration comes from the working directory (a home is not a project);
+    # inline ignore comments are read from the files under the home.
+    return finish(report, args, root=None, source_reader=home_reader(home))
+
+
+def home_reader(home: Path) -> SourceReader:
+    """Read ``~/…`` finding paths from ``home`` (for inline ignore comments)."""
+    inner = file_reader([home])
+
+    def read(path: str) -> str | None:
+        return inner(path[2:]) if path.startswith("~/") else None
+
+    return read

@@ -1,0 +1,32 @@
+"""``shipwarden endpoint``: what a supply-chain worm would harvest from this machine.
+
+Public API::
+
+    load_catalogue() -> Catalogue          # shipwarden.endpoint.catalogue
+    credential_path_globs(os=None) -> tuple[str, ...]
+    sweep(home, *, include=(), env=None, fix_permissions=False) -> Report
+"""
+
+from __future__ import annotations
+
+from shipwarden.endpoint.catalogue import (
+    OS,
+    Catalogue,
+    KeySpec,
+    Publish,
+    StoreEntry,
+    credential_path_globs,
+    load_catalogue,
+)
+from shipwarden.endpoint.sweep import sweep
+
+__all__ = [
+    "OS",
+    "Catalogue",
+    "KeySpec",
+    "Publish",
+    "StoreEntry",
+    "credential_path_globs",
+    "load_catalogue",
+    "sweep",
+]

@@ -1,0 +1,134 @@
+"""The token rule set, loaded from ``data/tokens.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import regex
+
+from shipwarden.findings import Confidence
+
+
+@dataclass(frozen=True, slots=True)
+class TokenKind:
+    """What a secret is: ``npm-token``, ``github-pat``, ``private-key`` …"""
+
+    id: str
+    description: str
+    provider: str
+    #: Can publish packages, push code or act in a cloud account.
+    publish_capable: bool
+    confidence: Confidence
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPattern:
+    """One way of finding a kind of secret in text."""
+
+    kind: TokenKind
+    pattern: regex.Pattern[str]
+    group: int
+    keywords: tuple[str, ...]
+    min_entropy: float
+    require_digit: bool
+    confidence: Confidence
+    multiline: bool
+    placeholder_check: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_text_chars: int
+    max_line_chars: int
+    max_matches: int
+    regex_timeout_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholders:
+    substrings: tuple[str, ...]
+    min_distinct_chars: int
+    low_confidence_skip: tuple[str, ...]
+
+    def is_placeholder(self, value: str, *, check_substrings: bool = True) -> bool:
+        if len(set(value)) < self.min_distinct_chars:
+            return True
+        if not check_substrings:
+            return False
+        low = value.lower()
+        return any(marker in low for marker in self.substrings)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    kinds: dict[str, TokenKind]
+    patterns: tuple[TokenPattern, ...]
+    limits: Limits
+    placeholders: Placeholders
+
+
+def _kind(kind_id: str, raw: dict[str, Any]) -> TokenKind:
+    return TokenKind(
+        id=kind_id,
+        description=str(raw["description"]),
+        provider=str(raw["provider"]),
+        publish_capable=bool(raw["publish_capable"]),
+        confidence=Confidence(raw["confidence"]),
+    )
+
+
+def _pattern(raw: dict[str, Any], kinds: dict[str, TokenKind]) -> TokenPattern:
+    kind = kinds[raw["kind"]]
+    compiled = regex.compile(raw["regex"], regex.VERSION0)
+    group = int(raw.get("group", 0))
+    if group > compiled.groups:
+        raise ValueError(f"pattern for {kind.id}: group {group} does not exist")
+    return TokenPattern(
+        kind=kind,
+        pattern=compiled,
+        group=group,
+        keywords=tuple(k.lower() for k in raw.get("keywords", ())),
+        min_entropy=float(raw.get("min_entropy", 0.0)),
+        require_digit=bool(raw.get("require_digit", False)),
+        confidence=Confidence(raw["confidence"]) if "confidence" in raw else kind.confidence,
+        multiline=bool(raw.get("multiline", False)),
+        placeholder_check=bool(raw.get("placeholder_check", True)),
+    )
+
+
+def parse_rules(data: dict[str, Any]) -> RuleSet:
+    kinds = {kind_id: _kind(kind_id, raw) for kind_id, raw in data["kinds"].items()}
+    patterns = tuple(_pattern(raw, kinds) for raw in data["patterns"])
+    lim = data["limits"]
+    ph = data["placeholders"]
+    return RuleSet(
+        kinds=kinds,
+        patterns=patterns,
+        limits=Limits(
+            max_text_chars=int(lim["max_text_chars"]),
+            max_line_chars=int(lim["max_line_chars"]),
+            max_matches=int(lim["max_matches"]),
+            regex_timeout_seconds=float(lim["regex_timeout_seconds"]),
+        ),
+        placeholders=Placeholders(
+            substrings=tuple(s.lower() for s in ph["substrings"]),
+            min_distinct_chars=int(ph["min_distinct_chars"]),
+            low_confidence_skip=tuple(ph.get("low_confidence_skip", ())),
+        ),
+    )
+
+
+@cache
+def load_rules() -> RuleSet:
+    """The packaged rule set (parsed and compiled once)."""
+    text = resources.files("shipwarden.secrets").joinpath("data/tokens.toml").read_text("utf-8")
+    return parse_rules(tomllib.loads(text))
+
+
+def token_kinds() -> dict[str, TokenKind]:
+    """Every known kind of secret by id."""
+    return load_rules().kinds

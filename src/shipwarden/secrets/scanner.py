@@ -1,0 +1,161 @@
+"""Find secrets in text with the data-driven rule set. Bounded work per input."""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from dataclasses import dataclass
+
+from shipwarden.findings import Confidence
+from shipwarden.secrets.entropy import shannon_entropy
+from shipwarden.secrets.redaction import fingerprint, redact
+from shipwarden.secrets.rules import RuleSet, TokenKind, TokenPattern, load_rules
+
+
+@dataclass(frozen=True, slots=True)
+class SecretMatch:
+    """One secret found in a text. Holds no part of the value beyond ``redacted``."""
+
+    kind: str
+    description: str
+    line: int
+    column: int
+    #: Exclusive, on ``end_line``.
+    end_column: int
+    redacted: str
+    fingerprint: str
+    entropy: float
+    confidence: Confidence
+    publish_capable: bool
+    #: Last line of the secret (a PEM block spans several lines).
+    end_line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    value: str
+    pattern: TokenPattern
+
+
+def _bounded(text: str, rules: RuleSet) -> str:
+    text = text[: rules.limits.max_text_chars]
+    cap = rules.limits.max_line_chars
+    if len(text) > cap:
+        lines = text.split("\n")
+        if any(len(line) > cap for line in lines):
+            text = "\n".join(line[:cap] for line in lines)
+    return text
+
+
+def _skip_low_confidence(path: str, rules: RuleSet) -> bool:
+    if not path:
+        return False
+    name = posixpath.basename(path.replace("\\", "/"))
+    return any(fnmatch.fnmatchcase(name, glob) for glob in rules.placeholders.low_confidence_skip)
+
+
+def _acceptable(value: str, pat: TokenPattern, rules: RuleSet) -> bool:
+    if rules.placeholders.is_placeholder(value, check_substrings=pat.placeholder_check):
+        return False
+    if pat.require_digit and not (
+        any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+    ):
+        return False
+    return shannon_entropy(value) >= pat.min_entropy
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < t_end and t_start < end for t_start, t_end in taken)
+
+
+def _scan(text: str, path: str, rules: RuleSet) -> list[_Hit]:
+    lowered = text.lower()
+    skip_low = _skip_low_confidence(path, rules)
+    limit = rules.limits.max_matches
+    hits: list[_Hit] = []
+    taken: list[tuple[int, int]] = []
+    for pat in rules.patterns:
+        if len(hits) >= limit:
+            break
+        if skip_low and pat.confidence is Confidence.LOW:
+            continue
+        if pat.keywords and not any(k in lowered for k in pat.keywords):
+            continue
+        try:
+            for m in pat.pattern.finditer(text, timeout=rules.limits.regex_timeout_seconds):
+                value = m.group(pat.group)
+                if not value:
+                    continue
+                if not pat.multiline and "\n" in m.group(0):
+                    continue
+                start, end = m.span(pat.group)
+                if _overlaps(start, end, taken) or not _acceptable(value, pat, rules):
+                    continue
+                hits.append(_Hit(start, end, value, pat))
+                taken.append((start, end))
+                if len(hits) >= limit:
+                    break
+        except TimeoutError:
+            continue
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def scan_text(text: str, *, path: str = "") -> list[SecretMatch]:
+    """Every secret in ``text``, in order of position.
+
+    ``path`` (optional, any form) lets the scanner skip low-confidence patterns
+    in lockfiles and checksum lists. Only the first ``max_text_chars`` of the
+    text and the first ``max_line_chars`` of each line are examined, and at
+    most ``max_matches`` secrets are returned.
+    """
+    rules = load_rules()
+    bounded = _bounded(text, rules)
+    hits = _scan(bounded, path, rules)
+    out: list[SecretMatch] = []
+    line, line_start, pos = 1, 0, 0
+    for hit in hits:
+        # advance the line counter incrementally (hits are sorted)
+        line += bounded.count("\n", pos, hit.start)
+        if line > 1:
+            line_start = bounded.rfind("\n", 0, hit.start) + 1
+        pos = hit.start
+        inner = hit.value.count("\n")
+        end_line = line + inner
+        end_line_start = bounded.rfind("\n", 0, hit.end) + 1 if inner else line_start
+        kind = hit.pattern.kind
+        out.append(
+            SecretMatch(
+                kind=kind.id,
+                description=kind.description,
+                line=line,
+                column=hit.start - line_start + 1,
+                end_column=hit.end - end_line_start + 1,
+                redacted=redact(hit.value),
+                fingerprint=fingerprint(hit.value),
+                entropy=round(shannon_entropy(hit.value), 3),
+                confidence=hit.pattern.confidence,
+                publish_capable=kind.publish_capable,
+                end_line=end_line,
+            )
+        )
+    return out
+
+
+def classify_token(value: str) -> TokenKind | None:
+    """The kind of a bare token value, or None when it matches no known format.
+
+    The whole (stripped) value must be the secret: contextual patterns such as
+    ``aws_secret_access_key = …`` and generic assignments never classify a
+    bare value. Placeholders classify as None.
+    """
+    rules = load_rules()
+    candidate = value.strip()
+    if not candidate or len(candidate) > rules.limits.max_line_chars:
+        return None
+    for hit in _scan(candidate, "", rules):
+        if hit.start == 0 and hit.end == len(candidate):
+            return hit.pattern.kind
+    return None
