@@ -12,7 +12,7 @@ from shipwarden.config import ConfigError
 
 #: Each module under ``shipwarden.commands`` defines NAME, HELP,
 #: ``add_arguments(parser)`` and ``run(args) -> int``.
-COMMAND_MODULES = ("scan", "paths", "endpoint")
+COMMAND_MODULES = ("scan", "paths", "gate", "deps", "endpoint")
 
 EXIT_USAGE = 2
 

@@ -1,0 +1,177 @@
+"""Benchmark: review a release shaped like the leaked Claude Code package.
+
+Builds (in a temporary folder) an npm tarball with a bundled ``dist/cli.js``
+and a ~60 MB ``dist/cli.js.map`` whose ``sourcesContent`` holds ~1,900
+generated TypeScript files (~510,000 lines), then runs ``shipwarden gate`` on
+it in a child process and prints the wall time and peak memory (the child's
+maximum RSS, and the Python heap peak from tracemalloc in a second run).
+
+    .venv/bin/python bench/gate_large.py [--files 1900] [--lines 270]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = [
+    "const",
+    "let",
+    "return",
+    "await",
+    "async",
+    "function",
+    "export",
+    "import",
+    "from",
+    "type",
+    "interface",
+    "if",
+    "else",
+    "for",
+    "of",
+    "new",
+    "this",
+    "null",
+    "undefined",
+    "string",
+    "number",
+    "boolean",
+    "Promise",
+]
+
+
+def _pool(rng: random.Random, size: int = 40_000) -> list[str]:
+    idents = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 12))) for _ in range(6000)]
+    lines = []
+    for _ in range(size):
+        indent = "  " * rng.randint(0, 4)
+        body = " ".join(
+            rng.choice(WORDS) if rng.random() < 0.35 else rng.choice(idents) for _ in range(rng.randint(3, 11))
+        )
+        tail = rng.choice([";", " {", "", ");", " = {", ","])
+        lines.append(f"{indent}{body}{tail}")
+    return lines
+
+
+def build(directory: Path, files: int, lines: int) -> Path:
+    rng = random.Random(1)
+    pool = _pool(rng)
+    map_path = directory / "cli.js.map"
+    with map_path.open("w", encoding="utf-8") as out:
+        out.write('{"version":3,"file":"cli.js","sources":')
+        json.dump([f"../src/{'components' if i % 3 else 'services'}/module{i}.ts" for i in range(files)], out)
+        out.write(',"sourcesContent":[')
+        for i in range(files):
+            text = "\n".join(rng.choice(pool) for _ in range(lines))
+            if i == 7:
+                text += (
+                    '\nconst GITHUB_TOKEN = "ghp_'
+                    + "".join(rng.choice("ABCDEFGHabcdefgh0123456789") for _ in range(36))
+                    + '";'
+                )
+            out.write(("," if i else "") + json.dumps(text))
+        out.write('],"names":[],"mappings":"')
+        for _ in range(files * lines // 4):
+            out.write("AAAA,SAAS,EAAE,GAAG;" * 10)
+        out.write('"}')
+    bundle = ("".join(rng.choice(pool) for _ in range(200_000))).encode() + b"\n//# sourceMappingURL=cli.js.map\n"
+    package_json = json.dumps({"name": "@bench/cli", "version": "2.1.88", "bin": {"cli": "dist/cli.js"}}).encode()
+    tgz = directory / "bench-cli-2.1.88.tgz"
+    with tarfile.open(tgz, "w:gz") as tar:
+        for name, data in (("package/package.json", package_json), ("package/dist/cli.js", bundle)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        tar.add(map_path, arcname="package/dist/cli.js.map")
+    map_path.unlink()
+    return tgz
+
+
+def review(path: str, trace: bool) -> None:
+    import tracemalloc
+
+    from shipwarden.packaging.gate import GateOptions, run_gate
+
+    if trace:
+        tracemalloc.start()
+    start = time.perf_counter()
+    result = run_gate(GateOptions(Path(path)))
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] if trace else 0
+    leak = next(f for f in result.report.findings if f.rule_id == "gate-source-map-content")
+    print(
+        json.dumps(
+            {
+                "seconds": round(elapsed, 2),
+                "python_heap_peak_mb": round(peak / 1e6, 1),
+                "findings": sorted({f.rule_id for f in result.report.findings}),
+                "map_files": leak.properties["files"],
+                "map_lines": leak.properties["lines"],
+                "unpacked_mb": round(result.report.stats["bytes"] / 1e6, 1),
+                "notes": result.notes,
+            }
+        )
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=1900)
+    parser.add_argument("--lines", type=int, default=270)
+    parser.add_argument("--review", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.review:
+        review(args.review, args.trace)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="shipwarden-bench-") as tmp:
+        t0 = time.perf_counter()
+        tgz = build(Path(tmp), args.files, args.lines)
+        with tarfile.open(tgz) as tar:
+            unpacked = sum(m.size for m in tar.getmembers())
+        print(
+            f"built {tgz.name}: {tgz.stat().st_size / 1e6:.1f} MB compressed, {unpacked / 1e6:.1f} MB unpacked "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        timed = subprocess.run(
+            [sys.executable, __file__, "--review", str(tgz)], capture_output=True, text=True, env=env, check=True
+        )
+        rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        stats = json.loads(timed.stdout)
+        traced = json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--review", str(tgz), "--trace"],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            ).stdout
+        )
+        print(
+            f"gate review: {stats['seconds']:.2f} s, peak RSS {max(rss_kb, before) / 1024:.0f} MB "
+            f"(whole interpreter), Python heap peak {traced['python_heap_peak_mb']:.1f} MB"
+        )
+        print(
+            f"found: {', '.join(stats['findings'])}; the map gives away {stats['map_files']:,} files, "
+            f"{stats['map_lines']:,} lines"
+        )
+        for note in stats["notes"]:
+            print(f"note: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""``shipwarden deps PATH``: every piece of code that runs when the project's dependencies install."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from shipwarden.commands.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_output_arguments,
+    config_from_args,
+    finish,
+)
+from shipwarden.config import ConfigError
+from shipwarden.deps.allowlist import (
+    DEFAULT_FILE,
+    Allowlist,
+    AllowlistError,
+    load_allowlist,
+    render_allowlist,
+)
+from shipwarden.deps.render import render_inventory
+from shipwarden.deps.scan import DepsOptions, scan_deps
+
+NAME = "deps"
+HELP = "Inventory and judge the code your dependencies run at install time (npm scripts, .pth files, builds)."
+
+#: Keys accepted in ``[tool.shipwarden.deps]``.
+CONFIG_KEYS = frozenset({"allowlist", "fetch"})
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", default=".", metavar="PATH",
+                        help="project folder, node_modules or site-packages to read (default: .)")
+    parser.add_argument("--allowlist", type=Path, metavar="FILE",
+                        help=f"reviewed install-time code to compare with (default: {DEFAULT_FILE} in PATH when present)")
+    parser.add_argument("--write-allowlist", nargs="?", const=True, default=None, metavar="FILE",
+                        help=f"record the current install-time code as reviewed in FILE (default: PATH/{DEFAULT_FILE}) and exit")
+    parser.add_argument("--against", metavar="GIT_REF",
+                        help="also compare the lockfiles with their state at GIT_REF (read with git show)")
+    parser.add_argument("--fetch", action="store_true",
+                        help="read scripts of locked versions nothing local describes from your configured registry (cached)")
+    add_output_arguments(parser)
+
+
+def _deps_config(table: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(table) - CONFIG_KEYS)
+    if unknown:
+        raise ConfigError(f"[tool.shipwarden.deps]: unknown key {unknown[0]!r} (known: {', '.join(sorted(CONFIG_KEYS))})")
+    if "allowlist" in table and not isinstance(table["allowlist"], str):
+        raise ConfigError("[tool.shipwarden.deps]: 'allowlist' must be a path string")
+    if "fetch" in table and not isinstance(table["fetch"], bool):
+        raise ConfigError("[tool.shipwarden.deps]: 'fetch' must be true or false")
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.path)
+    if not root.exists():
+        print(f"shipwarden: error: {root} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        config = config_from_args(args, root if root.is_dir() else root.parent)
+        table = _deps_config(config.deps)
+    except ConfigError as exc:
+        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    allowlist: Allowlist | None = None
+    allow_path = args.allowlist or (root / table["allowlist"] if "allowlist" in table else root / DEFAULT_FILE)
+    if args.write_allowlist is None and (args.allowlist is not None or allow_path.is_file()):
+        try:
+            allowlist = load_allowlist(allow_path)
+        except AllowlistError as exc:
+            print(f"shipwarden: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+
+    fetcher = None
+    if args.fetch or table.get("fetch", False):
+        from shipwarden.deps.fetch import RegistryFetcher
+        from shipwarden.registry import RegistryClient
+
+        fetcher = RegistryFetcher(RegistryClient(cwd=root if root.is_dir() else None))
+
+    result = scan_deps(root, DepsOptions(allowlist=allowlist, against=args.against, fetcher=fetcher,
+                                         excluded=config.is_excluded))
+    if fetcher is not None:
+        result.report.errors.extend(fetcher.errors)
+        result.report.stats["fetched"] = fetcher.fetched
+
+    if args.write_allowlist is not None:
+        target = allow_path if args.write_allowlist is True else Path(args.write_allowlist)
+        text = render_allowlist((r.hook for r in result.hooks), result.dependencies)
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"shipwarden: error: cannot write {target}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"shipwarden: recorded {len(result.hooks)} install-time hook(s) as reviewed in {target}", file=sys.stderr)
+        return EXIT_OK
+
+    text_view = (getattr(args, "format", "text") or "text") == "text"
+    output: Path | None = getattr(args, "output", None)
+    section = render_inventory(result) if text_view else ""
+    if section and output is None:
+        sys.stdout.write(section)
+        sys.stdout.flush()
+    code = finish(result.report, args, root=root if root.is_dir() else None)
+    if section and output is not None and output.is_file():
+        output.write_text(section + output.read_text(encoding="utf-8"), encoding="utf-8")
+    return code

@@ -1,0 +1,107 @@
+"""``shipwarden gate TARGET``: review what a release would publish, before ``npm publish``/``twine upload``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from shipwarden.baseline import BaselineError, apply_baseline, load_baseline
+from shipwarden.commands.common import (
+    EXIT_USAGE,
+    add_output_arguments,
+    config_from_args,
+    fail_on,
+    filter_report,
+    finish,
+)
+from shipwarden.config import ConfigError
+from shipwarden.packaging.gate import GateOptions, run_gate
+from shipwarden.packaging.policy import GatePolicy
+from shipwarden.packaging.verdict import render_verdict
+
+NAME = "gate"
+HELP = (
+    "Review the files a release would publish (npm package, tarball, wheel, sdist): source maps, secrets, "
+    "never-ship files, install-time code, non-registry dependencies, and the diff against the last release."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "target",
+        nargs="?",
+        default=".",
+        metavar="TARGET",
+        help="package directory, .tgz, .whl, sdist, or a folder of them (default: .)",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="PREVIOUS",
+        help="previous release to diff with: a tarball, wheel, sdist, folder, or npm:NAME@TAG / pypi:NAME==VERSION "
+        "(fetched through your configured registry; the only network use)",
+    )
+    parser.add_argument(
+        "--build",
+        action="store_true",
+        help="build a Python project's sdist and wheel with `python -m build` (isolated, offline, scrubbed env) "
+        "and review those; this runs the project's build backend",
+    )
+    parser.add_argument(
+        "--packlist",
+        choices=("auto", "npm", "builtin"),
+        default="auto",
+        help="how to list an npm package's files: `npm pack --dry-run --ignore-scripts` when npm is installed "
+        "(auto), always npm, or the built-in port of npm's rules",
+    )
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="registry cache (default: ~/.cache/shipwarden)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="do not print the verdict on stderr")
+    add_output_arguments(parser, default_fail_on="P1")
+
+
+def _root(target: Path) -> Path:
+    if target.is_dir() and any((target / n).is_file() for n in ("package.json", "pyproject.toml", "setup.py")):
+        return target
+    return Path.cwd()
+
+
+def run(args: argparse.Namespace) -> int:
+    target = Path(args.target)
+    root = _root(target)
+    try:
+        config = config_from_args(args, root)
+        policy = GatePolicy.from_config(config.gate)
+    except ConfigError as exc:
+        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = run_gate(
+        GateOptions(
+            target=target,
+            against=args.against,
+            build=args.build,
+            packlist=args.packlist,
+            policy=policy,
+            cache_dir=args.cache_dir,
+        )
+    )
+    code = finish(result.report, args, root=root)
+    if not args.quiet and code != EXIT_USAGE and getattr(args, "write_baseline", None) is None:
+        kept = _visible(result.report, args, config)
+        print(render_verdict(result, kept, fail_on(args, config)), file=sys.stderr, end="")
+    return code
+
+
+def _visible(report, args, config):  # type: ignore[no-untyped-def]
+    """The findings ``finish`` reported (same selection and baseline), for the verdict."""
+    select = [s for chunk in args.select for s in chunk] if args.select else None
+    ignore = [s for chunk in args.ignore for s in chunk] if args.ignore else None
+    filtered = filter_report(report, config, select=select, ignore=ignore)
+    baseline = getattr(args, "baseline", None) or config.baseline
+    if baseline is not None:
+        try:
+            kept, _ = apply_baseline(filtered.findings, load_baseline(baseline))
+        except BaselineError:
+            return filtered.findings
+        filtered = dataclasses.replace(filtered, findings=kept)
+    return filtered.findings

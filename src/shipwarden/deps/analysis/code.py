@@ -1,0 +1,86 @@
+"""Dispatch code to the analyser for its language; the shared result and context types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shipwarden.deps.analysis.model import Capability, Evidence
+from shipwarden.deps.analysis.strings import safe_snippet
+
+LANGUAGES = ("javascript", "python", "shell")
+
+
+@dataclass(slots=True)
+class Context:
+    """Where evidence found in a piece of code is reported."""
+
+    path: str
+    #: When non-zero every evidence line is this one (code inline in a manifest, decoded payloads).
+    fixed_line: int = 0
+    #: Where the code sits ("in decoded data"; nested contexts joined by " › ").
+    context: str = ""
+    #: Nesting of inline and decoded code; analysis stops at the indicator limit.
+    depth: int = 0
+
+    def evidence(
+        self, capability: Capability, detail: str, line: int, column: int = 0, text: str = "", strong: bool = True
+    ) -> Evidence:
+        return Evidence(
+            capability=capability,
+            detail=detail,
+            context=self.context,
+            path=self.path,
+            line=self.fixed_line or line,
+            column=0 if self.fixed_line else column,
+            snippet=safe_snippet(text),
+            strong=strong,
+        )
+
+    def nested(self, line: int, context: str) -> Context:
+        joined = " › ".join(c for c in (self.context, context) if c)
+        return Context(self.path, self.fixed_line or line, joined, self.depth + 1)
+
+
+@dataclass(slots=True)
+class CodeFacts:
+    evidence: list[Evidence] = field(default_factory=list)
+    #: Local files this code runs or loads: (language, path as written, line).
+    runs: list[tuple[str, str, int]] = field(default_factory=list)
+    #: Python: top-level modules imported (a ``.pth`` line's imports run at start-up).
+    imports: list[str] = field(default_factory=list)
+    #: Problems (syntax errors, truncation) worth telling the user.
+    notes: list[str] = field(default_factory=list)
+
+    def extend(self, other: CodeFacts) -> None:
+        self.evidence.extend(other.evidence)
+        self.runs.extend(other.runs)
+        self.imports.extend(other.imports)
+        self.notes.extend(other.notes)
+
+
+def analyze_code(language: str, text: str, ctx: Context) -> CodeFacts:
+    """Analyse ``text`` as ``language`` (javascript, python or shell). Never executes it."""
+    if language == "javascript":
+        from shipwarden.deps.analysis.javascript import analyze_javascript
+
+        return analyze_javascript(text, ctx)
+    if language == "python":
+        from shipwarden.deps.analysis.python import analyze_python
+
+        return analyze_python(text, ctx)
+    if language == "shell":
+        from shipwarden.deps.analysis.shell import analyze_shell
+
+        return analyze_shell(text, ctx)
+    return CodeFacts(notes=[f"{ctx.path}: no analyser for {language}"])
+
+
+def language_of(path: str) -> str | None:
+    low = path.lower()
+    if low.endswith((".js", ".cjs", ".mjs", ".ts", ".cts", ".mts", ".jsx")):
+        return "javascript"
+    if low.endswith((".py", ".pyw")):
+        return "python"
+    if low.endswith((".sh", ".bash", ".zsh")):
+        return "shell"
+    return None

@@ -1,0 +1,76 @@
+"""``uv.lock``: ``[[package]]`` entries with a ``source`` table, ``sdist`` and ``wheels``.
+
+A registry package locked with an sdist and no wheel builds from source at install.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipwarden.deps.model import (
+    REGISTRY,
+    Dependency,
+    Ecosystem,
+    Lockfile,
+    Source,
+    SourceKind,
+)
+from shipwarden.deps.pylocks import array_table_lines, load_toml
+from shipwarden.deps.requirements import normalize
+from shipwarden.deps.shapes import as_dict, as_list
+from shipwarden.deps.text import location
+
+
+def parse(text: str, path: str) -> Lockfile:
+    data = load_toml(text)
+    lock = Lockfile(path, "uv-lock", Ecosystem.PYPI, str(data.get("version", "")))
+    lines = array_table_lines(text, "package")
+    for i, pkg in enumerate(as_list(data.get("package"))):
+        if not isinstance(pkg, dict) or "name" not in pkg:
+            continue
+        raw = as_dict(pkg.get("source"))
+        source = _source(raw)
+        if source.kind is SourceKind.WORKSPACE:
+            continue  # the project itself (editable / virtual)
+        if raw.get("registry"):
+            lock.indexes.append(str(raw["registry"]))
+        wheels = as_list(pkg.get("wheels"))
+        sdist = pkg.get("sdist")
+        if source.kind in (SourceKind.GIT, SourceKind.FILE):
+            builds: bool | None = True
+        elif sdist or wheels:
+            builds = bool(sdist) and not wheels
+        else:
+            builds = None
+        hashes = [str(w.get("hash")) for w in wheels if isinstance(w, dict) and w.get("hash")]
+        if isinstance(sdist, dict) and sdist.get("hash"):
+            hashes.append(str(sdist["hash"]))
+        lock.dependencies.append(
+            Dependency(
+                name=normalize(str(pkg["name"])),
+                version=str(pkg.get("version", "")),
+                ecosystem=Ecosystem.PYPI,
+                source=source,
+                origin=location(path, lines[i] if i < len(lines) else 0, label=str(pkg["name"])),
+                builds_from_source=builds,
+                hashes=tuple(hashes),
+                lockfile=lock.format,
+            )
+        )
+    lock.indexes = list(dict.fromkeys(lock.indexes))
+    return lock
+
+
+def _source(raw: dict[str, Any]) -> Source:
+    if not raw or raw.get("registry"):
+        return REGISTRY
+    if raw.get("git"):
+        return Source(SourceKind.GIT, str(raw["git"]))
+    if raw.get("url"):
+        return Source(SourceKind.URL, str(raw["url"]))
+    if raw.get("editable") is not None or raw.get("virtual") is not None:
+        return Source(SourceKind.WORKSPACE, str(raw.get("editable") or raw.get("virtual")))
+    for key in ("path", "directory"):
+        if raw.get(key):
+            return Source(SourceKind.FILE, str(raw[key]))
+    return REGISTRY

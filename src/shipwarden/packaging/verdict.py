@@ -1,0 +1,57 @@
+"""The one-screen verdict printed after a gate run: PASS or BLOCK, and every blocking reason."""
+
+from __future__ import annotations
+
+from shipwarden.findings import Finding, Tier
+from shipwarden.packaging.gate import GateResult
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1e3:,.1f} KB"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+def render_verdict(result: GateResult, findings: list[Finding], threshold: str, width: int = 100) -> str:
+    """``findings`` are the ones left after select/ignore/suppressions/baseline."""
+    limit = None if threshold == "none" else Tier.parse(threshold)
+    blocking = [f for f in findings if limit is not None and f.tier.at_least(limit)]
+    others = [f for f in findings if f not in blocking]
+    errors = result.report.errors
+    if blocking:
+        head = "BLOCK"
+    elif errors:
+        head = "INCOMPLETE"
+    else:
+        head = "PASS"
+    lines = [f"shipwarden gate: {head}" + (f" (fail-on {threshold})" if threshold != "none" else "")]
+    for res in result.results:
+        s = res.summary
+        name = s.display if s else res.artifact.label
+        lines.append(
+            f"  {res.artifact.kind.value:<14} {name}: {len(res.files):,} files, {_size(res.total_size)} unpacked"
+            f"  [{res.artifact.origin}]"
+        )
+    for diff in result.diffs:
+        lines.append(
+            f"  vs {diff.previous.display}: +{len(diff.added)} / -{len(diff.removed)} files, "
+            f"size ×{diff.size_ratio:.2f}, files ×{diff.count_ratio:.2f}"
+        )
+    if blocking:
+        lines.append(f"  {len(blocking)} blocking reason(s):")
+        for f in sorted(blocking, key=lambda f: f.sort_key()):
+            loc = f.primary
+            where = f"{loc.path}:{loc.line}" if loc.line else loc.path
+            lines.append(_clip(f"   ✗ {f.tier.value} {f.rule_id}  {where}  {f.message}", width))
+    if others:
+        counts: dict[str, int] = {}
+        for f in others:
+            counts[f.tier.value] = counts.get(f.tier.value, 0) + 1
+        lines.append("  not blocking: " + ", ".join(f"{n} {t}" for t, n in sorted(counts.items())))
+    for err in errors:
+        lines.append(_clip(f"  ! {err.path}: {err.message}", width))
+    for note in result.notes:
+        lines.append(_clip(f"  note: {note}", width))
+    return "\n".join(lines) + "\n"

