@@ -151,7 +151,7 @@ def scan_roots(
     jobs = jobs or default_jobs()
     load_rules()
     if len(tasks) > 1 and jobs > 1:
-        chunk = max(1, len(tasks) // (jobs * 4))
+        chunk = max(1, len(tasks) // (jobs * 16))
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
             results = list(pool.map(_worker, tasks, chunksize=chunk))
     else:

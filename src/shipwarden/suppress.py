@@ -59,26 +59,38 @@ def parse_line(line: str, number: int = 0) -> Directive | None:
 
 
 def file_reader(roots: Iterable[Path]) -> SourceReader:
-    """A reader for root-relative paths, confined to ``roots`` (first hit wins).
+    """A reader for finding paths, confined to ``roots``.
 
-    Paths that leave a root (``..``, symlinks), are not regular files or are
-    larger than :data:`MAX_SOURCE_BYTES` read as ``None``. Results are cached.
+    A path that starts with a root as given (the prefix multi-root scans put on
+    locations) is read inside that root; other relative paths are tried against
+    each root (first hit wins) when there are only a few. Paths that leave a
+    root (``..``, symlinks), are not regular files or are larger than
+    :data:`MAX_SOURCE_BYTES` read as ``None``. Results are cached.
     """
-    resolved = [root.resolve() for root in roots]
+    given = [(str(root).rstrip("/") + "/", root.resolve()) for root in roots]
     cache: dict[str, str | None] = {}
 
     def read(path: str) -> str | None:
         if path in cache:
             return cache[path]
         text: str | None = None
-        for root in resolved:
-            text = _read_inside(root, path)
-            if text is not None:
-                break
+        prefixed = [(p, r) for p, r in given if path.startswith(p)]
+        if prefixed:
+            prefix, root = max(prefixed, key=lambda pr: len(pr[0]))
+            text = _read_inside(root, path[len(prefix) :])
+        elif len(given) <= _MAX_UNPREFIXED_ROOTS:
+            for _, root in given:
+                text = _read_inside(root, path)
+                if text is not None:
+                    break
         cache[path] = text
         return text
 
     return read
+
+
+#: With more roots than this, only root-prefixed paths are looked up.
+_MAX_UNPREFIXED_ROOTS = 8
 
 
 def _read_inside(root: Path, path: str) -> str | None:

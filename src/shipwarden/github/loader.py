@@ -219,16 +219,30 @@ def parse_action(path: str, directory: str, text: str) -> Action:
 
 def _read_inside(root: Path, rel: str) -> bytes:
     """Read ``root/rel`` refusing links that leave the root and oversize files."""
-    full = root / rel
-    real_root = root.resolve()
-    real = full.resolve()
-    if real != real_root and real_root not in real.parents:
-        raise YamlError("symbolic link points outside the scanned root; not followed", kind="symlink")
-    size = real.stat().st_size
+    full = os.path.join(root, rel)
+    if _has_link(str(root), rel):
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(full)
+        if real != real_root and not real.startswith(real_root + os.sep):
+            raise YamlError("symbolic link points outside the scanned root; not followed", kind="symlink")
+        full = real
+    size = os.stat(full).st_size
     if size > MAX_FILE_BYTES:
         raise YamlError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit", kind="too-large")
-    with open(real, "rb") as fh:
+    with open(full, "rb") as fh:
         return fh.read(MAX_FILE_BYTES + 1)
+
+
+def _has_link(root: str, rel: str) -> bool:
+    """Is any component of ``rel`` below ``root`` a symbolic link (or ``..``)?"""
+    current = root
+    for part in rel.split("/"):
+        if part in ("..", ""):
+            return True
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            return True
+    return False
 
 
 def _error(path: str, exc: Exception) -> ScanError:
