@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -46,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # A run builds many small objects that live until the report is written;
+    # collecting the young generation less often saves several percent of it.
+    gc.set_threshold(20_000, 20, 50)
     try:
         return int(args._run(args))
     except ConfigError as exc:

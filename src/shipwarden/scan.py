@@ -6,6 +6,7 @@ loaded once into the model and every rule sees that same model.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import pkgutil
@@ -38,6 +39,22 @@ class RootResult:
     errors: list[ScanError] = field(default_factory=list)
     files: int = 0
     workflows: int = 0
+
+
+def warm() -> None:
+    """Load the data tables and modules every worker needs, once, before forking.
+
+    Worker processes then inherit them instead of each parsing the TOML tables again.
+    """
+    from shipwarden.github import contexts, knowledge, shell
+    from shipwarden.paths import apply_paths  # noqa: F401
+
+    load_rules()
+    shell._tables()
+    contexts._table()
+    knowledge.action_table()
+    knowledge.event_table()
+    knowledge.pr_code_patterns()
 
 
 def _internal_error(path: str, rule: str, exc: BaseException) -> ScanError:
@@ -149,9 +166,12 @@ def scan_roots(
         prefix = (str(root).rstrip("/") + "/") if multi else ""
         tasks.append((str(root), prefix, all_branches, paths))
     jobs = jobs or default_jobs()
-    load_rules()
+    warm()
     if len(tasks) > 1 and jobs > 1:
         chunk = max(1, len(tasks) // (jobs * 16))
+        # Forked workers share the parent's loaded tables; keeping the collector
+        # off them avoids copying those pages into every worker.
+        gc.freeze()
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
             results = list(pool.map(_worker, tasks, chunksize=chunk))
     else:
