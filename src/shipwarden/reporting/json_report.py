@@ -10,7 +10,7 @@ from typing import Any
 
 from shipwarden import __version__
 from shipwarden.findings import SCHEMA_VERSION, Report
-from shipwarden.reporting import RenderOptions, fired_rules, tier_counts
+from shipwarden.reporting import RenderOptions, dump_json, fired_rules, tier_counts
 
 
 def report_dict(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def report_dict(report: Report, options: RenderOptions | None = None) -> dict[st
 
 
 def render_json(report: Report, options: RenderOptions | None = None) -> str:
-    return json.dumps(report_dict(report, options), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(report_dict(report, options))
 
 
 def report_schema() -> dict[str, Any]:

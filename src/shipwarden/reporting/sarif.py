@@ -9,7 +9,6 @@ notifications with ``executionSuccessful: false``.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from urllib.parse import quote
 import shipwarden
 from shipwarden import __version__
 from shipwarden.findings import Finding, Location, Report, Tier
-from shipwarden.reporting import RenderOptions, fired_rules
+from shipwarden.reporting import RenderOptions, dump_json, fired_rules
 from shipwarden.rules.registry import RuleMeta
 
 SARIF_VERSION = "2.1.0"
@@ -214,4 +213,4 @@ def sarif_dict(report: Report, options: RenderOptions | None = None) -> dict[str
 
 
 def render_sarif(report: Report, options: RenderOptions | None = None) -> str:
-    return json.dumps(sarif_dict(report, options), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(sarif_dict(report, options))
