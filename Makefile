@@ -18,8 +18,9 @@ $(STAMP): requirements.lock pyproject.toml
 scan: $(STAMP)
 	$(VENV)/bin/shipwarden scan examples/vulnerable-release --fail-on none
 
-## Run the test suite.
+## Type-check the package (strict) and run the test suite.
 test: $(STAMP)
+	$(PY) -m mypy
 	$(PY) -m pytest -n 2 -p no:cacheprovider
 
 ## Benchmarks against peers installed into bench/.venv (needs the package registry).

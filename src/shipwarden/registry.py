@@ -153,7 +153,7 @@ class UrllibTransport:
         request = urllib.request.Request(url, headers={"User-Agent": "shipwarden", **headers})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
-                data = response.read(max_bytes + 1)
+                data: bytes = response.read(max_bytes + 1)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 raise NotFoundError(f"{url}: not found (HTTP 404)") from None

@@ -8,6 +8,7 @@ others, so negative fixtures are the files with no expectation comments.
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -62,8 +63,12 @@ def test_every_workflow_rule_has_positive_and_negative_fixtures() -> None:
 
 def test_every_rule_has_a_doc_page() -> None:
     load_rules()
-    import shipwarden.commands  # noqa: F401 - other commands declare their rules on import
+    # the attack-path rule and the other commands' rules are declared on import
+    for module in ("paths.search", "packaging.rules", "deps.rules", "endpoint.rules"):
+        importlib.import_module(f"shipwarden.{module}")
     docs = Path(__file__).parents[2] / "docs" / "rules"
+    pages = {p.stem for p in docs.glob("*.md") if p.stem != "index" and p.stem.upper() != "README"}
+    assert pages <= set(RULES), f"doc pages without a rule: {sorted(pages - set(RULES))}"
     for rule_id, meta in sorted(RULES.items()):
         page = docs / f"{rule_id}.md"
         assert page.is_file(), f"missing docs/rules/{rule_id}.md"

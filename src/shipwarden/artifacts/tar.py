@@ -8,7 +8,7 @@ import lzma
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from shipwarden.artifacts.errors import (
     ArchiveError,
@@ -22,7 +22,7 @@ from shipwarden.artifacts.model import ArchiveStats, Member, MemberKind
 from shipwarden.artifacts.names import safe_name
 from shipwarden.artifacts.stream import CountingReader, MeteredReader
 
-_DECOMPRESSORS = {
+_DECOMPRESSORS: dict[str, Callable[[Any], Any]] = {
     "tar.gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),  # noqa: SIM115
     "tar.bz2": lambda raw: bz2.BZ2File(raw, mode="rb"),
     "tar.xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),

@@ -16,7 +16,8 @@ from shipwarden.commands.common import (
     filter_report,
     finish,
 )
-from shipwarden.config import ConfigError
+from shipwarden.config import Config, ConfigError
+from shipwarden.findings import Finding, Report
 from shipwarden.packaging.gate import GateOptions, run_gate
 from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.verdict import render_verdict
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _visible(report, args, config):  # type: ignore[no-untyped-def]
+def _visible(report: Report, args: argparse.Namespace, config: Config) -> list[Finding]:
     """The findings ``finish`` reported (same selection and baseline), for the verdict."""
     select = [s for chunk in args.select for s in chunk] if args.select else None
     ignore = [s for chunk in args.ignore for s in chunk] if args.ignore else None

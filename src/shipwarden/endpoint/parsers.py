@@ -221,7 +221,7 @@ def parse_env(text: str) -> list[Leaf]:
         if rest[:1] in ("'", '"'):
             quote = rest[0]
             body = rest[1:]
-            parts = []
+            parts: list[str] = []
             while quote not in body and i < len(lines) and len(parts) < 200:
                 parts.append(body)
                 body = lines[i]

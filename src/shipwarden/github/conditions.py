@@ -268,10 +268,10 @@ def _call(e: Call, positive: bool) -> list[Gate]:
         # contains(toJSON(github.event.pull_request.labels), 'x'): a substring test on the
         # serialised labels, which still needs a triager to apply a label containing 'x'
         inner = _path(haystack.args[0])
-        value = _literal(needle)
+        label = _literal(needle)
         subject = gate_subject((*inner, "*", "name")) if inner else None
-        if subject is not None and subject.kind == "label" and value is not None and inner is not None:
-            return [_gate(subject, (*inner, "*", "name"), (value,), not positive, e.start, "substring")]
+        if subject is not None and subject.kind == "label" and label is not None and inner is not None:
+            return [_gate(subject, (*inner, "*", "name"), (label,), not positive, e.start, "substring")]
     listed = _json_list(haystack)
     needle_subject = _subject_of(needle)
     if listed is not None and needle_subject is not None:
@@ -280,11 +280,11 @@ def _call(e: Call, positive: bool) -> list[Gate]:
         subject, path = needle_subject
         return [_gate(subject, path, (haystack.value,), not positive, e.start, "substring")]
     hay_subject = _subject_of(haystack)
-    value = _literal(needle)
-    if hay_subject is not None and value is not None:
+    wanted = _literal(needle)
+    if hay_subject is not None and wanted is not None:
         subject, path = hay_subject
         how = "" if "*" in path else "substring"
-        return [_gate(subject, path, (value,), not positive, e.start, how)]
+        return [_gate(subject, path, (wanted,), not positive, e.start, how)]
     return []
 
 

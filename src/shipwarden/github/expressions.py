@@ -63,34 +63,33 @@ class ExprSyntaxError(ValueError):
 
 # --------------------------------------------------------------------------------------- AST
 
-_OFFSETS = {"compare": False, "default": 0}
 
 
 @dataclass(frozen=True, slots=True)
 class Null:
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Boolean:
     value: bool
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Number:
     value: float
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class String:
     value: str
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +97,8 @@ class Context:
     """A bare context name: `github`, `steps`, `env` …"""
 
     name: str
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +107,8 @@ class Property:
 
     target: Expr
     name: str
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +117,8 @@ class Index:
 
     target: Expr
     index: Expr
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,23 +126,23 @@ class Star:
     """Object filter `target.*` (also written `target[*]`)."""
 
     target: Expr
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
     name: str
     args: tuple[Expr, ...]
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     operand: Expr
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +152,8 @@ class Binary:
     op: str
     left: Expr
     right: Expr
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +162,8 @@ class Logical:
 
     op: str
     operands: tuple[Expr, ...]
-    start: int = field(**_OFFSETS)
-    end: int = field(**_OFFSETS)
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
 
 
 Expr = Union[Null, Boolean, Number, String, Context, Property, Index, Star, Call, Not, Binary, Logical]

@@ -682,10 +682,10 @@ _RANK = {"block": 3, "approval": 2, "weak": 1}
 
 def _weakest(per_event: list[list[GateHit]]) -> list[GateHit]:
     """The gate that holds for every event is the one with the weakest strongest effect."""
-    best = [max(hits, key=lambda h: _RANK[h.effect]) if hits else None for hits in per_event]
-    if any(b is None for b in best):
+    if not per_event or not all(per_event):
         return []
-    return [min(best, key=lambda h: _RANK[h.effect])]  # type: ignore[arg-type,type-var]
+    best = [max(hits, key=lambda h: _RANK[h.effect]) for hits in per_event]
+    return [min(best, key=lambda h: _RANK[h.effect])]
 
 
 def blocked(hits: list[GateHit]) -> GateHit | None:

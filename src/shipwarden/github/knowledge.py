@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -168,3 +169,32 @@ def is_pr_code_context(path: str) -> bool:
     refs, _ = pr_code_patterns()
     lowered = path.lower()
     return any(fnmatch.fnmatchcase(lowered, pattern) for pattern in refs)
+
+
+# --------------------------------------------------------------------------- exposure
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureTable:
+    """``exposure.toml``: first-party action owners, low-value secret names, hosted runner labels."""
+
+    first_party_owners: frozenset[str]
+    low_value_secrets: re.Pattern[str]
+    hosted_labels: tuple[str, ...]
+
+    def low_value_secret(self, name: str) -> bool:
+        return self.low_value_secrets.search(name) is not None
+
+    def hosted_label(self, label: str) -> bool:
+        low = label.lower()
+        return any(fnmatch.fnmatchcase(low, pattern) for pattern in self.hosted_labels)
+
+
+@cache
+def exposure_table() -> ExposureTable:
+    raw = _data("exposure.toml")
+    return ExposureTable(
+        first_party_owners=frozenset(o.lower() for o in raw["actions"]["first_party_owners"]),
+        low_value_secrets=re.compile("|".join(raw["secrets"]["low_value"]), re.IGNORECASE),
+        hosted_labels=tuple(p.lower() for p in raw["runners"]["hosted_labels"]),
+    )

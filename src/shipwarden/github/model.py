@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from shipwarden.findings import Location
-from shipwarden.github.yamlspan import Mapping, Node, Scalar, Sequence, SourceText
+# The node types are part of the model's interface (re-exported).
+from shipwarden.github.yamlspan import Mapping as Mapping
+from shipwarden.github.yamlspan import Node as Node
+from shipwarden.github.yamlspan import Scalar as Scalar
+from shipwarden.github.yamlspan import Sequence as Sequence
+from shipwarden.github.yamlspan import SourceText
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 VERSIONISH_RE = re.compile(r"^v?\d+(\.\d+){0,3}([-+._][0-9A-Za-z.-]+)?$")

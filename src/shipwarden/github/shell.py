@@ -373,7 +373,9 @@ class _Tables:
 
 
 def _rule(raw: dict[str, Any]) -> _Rule:
-    specs = lambda key: tuple(_OptSpec.parse(s) for s in raw.get(key, ()))  # noqa: E731
+    def specs(key: str) -> tuple[_OptSpec, ...]:
+        return tuple(_OptSpec.parse(s) for s in raw.get(key, ()))
+
     return _Rule(
         kind=EventKind(raw["kind"]),
         names=tuple(raw["names"]),
@@ -948,8 +950,8 @@ class _Walker:
         cmd.redirects = [r for n in redirect_nodes for r in self.redirect(n)]
         _resolve(cmd, self.tables)
         env = dict(self.env)
-        for a in cmd.assignments:
-            env[a.name.lower()] = a.value.value if a.value else ""
+        for asg in cmd.assignments:
+            env[asg.name.lower()] = asg.value.value if asg.value else ""
         cmd.env = env
         self.by_node[node.id] = cmd
         self.an.commands.append(cmd)
@@ -1094,9 +1096,9 @@ class _Walker:
         mapping = _Map(pieces)
         local_sites = []
         for ls, le, idx in self.local_sites(*body.local):
-            vp = self.value_pos(body.pieces, ls)
-            if vp is not None:
-                local_sites.append((vp, vp + le - ls, idx))
+            site = self.value_pos(body.pieces, ls)
+            if site is not None:
+                local_sites.append((site, site + le - ls, idx))
                 self.an.site_depth[idx] = max(self.an.site_depth.get(idx, 0), self.depth + 1)
         inner = _Walker(self.an, body.vsub, mapping, local_sites, self.depth + 1, dict(cmd.env))
         inner.execute()
@@ -1587,14 +1589,14 @@ class _Events:
                 ran = _norm_path(args.positionals[0].value) if args.positionals else None
             elif cmd.argv[0].is_literal and "/" in (cmd.argv[0].value or ""):
                 ran = _norm_path(cmd.argv[0].value)
-            d = files.get(ran) if ran is not None else None
-            if d is not None and d.cmd.end <= cmd.start:
+            fetched = files.get(ran) if ran is not None else None
+            if fetched is not None and fetched.cmd.end <= cmd.start:
                 flags = {"download-then-run"}
-                if any(c.canonical in self.t.verifiers and d.cmd.end <= c.start and c.end <= cmd.start
+                if any(c.canonical in self.t.verifiers and fetched.cmd.end <= c.start and c.end <= cmd.start
                        for c in self.an.commands):
                     flags.add("verified")
-                self.add(EventKind.REMOTE_EXEC, cmd, cmd.start, cmd.end, tool=d.cmd.canonical or "download",
-                         action="download-then-run", target=d.url, flags=frozenset(flags))
+                self.add(EventKind.REMOTE_EXEC, cmd, cmd.start, cmd.end, tool=fetched.cmd.canonical or "download",
+                         action="download-then-run", target=fetched.url, flags=frozenset(flags))
 
     # >> "$GITHUB_ENV"
     def env_writes(self) -> None:
@@ -1765,14 +1767,14 @@ def _fallback(an: _Analysis, text: str, shell: str) -> None:
         for pattern in t.pwsh_remote:
             for m in pattern.finditer(text):
                 k = bisect.bisect_right(starts, m.start()) - 1
-                cmd = cmds[k] if k >= 0 else None
+                owner = cmds[k] if k >= 0 else None
                 eol = text.find("\n", m.start())
                 url = t.url.search(text, m.start(), n if eol < 0 else eol)
                 target = None
                 if url is not None:
                     s, e = url.start(), url.end()
                     target = Word(s, e, an.script, url.group(), an.sites_in(s, e))
-                an.fallback_remote.append((cmd, m.start(), m.end(), target))
+                an.fallback_remote.append((owner, m.start(), m.end(), target))
 
 
 _PLACEHOLDER = re.compile(r"__E(\d+)_*")
@@ -1853,6 +1855,7 @@ def _analyze(script: str, shell: str) -> ShellFacts:
 
 
 def _freeze(an: _Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFacts:
+    cmd: _Cmd | None
     events = _Events(an)
     events.build()
     for cmd, word, file, written in an.fallback_env:

@@ -131,7 +131,7 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
         if execs:
             gates = gates_for(job, checkout.step) + gates_for(job, execs[0].step)
             if not blocked(gates):
-                gate = approval(gates)
+                held = approval(gates)
                 return Entry(
                     job,
                     event,
@@ -141,7 +141,7 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
                         Hop(execs[0].location(), f"the PR's code runs: {execs[0].what}", 2),
                     ],
                     {2},
-                    gate=f"label/merge gate `{gate.detail}`" if gate else "",
+                    gate=f"label/merge gate `{held.detail}`" if held else "",
                 )
     # 2. outsider text becomes code (template injection into a shell or script)
     from shipwarden.rules.template_injection import sinks  # rule module owns the sink list
@@ -154,13 +154,13 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
             gates = gates_for(job, step)
             if blocked(gates):
                 continue
-            gate = approval(gates)
+            held = approval(gates)
             return Entry(
                 job,
                 event,
                 [start, Hop(sink.site.location(), f"{taint.describe} is expanded into a {sink.kind}", 7)],
                 {7},
-                gate=f"gate `{gate.detail}`" if gate else "",
+                gate=f"gate `{held.detail}`" if held else "",
             )
     # 3. outsider text exported to the environment of later steps
     for write in facts.env_writes:

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 from shipwarden.findings import Confidence, Finding, Location, Tier
 from shipwarden.github.facts import (
-            Agent,
-    approval,
-    blocked,
+    Agent,
     JobFacts,
     Taint,
+    approval,
+    blocked,
     gates_for,
     job_facts,
     privileged_outsider_events,

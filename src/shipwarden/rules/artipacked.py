@@ -11,8 +11,8 @@ from shipwarden.github import expressions as ex
 from shipwarden.github.facts import Checkout, JobFacts, job_facts
 from shipwarden.github.knowledge import step_info
 from shipwarden.github.model import Repository, Step, Workflow
+from shipwarden.rules.common import composite_reach, first_party
 from shipwarden.rules.registry import RuleMeta, workflow_rule
-from shipwarden.rules.unpinned_uses import composite_reach, first_party
 
 META = RuleMeta(
     id="artipacked",
@@ -175,6 +175,9 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             if checkout.by_shell or not checkout.persist_credentials or checkout.step.uses is None:
                 continue
             step = checkout.step
+            uses = step.uses
+            if uses is None:
+                continue
             if step.via is not None:
                 r = reach.get(id(step.node))
                 if r is not None and r.owner is not wf:
@@ -214,7 +217,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                     first = third
             locations: list[Location] = [checkout.location(), first.step.location(first.what)]
             yield META.finding(
-                f"`{step.uses.raw}` keeps {held} in `.git/config` (persist-credentials defaults to true); {why}",
+                f"`{uses.raw}` keeps {held} in `.git/config` (persist-credentials defaults to true); {why}",
                 locations,
                 tier=tier,
                 confidence=confidence,

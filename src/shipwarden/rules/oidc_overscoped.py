@@ -9,8 +9,7 @@ from shipwarden.findings import Confidence, Finding, Location, Tier
 from shipwarden.github.facts import job_facts
 from shipwarden.github.knowledge import step_info
 from shipwarden.github.model import Job, Mapping, Permissions, Repository, SourceFile, Step, Workflow
-from shipwarden.github.shell import analyze
-from shipwarden.rules.long_lived_publish_token import (
+from shipwarden.github.publishing import (
     EXTRA_PUBLISH_ACTIONS,
     NOT_PUBLISH,
     PUBLISH_WORDS,
@@ -20,6 +19,8 @@ from shipwarden.rules.long_lived_publish_token import (
     local_target,
     publish_sites,
 )
+from shipwarden.github.shell import analyze
+from shipwarden.rules.common import first_party
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(
@@ -30,8 +31,6 @@ META = RuleMeta(
     title="OIDC token grant shared with caches, installs, builds or unpinned actions",
 )
 
-#: Owners of first-party actions (a moved tag there is a compromise of GitHub itself).
-FIRST_PARTY = ("actions", "github")
 #: Commands that only run code already in the workspace or installed by an earlier
 #: step (counted there); they fetch nothing of their own.
 SCRIPT_RUNNERS = frozenset({
@@ -148,7 +147,7 @@ def risks(job: Job) -> list[Risk]:
         uses = step.uses
         if uses is None or uses.pinned or uses.kind == "local":
             continue
-        if uses.kind == "repo" and (uses.owner.lower() in FIRST_PARTY or _intended(step)):
+        if uses.kind == "repo" and (first_party(uses) or _intended(step)):
             continue
         what = f"runs `{uses.raw}`, which is not pinned to a commit SHA"
         out.append(Risk("unpinned", what, step.file.location(uses.node, what)))

@@ -18,7 +18,7 @@ from shipwarden.github import conditions
 from shipwarden.github.conditions import Gate
 from shipwarden.github.knowledge import event_info
 from shipwarden.github.model import Job, Repository, Scalar, SourceFile, Step, Trigger, Workflow
-from shipwarden.rules.long_lived_publish_token import PublishSite, callers, package_sites
+from shipwarden.github.publishing import PublishSite, callers, package_sites
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(

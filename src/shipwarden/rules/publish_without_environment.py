@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.github.model import Repository, Workflow
-from shipwarden.rules.long_lived_publish_token import package_sites, secrets_in
+from shipwarden.github.publishing import package_sites, secrets_in
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(

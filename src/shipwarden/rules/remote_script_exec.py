@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.github.facts import job_facts
 from shipwarden.github.model import Repository, Workflow
+from shipwarden.rules.common import composite_reach, job_power
 from shipwarden.rules.registry import RuleMeta, workflow_rule
-from shipwarden.rules.unpinned_uses import composite_reach, job_power
 
 META = RuleMeta(
     id="remote-script-exec",

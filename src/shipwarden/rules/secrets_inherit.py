@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.github.model import Mapping, Repository, Workflow
+from shipwarden.rules.common import first_party
 from shipwarden.rules.registry import RuleMeta, workflow_rule
-from shipwarden.rules.unpinned_uses import first_party
 
 META = RuleMeta(
     id="secrets-inherit",

@@ -8,8 +8,8 @@ from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.github import expressions as ex
 from shipwarden.github.facts import privileged_outsider_events
 from shipwarden.github.model import Repository, Workflow
+from shipwarden.rules.common import first_party
 from shipwarden.rules.registry import RuleMeta, workflow_rule
-from shipwarden.rules.unpinned_uses import first_party
 
 META = RuleMeta(
     id="secrets-workflow-env",

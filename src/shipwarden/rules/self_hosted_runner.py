@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,8 +10,9 @@ from shipwarden.findings import Confidence, Finding, Location, Tier
 from shipwarden.github import conditions
 from shipwarden.github import expressions as ex
 from shipwarden.github.facts import events_of, job_facts, tracer_for
-from shipwarden.github.knowledge import event_info
-from shipwarden.github.model import Job, Mapping, Node, Repository, Scalar, Sequence, Workflow
+from shipwarden.github.knowledge import event_info, exposure_table
+from shipwarden.github.model import Job, Node, Repository, Workflow
+from shipwarden.rules.common import descend, literal_value, matrix_values
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(
@@ -21,31 +21,6 @@ META = RuleMeta(
     tier=Tier.P1,
     confidence=Confidence.HIGH,
     title="Self-hosted runner reachable by outsiders",
-)
-
-#: Labels of GitHub-hosted runners (standard and larger) and of hosted runner
-#: services that hand every job a fresh VM. Anything else that is not
-#: ``self-hosted`` itself is a custom label: a self-hosted pool, an Actions
-#: Runner Controller scale set, or a larger runner someone named freely.
-HOSTED_LABELS = (
-    "ubuntu-*",
-    "windows-*",
-    "macos-*",
-    "macos",
-    "ubuntu",
-    "windows",
-    "blacksmith-*",
-    "buildjet-*",
-    "namespace-profile-*",
-    "nscloud-*",
-    "ubicloud-*",
-    "ubicloud",
-    "warp-*",
-    "depot-*",
-    "runs-on=*",
-    "runs-on/*",
-    "cirrus-*",
-    "gha-*-hosted*",
 )
 
 #: Who can start a run, per outsider event (for messages).
@@ -71,53 +46,6 @@ _INPUT_REF = re.compile(r"^\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}$")
 # --------------------------------------------------------------------------- matrix
 
 
-def _descend(node: Node | None, rest: list[str]) -> Node | None:
-    for part in rest:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _value(node: Node | None) -> str | list[str] | None:
-    if isinstance(node, Scalar):
-        return node.value
-    if isinstance(node, Sequence):
-        items = [i.value for i in node.items if isinstance(i, Scalar)]
-        return items if len(items) == len(node.items) else None
-    return None
-
-
-def matrix_values(strategy: object, key: str) -> list[tuple[str | list[str], Node]]:
-    """Literal values ``matrix.<key>`` takes (``key`` may be dotted), with their nodes.
-
-    Reads ``strategy.matrix.<key>`` lists and ``include`` entries; a matrix
-    built by an expression (``fromJSON(...)``) gives nothing.
-    """
-    if not isinstance(strategy, Mapping):
-        return []
-    matrix = strategy.get("matrix")
-    if not isinstance(matrix, Mapping):
-        return []
-    parts = key.split(".")
-    out: list[tuple[str | list[str], Node]] = []
-    column = matrix.get(parts[0])
-    if isinstance(column, Sequence):
-        for item in column.items:
-            node = _descend(item, parts[1:]) if len(parts) > 1 else item
-            value = _value(node)
-            if value is not None and node is not None:
-                out.append((value, node))
-    include = matrix.get("include")
-    if isinstance(include, Sequence):
-        for entry in include.items:
-            node = _descend(entry, parts)
-            value = _value(node)
-            if value is not None and node is not None:
-                out.append((value, node))
-    return out
-
-
 # --------------------------------------------------------------------------- labels
 
 
@@ -132,8 +60,8 @@ class RunnerChoice:
 
 
 def _hosted(label: str) -> bool:
-    low = label.lower()
-    return any(fnmatch.fnmatchcase(low, pattern) for pattern in HOSTED_LABELS)
+    """A GitHub-hosted or hosted-service label (``hosted_labels`` in ``github/data/exposure.toml``)."""
+    return exposure_table().hosted_label(label)
 
 
 def _judge(labels: list[str], node: Node | None, source: str = "") -> RunnerChoice:
@@ -187,8 +115,8 @@ def _input_values(wf: Workflow, name: str) -> list[tuple[str | list[str], Node]]
     out: list[tuple[str | list[str], Node]] = []
     trigger = wf.triggers.get("workflow_call")
     if trigger is not None:
-        default = _descend(trigger.config, ["inputs", name, "default"])
-        value = _value(default)
+        default = descend(trigger.config, ["inputs", name, "default"])
+        value = literal_value(default)
         if value is not None and default is not None:
             out.append((value, default))
     repo = wf.repo

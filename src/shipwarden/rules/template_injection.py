@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from shipwarden.findings import Confidence, Finding, Location, Tier
 from shipwarden.github.contexts import controlling_events
 from shipwarden.github.facts import (
+    Site,
     approval,
     blocked,
-            Site,
     gates_for,
     job_facts,
     privileged_outsider_events,

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 from shipwarden.findings import Confidence, Finding, Location, Tier
 from shipwarden.github.model import DIGEST_RE, Repository, Scalar, SourceFile, Workflow
+from shipwarden.rules.common import job_steps, matrix_values
 from shipwarden.rules.registry import RuleMeta, workflow_rule
-from shipwarden.rules.self_hosted_runner import matrix_values
-from shipwarden.rules.unpinned_uses import job_steps
 
 META = RuleMeta(
     id="unpinned-image",
