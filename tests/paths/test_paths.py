@@ -24,8 +24,9 @@ ONE_PATH = {
     "ultralytics": "P0",
     "artifact-env": "P0",
     "comment-bot": "P0",
+    "reusable-oidc": "P0",
 }
-NO_PATH = ["pr-scope-writer", "hardened"]
+NO_PATH = ["pr-scope-writer", "hardened", "reusable-narrowed"]
 
 
 def _marked(root: Path) -> set[tuple[str, int]]:

@@ -158,6 +158,17 @@ class Permissions:
     kind: str
     scopes: dict[str, str] = field(default_factory=dict)
     scope_nodes: dict[str, Scalar] = field(default_factory=dict)
+    #: the file the block is written in (a caller's, for an inherited grant)
+    file: SourceFile | None = None
+    #: per scope, the file of ``scope_nodes[scope]`` when it differs from ``file``
+    scope_files: dict[str, SourceFile] = field(default_factory=dict)
+
+    def location(self, scope: str, label: str = "") -> Location | None:
+        """Where ``scope`` is granted (the scope's line, else the whole block)."""
+        file = self.scope_files.get(scope, self.file)
+        if file is None:
+            return None
+        return file.location(self.scope_nodes.get(scope) or self.node, label)
 
     def level(self, scope: str) -> str:
         """'write', 'read' or 'none' for a scope."""
@@ -173,24 +184,52 @@ class Permissions:
         return sorted(s for s, v in self.scopes.items() if v == "write")
 
 
-def parse_permissions(node: Node | None) -> Permissions | None:
+_LEVEL_RANK = {"none": 0, "read": 1, "write": 2}
+
+
+def widest(grants: list[Permissions]) -> Permissions:
+    """One grant holding, per scope, the highest level any of ``grants`` gives."""
+    if len(grants) == 1:
+        return grants[0]
+    for grant in grants:
+        if grant.kind in ("write-all", "expression"):
+            return grant
+    merged = Permissions(grants[0].node, "map", file=grants[0].file)
+    for grant in grants:
+        for scope, level in grant.scopes.items():
+            if _LEVEL_RANK.get(level, 0) > _LEVEL_RANK.get(merged.scopes.get(scope, "none"), 0):
+                merged.scopes[scope] = level
+                if scope in grant.scope_nodes:
+                    merged.scope_nodes[scope] = grant.scope_nodes[scope]
+                    if grant.file is not None:
+                        merged.scope_files[scope] = grant.scope_files.get(scope, grant.file)
+        if grant.kind == "read-all":
+            for scope in PERMISSION_SCOPES:
+                if merged.scopes.get(scope, "none") == "none":
+                    merged.scopes[scope] = "read"
+    if not merged.scopes:
+        merged.kind = "none"
+    return merged
+
+
+def parse_permissions(node: Node | None, file: SourceFile | None = None) -> Permissions | None:
     if node is None:
         return None
     if isinstance(node, Scalar):
         value = node.value.strip()
         if value in ("read-all", "write-all"):
-            return Permissions(node, value)
+            return Permissions(node, value, file=file)
         if value in ("", "{}"):
-            return Permissions(node, "none")
-        return Permissions(node, "expression")
+            return Permissions(node, "none", file=file)
+        return Permissions(node, "expression", file=file)
     if isinstance(node, Mapping):
-        perms = Permissions(node, "map" if node.items else "none")
+        perms = Permissions(node, "map" if node.items else "none", file=file)
         for k, v in node.items:
             if isinstance(v, Scalar):
                 perms.scopes[k.value] = v.value.strip()
                 perms.scope_nodes[k.value] = v
         return perms
-    return Permissions(node, "expression")
+    return Permissions(node, "expression", file=file)
 
 
 @dataclass(slots=True, eq=False)
@@ -339,8 +378,17 @@ class Job:
 
     @property
     def effective_permissions(self) -> Permissions | None:
-        """Job permissions, else the workflow's; ``None`` means the repository default."""
-        return self.permissions if self.permissions is not None else self.workflow.permissions
+        """Job permissions, else the workflow's, else — for a workflow only ever called
+        by local ``uses:`` jobs — the widest grant of its callers (a called workflow
+        without ``permissions:`` runs with its caller's token); ``None`` means the
+        repository default."""
+        declared = self.permissions if self.permissions is not None else self.workflow.permissions
+        if declared is not None:
+            return declared
+        repo = self.workflow.repo
+        if repo is None or set(self.workflow.triggers) != {"workflow_call"}:
+            return None
+        return repo.callers_grant(self.workflow.path)
 
     def permission(self, scope: str) -> str:
         perms = self.effective_permissions
@@ -449,6 +497,28 @@ class Repository:
                     result.setdefault(target, []).append(job)
         self._callers = result
         return result
+
+    def callers_grant(self, path: str, seen: frozenset[str] = frozenset()) -> Permissions | None:
+        """The widest token grant of the local jobs that call the workflow at ``path``.
+
+        ``None`` (the repository default) when no local job calls it, when one of
+        them leaves the default, or on a call cycle.
+        """
+        callers = self.callers.get(path, [])
+        if not callers or path in seen:
+            return None
+        grants: list[Permissions] = []
+        for job in callers:
+            if job.permissions is not None or job.workflow.permissions is not None:
+                grant = job.effective_permissions
+            elif set(job.workflow.triggers) == {"workflow_call"}:
+                grant = self.callers_grant(job.workflow.path, seen | {path})
+            else:
+                grant = None
+            if grant is None:
+                return None
+            grants.append(grant)
+        return widest(grants)
 
     def effective_events(self, wf: Workflow) -> set[str]:
         """Events that can run ``wf``: its own, plus its callers' for ``workflow_call``."""

@@ -203,10 +203,9 @@ def _capability(job: Job) -> Capability | None:
     row = 2
     if facts.id_token:
         perms = job.effective_permissions
-        node = perms.scope_nodes.get("id-token") if perms else None
-        file = job.workflow.file
-        loc = file.location(node or (perms.node if perms else job.key), "id-token: write")
-        parts.append("an OIDC token (any code in the job can mint a registry or cloud token)")
+        loc = (perms.location("id-token", "id-token: write") if perms else None) or job.location("id-token: write")
+        inherited = f", granted by its caller in `{loc.path}`" if loc.path != job.workflow.path else ""
+        parts.append(f"an OIDC token (any code in the job can mint a registry or cloud token{inherited})")
         row = 3
     publishes = [p for p in facts.publishes]
     if publishes:
@@ -225,8 +224,8 @@ def _capability(job: Job) -> Capability | None:
         parts.append("a GITHUB_TOKEN that can write " + ", ".join(writes))
         if loc is None:
             perms = job.effective_permissions
-            node = perms.scope_nodes.get(writes[0]) if perms else None
-            loc = job.workflow.file.location(node or (perms.node if perms else job.key), f"{writes[0]}: write")
+            label = f"{writes[0]}: write"
+            loc = (perms.location(writes[0], label) if perms else None) or job.location(label)
     if not parts or loc is None:
         return None
     write_only = len(parts) == 1 and bool(writes)

@@ -107,10 +107,27 @@ def _intended(step: Step) -> bool:
     return bool(info.does & {"oidc", "attest"}) or ("publish" in info.does and info.registry in TRUSTED_PUBLISHING)
 
 
-def risks(job: Job) -> list[Risk]:
-    """What else runs beside the OIDC grant in a job: cache restores, installs, builds, unpinned actions."""
-    if job.uses is not None:
+def called_jobs(job: Job) -> list[Job]:
+    """Jobs of the local reusable workflow ``job`` calls that run with its token
+    (those that declare no ``permissions:`` of their own, nor at their workflow's top)."""
+    repo = job.workflow.repo
+    if job.uses is None or job.uses.kind != "local" or repo is None:
         return []
+    target = job.uses.subpath.removeprefix("./").split("@")[0]
+    called = next((w for w in repo.workflows if w.path == target), None)
+    if called is None or called.permissions is not None:
+        return []
+    return [j for j in called.jobs if j.permissions is None and j.uses is None]
+
+
+def risks(job: Job) -> list[Risk]:
+    """What else runs beside the OIDC grant in a job: cache restores, installs, builds, unpinned actions.
+
+    For a job that calls a local reusable workflow, the risks of the called jobs
+    that inherit its token.
+    """
+    if job.uses is not None:
+        return [r for called in called_jobs(job) for r in risks(called)]
     facts = job_facts(job)
     out: list[Risk] = []
     publish_spans = [(id(p.step), p.start, p.end) for p in facts.publishes]
@@ -253,7 +270,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     uses = token_uses(wf, repo)
     yield from _workflow_level(wf, uses)
     for job in wf.jobs:
-        if job.uses is not None:
+        if job.uses is not None and job.uses.kind != "local":
             continue
         grant = _grant(job.permissions, wf.file)
         if grant is None:
@@ -262,8 +279,15 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         if not found:
             continue  # an isolated publish/attest job: what the grant is for
         tier, buys = _judge(job, uses)
+        if job.uses is not None:
+            holder = (
+                f"job `{job.id}` passes `id-token: write` to `{job.uses.raw}`, whose jobs declare no permissions of"
+                f" their own, and one of them {_summary(found)}"
+            )
+        else:
+            holder = f"job `{job.id}` holds `id-token: write` and also {_summary(found)}"
         message = (
-            f"job `{job.id}` holds `id-token: write` and also {_summary(found)}; code run by any of them can"
+            f"{holder}; code run by any of them can"
             f" request the job's OIDC token{buys}. TanStack's release job lost its token this way; move the grant"
             " to a job that only downloads the built artifact and publishes or attests"
         )
