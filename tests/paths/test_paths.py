@@ -22,7 +22,7 @@ ONE_PATH = {
     "restore-keys-prefix": "P0",
     "nx": "P0",
     "ultralytics": "P0",
-    "artifact-env": "P0",
+    "artifact-env": "P1",  # first-time-contributor approval remains
     "comment-bot": "P0",
     "reusable-oidc": "P0",
 }

@@ -398,7 +398,13 @@ def find_paths(repo: Repository) -> list[Path]:
                 else start
             )
             download = next(s for s in facts.artifact_downloads)
-            entry = Entry(wf.jobs[0] if wf.jobs else consumer, event, [start, produce] if uploads else [start], {2})
+            entry = Entry(
+                wf.jobs[0] if wf.jobs else consumer,
+                event,
+                [start, produce] if uploads else [start],
+                {2},
+                gate=event_info(event).approval,
+            )
             carrier = [
                 Hop(download.location("download"), f"`{consumer.workflow.path}` (workflow_run) downloads it with secrets in reach", 2),
                 Hop(use[0], use[1], 2),
@@ -435,7 +441,16 @@ def _runner_paths(repo: Repository) -> list[Path]:
                 cap = _capability(other)
                 if cap is None:
                     continue
-                entry = Entry(job, event, [_trigger_hop(wf, event), Hop(job.location("self-hosted"), f"job `{job.id}` runs the fork's code on a self-hosted runner whose disk persists", 2)], {2})
+                entry = Entry(
+                    job,
+                    event,
+                    [
+                        _trigger_hop(wf, event),
+                        Hop(job.location("self-hosted"), f"job `{job.id}` runs the fork's code on a self-hosted runner whose disk persists", 2),
+                    ],
+                    {2},
+                    gate=event_info(event).approval,
+                )
                 carrier = [Hop(other.location("same runner"), f"job `{other.id}` later runs on a runner with the same labels", 2)]
                 out.append(Path(entry, carrier, cap))
     return out
