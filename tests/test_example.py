@@ -23,7 +23,7 @@ EXPECTED = {
     ("long-lived-publish-token", ".github/workflows/publish-pypi.yml", 23, "P1"),  # LiteLLM
     ("remote-script-exec", ".github/workflows/publish-pypi.yml", 16, "P1"),
     ("agent-untrusted-input", ".github/workflows/triage.yml", 19, "P0"),
-    ("artifact-poisoning", ".github/workflows/preview.yml", 12, "P0"),
+    ("artifact-poisoning", ".github/workflows/preview.yml", 12, "P1"),
 }
 
 

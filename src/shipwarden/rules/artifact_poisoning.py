@@ -43,22 +43,26 @@ def _destination(step: Step) -> str | None:
     return value.rstrip("/").rsplit("/", 1)[-1] or None
 
 
-def _upstream_outsider(wf: Workflow, repo: Repository) -> tuple[bool | None, list[str]]:
-    """Can an outsider start the workflows this ``workflow_run`` follows?"""
+def _upstream_outsider(wf: Workflow, repo: Repository) -> tuple[bool | None, list[str], str]:
+    """Can an outsider start the workflows this ``workflow_run`` follows? Also the
+    approval GitHub itself requires first when that is the only way in ("" if none)."""
     trigger = wf.triggers.get("workflow_run")
     if trigger is None:
-        return None, []
+        return None, [], ""
     names = set(trigger.filter("workflows"))
     matched = [w for w in repo.workflows if (w.name or "") in names or w.path.rsplit("/", 1)[-1] in names]
     if not matched:
-        return None, []
+        return None, [], ""
     outsider = [w.path for w in matched if any(event_info(e).outsider for e in w.triggers)]
-    return bool(outsider), outsider
+    events = [event_info(e) for w in matched for e in w.triggers if event_info(e).outsider]
+    approvals = {e.approval for e in events}
+    approval = approvals.pop() if len(approvals) == 1 else ""
+    return bool(outsider), outsider, approval
 
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
-    upstream, upstream_paths = _upstream_outsider(wf, repo)
+    upstream, upstream_paths, approval = _upstream_outsider(wf, repo)
     for job in wf.jobs:
         facts = job_facts(job)
         downloads = [s for s in facts.artifact_downloads if _foreign(s, wf)]
@@ -82,15 +86,17 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         if upstream is False:
             continue  # only trusted workflows produce these artifacts
         power = job_holds_power(facts)
-        tier = Tier.P0 if (upstream and power) else Tier.P1
+        tier = Tier.P0 if (upstream and power and not approval) else Tier.P1
         confidence = Confidence.HIGH if upstream else Confidence.MEDIUM
         source = (
             f"artifacts of {', '.join(upstream_paths)}, which outsiders can trigger"
             if upstream
             else "artifacts of another run"
         )
+        gate = f"; one gate remains: {approval}" if upstream and approval else ""
         yield META.finding(
-            f"downloads {source} and then {uses[0][1]}: whoever controls that run controls this privileged job",
+            f"downloads {source} and then {uses[0][1]}: whoever controls that run controls this privileged job"
+            f"{gate}",
             [download.location("downloads the artifact"), uses[0][0]],
             tier=tier,
             confidence=confidence,
