@@ -270,6 +270,19 @@ def build_fake_home(root: Path) -> FakeHome:  # noqa: PLR0915 - one store per bl
     h.expect(".aws/credentials", "aws-credentials", CLOUD, "aws-secret-access-key", "P1")
 
     h.write(
+        ".aws/sso/cache/0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6.json",
+        j({"startUrl": "https://acme.example.invalid/start", "region": "eu-west-1", "accessToken": "aoa" + h.random(120), "expiresAt": "2030-01-01T00:00:00Z"}),
+    )
+    h.expect(".aws/sso/cache/0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6.json", "aws-token-cache", CLOUD, "unrecognised", "P1")
+    h.write(
+        ".aws/cli/cache/1a2b3c.json",
+        j({"Credentials": {"AccessKeyId": h.token("aws-session-key-id"), "SecretAccessKey": h.random(40), "SessionToken": "IQoJb3JpZ2lu" + h.random(200), "Expiration": "2030-01-01T00:00:00Z"}}),
+    )
+    h.expect(".aws/cli/cache/1a2b3c.json", "aws-token-cache", CLOUD, "aws-session-key-id", "P1")
+    h.expect(".aws/cli/cache/1a2b3c.json", "aws-token-cache", CLOUD, "unrecognised", "P1")
+    h.expect(".aws/cli/cache/1a2b3c.json", "aws-token-cache", CLOUD, "unrecognised", "P1")  # secret key and session token
+
+    h.write(
         ".config/gcloud/application_default_credentials.json",
         j({"client_id": "764086051850-x.apps.example.invalid", "client_secret": "d-FL95Q19q7" + "MQmFpd7hHD0Ty", "refresh_token": h.token("gcp-refresh-token"), "type": "authorized_user"}),
     )
@@ -303,6 +316,8 @@ def build_fake_home(root: Path) -> FakeHome:  # noqa: PLR0915 - one store per bl
     h.write(".oci/oci_api_key.pem", oci_key)
     h.write(".oci/oci_api_key_public.pem", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBg\n-----END PUBLIC KEY-----\n")
     h.expect(".oci/oci_api_key.pem", "oci-keys", CLOUD, "private-key", "P2")
+    h.write(".oci/sessions/DEFAULT/token", h.token("jwt"))
+    h.expect(".oci/sessions/DEFAULT/token", "oci-session-token", CLOUD, "jwt", "P2")
 
     client_key = pem_private_key(random.Random(13), label="EC")
     h.secrets.append(client_key.strip())

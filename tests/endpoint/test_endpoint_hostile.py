@@ -66,11 +66,12 @@ def test_symlink_inside_home_is_followed(home: Path) -> None:
     assert report.findings[0].primary.path == "~/.npmrc"
 
 
-def test_huge_structured_file_is_skipped(home: Path) -> None:
+def test_huge_structured_file_of_junk_is_a_note(home: Path) -> None:
     with open(home / ".claude.json", "wb") as fh:
         fh.truncate(files_mod.MAX_FILE_BYTES + 1)
     report = sweep(home)
-    assert _kinds(report) == {"~/.claude.json": {"too-large"}}
+    assert report.findings == []
+    assert _kinds(report) == {"~/.claude.json": {"too-large", "binary"}}
 
 
 def test_huge_history_reads_the_tail_with_true_line_numbers(home: Path) -> None:

@@ -22,6 +22,12 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_TEXT_BYTES = 4 * 1024 * 1024  # under the secret scanner's own text cap
 #: Bytes inspected for NUL characters to tell binary junk from text.
 BINARY_SNIFF_BYTES = 8192
+#: A structured store over MAX_FILE_BYTES (``~/.claude.json`` grows to tens of
+#: megabytes of project history) is not parsed but scanned as text for token
+#: formats, in chunks, up to this many bytes from its start.
+MAX_LARGE_SCAN_BYTES = 64 * 1024 * 1024
+#: Overlap between chunks, so a token cut by a chunk boundary is still whole in one.
+CHUNK_OVERLAP_BYTES = 32 * 1024
 
 
 class Exposure(enum.Enum):
@@ -76,6 +82,7 @@ class Home:
         self.real = Path(os.path.realpath(root))
         self.allowed = (self.real, *(Path(os.path.realpath(p)) for p in extra_roots))
         self.errors: list[ScanError] = []
+        self._noted: set[tuple[str, str]] = set()
 
     # -- paths -------------------------------------------------------------
 
@@ -94,6 +101,13 @@ class Home:
 
     def note(self, path: Path, kind: str, message: str) -> None:
         self.errors.append(ScanError(self.display(path), message, kind))
+
+    def _note_once(self, path: Path, kind: str, message: str) -> None:
+        """A note for a directory that several catalogue globs reach (``~/.ssh/*``, ``~/.kube/*.yaml`` …)."""
+        key = (str(path), kind)
+        if key not in self._noted:
+            self._noted.add(key)
+            self.note(path, kind, message)
 
     # -- finding files -----------------------------------------------------
 
@@ -124,7 +138,11 @@ class Home:
             return
         try:
             names = sorted(e.name for e in os.scandir(base))
-        except OSError:
+        except PermissionError:
+            self._note_once(base, "unreadable", "directory not readable; its credential files were not checked")
+            return
+        except OSError as exc:
+            self._note_once(base, "unreadable", f"cannot list directory: {exc.strerror or type(exc).__name__}")
             return
         for name in names:
             if fnmatch.fnmatchcase(name, head):
@@ -143,7 +161,7 @@ class Home:
         if stat.S_ISLNK(st.st_mode):
             real = Path(os.path.realpath(path))
             if not self._inside(real):
-                self.note(path, "symlink", "directory symlink leads outside the home; not followed")
+                self._note_once(path, "symlink", "directory symlink leads outside the home; not followed")
                 return False
             return real.is_dir()
         return stat.S_ISDIR(st.st_mode)
@@ -166,7 +184,7 @@ class Home:
             try:
                 st = os.stat(real)
             except OSError:
-                self.note(path, "symlink", "broken symlink")
+                self.note(path, "symlink", "broken symlink (missing target or a link loop)")
                 return None
         else:
             st = lst
@@ -192,11 +210,16 @@ class Home:
             self.note(info.path, "unreadable", f"cannot read: {exc.strerror or type(exc).__name__}")
         return None
 
-    def read_text(self, info: FileInfo, *, limit: int = MAX_FILE_BYTES, partial: str = "") -> str | None:
+    def read_text(
+        self, info: FileInfo, *, limit: int = MAX_FILE_BYTES, partial: str = "", nul_ok: bool = False
+    ) -> str | None:
         """Decoded text, or None with a note for binary junk and oversized files.
 
         ``partial`` says what to do with a file over ``limit``: "" skips it,
-        "head" reads its first and "tail" its last ``limit`` bytes.
+        "head" reads its first and "tail" its last ``limit`` bytes. With
+        ``nul_ok`` NUL bytes are dropped instead of marking the file binary
+        (a shell history truncated by a crash); random junk is still refused
+        as mostly undecodable.
         """
         if info.size > limit and not partial:
             self.note(info.path, "too-large", f"{info.size} bytes is over the {limit}-byte limit; not read")
@@ -204,7 +227,9 @@ class Home:
         data = self.read_bytes(info, limit=limit, tail=partial == "tail")
         if data is None:
             return None
-        if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        if nul_ok:
+            data = data.replace(b"\x00", b"")
+        elif b"\x00" in data[:BINARY_SNIFF_BYTES]:
             self.note(info.path, "binary", "binary content where text was expected; not parsed")
             return None
         text = data.decode("utf-8", errors="replace")
@@ -215,6 +240,34 @@ class Home:
             which = "last" if partial == "tail" else "first"
             self.note(info.path, "truncated", f"{info.size} bytes; only the {which} {limit} were scanned")
         return text
+
+    def text_chunks(self, info: FileInfo) -> Iterator[tuple[int, str]]:
+        """(line offset, text) chunks of an oversized text file, for token scanning.
+
+        At most ``MAX_LARGE_SCAN_BYTES`` are read, ``MAX_TEXT_BYTES`` at a time
+        with ``CHUNK_OVERLAP_BYTES`` of overlap (a token seen twice in an overlap
+        has one fingerprint). Binary junk and read errors end it with a note.
+        """
+        budget = min(info.size, MAX_LARGE_SCAN_BYTES)
+        try:
+            with open(info.real, "rb") as fh:
+                start, lines = 0, 0
+                while start < budget:
+                    fh.seek(start)
+                    data = fh.read(min(MAX_TEXT_BYTES, budget - start))
+                    if not data:
+                        return
+                    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+                        self.note(info.path, "binary", "binary content where text was expected; not parsed")
+                        return
+                    yield lines, data.decode("utf-8", errors="replace")
+                    if start + len(data) >= budget:
+                        return
+                    step = max(len(data) - CHUNK_OVERLAP_BYTES, 1)
+                    lines += data.count(b"\n", 0, step)
+                    start += step
+        except OSError as exc:
+            self.note(info.path, "unreadable", f"cannot read: {exc.strerror or type(exc).__name__}")
 
     def lines_before_tail(self, info: FileInfo, limit: int) -> int:
         """How many newlines precede the last ``limit`` bytes (to keep line numbers true)."""

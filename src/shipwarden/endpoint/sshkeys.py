@@ -2,7 +2,9 @@
 
 OpenSSH keys are decoded (``openssh-key-v1``: cipher and kdf names, ``none``
 or ``bcrypt``); PEM keys are judged by their armour and ``Proc-Type`` header;
-PuTTY keys by their ``Encryption`` line.
+PuTTY keys by their ``Encryption`` line. FIDO/U2F keys (``ed25519-sk``,
+``ecdsa-sk``) are told apart by their public key type: the file holds only a
+key handle that needs the hardware authenticator.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class KeyProtection:
     scheme: str
     #: the armoured block (or whole PuTTY file), for the fingerprint
     block: str
+    #: A FIDO/U2F key (``sk-ssh-ed25519@openssh.com``, ``sk-ecdsa-sha2-nistp256@openssh.com``):
+    #: the file is only a handle, useless without the hardware authenticator.
+    hardware: bool = False
 
 
 def _ssh_string(data: bytes, offset: int) -> tuple[bytes, int]:
@@ -36,7 +41,8 @@ def _ssh_string(data: bytes, offset: int) -> tuple[bytes, int]:
     return data[start : start + length], start + length
 
 
-def _openssh(body: str) -> tuple[bool, str] | None:
+def _openssh(body: str) -> tuple[bool, str, bool] | None:
+    """(encrypted, scheme, hardware-backed) of an ``openssh-key-v1`` body."""
     try:
         raw = base64.b64decode("".join(body.split()), validate=False)
     except (binascii.Error, ValueError):
@@ -45,11 +51,25 @@ def _openssh(body: str) -> tuple[bool, str] | None:
         return None
     try:
         cipher, offset = _ssh_string(raw, len(_OPENSSH_MAGIC))
-        kdf, _ = _ssh_string(raw, offset)
+        kdf, offset = _ssh_string(raw, offset)
     except (struct.error, ValueError):
         return None
     encrypted = cipher != b"none" or kdf != b"none"
-    return encrypted, kdf.decode("ascii", "replace") if encrypted else "none"
+    return encrypted, kdf.decode("ascii", "replace") if encrypted else "none", _security_key(raw, offset)
+
+
+def _security_key(raw: bytes, offset: int) -> bool:
+    """Whether the first public key (stored in clear even in encrypted files) is a FIDO key."""
+    try:
+        _, offset = _ssh_string(raw, offset)  # kdf options
+        (count,) = struct.unpack_from(">I", raw, offset)
+        if count < 1:
+            return False
+        public, _ = _ssh_string(raw, offset + 4)
+        key_type, _ = _ssh_string(public, 0)
+    except (struct.error, ValueError):
+        return False
+    return key_type.startswith(b"sk-") and key_type.endswith(b"@openssh.com")
 
 
 def analyse_private_key(text: str) -> KeyProtection | None:
@@ -68,8 +88,8 @@ def analyse_private_key(text: str) -> KeyProtection | None:
         parsed = _openssh(body)
         if parsed is None:
             return KeyProtection("openssh", False, "unparsed", block)
-        encrypted, scheme = parsed
-        return KeyProtection("openssh", encrypted, scheme, block)
+        encrypted, scheme, hardware = parsed
+        return KeyProtection("openssh", encrypted, scheme, block, hardware)
     if label == "ENCRYPTED":
         return KeyProtection("pkcs8", True, "pkcs8-encrypted", block)
     if "Proc-Type: 4,ENCRYPTED" in body:

@@ -14,13 +14,13 @@ import fnmatch
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipwarden.endpoint import rules
 from shipwarden.endpoint.catalogue import Catalogue, KeySpec, Publish, StoreEntry, load_catalogue
-from shipwarden.endpoint.files import MAX_FILE_BYTES, MAX_TEXT_BYTES, Exposure, FileInfo, Home
+from shipwarden.endpoint.files import MAX_FILE_BYTES, MAX_LARGE_SCAN_BYTES, MAX_TEXT_BYTES, Exposure, FileInfo, Home
 from shipwarden.endpoint.parsers import TEXT_PARSERS, Leaf, ParseProblem, locate, parse_sqlite
 from shipwarden.endpoint.sshkeys import analyse_private_key
 from shipwarden.findings import Confidence, Finding, Location, Report, Tier
@@ -48,6 +48,10 @@ _HIGH_ENTROPY = 3.5
 _HIGH_ENTROPY_LEN = 16
 _MAX_LABEL = 160
 _PROTECTED_KINDS = frozenset({"encrypted-private-key"})
+_KEY_KINDS = frozenset({"encrypted-private-key", "private-key", "ssh-private-key"})
+#: A command-line flag whose next list item is its value: ``"args": ["--api-key", "…"]``.
+_FLAG = re.compile(r"^--?([A-Za-z][A-Za-z0-9_.-]*)$")
+_LIST_ITEM = re.compile(r"^((?:.*\.)?)(\d+)$")
 #: Token providers that describe a shape of text, not a format: their matches are
 #: graded by entropy ("high-entropy"/"low-entropy"), not called "format-valid".
 _CONTEXT_FREE = frozenset({"generic", "url", "http"})
@@ -131,6 +135,20 @@ def _from_match(m: SecretMatch, leaf: Leaf | None, key_path: str, *, verbatim: b
     )
 
 
+def _strong_named_value(secret: str) -> bool:
+    """Whether a value of no known format, under a secret-looking name, is worth reporting.
+
+    Paths and URLs are where a secret lives (``GOOGLE_APPLICATION_CREDENTIALS=/…/key.json``),
+    not the secret; text with spaces is prose or a command line.
+    """
+    return (
+        len(secret) >= _NAMED_MIN_LEN
+        and shannon_entropy(secret) >= _NAMED_MIN_ENTROPY
+        and not any(c.isspace() for c in secret)
+        and not secret.startswith(("/", "~/", "./", "../", "http://", "https://", "file://"))
+    )
+
+
 def _unrecognised(secret: str, leaf: Leaf, description: str) -> Sighting:
     entropy = round(shannon_entropy(secret), 3)
     strong = entropy >= _HIGH_ENTROPY and len(secret) >= _HIGH_ENTROPY_LEN
@@ -178,14 +196,22 @@ class _Evaluator:
         return False
 
     def leaf(
-        self, store: StoreEntry, leaf: Leaf, *, protected: list[str], text: str | None = None
+        self,
+        store: StoreEntry,
+        leaf: Leaf,
+        *,
+        protected: list[str],
+        text: str | None = None,
+        name: str | None = None,
     ) -> list[Sighting]:
-        """Sightings in one parsed value. ``text`` (the file) locates values parsed without positions."""
+        """Sightings in one parsed value. ``text`` (the file) locates values parsed without positions;
+        ``name`` replaces the key name (a command-line flag before the value in an ``args`` list)."""
         value = leaf.value.strip()
         if not value or store.ignored(leaf.key_path):
             return []
         spec = store.key_spec(leaf.key_path)
-        name = leaf.key_path.rsplit(".", 1)[-1]
+        if name is None:
+            name = leaf.key_path.rsplit(".", 1)[-1]
         named = self.catalogue.secret_keys.is_secret(name)
         declared = spec is not None and not spec.only_secret_names
         inspected, verbatim = _decode(value, spec)
@@ -210,12 +236,7 @@ class _Evaluator:
         if declared:
             if len(secret) < _DECLARED_MIN_LEN:
                 return []
-        elif (
-            len(secret) < _NAMED_MIN_LEN
-            or shannon_entropy(secret) < _NAMED_MIN_ENTROPY
-            or any(c.isspace() for c in secret)
-            or secret.startswith(("/", "~/", "./", "http://", "https://"))
-        ):
+        elif not _strong_named_value(secret):
             return []
         return [_unrecognised(secret, leaf, f"{store.credential} (format not recognised)")]
 
@@ -232,6 +253,32 @@ class _Evaluator:
             for m in scan_text(f"{name}={value}")
             if m.column > shift and token_kinds()[m.kind].provider not in _CONTEXT_FREE
         ]
+
+    def outside_values(
+        self, store: StoreEntry, text: str, path: str, leaves: list[Leaf], found: list[Sighting]
+    ) -> list[Sighting]:
+        """Well-formed tokens in a parsed file that no parsed value holds.
+
+        A worm reads the whole file, not just its values: a token in a comment
+        (``; //host/:_authToken=npm_…``), a section name (git's
+        ``[url "https://user:ghp_…@host/"]``) or a key is as exposed as one in
+        a value. Only formats that identify a token by themselves count here
+        (not generic ``name = value`` guesses, URLs or headers), and private
+        keys are left to the parsed values (JSON escapes their line breaks).
+        """
+        known = {s.fingerprint for s in found}
+        for leaf in leaves:
+            if store.ignored(leaf.key_path):
+                known.add(fingerprint(leaf.value.strip()))
+                known.update(m.fingerprint for m in scan_text(leaf.value))
+        extra: list[Sighting] = []
+        kinds = token_kinds()
+        for m in scan_text(text, path=path):
+            if m.fingerprint in known or m.kind in _KEY_KINDS or kinds[m.kind].provider in _CONTEXT_FREE:
+                continue
+            known.add(m.fingerprint)
+            extra.append(_from_match(m, None, "", verbatim=True))
+        return extra
 
     def text(self, text: str, path: str, *, line_offset: int = 0, protected: list[str]) -> list[Sighting]:
         found = []
@@ -332,11 +379,14 @@ class Sweep:
             return self._ssh_key(info, protected), flags
         if fmt in ("history", "text", "pem"):
             partial = "tail" if fmt == "history" else "head"  # recent history matters most
-            text = self.home.read_text(info, limit=MAX_TEXT_BYTES, partial=partial)
+            # A history cut short by a crash often holds a run of NUL bytes: still text.
+            text = self.home.read_text(info, limit=MAX_TEXT_BYTES, partial=partial, nul_ok=fmt == "history")
             if text is None:
                 return [], flags
             offset = self.home.lines_before_tail(info, MAX_TEXT_BYTES) if partial == "tail" else 0
             return self.evaluator.text(text, info.display, line_offset=offset, protected=protected), flags
+        if info.size > MAX_FILE_BYTES:
+            return self._large_store(info, protected), flags
         text = self.home.read_text(info)
         if text is None:
             return [], flags
@@ -346,12 +396,34 @@ class Sweep:
             self.home.note(info.path, problem.kind, problem.message)
             # still look for well-formed tokens in text we could not parse
             return self.evaluator.text(text, info.display, protected=protected), flags
-        sightings = [s for leaf in leaves for s in self.evaluator.leaf(store, leaf, protected=protected, text=text)]
+        sightings: list[Sighting] = []
+        for leaf, name in _with_flag_names(leaves):
+            sightings.extend(self.evaluator.leaf(store, leaf, protected=protected, text=text, name=name))
+        sightings.extend(self.evaluator.outside_values(store, text, info.display, leaves, sightings))
         for leaf in leaves:
             for flag in store.flags:
                 if _flag_matches(flag.path, flag.value, leaf):
                     flags.append((leaf.key_path, leaf.line, flag.message))
         return sightings, flags
+
+    def _large_store(self, info: FileInfo, protected: list[str]) -> list[Sighting]:
+        """A structured store too large to parse: well-formed tokens anywhere in its text.
+
+        Key paths are unknown and values of no known format are missed, so the
+        note stays (the scan is incomplete), but the tokens a worm would grep
+        for are still reported.
+        """
+        scanned = min(info.size, MAX_LARGE_SCAN_BYTES)
+        whole = "the whole file" if scanned == info.size else f"its first {MAX_LARGE_SCAN_BYTES} bytes"
+        self.home.note(
+            info.path,
+            "too-large",
+            f"{info.size} bytes is over the {MAX_FILE_BYTES}-byte parsing limit; {whole} scanned for token formats only",
+        )
+        found: list[Sighting] = []
+        for offset, text in self.home.text_chunks(info):
+            found.extend(self.evaluator.text(text, info.display, line_offset=offset, protected=protected))
+        return found
 
     def _ssh_key(self, info: FileInfo, protected: list[str]) -> list[Sighting]:
         if info.size > MAX_FILE_BYTES:
@@ -367,6 +439,11 @@ class Sweep:
         fp = fingerprint(key.block.strip())
         if key.encrypted:
             protected.append(fp)
+            return []
+        if key.hardware:
+            # A FIDO key handle: useless to a worm without the authenticator
+            # (the very fix this rule recommends), so not a finding.
+            self.stats.add("hardware_keys")
             return []
         start = text.find(key.block[:20])
         line = text.count("\n", 0, max(start, 0)) + 1
@@ -490,12 +567,7 @@ class Sweep:
             publish = rules_env.is_publish(name)
             if not found and (publish or rules_env.names.is_secret(name)):
                 secret = _AUTH_SCHEME.sub("", value).strip()
-                if (
-                    not self.evaluator.skip_value(secret)
-                    and len(secret) >= _NAMED_MIN_LEN
-                    and shannon_entropy(secret) >= _NAMED_MIN_ENTROPY
-                    and not any(c.isspace() for c in secret)
-                ):
+                if not self.evaluator.skip_value(secret) and _strong_named_value(secret):
                     found = [_unrecognised(secret, leaf, "credential of unrecognised format")]
             for s in {s.fingerprint: s for s in found}.values():
                 self._emit_env(name, s, publish)
@@ -527,6 +599,25 @@ class Sweep:
                 },
             )
         )
+
+
+def _with_flag_names(leaves: list[Leaf]) -> Iterator[tuple[Leaf, str | None]]:
+    """Each leaf with the flag that names it, when it follows ``--flag`` in the same list.
+
+    MCP servers and CLI wrappers take secrets as arguments
+    (``"args": ["-y", "@upstash/context7-mcp", "--api-key", "…"]``): the value
+    is then judged under the flag's name, as if it were ``api-key = …``.
+    """
+    prev: Leaf | None = None
+    for leaf in leaves:
+        name = None
+        if prev is not None:
+            flag = _FLAG.match(prev.value.strip())
+            here, there = _LIST_ITEM.match(leaf.key_path), _LIST_ITEM.match(prev.key_path)
+            if flag and here and there and here.group(1) == there.group(1) and int(here.group(2)) == int(there.group(2)) + 1:
+                name = flag.group(1)
+        yield leaf, name
+        prev = leaf
 
 
 def _flag_matches(path_glob: str, value_regex: str, leaf: Leaf) -> bool:
