@@ -71,7 +71,10 @@ def _fold(e: ex.Expr, event: str) -> ex.Expr:
 @lru_cache(maxsize=4096)
 def for_outsider(text: str, event: str) -> str:
     """The condition an outsider's ``event`` run faces, as expression text ('' = unchanged)."""
-    parsed = conditions.condition_expr(text)
+    try:
+        parsed = conditions.condition_expr(text)
+    except ex.ExprSyntaxError:
+        return ""  # the gate readers report what they can of an invalid condition
     if parsed is None:
         return ""
     folded = _fold(parsed[0], event.lower())
