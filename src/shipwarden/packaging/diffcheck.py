@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shipwarden.findings import Finding, Location, Tier
 from shipwarden.packaging import rules
-from shipwarden.packaging.knowledge import install_time, suspicious
+from shipwarden.packaging.knowledge import install_time, script_hits
 from shipwarden.packaging.model import Artifact
 from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.summary import ReleaseDiff
@@ -74,13 +74,13 @@ def diff_findings(diff: ReleaseDiff, artifact: Artifact, policy: GatePolicy) -> 
     for name, command in diff.new_scripts.items():
         if policy.allows_script(name, command):
             continue
-        hits = suspicious(command, markers)
+        hits, loader = script_hits(command, markers)
         out.append(
             rules.DIFF_INSTALL_SCRIPT.finding(
                 f"new install-time script `{name}: {command[:160]}` (not in {against})"
-                + (f"; looks like a downloader or loader ({', '.join(hits)})" if hits else ""),
+                + (f"; looks like a downloader or loader ({', '.join(hits)})" if loader else ""),
                 [manifest],
-                tier=Tier.P0 if hits else None,
+                tier=Tier.P0 if loader else None,
                 key=f"new-script:{name}:{command}",
                 properties={"script": name, "command": command, "against": against},
             )
@@ -92,7 +92,7 @@ def diff_findings(diff: ReleaseDiff, artifact: Artifact, policy: GatePolicy) -> 
             rules.DIFF_INSTALL_SCRIPT.finding(
                 f"install-time script `{name}` changed since {against}: `{old[:80]}` → `{new[:80]}`",
                 [manifest],
-                tier=Tier.P0 if suspicious(new, markers) else None,
+                tier=Tier.P0 if script_hits(new, markers)[1] else None,
                 key=f"changed-script:{name}:{new}",
                 properties={"script": name, "before": old, "after": new, "against": against},
             )

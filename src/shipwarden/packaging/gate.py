@@ -22,7 +22,7 @@ from shipwarden.packaging.inspect import ArtifactResult, InspectOptions, inspect
 from shipwarden.packaging.model import Artifact, ArtifactKind
 from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.pybuild import BuildError, build_python
-from shipwarden.packaging.secretscan import Budget
+from shipwarden.packaging.secretscan import Budget, scrub_finding
 from shipwarden.packaging.summary import ReleaseDiff, ReleaseSummary, diff_releases
 from shipwarden.registry import NotFoundError, RegistryClient, RegistryError, Transport, parse_spec
 
@@ -69,6 +69,9 @@ def run_gate(options: GateOptions) -> GateResult:
             )
         if options.against and result.results:
             _against(options, result, stack)
+    # install scripts, dependency URLs and manifest snippets are quoted from the package:
+    # no report format may carry a whole secret value
+    report.findings[:] = [f if f.rule_id == "gate-secret" else scrub_finding(f) for f in report.findings]
     stats = report.stats
     stats["artifacts"] = len(result.results)
     stats["files"] = sum(len(r.files) for r in result.results)

@@ -17,7 +17,7 @@ from shipwarden.artifacts import ArchiveError, ArchiveLimitError, UnsafeMemberEr
 from shipwarden.findings import Confidence, Finding, Location, ScanError, Tier
 from shipwarden.packaging import rules
 from shipwarden.packaging.collect import load_json_bytes
-from shipwarden.packaging.knowledge import install_time, never_ship, suspicious
+from shipwarden.packaging.knowledge import PYTHON_RUN_MARKERS, install_time, never_ship, python_hits, script_hits
 from shipwarden.packaging.model import Artifact, ArtifactKind, Entry, PackedFile
 from shipwarden.packaging.npm_packlist import normalize_bin
 from shipwarden.packaging.policy import GatePolicy
@@ -74,6 +74,39 @@ BINARY_EXT = (
 _SOURCE_EXT = (".ts", ".tsx", ".mts", ".cts", ".jsx", ".vue", ".svelte", ".coffee")
 _BUNDLE_DIRS = ("dist/", "build/", "out/", "bundle/", "cjs/", "esm/")
 _TEST_DIRS = re.compile(r"(^|/)(tests?|__tests__|spec|fixtures?|__fixtures__|testdata)/", re.I)
+#: Folders and files that hold test, example or documentation material rather
+#: than code users run: test suites and their fixtures (``tests/``,
+#: ``test_creds/``, ``integration-tests/``, ``dummyserver/``), examples and docs.
+_NONPROD_DIR = re.compile(
+    r"^(?:tests?|testing|__tests__|__mocks__|specs?|fixtures?|__fixtures__|testdata|test[_-].+|.+[_-]tests?"
+    r"|dummy.*|mocks?|fakes?|examples?|samples?|demos?|docs?|documentation)$",
+    re.IGNORECASE,
+)
+_NONPROD_FILE = re.compile(
+    r"^(?:test_.+|.+_test\.\w+|.+\.(?:test|spec)\.\w+|readme(?:\.\w+)?|.+\.(?:md|markdown|rst|adoc)"
+    r"|(?:.+[._-])?examples?(?:[._-].+)?\.(?:json|ya?ml|toml|txt))$",
+    re.IGNORECASE,
+)
+#: Kinds of secret that test suites and docs carry as material (TLS and SSH test keys).
+_KEY_KINDS = frozenset({"private-key", "encrypted-private-key", "ssh-private-key"})
+
+
+def non_production(path: str) -> str:
+    """``"test"`` or ``"docs"`` when ``path`` is test, example or documentation material, else ``""``."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    if not parts:
+        return ""
+    for part in parts[:-1]:
+        if _NONPROD_DIR.match(part):
+            low = part.lower()
+            return "docs" if low.startswith(("doc", "example", "sample", "demo")) else "test"
+    name = parts[-1]
+    if _NONPROD_FILE.match(name):
+        low = name.lower()
+        return "test" if ("test" in low or "spec" in low) else "docs"
+    return ""
+
+
 _COMMITISH = re.compile(r"#[0-9a-f]{7,40}$", re.I)
 
 
@@ -162,6 +195,57 @@ def _normalize_source(source: str, map_path: str, root: str) -> str:
     base = posixpath.dirname(map_path)
     joined = posixpath.join(base, root, s) if root and "://" not in root else posixpath.join(base, s)
     return posixpath.normpath(joined)
+
+
+#: SPDX ids of open-source licences (OSI-approved or public-domain dedications).
+_OPEN_LICENSES = frozenset(
+    x.lower()
+    for x in (
+        "MIT",
+        "MIT-0",
+        "ISC",
+        "0BSD",
+        "BSD-2-Clause",
+        "BSD-3-Clause",
+        "Apache-2.0",
+        "MPL-2.0",
+        "EPL-2.0",
+        "LGPL-2.1",
+        "LGPL-3.0",
+        "GPL-2.0",
+        "GPL-3.0",
+        "AGPL-3.0",
+        "Unlicense",
+        "CC0-1.0",
+        "BlueOak-1.0.0",
+        "Zlib",
+        "Artistic-2.0",
+        "Python-2.0",
+        "PSF-2.0",
+        "BSL-1.0",
+        "UPL-1.0",
+        "CC-BY-4.0",
+    )
+)
+
+
+def open_source_license(manifest: dict[str, Any]) -> str:
+    """The SPDX expression of an npm manifest that declares an open-source licence and a repository, else "".
+
+    Both are the publisher's own statement that the code is public; ``SEE
+    LICENSE IN …``, ``UNLICENSED``, a custom or a missing licence, or no
+    repository, are not.
+    """
+    lic = manifest.get("license")
+    repo = manifest.get("repository")
+    url = repo.get("url") if isinstance(repo, dict) else repo
+    if not isinstance(lic, str) or not isinstance(url, str) or not url.strip():
+        return ""
+    ids = [t for t in re.split(r"[()\s]+|\b(?:AND|OR)\b", lic) if t and t not in ("AND", "OR")]
+    if " WITH " in lic:
+        return ""
+    normal = [re.sub(r"(?:-only|-or-later|\+)$", "", t).lower() for t in ids]
+    return lic if normal and all(t in _OPEN_LICENSES for t in normal) else ""
 
 
 def _top_dir(source: str) -> str:
@@ -355,25 +439,47 @@ class _Inspector:
             pattern = entry.matches(path)
             if pattern is None:
                 continue
+            tier, note = entry.tier, ""
+            context = non_production(path)
+            if context and tier.rank < Tier.P2.rank:
+                # test fixtures and doc examples are material, not the maintainer's own
+                # configuration; their content is still searched for secrets
+                tier = Tier.P2
+                note = f" (it sits in {context} material: a fixture or an example, probably)"
             self.add(
                 rules.NEVER_SHIP,
-                f"{entry.category} would be published: {path} (matches {pattern!r}); {entry.reason}",
+                f"{entry.category} would be published: {path} (matches {pattern!r}); {entry.reason}{note}",
                 path,
-                tier=entry.tier,
+                tier=tier,
                 key=f"{entry.id}:{path}",
-                properties={"category": entry.id, "pattern": pattern},
+                properties={"category": entry.id, "pattern": pattern, **({"context": context} if context else {})},
             )
             return
 
     def _secret(self, path: str, hit: LocatedSecret, origin: str = "") -> None:
         m = hit.match
-        tier = (
-            Tier.P0
-            if (m.publish_capable or m.confidence is Confidence.HIGH)
-            else (Tier.P1 if m.confidence is Confidence.MEDIUM else Tier.P2)
-        )
+        if m.confidence is Confidence.LOW:
+            # a contextual guess (``client_secret = …``): never blocking on its own
+            tier = Tier.P2
+        elif m.publish_capable or m.confidence is Confidence.HIGH:
+            tier = Tier.P0
+        else:
+            tier = Tier.P1
+        context = non_production(origin or path)
+        fixture = ""
+        if context and tier is not Tier.P2 and (m.kind in _KEY_KINDS or m.confidence is not Confidence.HIGH):
+            # test TLS/SSH keys and example URLs or tokens in tests and docs are material;
+            # a provider token format (npm_, ghp_, AKIA…) keeps its tier wherever it is
+            tier = Tier.P2
+            fixture = (
+                " (in test material: a test key or fixture, probably; generate it at test time or use an"
+                " obviously fake value)"
+                if context == "test"
+                else " (in documentation or example material: an example value, probably)"
+            )
+        elif _TEST_DIRS.search(origin or path):
+            fixture = " (a test fixture: use an obviously fake value)"
         where = f" in original file {origin} (embedded in the source map)" if origin else ""
-        fixture = " (a test fixture: use an obviously fake value)" if _TEST_DIRS.search(origin or path) else ""
         publish = "; it can publish packages" if m.publish_capable else ""
         self.add(
             rules.SECRET,
@@ -391,6 +497,7 @@ class _Inspector:
                 "fingerprint": m.fingerprint,
                 "publish_capable": m.publish_capable,
                 **({"original_file": origin} if origin else {}),
+                **({"context": context} if context else {}),
             },
         )
 
@@ -451,67 +558,157 @@ class _Inspector:
         return s
 
     def _maps(self) -> None:
+        """One finding per artifact and rule, however many maps ship (a framework ships thousands).
+
+        An original counts as given away when its text is in ``sourcesContent``,
+        it does not ship in the package itself and it is not a third-party file
+        from ``node_modules/`` (public on the registry already). A map whose
+        embedded originals are all such files leaks nothing new: it is reported
+        with the maps that carry no ``sourcesContent``.
+        """
         shipped = {f.path for f in self.r.files}
+        leaks: list[tuple[MapReport, list[Any]]] = []
+        plain: list[tuple[MapReport, list[str], bool]] = []  # report, shipped sources, had content
+        unreadable: list[MapReport] = []
         for report in self.r.maps:
             if self.policy.allows_file(report.path):
                 continue
             s = report.summary
-            label = f"inline source map in {report.path}" if report.inline else report.path
             if s.originals:
-                tops = Counter(_top_dir(o.path) for o in s.originals)
-                spread = ", ".join(f"{d} {n:,}" for d, n in tops.most_common(4))
-                self.add(
-                    rules.SOURCE_MAP_CONTENT,
-                    f"{label} gives away {s.content_files:,} original source file(s), {s.content_lines:,} lines "
-                    f"({_human(s.content_bytes)}), through sourcesContent — {spread}",
-                    report.path,
-                    line=report.line,
-                    key=f"{'inline' if report.inline else 'file'}:{report.path}",
-                    properties={
-                        "inline": report.inline,
-                        "files": s.content_files,
-                        "lines": s.content_lines,
-                        "bytes": s.content_bytes,
-                        "by_directory": dict(tops.most_common()),
-                        "sample_paths": [o.path for o in s.originals[:25]],
-                        "map_bytes": report.size,
-                    },
-                )
+                away, present = [], set()
+                for o in s.originals:
+                    resolved = _normalize_source(o.path, report.path, s.source_root)
+                    if resolved in shipped:
+                        present.add(resolved)
+                    elif _top_dir(o.path) != "node_modules/":
+                        away.append(o)
+                if away:
+                    leaks.append((report, away))
+                else:
+                    plain.append((report, sorted(present), True))
                 continue
             if s.error and not s.sources:
-                self.add(
-                    rules.SOURCE_MAP,
-                    f"{label} ships but is not a readable source map ({s.error})",
-                    report.path,
-                    line=report.line,
-                    confidence=Confidence.LOW,
-                    key=f"unreadable:{report.path}",
-                )
+                unreadable.append(report)
                 continue
-            resolved = [_normalize_source(src, report.path, s.source_root) for src in s.sources if src]
-            present = sorted({p for p in resolved if p in shipped})
-            if present:
-                message = (
-                    f"{label} maps {len(s.sources):,} source(s) and {len(present):,} of them ship too "
-                    f"({', '.join(present[:3])}{', …' if len(present) > 3 else ''}): the original code is one "
-                    "click away"
-                )
-                confidence = Confidence.HIGH
-            else:
-                message = (
-                    f"{label} ships without sourcesContent; it still names {len(s.sources):,} source path(s) "
-                    "and the layout of the original tree"
-                )
-                confidence = Confidence.MEDIUM
+            named = [_normalize_source(src, report.path, s.source_root) for src in s.sources if src]
+            plain.append((report, sorted({p for p in named if p in shipped}), False))
+        if leaks:
+            self._map_leaks(leaks)
+        if plain:
+            self._plain_maps(plain)
+        if unreadable:
+            first = unreadable[0]
+            label = f"inline source map in {first.path}" if first.inline else first.path
+            more = f" (and {len(unreadable) - 1:,} more)" if len(unreadable) > 1 else ""
             self.add(
                 rules.SOURCE_MAP,
-                message,
-                report.path,
-                line=report.line,
-                confidence=confidence,
-                key=f"{'inline' if report.inline else 'file'}:{report.path}",
-                properties={"inline": report.inline, "sources": len(s.sources), "shipped_sources": present[:25]},
+                f"{label}{more} ships but is not a readable source map ({first.summary.error})",
+                first.path,
+                line=first.line,
+                confidence=Confidence.LOW,
+                key=f"unreadable:{first.path}",
+                properties={"maps": [r.path for r in unreadable[:50]], "map_count": len(unreadable)},
             )
+
+    @staticmethod
+    def _map_label(report: MapReport) -> str:
+        return f"inline source map in {report.path}" if report.inline else report.path
+
+    def _map_leaks(self, leaks: list[tuple[MapReport, list[Any]]]) -> None:
+        leaks.sort(key=lambda item: (-len(item[1]), -sum(o.size for o in item[1]), item[0].path))
+        top, _ = leaks[0]
+        originals = [o for _, away in leaks for o in away]
+        all_originals = [o for r, _ in leaks for o in r.summary.originals]
+        files = len(all_originals)
+        lines = sum(o.lines for o in all_originals)
+        size = sum(o.size for o in all_originals)
+        tops = Counter(_top_dir(o.path) for o in all_originals)
+        spread = ", ".join(f"{d} {n:,}" for d, n in tops.most_common(4))
+        not_shipped = len(originals)
+        also = (
+            f" ({files - not_shipped:,} of them ship anyway or come from node_modules/)" if not_shipped < files else ""
+        )
+        if len(leaks) == 1:
+            head = f"{self._map_label(top)} gives away"
+            key = f"{'inline' if top.inline else 'file'}:{top.path}"
+        else:
+            head = f"{len(leaks):,} source maps (largest: {self._map_label(top)}) give away"
+            key = "maps"
+        license_ = open_source_license(self.r.manifest) if self.a.kind.ecosystem == "npm" else ""
+        public = (
+            f"; the package declares the {license_} licence and a repository, so these are probably its "
+            "published sources (if they are not, this is a leak: treat it as P1)"
+            if license_
+            else ""
+        )
+        self.add(
+            rules.SOURCE_MAP_CONTENT,
+            f"{head} {files:,} original source file(s), {lines:,} lines ({_human(size)}), through "
+            f"sourcesContent — {spread}{also}{public}",
+            top.path,
+            line=top.line,
+            key=key,
+            tier=Tier.P2 if license_ else None,
+            confidence=Confidence.MEDIUM if license_ else None,
+            properties={
+                **({"declared_license": license_} if license_ else {}),
+                "inline": any(r.inline for r, _ in leaks),
+                "files": files,
+                "lines": lines,
+                "bytes": size,
+                "not_shipped": not_shipped,
+                "by_directory": dict(tops.most_common()),
+                "sample_paths": [o.path for o in all_originals[:25]],
+                "not_shipped_sample": [o.path for o in originals[:25]],
+                "map_bytes": sum(r.size for r, _ in leaks),
+                "map_count": len(leaks),
+                "maps": [r.path for r, _ in leaks[:50]],
+            },
+        )
+
+    def _plain_maps(self, plain: list[tuple[MapReport, list[str], bool]]) -> None:
+        plain.sort(key=lambda item: (-len(item[1]), item[0].path))
+        top, _, _ = plain[0]
+        present = sorted({p for _, shipped, _ in plain for p in shipped})
+        sources = sum(len(r.summary.sources) for r, _, _ in plain)
+        with_content = sum(1 for _, _, c in plain if c)
+        label = self._map_label(top) if len(plain) == 1 else f"{len(plain):,} source maps ({self._map_label(top)}, …)"
+        verb = "maps" if len(plain) == 1 else "map"
+        if with_content:
+            message = (
+                f"{label} {verb} {sources:,} source(s); their sourcesContent only repeats files that ship too or "
+                "third-party files from node_modules/"
+            )
+            confidence = Confidence.HIGH if present else Confidence.MEDIUM
+        elif present:
+            message = (
+                f"{label} {verb} {sources:,} source(s) and {len(present):,} of them ship too "
+                f"({', '.join(present[:3])}{', …' if len(present) > 3 else ''}): the original code is one "
+                "click away"
+            )
+            confidence = Confidence.HIGH
+        else:
+            message = (
+                f"{label} ship{'s' if len(plain) == 1 else ''} without sourcesContent; "
+                f"{'it still names' if len(plain) == 1 else 'they still name'} {sources:,} source path(s) "
+                "and the layout of the original tree"
+            )
+            confidence = Confidence.MEDIUM
+        self.add(
+            rules.SOURCE_MAP,
+            message,
+            top.path,
+            line=top.line,
+            confidence=confidence,
+            key=f"{'inline' if top.inline else 'file'}:{top.path}" if len(plain) == 1 else "maps",
+            properties={
+                "inline": any(r.inline for r, _, _ in plain),
+                "sources": sources,
+                "shipped_sources": present[:25],
+                "map_count": len(plain),
+                "maps": [r.path for r, _, _ in plain[:50]],
+            },
+        )
 
     def _manifest_text(self) -> str:
         if self.a.source_dir is not None:
@@ -537,15 +734,19 @@ class _Inspector:
             )
             if self.policy.allows_script(name, command):
                 continue
-            hits = suspicious(command, knowledge.suspicious_script)
-            tier = Tier.P0 if hits else knowledge.npm_scripts.get(name, Tier.P1)
+            hits, loader = script_hits(command, knowledge.suspicious_script)
+            tier = Tier.P0 if loader else knowledge.npm_scripts.get(name, Tier.P1)
             line, col, snippet = (0, 0, "") if implicit else _json_key_position(text, name, after="scripts")
             why = (
                 "npm runs `node-gyp rebuild` because binding.gyp ships and no install script is set"
                 if implicit
                 else f"`{name}: {command[:160]}`"
             )
-            extra = f"; looks like a downloader or loader ({', '.join(hits)})" if hits else ""
+            extra = (
+                f"; looks like a downloader or loader ({', '.join(hits)})"
+                if loader
+                else (f"; it runs inline code ({', '.join(hits)})" if hits else "")
+            )
             when = (
                 "on git and local installs" if name in ("prepare", "preprepare", "postprepare") else "on every install"
             )
@@ -638,14 +839,17 @@ class _Inspector:
             self._pth(path, self.captured[path], knowledge)
         if self.a.kind is ArtifactKind.SDIST and "setup.py" in self.captured:
             text = self.captured["setup.py"].decode("utf-8", "replace")
-            hits = suspicious(text, knowledge.suspicious_python)
+            hits = python_hits(text, knowledge.suspicious_python)
+            # running code (a compiler through subprocess, exec of a version file) is what
+            # build scripts do; fetching or decoding code is what loaders do
+            loader = any(h not in PYTHON_RUN_MARKERS for h in hits)
             if not self.policy.allows_script("setup.py", ""):
                 self.add(
                     rules.SETUP_PY,
                     "setup.py ships in the sdist: pip runs it when it builds from source (no matching wheel)"
                     + (f"; it uses {', '.join(hits)}" if hits else ""),
                     "setup.py",
-                    tier=Tier.P1 if hits else None,
+                    tier=Tier.P1 if loader else None,
                     key="setup.py",
                     properties={"suspicious": hits},
                 )
@@ -663,7 +867,7 @@ class _Inspector:
         for benign in knowledge.benign_pth:
             if fnmatch.fnmatchcase(name, benign.name) and all(benign.marker in line for _, line in executable):
                 return
-        hits = suspicious(" ".join(line for _, line in executable), knowledge.suspicious_python)
+        hits = python_hits("\n".join(line for _, line in executable), knowledge.suspicious_python)
         tier = Tier.P0 if hits else Tier.P1
         where = "at every Python start-up once installed"
         if self.a.kind is ArtifactKind.SDIST:
@@ -689,10 +893,15 @@ class _Inspector:
         for path, what in self.native:
             if self.policy.allows_file(path):
                 continue
-            if platform_wheel and path.lower().endswith((".so", ".pyd", ".dylib", ".dll")):
+            low = path.lower()
+            if platform_wheel and low.endswith((".so", ".pyd", ".dylib", ".dll")):
                 continue
-            tier = Tier.P1 if (kind is ArtifactKind.WHEEL and not platform_wheel) else None
-            note = " in a pure-Python (none-any) wheel" if tier else ""
+            # in a none-any wheel, an extension module is what `import` loads on its own (and the
+            # wheel's tag hides it); a stand-alone .exe or library only runs when code calls it
+            importable = bool(re.search(r"\.(?:so|pyd)$|\.so\.", low)) or (what == "ELF" and ".so" in low)
+            pure = kind is ArtifactKind.WHEEL and not platform_wheel
+            tier = Tier.P1 if (pure and importable) else None
+            note = " in a pure-Python (none-any) wheel" if pure else ""
             self.add(
                 rules.NATIVE_BINARY,
                 f"{path} is a native binary ({what}){note}: it cannot be reviewed as source and runs with the "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import functools
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -21,6 +23,8 @@ class NeverShip:
     exceptions: tuple[str, ...]
     tier: Tier
     reason: str
+    #: The patterns name folders (``.git``, ``CVS``): a file of that name is not a match.
+    dirs_only: bool = False
 
     def matches(self, path: str) -> str | None:
         """The pattern that matches ``path`` (None when none does or an exception applies)."""
@@ -28,7 +32,12 @@ class NeverShip:
         if any(fnmatch.fnmatchcase(name, e) or glob_match(e, path) for e in self.exceptions):
             return None
         for pattern in self.patterns:
-            if glob_match(pattern, path):
+            if self.dirs_only:
+                # only a folder matches: some leading part of the path, never the file itself
+                parts = path.split("/")
+                if any(glob_match(pattern, "/".join(parts[:i])) for i in range(1, len(parts))):
+                    return pattern
+            elif glob_match(pattern, path):
                 return pattern
         return None
 
@@ -66,6 +75,7 @@ def never_ship() -> tuple[NeverShip, ...]:
             exceptions=tuple(e.get("except", ())),
             tier=Tier.parse(e["tier"]),
             reason=e["reason"],
+            dirs_only=bool(e.get("dirs_only", False)),
         )
         for e in data["entry"]
     )
@@ -84,6 +94,93 @@ def install_time() -> InstallTime:
     )
 
 
+#: Flags that hand an interpreter inline code (``node -e "…"``). The code is on
+#: the same line and is judged by the other markers, so on their own these do
+#: not make a script look like a downloader or loader.
+INLINE_CODE_MARKERS = frozenset({"node -e", "node --eval", "sh -c", "bash -c"})
+
+#: Python markers that *run* code rather than fetch or hide it. Build scripts
+#: use them every day (``subprocess`` for a compiler, ``exec(open(…).read())``
+#: for a version file), so in a ``setup.py`` they count only next to a marker
+#: that fetches or decodes code.
+PYTHON_RUN_MARKERS = frozenset({"exec(", "eval(", "compile(", "__import__(", "subprocess", "os.system"})
+
+_IDENT = re.compile(r"[A-Za-z0-9_]")
+
+
+@functools.cache
+def _marker_regex(marker: str) -> re.Pattern[str]:
+    """``marker`` as a whole token: ``compile(`` is not ``re.compile(``, ``urllib`` is not ``urllib3``."""
+    before = ""
+    if _IDENT.match(marker[:1]):
+        before = r"(?<![A-Za-z0-9_])"
+        if marker.endswith("("):
+            # a method of another object (``re.compile(``) is not the builtin; ``builtins.exec(`` is
+            before = r"(?:(?<=builtins\.)|(?<=builtins__\.)|(?<![A-Za-z0-9_.]))"
+    after = r"(?![A-Za-z0-9_])" if _IDENT.match(marker[-1:]) else ""
+    return re.compile(before + re.escape(marker) + after)
+
+
 def suspicious(text: str, markers: tuple[str, ...]) -> list[str]:
+    """The markers found in ``text`` (case-insensitive), each as a whole token."""
     low = text.lower()
-    return [m.strip() for m in markers if m in low]
+    return [m.strip() for m in markers if m in low and _marker_regex(m).search(low)]
+
+
+def script_hits(command: str, markers: tuple[str, ...]) -> tuple[list[str], bool]:
+    """(markers found in an install script, whether they make it look like a downloader or loader).
+
+    An inline-code flag alone (``node -e "try{require('./postinstall')}catch(e){}"``)
+    is reported but does not count: the code it runs is right there.
+    """
+    hits = suspicious(command, markers)
+    return hits, any(h not in INLINE_CODE_MARKERS for h in hits)
+
+
+_EXEC_NAMES = frozenset({"exec", "eval", "compile"})
+
+
+def _literal_code(node: ast.expr) -> str | None:
+    """The code an ``exec``/``eval`` argument runs when it is readable on the spot, else None.
+
+    A string literal, or ``open(<literal>).read()`` (a file that ships beside it).
+    """
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "read"
+        and isinstance(node.func.value, ast.Call)
+        and isinstance(node.func.value.func, ast.Name)
+        and node.func.value.func.id == "open"
+        and node.func.value.args
+        and isinstance(node.func.value.args[0], ast.Constant)
+    ):
+        return ""
+    return None
+
+
+def python_hits(text: str, markers: tuple[str, ...], _depth: int = 0) -> list[str]:
+    """Markers in Python source, where ``exec``/``eval``/``compile`` of readable code does not count.
+
+    ``exec('import coverage; coverage.process_startup()')`` runs code that is
+    right there: the literal itself is checked instead. Code that does not
+    parse is matched as plain text.
+    """
+    hits = suspicious(text, markers)
+    if _depth > 3 or not any(h in ("exec(", "eval(", "compile(") for h in hits):
+        return hits
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return hits
+    inner: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _EXEC_NAMES:
+            code = _literal_code(node.args[0]) if node.args else None
+            if code is None:
+                return hits
+            inner.extend(python_hits(code, markers, _depth + 1))
+    kept = [h for h in hits if h not in ("exec(", "eval(", "compile(")]
+    return kept + [h for h in inner if h not in kept]

@@ -10,8 +10,10 @@ is still found. Work is bounded by a per-file limit and a shared budget.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 from dataclasses import dataclass, field
 
+from shipwarden.findings import Finding
 from shipwarden.secrets import SecretMatch, scan_text
 
 #: Longest piece of a line handed to the scanner (its own cut is 16,384).
@@ -127,3 +129,65 @@ class TextSecretScanner:
             self._line, self._col = line, 0
         else:
             self._line, self._col = line, col
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every secret the scanner finds replaced by its redacted form.
+
+    For the parts of a finding that quote the package itself — an install
+    script (``curl -H 'Authorization: token …'``), a dependency URL with a
+    password in it, a snippet of ``package.json`` — so that no report format
+    ever carries a whole secret value.
+    """
+    if not text or len(text) > 1_000_000:
+        return text
+    matches = scan_text(text)
+    if not matches:
+        return text
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    out = text
+    for m in sorted(matches, key=lambda m: (m.line, m.column), reverse=True):
+        end_line = m.end_line or m.line
+        if not (0 < m.line <= len(starts) and 0 < end_line <= len(starts)):
+            continue
+        start = starts[m.line - 1] + m.column - 1
+        end = starts[end_line - 1] + m.end_column - 1
+        if 0 <= start < end <= len(out):
+            out = out[:start] + m.redacted + out[end:]
+    return out
+
+
+def _scrub(value: object) -> object:
+    if isinstance(value, str):
+        return redact_secrets(value)
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_scrub(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    return value
+
+
+def scrub_finding(finding: Finding) -> Finding:
+    """The finding with secrets in its message, snippets and properties redacted (fingerprint unchanged)."""
+    message = redact_secrets(finding.message)
+    locations = [
+        dataclasses.replace(loc, snippet=redact_secrets(loc.snippet)) if loc.snippet else loc
+        for loc in finding.locations
+    ]
+    properties = {k: _scrub(v) for k, v in finding.properties.items()}
+    if message == finding.message and locations == finding.locations and properties == finding.properties:
+        return finding
+    # the key feeds the baseline fingerprint: the redacted form is just as stable
+    key = redact_secrets(finding.key)
+    return dataclasses.replace(
+        finding,
+        message=message,
+        locations=locations,
+        properties=properties,
+        key=key,
+    )

@@ -59,13 +59,18 @@ def openssh_private_key(rng: random.Random, *, encrypted: bool) -> str:
     return _armour("OPENSSH " + _PK, body, width=70)
 
 
+def _der_sequence(rng: random.Random, n: int) -> bytes:
+    """A DER SEQUENCE header with ``n`` random content bytes: the outer shape of a key, nothing inside."""
+    return b"\x30\x82" + n.to_bytes(2, "big") + rng.randbytes(n)
+
+
 def pem_private_key(rng: random.Random, *, label: str = "RSA", encrypted: bool = False) -> str:
     headers = "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC," + rng.randbytes(16).hex().upper() + "\n"
-    return _armour(f"{label} {_PK}".strip(), rng.randbytes(600), headers=headers if encrypted else "")
+    return _armour(f"{label} {_PK}".strip(), _der_sequence(rng, 600), headers=headers if encrypted else "")
 
 
 def pkcs8_encrypted_key(rng: random.Random) -> str:
-    return _armour("ENCRYPTED " + _PK, rng.randbytes(600))
+    return _armour("ENCRYPTED " + _PK, _der_sequence(rng, 600))
 
 
 def _jwt(rng: random.Random) -> str:

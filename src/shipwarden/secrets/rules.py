@@ -38,6 +38,9 @@ class TokenPattern:
     confidence: Confidence
     multiline: bool
     placeholder_check: bool
+    #: Structural check of the value: ``"pem"`` (a whole, decodable key body) or
+    #: ``"jwt"`` (a payload that is not a documentation example); "" for none.
+    validate: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class Placeholders:
     substrings: tuple[str, ...]
     min_distinct_chars: int
     low_confidence_skip: tuple[str, ...]
+    #: Fingerprints (``redaction.fingerprint``) of values that are published on
+    #: purpose, such as a storage emulator's fixed development key.
+    known_public: frozenset[str] = frozenset()
 
     def is_placeholder(self, value: str, *, check_substrings: bool = True) -> bool:
         if len(set(value)) < self.min_distinct_chars:
@@ -97,7 +103,17 @@ def _pattern(raw: dict[str, Any], kinds: dict[str, TokenKind]) -> TokenPattern:
         confidence=Confidence(raw["confidence"]) if "confidence" in raw else kind.confidence,
         multiline=bool(raw.get("multiline", False)),
         placeholder_check=bool(raw.get("placeholder_check", True)),
+        validate=_validator(kind.id, raw.get("validate", "")),
     )
+
+
+_VALIDATORS = ("", "pem", "jwt")
+
+
+def _validator(kind_id: str, name: object) -> str:
+    if name not in _VALIDATORS:
+        raise ValueError(f"pattern for {kind_id}: unknown validate {name!r} (one of {_VALIDATORS[1:]})")
+    return str(name)
 
 
 def parse_rules(data: dict[str, Any]) -> RuleSet:
@@ -118,6 +134,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             substrings=tuple(s.lower() for s in ph["substrings"]),
             min_distinct_chars=int(ph["min_distinct_chars"]),
             low_confidence_skip=tuple(ph.get("low_confidence_skip", ())),
+            known_public=frozenset(str(f).lower() for f in ph.get("known_public", ())),
         ),
     )
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fnmatch
+import json
 import posixpath
+import re
 from dataclasses import dataclass
 
 from shipwarden.findings import Confidence
@@ -56,6 +60,75 @@ def _skip_low_confidence(path: str, rules: RuleSet) -> bool:
     return any(fnmatch.fnmatchcase(name, glob) for glob in rules.placeholders.low_confidence_skip)
 
 
+_PEM_ARMOUR = re.compile(r"-----(?:BEGIN|END)[ ]([A-Z0-9 ]+)-----")
+_PEM_HEADER = re.compile(r"^[A-Za-z-]+:[^\n]*$", re.MULTILINE)
+_B64_BODY = re.compile(r"([A-Za-z0-9+/]+={0,2})[.,;]?")
+#: The shortest private key body in base64 (an Ed25519 PKCS#8 key is 64 characters).
+_MIN_KEY_B64 = 60
+_ELISION = ("...", "…", "<", ">", "xxxx", "XXXX")
+
+
+def _der_truncated(der: bytes) -> bool:
+    """True when ``der`` is not a whole DER SEQUENCE (the length it declares is not there)."""
+    if len(der) < 2 or der[0] != 0x30:
+        return True
+    first = der[1]
+    if first < 0x80:
+        need, head = first, 2
+    else:
+        n = first & 0x7F
+        if n == 0 or n > 4 or len(der) < 2 + n:
+            return True
+        need, head = int.from_bytes(der[2 : 2 + n], "big"), 2 + n
+    return head + need > len(der)
+
+
+def _plausible_pem_key(value: str) -> bool:
+    """A private key block with a real body, not a documentation stand-in.
+
+    Rejects elided bodies (``...``, ``<your key>``), bodies too short to hold
+    any key, and base64 bodies whose DER structure is cut short (an example
+    that shows the first line of a key). Bodies that are not plain base64
+    (a key spliced into source code with quotes and ``+``) are accepted.
+    """
+    armour = _PEM_ARMOUR.search(value)
+    label = armour.group(1) if armour else ""
+    body = _PEM_ARMOUR.sub("", value)
+    # literal line escapes, once or twice escaped (a key in a JSON string inside a doc comment)
+    body = _PEM_HEADER.sub("", re.sub(r"\\+[nr]", "\n", body))
+    clean = re.sub(r"\s+", "", body)
+    if any(marker in clean for marker in _ELISION):
+        return False
+    if sum(c.isalnum() or c in "+/" for c in clean) < _MIN_KEY_B64:
+        return False
+    whole = _B64_BODY.fullmatch(clean)
+    if whole is None or "OPENSSH" in label or "BLOCK" in label or "Proc-Type:" in value:
+        return True  # not DER: an OpenSSH or PGP container, or a legacy-encrypted body
+    b64 = whole.group(1)
+    try:
+        der = base64.b64decode(b64 + "=" * (-len(b64) % 4))
+    except (binascii.Error, ValueError):
+        return True
+    return not _der_truncated(der)
+
+
+def _plausible_jwt(value: str) -> bool:
+    """A JWT whose payload is not an example (``"sub": "1234567890"``, ``EXAMPLE…``)."""
+    parts = value.split(".")
+    if len(parts) != 3:
+        return True
+    try:
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode("utf-8")
+        claims = json.loads(payload)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return True
+    if not isinstance(claims, dict):
+        return True
+    text = " ".join(str(v) for v in claims.values()).lower()
+    examples = ("example", "1234567890", "john doe", "jane doe", "placeholder", "dummy")
+    return not any(e in text for e in examples)
+
+
 def _acceptable(value: str, pat: TokenPattern, rules: RuleSet) -> bool:
     if rules.placeholders.is_placeholder(value, check_substrings=pat.placeholder_check):
         return False
@@ -63,7 +136,13 @@ def _acceptable(value: str, pat: TokenPattern, rules: RuleSet) -> bool:
         any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
     ):
         return False
-    return shannon_entropy(value) >= pat.min_entropy
+    if shannon_entropy(value) < pat.min_entropy:
+        return False
+    if pat.validate == "pem" and not _plausible_pem_key(value):
+        return False
+    if pat.validate == "jwt" and not _plausible_jwt(value):
+        return False
+    return not (rules.placeholders.known_public and fingerprint(value) in rules.placeholders.known_public)
 
 
 def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
