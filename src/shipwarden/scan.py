@@ -12,6 +12,7 @@ import os
 import pkgutil
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -111,11 +112,15 @@ def scan_root(root: str, prefix: str = "", all_branches: bool = False, paths: bo
         res = run_rules(loaded.repo) if paths else _run_rules_no_paths(loaded.repo)
         total.errors.extend(res.errors)
         total.workflows += res.workflows
+        ref = loaded.repo.ref
         for f in res.findings:
-            # a finding identical on several branches is reported once (the first ref)
-            ident = f"{f.rule_id}\x1f{_strip_ref(f.primary.path)}\x1f{f.key or f.message}"
-            if loaded.repo.ref is not None and ident in seen:
-                continue
+            # a finding identical on several branches is reported once (the first ref);
+            # its key and message name files as ``ref:path`` on other branches
+            ident = f"{f.rule_id}\x1f{f.primary.path}\x1f{f.key or f.message}"
+            if ref is not None:
+                ident = ident.replace(f"{ref}:", "")
+                if ident in seen:
+                    continue
             seen.add(ident)
             total.findings.append(f)
     _prefix(total.findings, prefix)
@@ -135,16 +140,22 @@ def _run_rules_no_paths(repo: Repository) -> RootResult:
     return result
 
 
-def _strip_ref(path: str) -> str:
-    return path.split(":", 1)[1] if ":" in path.split("/", 1)[0] else path
-
-
 def _worker(args: tuple[str, str, bool, bool]) -> RootResult:
     root, prefix, all_branches, paths = args
     try:
         return scan_root(root, prefix, all_branches, paths)
     except Exception as exc:  # noqa: BLE001
         return RootResult(errors=[ScanError(prefix or root, f"scan failed: {type(exc).__name__}: {exc}", "internal")])
+
+
+def _isolated(task: tuple[str, str, bool, bool]) -> RootResult:
+    """Scan one root in a process of its own; a crash becomes a scan error of that root."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_worker, task).result()
+    except BrokenProcessPool:
+        root, prefix = task[0], task[1]
+        return RootResult(errors=[ScanError(prefix or root, "the scanner process crashed on this root", "internal")])
 
 
 def default_jobs() -> int:
@@ -172,8 +183,13 @@ def scan_roots(
         # Forked workers share the parent's loaded tables; keeping the collector
         # off them avoids copying those pages into every worker.
         gc.freeze()
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            results = list(pool.map(_worker, tasks, chunksize=chunk))
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+                results = list(pool.map(_worker, tasks, chunksize=chunk))
+        except BrokenProcessPool:
+            # A worker died (a native crash on some hostile file): scan each root
+            # alone in a fresh process so one root cannot take the others down.
+            results = [_isolated(task) for task in tasks]
     else:
         results = [_worker(t) for t in tasks]
     for res in results:

@@ -6,7 +6,6 @@ import builtins
 import json
 import os
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -126,9 +125,7 @@ def test_yaml_alias_bomb_is_bounded(home: Path) -> None:
     for i in range(1, 30):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
     _write(home / ".yarnrc.yml", "\n".join(lines) + "\n")
-    start = time.perf_counter()
     report = sweep(home)
-    assert time.perf_counter() - start < 10
     assert _kinds(report) == {"~/.yarnrc.yml": {"too-large"}}
 
 

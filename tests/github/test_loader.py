@@ -130,6 +130,9 @@ GOOD = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - r
         ),
         (b"on: push\njobs: {}\n# \xff\xfe bad\n", "encoding"),
         ("on: push\njobs:\n  x: " + "[" * 5000 + "]" * 5000 + "\n", "too-deep"),
+        # deep enough to overflow libyaml's native composer if it ever got there
+        ("on: push\njobs: " + "[" * 100_000 + "]" * 100_000 + "\n", "too-deep"),
+        ("on: push\njobs:\n  x:\n    " + "- " * 200_000 + "a\n", "too-deep"),
         (b"on: push\n" + b"#" * (MAX_FILE_BYTES + 10), "too-large"),
         ("- just\n- a list\n", "model"),
     ],
@@ -142,7 +145,7 @@ def test_hostile_files_are_reported_and_scan_goes_on(tmp_path: Path, content: st
     assert [wf.path for wf in result.repo.workflows] == [".github/workflows/good.yml"]
 
 
-def test_many_jobs_are_fine(tmp_path: Path) -> None:
+def test_too_many_jobs_is_a_clear_error(tmp_path: Path) -> None:
     jobs = "".join(f"  j{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo {i}\n" for i in range(5000))
     root = _repo(tmp_path, {".github/workflows/big.yml": "on: push\njobs:\n" + jobs})
     result = load_directory(root)
@@ -205,3 +208,17 @@ def test_git_refs_are_read_without_checkout(tmp_path: Path) -> None:
     assert not result.errors
     assert sorted(wf.path for wf in result.repo.workflows) == ["stale:.github/workflows/old.yml", "stale:.github/workflows/w.yml"]
     assert not (root / ".github/workflows/old.yml").exists()
+
+
+def test_git_refs_of_a_folder_inside_the_repository(tmp_path: Path) -> None:
+    """A root inside a repository (a monorepo package) reads its own .github from each ref."""
+    root = _repo(tmp_path, {".github/workflows/outer.yml": GOOD, "pkg/.github/workflows/inner.yml": GOOD})
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    run = lambda *a: subprocess.run(["git", "-C", str(root), *a], check=True, capture_output=True, env=env)  # noqa: E731
+    run("init", "-q", "-b", "main")
+    run("add", ".")
+    run("commit", "-qm", "one")
+    result = load_git_ref(root / "pkg", "refs/heads/main")
+    assert not result.errors
+    assert [wf.path for wf in result.repo.workflows] == ["main:.github/workflows/inner.yml"]

@@ -187,6 +187,35 @@ def _use_color(args: argparse.Namespace, stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] | None:
+    """Check the PATH arguments of ``scan``/``paths``: each must be a directory.
+
+    Returns the roots, or ``None`` after printing why one is unusable (a missing
+    path, a file, or the ``.github`` folder itself instead of the repository).
+    Roots without any workflow are kept (an organisation's checkouts include
+    such repositories) but named on stderr.
+    """
+    err = err if err is not None else sys.stderr
+    roots: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists() and not path.is_symlink():
+            print(f"shipwarden: error: {raw}: no such directory", file=err)
+            return None
+        if not path.is_dir():
+            print(f"shipwarden: error: {raw}: not a directory; give the repository root (holding .github/)", file=err)
+            return None
+        parts = path.resolve().parts
+        if parts[-1:] == (".github",) or parts[-2:] == (".github", "workflows"):
+            root = path.resolve().parent if parts[-1] == ".github" else path.resolve().parent.parent
+            print(f"shipwarden: error: {raw}: give the repository root ({root}), not its .github folder", file=err)
+            return None
+        if not (path / ".github" / "workflows").is_dir():
+            print(f"shipwarden: warning: {raw}: no .github/workflows folder; nothing to scan there", file=err)
+        roots.append(str(path))
+    return roots
+
+
 def finish(
     report: Report,
     args: argparse.Namespace,

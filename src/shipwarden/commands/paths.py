@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shipwarden.commands.common import add_output_arguments, finish
+from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, repository_roots
 from shipwarden.findings import Report
 from shipwarden.scan import scan_roots
 
@@ -20,7 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    roots = [str(Path(p)) for p in args.paths]
+    roots = repository_roots(args.paths)
+    if roots is None:
+        return EXIT_USAGE
     full = scan_roots(roots, all_branches=args.all_branches)
     report = Report(command="paths", roots=full.roots, errors=full.errors, stats=dict(full.stats))
     report.findings = [f for f in full.findings if f.rule_id == "attack-path"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shipwarden.commands.common import add_output_arguments, finish
+from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, repository_roots
 from shipwarden.scan import default_jobs, scan_roots
 
 NAME = "scan"
@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    roots = [str(Path(p)) for p in args.paths]
+    roots = repository_roots(args.paths)
+    if roots is None:
+        return EXIT_USAGE
     report = scan_roots(roots, all_branches=args.all_branches, jobs=args.jobs or None, paths=not args.no_paths)
     root = Path(roots[0]) if len(roots) == 1 else None
     return finish(report, args, root=root)

@@ -230,6 +230,8 @@ class Checkout:
     by_shell: bool = False
     start: int = -1
     end: int = -1
+    #: the folder the code lands in, relative to the workspace ("" = the workspace itself)
+    path: str = ""
 
     def location(self) -> Location:
         label = "checks out the pull request's code" if self.pr_code else "checkout"
@@ -335,6 +337,26 @@ class JobFacts:
     def first_pr_checkout(self) -> Checkout | None:
         return next((c for c in self.checkouts if c.pr_code), None)
 
+    def pr_execs_after(self, checkout: Checkout) -> list[Exec]:
+        """Executions after ``checkout`` that can run its code.
+
+        A checkout into a sub-folder (``with: path: pr``) leaves the workspace to
+        the base branch's code: only steps that work in or name that folder run the
+        pull request's code — and, from the first such step on, every later one
+        (it may have copied the code into the workspace).
+        """
+        execs = self.execs_after(checkout.step)
+        if not checkout.path:
+            return execs
+        order = {id(s): i for i, s in enumerate(self.steps)}
+        at = order.get(id(checkout.step), -1)
+        touched = next(
+            (i for i, s in enumerate(self.steps) if i > at and _mentions(s, checkout.path)), None
+        )
+        if touched is None:
+            return []
+        return [e for e in execs if order.get(id(e.step), -1) >= touched]
+
     def execs_after(self, step: Step, *, workspace_only: bool = True) -> list[Exec]:
         """Executions in steps after ``step`` (by default only those running workspace code)."""
         order = {id(s): i for i, s in enumerate(self.steps)}
@@ -397,8 +419,34 @@ def _checkout(step: Step, info: ActionInfo | None) -> Checkout | None:
                 pr_code, confidence = True, Confidence.MEDIUM
         if "refs/pull/" in text or any(lit in text for lit in literals if lit.startswith("refs/")):
             pr_code = True
-    return Checkout(step, pr_code, confidence, " ".join(texts), persist)
+    return Checkout(step, pr_code, confidence, " ".join(texts), persist, path=_checkout_path(step))
 
+
+_WORKSPACE_PREFIX = re.compile(r"^\$\{\{\s*github\.workspace\s*\}\}/?|^\$\{?GITHUB_WORKSPACE\}?/?")
+
+
+def _checkout_path(step: Step) -> str:
+    """``with: path:`` of a checkout, normalised; "" for the workspace or anything not literal."""
+    node = step.with_.get("path")
+    if node is None:
+        return ""
+    value = _WORKSPACE_PREFIX.sub("", node.value.strip()).strip().removeprefix("./").rstrip("/")
+    if not value or value == "." or "${{" in value or "$" in value or value.startswith(("/", "..")):
+        return ""
+    return value
+
+
+def _mentions(step: Step, folder: str) -> bool:
+    """Does ``step`` work inside or name ``folder`` (cd, --prefix, a path, a local action)?"""
+    pattern = re.compile(r"(?:^|[\s'\"=:(/])(?:\./)?" + re.escape(folder) + r"(?:/|[\s'\";)&|]|$)")
+    texts = [v.value for v in step.with_.values()]
+    if step.run is not None:
+        texts.append(step.run.value)
+    if step.working_directory is not None:
+        texts.append(" " + step.working_directory)
+    if step.uses is not None and step.uses.kind == "local":
+        texts.append(" " + step.uses.subpath)
+    return any(pattern.search(text) for text in texts)
 
 def _cache(step: Step, info: ActionInfo | None) -> CacheUse | None:
     if not info or info.cache is None:

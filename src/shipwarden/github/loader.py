@@ -340,7 +340,8 @@ def load_directory(root: Path, files: list[str] | None = None) -> LoadResult:
 
 def _git(root: Path, *args: str, max_bytes: int = 64 * 1024 * 1024) -> bytes:
     proc = subprocess.run(
-        ["git", "-C", str(root), *args],
+        # plumbing commands only; the repository's own config must not run anything
+        ["git", "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", *args],
         capture_output=True,
         check=False,
         timeout=120,
@@ -364,7 +365,9 @@ def load_git_ref(root: Path, ref: str) -> LoadResult:
     repo = Repository(str(root), ref=short)
     result = LoadResult(repo)
     try:
-        listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", "-l", ref, "--", WORKFLOW_DIR)
+        # the scanned root may be a folder inside the repository (a monorepo package)
+        prefix = _git(root, "rev-parse", "--show-prefix").decode("utf-8", "replace").strip()
+        listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", "-l", ref, "--", prefix + WORKFLOW_DIR)
     except OSError as exc:
         result.errors.append(ScanError(f"{short}:", f"cannot list workflows: {exc}", "git"))
         return result
@@ -374,7 +377,7 @@ def load_git_ref(root: Path, ref: str) -> LoadResult:
             continue
         meta, _, name = entry.partition(b"\t")
         mode, kind, _obj, size = meta.split()[:4]
-        rel = name.decode("utf-8", "replace")
+        rel = name.decode("utf-8", "replace").removeprefix(prefix)
         if kind != b"blob" or not rel.endswith(WORKFLOW_SUFFIXES) or rel.count("/") != 2:
             continue
         if mode == b"120000":
@@ -384,12 +387,12 @@ def load_git_ref(root: Path, ref: str) -> LoadResult:
 
     def read(rel: str) -> bytes:
         try:
-            size = int(_git(root, "cat-file", "-s", f"{ref}:{rel}").strip())
+            size = int(_git(root, "cat-file", "-s", f"{ref}:{prefix}{rel}").strip())
         except (OSError, ValueError):
             raise FileNotFoundError(rel) from None
         if size > MAX_FILE_BYTES:
             raise YamlError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit", kind="too-large")
-        return _git(root, "cat-file", "blob", f"{ref}:{rel}")
+        return _git(root, "cat-file", "blob", f"{ref}:{prefix}{rel}")
 
     _load_into(repo, sorted(paths), read, result, f"{short}:")
     return result

@@ -153,22 +153,20 @@ class _Converter:
                 raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep", line=line)
             if isinstance(ynode, yaml.MappingNode):
                 assert isinstance(node, Mapping)
-                seen: dict[str, Scalar] = {}
+                seen: dict[str, int] = {}
                 for yk, yv in ynode.value:
                     key = self._shell(yk)
                     if not isinstance(key, Scalar):
                         # complex keys are not valid in workflows; keep a textual key
                         key = Scalar(key.start, key.end, "<complex key>")
                     if key.value in seen and key.value != "<<":
-                        line = yk.start_mark.line + 1
-                        first = seen[key.value]
                         raise YamlError(
-                            f"duplicate key {key.value!r} (line {line}; first at offset {first.start})",
+                            f"duplicate key {key.value!r} (first defined on line {seen[key.value]})",
                             kind="duplicate-key",
-                            line=line,
+                            line=yk.start_mark.line + 1,
                             column=yk.start_mark.column + 1,
                         )
-                    seen[key.value] = key
+                    seen[key.value] = yk.start_mark.line + 1
                     value = self._shell(yv)
                     node.items.append((key, value))
                     stack.append((yv, value, depth + 1))
@@ -195,9 +193,30 @@ class _Converter:
         return Sequence(start, end, [])
 
 
+#: Texts longer than this get their nesting measured from the event stream before
+#: composition: libyaml's composer recurses natively and a few tens of thousands of
+#: levels (``[[[[…``, ``- - - …``) overflow the C stack, killing the process. Shorter
+#: texts cannot nest deep enough for that and skip the extra pass.
+DEPTH_PRECHECK_CHARS = 8_192
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep", line=line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load(text: str) -> Node | None:
     """Compose one YAML document into spanned nodes; ``None`` for an empty file."""
     try:
+        if len(text) > DEPTH_PRECHECK_CHARS:
+            _check_depth(text)
         root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose never constructs objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

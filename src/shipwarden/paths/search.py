@@ -87,7 +87,12 @@ class Path:
 
     @property
     def ident(self) -> str:
-        basis = "|".join(f"{h.location.path}:{h.location.line}:{h.description}" for h in self.hops)
+        """A stable id: the files and wording of the hops, not their line numbers (so a
+        baselined path stays baselined when code moves) nor the branch it was read from."""
+        basis = "|".join(f"{h.location.path}\x1f{h.description}" for h in self.hops)
+        repo = self.entry.job.workflow.repo
+        if repo is not None and repo.ref is not None:
+            basis = basis.replace(f"{repo.ref}:", "")
         return "path-" + hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 
@@ -127,7 +132,7 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
     # 1. PR code checked out and run
     checkout = facts.first_pr_checkout()
     if checkout is not None:
-        execs = facts.execs_after(checkout.step)
+        execs = facts.pr_execs_after(checkout)
         if execs:
             gates = gates_for(job, checkout.step) + gates_for(job, execs[0].step)
             if not blocked(gates):

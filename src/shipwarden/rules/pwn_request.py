@@ -29,7 +29,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         checkout = facts.first_pr_checkout()
         if checkout is None:
             continue
-        execs = facts.execs_after(checkout.step)
+        execs = facts.pr_execs_after(checkout)
         if not execs:
             continue  # PR code is only read, never run: not this rule's business
         first = execs[0]
