@@ -323,17 +323,22 @@ def _hook_findings(record: HookRecord) -> list[Finding]:
         return findings
     caps = [c for c in record.analysis.capabilities if not c.endswith("?")]
     does = ", ".join(caps) if caps else "no suspicious behaviour found"
-    if hook.kind is HookKind.PTH and not hook.known:
+    unseen = record.analysis.unresolved
+    if hook.kind is HookKind.PTH and not hook.known and (not hook.package or unseen):
+        # Start-up code nobody's RECORD lists, or whose imported code could not be read:
+        # nothing vouches for it and nothing cleared it.
         meta = R.PTH_STARTUP_CODE
+        why = f"; imports {', '.join(unseen[:3])}, not found as Python source, so not analysed" if unseen else ""
         message = (f"{hook.event} (from {hook.package or 'no installed distribution'}) runs code at every Python "
-                   f"start-up: `{_short(hook.command)}` — {does}. Policy: {policy_text(record)}.")
+                   f"start-up: `{_short(hook.command)}` — {does}{why}. Policy: {policy_text(record)}.")
     else:
         meta = R.INSTALL_SCRIPT
         known = f" (known: {hook.known})" if hook.known else ""
         if hook.kind is HookKind.LOCKFILE_FLAG:
             message = f"{hook.ident} runs an install script that is not available locally{known}; read it with --fetch"
         elif hook.kind is HookKind.PTH:
-            message = f"{where} runs code at every Python start-up{known} — {does}"
+            owned = "" if hook.known else " (listed in its RECORD; the code it runs was read)"
+            message = f"{where} runs code at every Python start-up{known}{owned} — {does}"
         else:
             message = f"{where} runs code at install{known} — {does}"
         message += f". Policy: {policy_text(record)}."

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ __all__ = [
 
 _JS_EXTENSIONS = ("", ".js", ".cjs", ".mjs", "/index.js", "/index.cjs", ".ts")
 _PY_EXTENSIONS = ("", ".py", "/__init__.py")
+#: Queue marker: a module imported by the ``.pth`` line itself.
+_PTH_LINE = "<pth>"
 
 
 class PackageFiles(Protocol):
@@ -104,6 +107,9 @@ class HookAnalysis:
     #: sha256 of every file read, by display path.
     file_hashes: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: ``.pth`` hooks: modules the start-up line imports that are neither in the standard
+    #: library nor readable beside the file (a compiled extension, another folder): code not seen.
+    unresolved: list[str] = field(default_factory=list)
 
     @property
     def capabilities(self) -> list[str]:
@@ -125,6 +131,18 @@ def _resolve(files: PackageFiles, rel: str, extensions: Iterable[str]) -> tuple[
         data = files.read(candidate)
         if data is not None:
             return candidate, data
+    return None
+
+
+def _resolve_module(files: PackageFiles, dotted: str) -> tuple[str, bytes] | None:
+    """``a.b.c`` → ``a/b/c.py`` or ``a/b/c/__init__.py``, else the nearest package above it."""
+    if not dotted or dotted.startswith("."):
+        return None
+    parts = dotted.split(".")
+    for n in range(len(parts), 0, -1):
+        found = _resolve(files, "/".join(parts[:n]), _PY_EXTENSIONS[1:])
+        if found is not None:
+            return found
     return None
 
 
@@ -155,7 +173,7 @@ def analyze_hook(hook: InstallHook, files: PackageFiles | None) -> HookAnalysis:
             result.file_hashes[files.display(name)] = hashlib.sha256(data).hexdigest()
             facts = analyze_code("python", pth_code(_decode(data)), Context(files.display(name)))
             for module in dict.fromkeys(facts.imports):
-                queue.append(("python-module", module, ""))
+                queue.append(("python-module", module, _PTH_LINE))
     elif hook.kind is HookKind.PYTHON_BUILD and files is not None:
         queue.append(("python", "setup.py", ""))
     result.evidence.extend(facts.evidence)
@@ -170,8 +188,11 @@ def analyze_hook(hook: InstallHook, files: PackageFiles | None) -> HookAnalysis:
         language, rel, base = queue.pop(0)
         is_module = language == "python-module"
         if is_module:
-            found = _resolve(files, rel.replace(".", "/"), _PY_EXTENSIONS[1:])
+            found = _resolve_module(files, rel)
             language = "python"
+            if found is None and base == _PTH_LINE and rel.split(".", 1)[0] not in sys.stdlib_module_names:
+                result.unresolved.append(rel)
+                result.notes.append(f"{rel}: imported at start-up but not found as Python source")
         else:
             joined = posixpath.join(base, rel) if rel.startswith(".") and base else rel
             exts = _JS_EXTENSIONS if language == "javascript" else _PY_EXTENSIONS if language == "python" else ("",)
@@ -205,5 +226,6 @@ def analyze_hook(hook: InstallHook, files: PackageFiles | None) -> HookAnalysis:
 
 
 def _finish(result: HookAnalysis) -> None:
+    result.notes = list(dict.fromkeys(result.notes))
     result.evidence = dedupe(result.evidence)
     result.judgements = judge(result.evidence)

@@ -46,7 +46,7 @@ class CodeFacts:
     evidence: list[Evidence] = field(default_factory=list)
     #: Local files this code runs or loads: (language, path as written, line).
     runs: list[tuple[str, str, int]] = field(default_factory=list)
-    #: Python: top-level modules imported (a ``.pth`` line's imports run at start-up).
+    #: Python: modules imported, dotted (a ``.pth`` line's imports run at start-up).
     imports: list[str] = field(default_factory=list)
     #: Problems (syntax errors, truncation) worth telling the user.
     notes: list[str] = field(default_factory=list)

@@ -113,15 +113,20 @@ class _File:
     data: bytes
     ctx: Context
     ind: Indicators
+    root: Node | None = None
     facts: CodeFacts = field(default_factory=CodeFacts)
     aliases: dict[str, str] = field(default_factory=dict)
     consts: dict[str, Node] = field(default_factory=dict)
+    #: Names declared more than once or assigned to: their value is not known (renders ``*``).
+    rebound: set[str] = field(default_factory=set)
     decode_starts: list[int] = field(default_factory=list)
     network_starts: list[int] = field(default_factory=list)
     decode_taint: set[str] = field(default_factory=set)
     net_taint: set[str] = field(default_factory=set)
     dynamic_reads: bool = False
     dynamic_writes: bool = False
+    #: Runs a shell command line built at run time (could write any path it names).
+    dynamic_shell: bool = False
     payloads: set[int] = field(default_factory=set)
     #: Byte ranges of write-call path arguments (their strings are not reads).
     write_args: list[tuple[int, int]] = field(default_factory=list)
@@ -143,19 +148,25 @@ def analyze_javascript(text: str, ctx: Context) -> CodeFacts:
     ind = load_indicators()
     data = text.encode("utf-8", "surrogatepass")
     tree = _parser().parse(data)
-    f = _File(data, ctx, ind)
+    f = _File(data, ctx, ind, tree.root_node)
     if tree.root_node.has_error:
         f.facts.notes.append(f"{ctx.path}: JavaScript has syntax errors; analysed what parsed")
-    caps = tree_sitter.QueryCursor(_query()).captures(tree.root_node)
+    # Document order: the capture lists of a multi-pattern query come back in no stable
+    # order, and the first declaration of a name is the constant its uses render to.
+    caps = {
+        name: sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+        for name, nodes in tree_sitter.QueryCursor(_query()).captures(tree.root_node).items()
+    }
     decls = caps.get("decl", [])
     imports = caps.get("import", [])
     _collect_aliases(f, decls, imports)
+    _collect_rebound(f, decls, caps.get("assign", []))
     renamed = tuple(sorted(
         name for name, target in f.aliases.items()
         if name not in _call_names() and re.fullmatch(r"[A-Za-z_$][\w$]*", name) and _kind_of(f, target)
     ))
     extra = tree_sitter.QueryCursor(_alias_query(renamed[:64])).captures(tree.root_node).get("call", []) if renamed else []
-    calls = _unique(caps.get("call", []) + extra)
+    calls = _unique(sorted(caps.get("call", []) + extra, key=lambda n: (n.start_byte, -n.end_byte)))
     kinds = [(node, _call_kind(f, node)) for node in calls]
     for node, kind in kinds:
         if kind in ("decode", "char-code") or (kind == "decode-if-encoding" and _is_decoding_buffer(f, node)):
@@ -308,6 +319,27 @@ def _collect_aliases(f: _File, decls: list[Node], imports: list[Node]) -> None:
                             f.aliases[f.text(val)] = f"{base}.{f.text(key).strip(chr(34) + chr(39))}"
 
 
+def _collect_rebound(f: _File, decls: list[Node], assigns: list[Node]) -> None:
+    """Names bound to more than one value (``var p = a; … var p = b;``, ``p = b``, ``p += b``).
+
+    Rendering such a name to one of its values would be a guess (first in file
+    order hides a later, nested ``var p = path.join(os.homedir(), ".bashrc")``), so
+    it renders as unknown.
+    """
+    first: dict[str, int] = {}
+    for node in decls:
+        name = node.child_by_field_name("name")
+        if name is None or name.type != "identifier" or node.child_by_field_name("value") is None:
+            continue
+        text = f.text(name)
+        if first.setdefault(text, node.start_byte) != node.start_byte:
+            f.rebound.add(text)
+    for node in assigns:
+        left = node.child_by_field_name("left")
+        if left is not None and left.type == "identifier":
+            f.rebound.add(f.text(left))
+
+
 def _looks_module(f: _File, value: Node, qualified: str) -> bool:
     """An alias worth keeping: rooted at a require/import, or at a known alias or global."""
     root = qualified.split(".", 1)[0]
@@ -386,6 +418,8 @@ def render(f: _File, node: Node | None, depth: int = 0) -> str:
     if t == "parenthesized_expression" and node.named_child_count:
         return render(f, node.named_children[-1], depth + 1)
     if t == "identifier":
+        if f.text(node) in f.rebound:
+            return "*"
         value = f.consts.get(f.text(node))
         return render(f, value, depth + 1) if value is not None and value is not node else "*"
     if t in ("member_expression", "subscript_expression"):
@@ -511,13 +545,17 @@ def _call(f: _File, node: Node, kind: str) -> None:
     ind = f.ind
     if kind == "exec-shell":
         f.add(Capability.CHILD_PROCESS, "runs a shell command", node)
-        _exec_text(f, node, render(f, first))
+        command = render(f, first)
+        f.dynamic_shell = f.dynamic_shell or "*" in command
+        _exec_text(f, node, command)
     elif kind == "exec-argv":
         f.add(Capability.CHILD_PROCESS, "starts a program", node)
         program = render(f, first)
         rest = render(f, args[1]) if len(args) > 1 and args[1].type == "array" else ""
         shell_opt = any(_SHELL_TRUE.search(f.data[a.start_byte : a.end_byte]) for a in args[1:] if a.type == "object")
         command = f"{program} {rest}".strip()
+        if "*" in command and (shell_opt or ind.interpreter(program) == "shell"):
+            f.dynamic_shell = True
         if shell_opt or (" " in program and not rest):
             _exec_text(f, node, command)
         else:
@@ -566,7 +604,9 @@ def _call(f: _File, node: Node, kind: str) -> None:
         if numbers >= ind.limits.char_code_chain:
             f.add(Capability.OBFUSCATION, f"builds a string from {numbers} character codes", node)
     elif kind == "env-bulk":
-        passing_on = (qualify(f, node.child_by_field_name("function")) or "").endswith("assign") and _in_env_option(f, node)
+        passing_on = (qualify(f, node.child_by_field_name("function")) or "").endswith("assign") and (
+            _in_env_option(f, node) or _env_copy_passed_on(f, node)
+        )
         if any(a.type == "member_expression" and f.text(a) == "process.env" for a in args) and not passing_on:
             f.add(Capability.ENV_SWEEP, "reads the whole environment (process.env)", node)
     elif kind == "dynamic-require":
@@ -649,6 +689,82 @@ def _in_env_option(f: _File, node: Node) -> bool:
     return False
 
 
+_MAX_ENV_COPY_USES = 200
+
+
+def _env_copy_passed_on(f: _File, node: Node) -> bool:
+    """``const env = {...process.env, X: "1"}; spawn(cmd, args, {env})``: a copy of the
+    environment that is handed to child processes, and otherwise only edited or read
+    member by member, is passed on, not read.
+
+    ``node`` is ``process.env`` (or the ``Object.assign`` call copying it). True when it
+    builds the value (or the default) of ``NAME = …`` / ``x.env = …`` and, for a variable, every other use
+    of ``NAME`` in the file is ``{env: NAME}`` / ``{env}``, ``NAME.X``, ``NAME[k]``,
+    ``Object.assign(NAME, …)`` or a reassignment, with at least one ``env`` use. Any
+    other use (``JSON.stringify(NAME)``, ``for (k in NAME)``, a request body) keeps the sweep.
+    """
+    holder: Node | None = None
+    cur: Node | None = node
+    for _ in range(5):
+        cur = cur.parent if cur is not None else None
+        if cur is None:
+            return False
+        if cur.type in ("object", "spread_element", "arguments", "parenthesized_expression"):
+            continue
+        if cur.type == "call_expression" and (qualify(f, cur.child_by_field_name("function")) or "").endswith("assign"):
+            continue
+        if cur.type in ("variable_declarator", "assignment_expression", "assignment_pattern", "object_assignment_pattern"):
+            holder = cur  # also defaults: `function f(env = process.env)`, `const {env = process.env} = opts`
+        break
+    if holder is None or f.root is None:
+        return False
+    name_node = holder.child_by_field_name("name") or holder.child_by_field_name("left")
+    if name_node is None:
+        return False
+    if name_node.type == "member_expression":
+        prop = name_node.child_by_field_name("property")
+        return prop is not None and f.text(prop) == "env"  # options.env = {...process.env}
+    if name_node.type not in ("identifier", "shorthand_property_identifier_pattern"):
+        return False
+    name = f.text(name_node)
+    passed = 0
+    pattern = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
+    for count, m in enumerate(pattern.finditer(f.data)):
+        if count > _MAX_ENV_COPY_USES:
+            return False
+        ref = f.root.descendant_for_byte_range(m.start(), m.end())
+        if ref is None or ref.type not in ("identifier", "shorthand_property_identifier") or f.text(ref) != name:
+            continue  # inside a string, a comment or a property name
+        if ref == name_node:
+            continue
+        parent = ref.parent
+        if parent is None:
+            return False
+        ptype = parent.type
+        if ref.type == "shorthand_property_identifier":
+            if name != "env":
+                return False
+            passed += 1
+        elif ptype == "pair" and parent.child_by_field_name("value") == ref:
+            key = parent.child_by_field_name("key")
+            if key is None or f.text(key).strip("'\"") != "env":
+                return False
+            passed += 1
+        elif ptype in ("member_expression", "subscript_expression") and parent.child_by_field_name("object") == ref:
+            continue  # env.PATH = …, env[key]
+        elif ptype in ("assignment_expression", "variable_declarator", "assignment_pattern") and (
+            parent.child_by_field_name("left") == ref or parent.child_by_field_name("name") == ref
+        ):
+            continue  # reassigned, declared again, a parameter with a default
+        elif ptype == "arguments" and parent.named_child_count and parent.named_children[0] == ref and parent.parent is not None and (
+            qualify(f, parent.parent.child_by_field_name("function")) or ""
+        ).endswith("assign"):
+            continue  # Object.assign(env, {...})
+        else:
+            return False
+    return passed > 0
+
+
 def _process_env(f: _File, node: Node) -> None:
     parent = node.parent
     if parent is None:
@@ -664,7 +780,7 @@ def _process_env(f: _File, node: Node) -> None:
         if variable and f.ind.token_env(variable):
             f.add(Capability.TOKEN_ENV, f"reads ${variable}", parent)
         return
-    if _in_env_option(f, node):
+    if _in_env_option(f, node) or _env_copy_passed_on(f, node):
         return
     if parent.type == "arguments":
         return  # JSON.stringify(process.env) and friends are judged as calls
@@ -731,14 +847,23 @@ def guess_language(code: str) -> str:
 
 
 def _upgrade(f: _File) -> None:
-    """A credential path named in a file that reads computed paths is a read; likewise writes."""
-    if not (f.dynamic_reads or f.dynamic_writes):
-        return
+    """A credential path named in a file that reads computed paths is a read; likewise writes.
+
+    A persistence location that is only named (a string, not the rendered target of a
+    write) counts where the file could write it: strong when the file writes files by
+    computed path, weak when it runs shell command lines built at run time. A file that
+    does neither (a library that reads, checks or removes a service file) only names it,
+    and the mention is dropped.
+    """
     upgraded = []
     for ev in f.facts.evidence:
-        if not ev.strong and ev.path == f.ctx.path and ev.capability is Capability.CREDENTIAL_READ and f.dynamic_reads:
+        own = not ev.strong and ev.path == f.ctx.path
+        if own and ev.capability is Capability.CREDENTIAL_READ and f.dynamic_reads:
             ev = replace(ev, strong=True, detail=ev.detail + "; the file reads files by computed path")
-        elif not ev.strong and ev.path == f.ctx.path and ev.capability is Capability.PERSISTENCE and f.dynamic_writes:
-            ev = replace(ev, strong=True, detail=ev.detail + "; the file writes files by computed path")
+        elif own and ev.capability is Capability.PERSISTENCE:
+            if f.dynamic_writes:
+                ev = replace(ev, strong=True, detail=ev.detail + "; the file writes files by computed path")
+            elif not f.dynamic_shell and f.ctx.depth == 0 and ev.context == f.ctx.context:
+                continue  # decoded or evaluated code keeps its mentions for the file around it
         upgraded.append(ev)
     f.facts.evidence[:] = upgraded

@@ -40,7 +40,11 @@ class _Analyzer:
         self.decode_taint: set[str] = set()
         self.net_taint: set[str] = set()
         self.parents: dict[int, ast.AST] = {}
+        #: Every ``ast.Name`` by identifier (uses of a variable, for env-copy checks).
+        self.names: dict[str, list[ast.Name]] = {}
         self.dynamic_reads = False
+        self.dynamic_writes = False
+        self.dynamic_shell = False
         self.payloads: set[int] = set()
 
     # ------------------------------------------------------------------ helpers
@@ -137,6 +141,8 @@ class _Analyzer:
         for parent in ast.walk(tree):
             for child in ast.iter_child_nodes(parent):
                 self.parents[id(child)] = parent
+            if isinstance(parent, ast.Name):
+                self.names.setdefault(parent.id, []).append(parent)
         self.collect(tree)
         self.taint(tree)
         chr_calls = 0
@@ -167,11 +173,17 @@ class _Analyzer:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-                    self.facts.imports.append(alias.name.split(".")[0])
+                    self.facts.imports.append(alias.name)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 for alias in node.names:
                     self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-                self.facts.imports.append(node.module.split(".")[0])
+                self.facts.imports.append(node.module)
+            elif isinstance(node, ast.ImportFrom) and node.level > 0:
+                # from .boot import run / from . import boot: sibling files, followed like require("./x")
+                prefix = "./" if node.level == 1 else "../" * (node.level - 1)
+                siblings = [node.module] if node.module else [a.name for a in node.names if a.name != "*"]
+                for sibling in siblings:
+                    self.facts.runs.append(("python", prefix + sibling.replace(".", "/"), getattr(node, "lineno", 0)))
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 name = node.targets[0].id
                 self.consts.setdefault(name, node.value)
@@ -181,7 +193,7 @@ class _Analyzer:
             elif isinstance(node, ast.Call):
                 fn = self.dotted(node.func)
                 if fn in ("__import__", "importlib.import_module") and node.args and isinstance(node.args[0], ast.Constant):
-                    self.facts.imports.append(str(node.args[0].value).split(".")[0])
+                    self.facts.imports.append(str(node.args[0].value))
 
     def taint(self, tree: ast.AST) -> None:
         assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.NamedExpr | ast.With)]
@@ -220,7 +232,9 @@ class _Analyzer:
                 argv = [self.render(e) for e in first.elts]
                 self.exec_argv(node, argv, first)
             else:
-                self.exec_text(node, self.render(first))
+                command = self.render(first)
+                self.dynamic_shell = self.dynamic_shell or "*" in command
+                self.exec_text(node, command)
             return
         if kind in ("open", "read", "list", "probe"):
             target = self.render(first if first is not None else (node.func.value if isinstance(node.func, ast.Attribute) else None))
@@ -229,6 +243,8 @@ class _Analyzer:
             if writing:
                 self.write(node, target)
                 return
+            if name.startswith("shutil.copy") and len(args) > 1:
+                self.write(node, self.render(args[1]))  # shutil.copy(src, dst) writes dst
             if "*" in target:
                 self.dynamic_reads = True
             store = credential_path(target)
@@ -255,7 +271,7 @@ class _Analyzer:
             return
         if kind == "env-bulk":
             subject = node.func.value if name.startswith("os.environ.") and isinstance(node.func, ast.Attribute) else first
-            if subject is not None and self.is_environ(subject) and not self.passes_env(node):
+            if subject is not None and self.is_environ(subject) and not self.passes_env(node) and not self.copy_passed_on(node):
                 self.add(Capability.ENV_SWEEP, "reads the whole environment (os.environ)", node)
             return
         if kind == "env-get":
@@ -264,6 +280,8 @@ class _Analyzer:
                 self.add(Capability.TOKEN_ENV, f"reads ${var}", node)
 
     def write(self, node: ast.AST, target: str) -> None:
+        if "*" in target:
+            self.dynamic_writes = True
         where = persistence_path(target)
         if where:
             self.add(Capability.PERSISTENCE, f"writes {target} ({where})", node)
@@ -274,6 +292,42 @@ class _Analyzer:
     def passes_env(self, node: ast.AST) -> bool:
         parent = self.parents.get(id(node))
         return isinstance(parent, ast.keyword) and parent.arg == "env"
+
+    #: Methods of a copied environment that edit or read it key by key.
+    _ENV_COPY_METHODS = frozenset({"get", "update", "setdefault", "pop", "__setitem__", "__getitem__", "__contains__"})
+
+    def copy_passed_on(self, node: ast.AST) -> bool:
+        """``env = os.environ.copy(); env["X"] = "1"; subprocess.run(cmd, env=env)``: a copy of
+        the environment handed to child processes, and otherwise only edited or read key by
+        key, is passed on, not read. Any other use of the name (``json.dumps(env)``, a loop,
+        a request body) keeps the sweep; so does a copy never given as ``env=``."""
+        parent = self.parents.get(id(node))
+        if not isinstance(parent, ast.Assign) or len(parent.targets) != 1 or parent.value is not node:
+            return False
+        target = parent.targets[0]
+        if isinstance(target, ast.Attribute) and target.attr == "env":
+            return True  # options.env = dict(os.environ)
+        if not isinstance(target, ast.Name):
+            return False
+        name = target.id
+        passed = 0
+        for ref in self.names.get(name, ()):
+            if ref is target:
+                continue
+            up = self.parents.get(id(ref))
+            if isinstance(ref.ctx, ast.Store | ast.Del):
+                continue  # reassigned, deleted
+            if isinstance(up, ast.keyword) and up.arg == "env":
+                passed += 1
+            elif isinstance(up, ast.Subscript) and up.value is ref:
+                continue  # env["X"] = "1", env["PATH"]
+            elif isinstance(up, ast.Attribute) and up.value is ref and up.attr in self._ENV_COPY_METHODS:
+                continue
+            elif isinstance(up, ast.Compare) and ref in up.comparators:
+                continue  # "X" in env
+            else:
+                return False
+        return passed > 0
 
     def environ(self, node: ast.Attribute) -> None:
         parent = self.parents.get(id(node))
@@ -357,14 +411,22 @@ class _Analyzer:
         self.facts.extend(analyze_code(guess_language(decoded), decoded, self.ctx.nested(getattr(node, "lineno", 0), "in decoded data")))
 
     def upgrade(self) -> None:
-        if not self.dynamic_reads:
-            return
-        self.facts.evidence[:] = [
-            replace(ev, strong=True, detail=ev.detail + "; the file reads files by computed path")
-            if not ev.strong and ev.capability is Capability.CREDENTIAL_READ and ev.path == self.ctx.path
-            else ev
-            for ev in self.facts.evidence
-        ]
+        """As in the JavaScript analyser: named credential paths count as reads in a file that
+        reads computed paths; named persistence locations count where the file could write
+        them (computed write targets: strong; shell commands built at run time: weak) and are
+        dropped elsewhere."""
+        out = []
+        for ev in self.facts.evidence:
+            own = not ev.strong and ev.path == self.ctx.path
+            if own and ev.capability is Capability.CREDENTIAL_READ and self.dynamic_reads:
+                ev = replace(ev, strong=True, detail=ev.detail + "; the file reads files by computed path")
+            elif own and ev.capability is Capability.PERSISTENCE:
+                if self.dynamic_writes:
+                    ev = replace(ev, strong=True, detail=ev.detail + "; the file writes files by computed path")
+                elif not self.dynamic_shell and self.ctx.depth == 0 and ev.context == self.ctx.context:
+                    continue
+            out.append(ev)
+        self.facts.evidence[:] = out
 
 
 def analyze_python(text: str, ctx: Context) -> CodeFacts:

@@ -93,6 +93,11 @@ def analyze_shell(script: str, ctx: Context) -> CodeFacts:
             facts.evidence.append(ctx.evidence(Capability.DECODE_EXEC, "evaluates base64-decoded text", line, text=text))
         if language == "shell" and len(argv) == 1:
             stdin_shells.append(line)
+        for target in _write_targets(program, argv[1:]):
+            # the destination may be a folder: `cp unit.service ~/.config/systemd/user/`
+            where = persistence_path(target) or persistence_path(target.rstrip("/") + "/file")
+            if where:
+                facts.evidence.append(ctx.evidence(Capability.PERSISTENCE, f"`{program}` writes {target} ({where})", line, text=text))
 
         # What the program runs: a local file, or inline code (node -e, python -c).
         if language is not None:
@@ -133,6 +138,27 @@ def analyze_shell(script: str, ctx: Context) -> CodeFacts:
         if cred and not where:
             facts.evidence.append(ctx.evidence(Capability.CREDENTIAL_READ, f"redirects into the credential location {target}", line))
     return facts
+
+
+#: Programs that write files named by their arguments: the destination is the last
+#: operand (cp, mv, install, ln), every operand (tee) or ``of=`` (dd).
+_COPY_PROGRAMS = frozenset({"cp", "mv", "install", "ln", "rsync"})
+
+
+def _write_targets(program: str, args: list[str]) -> list[str]:
+    if program == "dd":
+        return [a[3:] for a in args if a.startswith("of=")]
+    operands = [a for a in args if not a.startswith("-")]
+    if program == "tee":
+        return operands
+    if program in _COPY_PROGRAMS:
+        for i, a in enumerate(args[:-1]):
+            if a in ("-t", "--target-directory"):
+                return [args[i + 1]]
+            if a.startswith("--target-directory="):
+                return [a.split("=", 1)[1]]
+        return operands[-1:] if len(operands) >= 2 else []
+    return []
 
 
 _JS_INLINE = frozenset({"-e", "--eval", "-p", "--print"})
