@@ -22,15 +22,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from shipwarden.findings import Confidence, Finding, Hop, Location, Tier
-from shipwarden.github.facts import (
-    JobFacts,
-    Tracer,
-    approval,
-    blocked,
-    gates_for,
-    job_facts,
-)
-from shipwarden.github.knowledge import event_info, step_info
+from shipwarden.github.facts import JobFacts, Tracer, approval, blocked, gates_for, job_facts
+from shipwarden.github.knowledge import event_info
 from shipwarden.github.model import Job, Repository, Workflow
 from shipwarden.rules.registry import RuleMeta, declare
 
@@ -122,8 +115,15 @@ def _entries(repo: Repository) -> list[Entry]:
         for job in wf.jobs:
             entry = _job_entry(wf, job, event, tracer)
             if entry is not None:
+                if job.environment and not entry.gate:
+                    # each run of the job waits there, including the outsider's
+                    entry.gate = _environment_gate(job.environment)
                 entries.append(entry)
     return entries
+
+
+def _environment_gate(name: str) -> str:
+    return f"deployment environment `{name}` (if it requires reviewers, each run waits for one)"
 
 
 def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | None:
@@ -175,12 +175,12 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
             loc = write.step.file.value_location(write.step.run, write.start, write.end, write.file)
             return Entry(job, event, [start, Hop(loc, f"{write.taint.describe} is written to ${write.file}", 2)], {2})
     # 4. an agent with a shell reads outsider text
-    from shipwarden.rules.agent_untrusted_input import SHELL_TOOLS
+    from shipwarden.rules.agent_untrusted_input import SHELL_TOOLS, prompt_taint
 
     for agent in facts.agents:
         if not SHELL_TOOLS.search(agent.tool_text):
             continue
-        carries = any(tracer.trace_value(node, agent.step, job, 0) for _, node in agent.prompt_fields)
+        carries = prompt_taint(agent, job, tracer) is not None
         if not carries and not (agent.info and agent.info.reads_event_text):
             continue
         gates = gates_for(job, agent.step)
@@ -373,7 +373,7 @@ def find_paths(repo: Repository) -> list[Path]:
                 cap = _capability(job)
                 if cap is None:
                     continue
-                gate = f"deployment environment `{job.environment}` (if it requires reviewers)" if job.environment else ""
+                gate = _environment_gate(job.environment) if job.environment else ""
                 trigger = target.triggers.get("workflow_dispatch") or target.triggers.get("repository_dispatch")
                 assert trigger is not None
                 hop = Hop(

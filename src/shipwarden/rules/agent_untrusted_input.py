@@ -10,6 +10,7 @@ from shipwarden.github.facts import (
     Agent,
     JobFacts,
     Taint,
+    Tracer,
     approval,
     blocked,
     gates_for,
@@ -17,7 +18,8 @@ from shipwarden.github.facts import (
     privileged_outsider_events,
     tracer_for,
 )
-from shipwarden.github.model import Repository, Workflow
+from shipwarden.github.model import Job, Repository, Workflow
+from shipwarden.rules.common import environment_gate
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(
@@ -57,6 +59,36 @@ def _capabilities(agent: Agent, facts: JobFacts) -> list[str]:
     return caps
 
 
+_EVENT_FILE = re.compile(r"\$\{?GITHUB_EVENT_PATH\b")
+
+
+def prompt_taint(agent: Agent, job: Job, tracer: Tracer) -> tuple[Taint, Location] | None:
+    """Outsider text that reaches an agent's prompt, and where it enters.
+
+    Prompt inputs of agent actions are traced like any expression; for an agent
+    CLI in a ``run:`` script, so are the ``env:`` variables the script expands,
+    and a script that hands the agent ``$GITHUB_EVENT_PATH`` gives it the whole
+    event payload (titles, bodies, comments).
+    """
+    for _name, node in agent.prompt_fields:
+        found = tracer.trace_value(node, agent.step, job, 0)
+        if found:
+            return found, agent.step.file.location(node, "outsider text enters the prompt")
+    if agent.info is not None or agent.step.run is None:
+        return None
+    script = agent.step.run.value
+    for name, node in {**job.env, **agent.step.env}.items():
+        if f"${name}" in script or f"${{{name}}}" in script:
+            found = tracer.trace_value(node, agent.step, job, 0)
+            if found:
+                return found, agent.step.file.location(node, f"outsider text in ${name}")
+    m = _EVENT_FILE.search(script)
+    if m is not None:
+        taint = Taint(("the event payload ($GITHUB_EVENT_PATH)",), (), Confidence.MEDIUM)
+        return taint, agent.step.file.value_location(agent.step.run, m.start(), m.end(), "the event payload")
+    return None
+
+
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     privileged = privileged_outsider_events(wf)
@@ -66,23 +98,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     for job in wf.jobs:
         facts = job_facts(job)
         for agent in facts.agents:
-            taint: Taint | None = None
-            where: Location | None = None
-            for _name, node in agent.prompt_fields:
-                found = tracer.trace_value(node, agent.step, job, 0)
-                if found:
-                    taint = found
-                    where = agent.step.file.location(node, "outsider text enters the prompt")
-                    break
-            if taint is None and agent.info is None and agent.step.run is not None:
-                script = agent.step.run.value
-                for name, node in {**job.env, **agent.step.env}.items():
-                    if f"${name}" in script or f"${{{name}}}" in script:
-                        found = tracer.trace_value(node, agent.step, job, 0)
-                        if found:
-                            taint = found
-                            where = agent.step.file.location(node, f"outsider text in ${name}")
-                            break
+            taint, where = prompt_taint(agent, job, tracer) or (None, None)
             reads_itself = bool(agent.info and agent.info.reads_event_text and EVENT_TEXT_EVENTS & set(privileged))
             if taint is None and not reads_itself:
                 continue
@@ -101,6 +117,9 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 tier = Tier.P1
             if not caps:
                 tier = Tier.P2
+            tier, env_note = environment_gate(job, tier)
+            if env_note:
+                notes.append(env_note.removeprefix("; "))
             text = taint.describe if taint else f"the triggering {'/'.join(sorted(EVENT_TEXT_EVENTS & set(privileged)))} text"
             message = (
                 f"{agent.name} runs on `{'/'.join(privileged)}` and reads {text}; a prompt injection there"

@@ -43,6 +43,21 @@ def job_holds_power(facts: JobFacts) -> bool:
     return bool(secrets)
 
 
+def environment_gate(job: Job, tier: Tier) -> tuple[Tier, str]:
+    """A P0 in a job bound to a deployment environment becomes P1, with the gate named.
+
+    Whether the environment requires reviewers is a repository setting shipwarden
+    cannot read; if it does, every run of the job — the outsider's included — waits
+    for one.
+    """
+    if tier is not Tier.P0 or not job.environment:
+        return tier, ""
+    return Tier.P1, (
+        f"; the job runs in deployment environment `{job.environment}`, so if that environment requires"
+        " reviewers every run waits for one (if it does not, this is P0)"
+    )
+
+
 def worst(*tiers: Tier) -> Tier:
     return min(tiers, key=lambda t: t.rank)
 

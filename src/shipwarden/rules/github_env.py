@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.github.facts import blocked, gates_for, job_facts, privileged_outsider_events
 from shipwarden.github.model import Repository, Workflow
-from shipwarden.rules.common import job_holds_power
+from shipwarden.rules.common import environment_gate, job_holds_power
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(
@@ -43,10 +43,12 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 tier = Tier.P0 if power else Tier.P1
             else:
                 tier = Tier.P2
+            tier, env_note = environment_gate(job, tier)
             assert step.run is not None
             loc = step.file.value_location(step.run, write.start, write.end, f"writes {write.file}")
             yield META.finding(
-                f"{write.taint.describe} is written to ${write.file}, which {EFFECT.get(write.file, 'later steps read')}",
+                f"{write.taint.describe} is written to ${write.file}, which {EFFECT.get(write.file, 'later steps read')}"
+                f"{env_note}",
                 [loc],
                 tier=tier,
                 confidence=write.taint.confidence,

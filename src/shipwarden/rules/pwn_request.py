@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.github.facts import approval, blocked, gates_for, job_facts, privileged_outsider_events, weak
 from shipwarden.github.model import Repository, Workflow
-from shipwarden.rules.common import job_holds_power
+from shipwarden.rules.common import environment_gate, job_holds_power
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(
@@ -43,6 +43,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         if gate:
             tier = Tier.P1
             note = f"; a maintainer must first satisfy `{gate.detail}`, after which new pushes run unreviewed"
+        tier, env_note = environment_gate(job, tier)
+        note += env_note
         spoofable = weak(gates)
         if spoofable:
             note += f"; the condition `{spoofable.detail}` does not stop outsiders (they can make the bot act on their PR)"

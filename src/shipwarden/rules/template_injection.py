@@ -19,7 +19,7 @@ from shipwarden.github.facts import (
 )
 from shipwarden.github.knowledge import step_info
 from shipwarden.github.model import Job, Repository, Step, Workflow
-from shipwarden.rules.common import job_holds_power
+from shipwarden.rules.common import environment_gate, job_holds_power
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(
@@ -80,6 +80,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                     tier, gate_note = Tier.P2, f"; only runs when {stop.detail}"
                 elif tier is Tier.P0 and needs:
                     tier, gate_note = Tier.P1, f"; a maintainer must first satisfy: {needs.detail}"
+                else:
+                    tier, gate_note = environment_gate(job, tier)
                 where = f" under {events}" if events else ""
                 loc = sink.site.location("expanded here")
                 extra: list[Location] = []
