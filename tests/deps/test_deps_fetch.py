@@ -83,3 +83,38 @@ def test_fetch_failures_are_scan_errors(tmp_path: Path) -> None:
     assert fetcher.errors and fetcher.errors[0].kind == "registry"
     # the lockfile flag is still inventoried
     assert [r.hook.package for r in result.hooks] == ["missing"]
+
+
+def _quiet_helper(rec: Path) -> bytes:
+    manifest = {"name": "quiet-helper", "version": "1.0.0", "hasInstallScript": True,
+                "scripts": {"postinstall": "node setup.js"}}
+    _record(rec, "quiet-helper", "1.0.0", manifest, {"setup.js": "console.log('hi')\n"})
+    return _tgz({"package.json": json.dumps(manifest), "setup.js": "console.log('hi')\n"})
+
+
+def _lock(project: Path, integrity: str) -> None:
+    project.mkdir(exist_ok=True)
+    (project / "package-lock.json").write_text(json.dumps({"lockfileVersion": 3, "packages": {
+        "node_modules/quiet-helper": {"version": "1.0.0", "resolved": f"{REGISTRY}quiet-helper/-/quiet-helper-1.0.0.tgz",
+                                      "integrity": integrity, "hasInstallScript": True},
+    }}))
+
+
+def test_fetch_refuses_a_file_the_lockfile_did_not_pin(tmp_path: Path) -> None:
+    """The registry's checksum only proves it sent what it meant to; what gets analysed
+    must be what the lockfile installs."""
+    rec = tmp_path / "rec"
+    data = _quiet_helper(rec)
+    client = RegistryClient(cache_dir=tmp_path / "cache", transport=RecordedTransport(rec), npm_registry=REGISTRY)
+
+    _lock(tmp_path / "good", "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode())
+    fetcher = RegistryFetcher(client)
+    scan_deps(tmp_path / "good", DepsOptions(fetcher=fetcher))
+    assert fetcher.errors == [] and fetcher.fetched == 1
+
+    _lock(tmp_path / "bad", "sha512-" + base64.b64encode(hashlib.sha512(b"other bytes").digest()).decode())
+    fetcher = RegistryFetcher(client)
+    scan_deps(tmp_path / "bad", DepsOptions(fetcher=fetcher))
+    assert fetcher.fetched == 0
+    assert [e.kind for e in fetcher.errors] == ["registry"]
+    assert "does not match any hash the lockfile records" in fetcher.errors[0].message

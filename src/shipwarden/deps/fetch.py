@@ -8,6 +8,8 @@ anonymous, integrity-checked); archives are read in memory with
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import posixpath
 from dataclasses import dataclass, field
@@ -50,6 +52,7 @@ class RegistryFetcher:
         ):
             return FetchedPackage(manifest, {}, f"{dep.name}@{dep.version} (registry manifest)")
         _, path = self.client.npm_download(dep.name, dep.version)
+        _check_lock_hashes(dep, path)
         files = _read_archive(path, strip=1)
         self.fetched += 1
         try:
@@ -62,8 +65,47 @@ class RegistryFetcher:
         dist, path = self.client.pypi_download(dep.name, dep.version, prefer=("sdist",))
         if dist.kind != "sdist":
             return None
+        _check_lock_hashes(dep, path)
         self.fetched += 1
         return FetchedPackage({}, _read_archive(path, strip=1), dist.filename)
+
+
+def _digests(hashes: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    """(algorithm, digest) pairs from lockfile hashes: ``sha512-<base64>`` (npm
+    integrity), ``sha256:<hex>`` / ``sha256=<hex>`` (pip, uv, poetry, pylock)."""
+    out: list[tuple[str, bytes]] = []
+    for text in hashes:
+        for part in text.split():
+            algo, sep, value = part.partition("-")
+            try:
+                if sep and algo in ("sha512", "sha384", "sha256", "sha1"):
+                    out.append((algo, base64.b64decode(value, validate=True)))
+                    continue
+                algo, sep, value = part.replace("=", ":", 1).partition(":")
+                if sep and algo.lower() in ("sha512", "sha384", "sha256", "sha1", "md5"):
+                    out.append((algo.lower(), bytes.fromhex(value)))
+            except ValueError:
+                continue
+    return out
+
+
+def _check_lock_hashes(dep: Dependency, path: Path) -> None:
+    """The downloaded file must be one the lockfile pinned: the registry's own
+    checksum only proves the registry sent what it meant to send."""
+    wanted = _digests(dep.hashes)
+    if not wanted:
+        return
+    seen: dict[str, bytes] = {}
+    for algo, digest in wanted:
+        if algo not in seen:
+            h = hashlib.new(algo)
+            with path.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            seen[algo] = h.digest()
+        if seen[algo] == digest:
+            return
+    raise ValueError("the registry's file does not match any hash the lockfile records; not analysed")
 
 
 def _install_scripts(manifest: dict[str, object]) -> bool:
