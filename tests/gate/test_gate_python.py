@@ -38,6 +38,10 @@ def test_plain_import_pth_is_p1_and_known_hooks_pass(tmp_path: Path) -> None:
         tmp_path / "evil-1.0-py3-none-any.whl", {"distutils-precedence.pth": "import os; os.system('id')\n"}
     )
     assert rules_of(gate(wheel))[0][:2] == ("gate-pth-exec", "P0")
+    # coverage's documented subprocess hook (shape of the real file, written here)
+    hook = "import coverage; coverage.process_startup()\n"
+    wheel = gf.wheel(tmp_path / "coverage-1.0-py3-none-any.whl", {"a1_coverage.pth": hook})
+    assert gate(wheel).report.findings == []
 
 
 def test_pth_inside_a_package_folder_is_not_a_startup_hook(tmp_path: Path) -> None:
