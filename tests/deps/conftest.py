@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-LOCKFILES = FIXTURES / "lockfiles"
-PROJECTS = FIXTURES / "projects"
+from depsdata import PROJECTS
 
 
 @pytest.fixture

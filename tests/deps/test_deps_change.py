@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PROJECTS
+from depsdata import PROJECTS
 
 from shipwarden.deps.allowlist import load_allowlist, render_allowlist
 from shipwarden.deps.scan import DepsOptions, scan_deps

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import PROJECTS
+from depsdata import PROJECTS
 
 from shipwarden.commands import deps
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LOCKFILES
+from depsdata import LOCKFILES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

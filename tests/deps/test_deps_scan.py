@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import LOCKFILES, PROJECTS
+from depsdata import LOCKFILES, PROJECTS
 
 from shipwarden.deps.model import HookKind
 from shipwarden.deps.policy import Decision

@@ -216,10 +216,10 @@ def build_fake_home(root: Path) -> FakeHome:  # noqa: PLR0915 - one store per bl
     h.expect(".config/uv/uv.toml", "uv-toml", REG, "pypi-token", "P1")
 
     h.write(".cargo/credentials.toml", f'[registry]\ntoken = "cio{h.random(32)}"\n')
-    h.expect(".cargo/credentials.toml", "cargo-credentials", REG, "unrecognised", "P1")
+    h.expect(".cargo/credentials.toml", "cargo-credentials", REG, "crates-io-token", "P1")
 
     h.write(".gem/credentials", f"---\n:rubygems_api_key: rubygems_{h.random(48, '0123456789abcdef')}\n")
-    h.expect(".gem/credentials", "gem-credentials", REG, "unrecognised", "P1")
+    h.expect(".gem/credentials", "gem-credentials", REG, "rubygems-api-key", "P1")
 
     docker_pat = h.token("docker-hub-token")
     plain_pw = h.weak("s3cretDockerPw99")

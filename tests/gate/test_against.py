@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gatefixtures as gf
 import pytest
-from conftest import gate
+from gatehelpers import gate
 
 from shipwarden.registry import RecordedTransport
 

@@ -8,7 +8,7 @@ import tarfile
 from pathlib import Path
 
 import gatefixtures as gf
-from conftest import gate, rules_of
+from gatehelpers import gate, rules_of
 
 from shipwarden.packaging.policy import GatePolicy
 

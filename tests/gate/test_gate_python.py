@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gatefixtures as gf
 import pytest
-from conftest import gate, rules_of
+from gatehelpers import gate, rules_of
 
 
 def test_wheel_pth_exec_base64_is_p0(tmp_path: Path) -> None:

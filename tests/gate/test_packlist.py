@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gatefixtures as gf
 import pytest
-from conftest import needs_npm
+from gatehelpers import needs_npm
 
 from shipwarden.packaging.npm import npm_pack_dry_run
 from shipwarden.packaging.npm_packlist import npm_packlist

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gatefixtures as gf
 import pytest
-from conftest import HAS_NPM, gate
+from gatehelpers import HAS_NPM, gate
 
 from shipwarden.config import ConfigError
 from shipwarden.packaging.knowledge import never_ship

@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 
 import gatefixtures as gf
-from conftest import gate, rules_of
+from gatehelpers import gate, rules_of
 
 from shipwarden.secrets.fakes import fake_token
 

@@ -85,6 +85,8 @@ def _jwt(rng: random.Random) -> str:
 _FACTORIES: dict[str, Callable[[random.Random], str]] = {
     "npm-token": lambda r: "npm" + "_" + _pick(r, _B62, 36),
     "github-pat": lambda r: "ghp" + "_" + _pick(r, _B62, 36),
+    "crates-io-token": lambda r: "cio" + _pick(r, _B62, 32),
+    "rubygems-api-key": lambda r: "rubygems" + "_" + _pick(r, "0123456789abcdef", 48),
     "github-fine-grained-pat": lambda r: "github" + "_pat_" + _pick(r, _B62, 22) + "_" + _pick(r, _B62, 59),
     "github-oauth-token": lambda r: "gho" + "_" + _pick(r, _B62, 36),
     "github-app-token": lambda r: "ghs" + "_" + _pick(r, _B62, 36),
