@@ -448,12 +448,32 @@ def _mentions(step: Step, folder: str) -> bool:
         texts.append(" " + step.uses.subpath)
     return any(pattern.search(text) for text in texts)
 
-def _cache(step: Step, info: ActionInfo | None) -> CacheUse | None:
+
+_MAJOR = re.compile(r"^v?(\d+)(?:[.\-]|$)")
+_MAJOR_COMMENT = re.compile(r"#\s*v?(\d+)(?:[.\s]|$)")
+
+
+def uses_major(step: Step) -> int | None:
+    """Major version of a ``uses:`` reference: its tag, or for a SHA pin the
+    version in the comment after it (``@<sha>  # v5.0.0``)."""
+    uses = step.uses
+    if uses is None:
+        return None
+    m = _MAJOR.match(uses.ref)
+    if m is None and uses.ref_kind == "sha":
+        line, _ = step.file.source.position(uses.node.start)
+        m = _MAJOR_COMMENT.search(step.file.source.line_text(line))
+    return int(m.group(1)) if m else None
+
+
+def _cache(step: Step, info: ActionInfo | None, repo: Repository | None = None) -> CacheUse | None:
     if not info or info.cache is None:
         return None
     with_values = {k: v.value for k, v in step.with_.items()}
     if not info.cache.enabled(with_values):
-        return None
+        managers = info.cache.auto_managers(uses_major(step), with_values)
+        if not managers or repo is None or repo.package_manager not in managers:
+            return None
     restores = "cache-restore" in info.does or not info.does & {"cache-save"}
     saves = "cache-save" in info.does or not info.does & {"cache-restore"}
     key = with_values.get(info.cache.key_input, "") if info.cache.key_input else info.cache.key
@@ -498,7 +518,7 @@ def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
     checkout = _checkout(step, info)
     if checkout:
         facts.checkouts.append(checkout)
-    cache = _cache(step, info)
+    cache = _cache(step, info, facts.job.workflow.repo)
     if cache:
         facts.caches.append(cache)
     if step.uses.kind == "local":

@@ -31,6 +31,21 @@ class CacheSpec:
     key_input: str = ""
     restore_keys_input: str = ""
     key: str = ""
+    #: automatic caching without the input, by major version of the action: the
+    #: package managers (from the project's ``packageManager`` field) it covers
+    auto: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    #: the input that switches automatic caching off (``false``)
+    auto_off_input: str = ""
+
+    def auto_managers(self, major: int | None, with_: dict[str, str]) -> tuple[str, ...]:
+        """Package managers cached automatically by this major version, given the inputs."""
+        if major is None or not self.auto or self.input in with_:
+            return ()
+        off = with_.get(self.auto_off_input, "").strip().lower()
+        if off == "false":
+            return ()
+        rules = [managers for since, managers in self.auto if since <= major]
+        return rules[-1] if rules else ()
 
     def enabled(self, with_: dict[str, str]) -> bool:
         if self.always:
@@ -84,6 +99,11 @@ def action_table() -> dict[str, ActionInfo]:
                 key_input=cache_raw.get("key_input", ""),
                 restore_keys_input=cache_raw.get("restore_keys_input", ""),
                 key=cache_raw.get("key", ""),
+                auto=tuple(
+                    (int(rule["from_major"]), tuple(rule["managers"]))
+                    for rule in sorted(cache_raw.get("auto", ()), key=lambda r: int(r["from_major"]))
+                ),
+                auto_off_input=cache_raw.get("auto_off_input", ""),
             )
         table[name.lower()] = ActionInfo(
             name=name.lower(),

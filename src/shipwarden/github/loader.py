@@ -7,6 +7,7 @@ cannot be analysed becomes a :class:`ScanError` while the rest goes on.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -271,6 +272,26 @@ def _load_into(repo: Repository, paths: list[str], read: Reader, result: LoadRes
         wf.repo = repo
         repo.workflows.append(wf)
     _load_actions(repo, read, result, prefix)
+    if repo.workflows:
+        repo.package_manager = _package_manager(read)
+
+
+#: ``package.json`` is read for its ``packageManager`` field only (it decides
+#: ``actions/setup-node``'s automatic caching); a bigger file is not a manifest.
+MAX_MANIFEST_BYTES = 1024 * 1024
+
+
+def _package_manager(read: Reader) -> str:
+    """The package manager the root ``package.json`` names (``pnpm@9.1.0`` → ``pnpm``), or ""."""
+    try:
+        data = read("package.json")
+        if len(data) > MAX_MANIFEST_BYTES:
+            return ""
+        manifest = json.loads(data.decode("utf-8"))
+    except (OSError, ValueError, YamlError):
+        return ""
+    value = manifest.get("packageManager") if isinstance(manifest, dict) else None
+    return value.split("@", 1)[0].strip().lower() if isinstance(value, str) else ""
 
 
 def _load_actions(repo: Repository, read: Reader, result: LoadResult, prefix: str) -> None:

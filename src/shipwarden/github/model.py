@@ -465,6 +465,8 @@ class Repository:
     actions: dict[str, Action] = field(default_factory=dict)
     #: ref name for workflows read from other branches (``--all-branches``)
     ref: str | None = None
+    #: the package manager ``package.json`` names in ``packageManager`` ("" if none)
+    package_manager: str = ""
 
     def action_for(self, uses: Uses, from_path: str = "") -> Action | None:
         if uses.kind != "local":
