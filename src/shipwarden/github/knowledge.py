@@ -199,6 +199,7 @@ class ExposureTable:
     """``exposure.toml``: first-party action owners, low-value secret names, hosted runner labels."""
 
     first_party_owners: frozenset[str]
+    no_token_actions: frozenset[str]
     low_value_secrets: re.Pattern[str]
     hosted_labels: tuple[str, ...]
 
@@ -215,6 +216,7 @@ def exposure_table() -> ExposureTable:
     raw = _data("exposure.toml")
     return ExposureTable(
         first_party_owners=frozenset(o.lower() for o in raw["actions"]["first_party_owners"]),
+        no_token_actions=frozenset(a.lower() for a in raw["actions"]["no_token_actions"]),
         low_value_secrets=re.compile("|".join(raw["secrets"]["low_value"]), re.IGNORECASE),
         hosted_labels=tuple(p.lower() for p in raw["runners"]["hosted_labels"]),
     )

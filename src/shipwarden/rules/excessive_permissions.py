@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from shipwarden.findings import Confidence, Finding, Location, Tier
 from shipwarden.github.facts import job_facts, privileged_outsider_events
+from shipwarden.github.knowledge import exposure_table
 from shipwarden.github.model import Job, Permissions, Repository, Scalar, Step, Workflow
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
@@ -27,42 +28,6 @@ META = RuleMeta(
     title="Workflow token has more permissions than the jobs need",
 )
 
-#: Actions that never write with the workflow token: they set up tools, move
-#: caches or artifacts (with the runtime token, not GITHUB_TOKEN), or check out.
-#: Anything else may use the token it is given by default (``github.token``).
-NO_TOKEN_ACTIONS = frozenset(
-    {
-        "actions/checkout",
-        "actions/setup-node",
-        "actions/setup-python",
-        "actions/setup-go",
-        "actions/setup-java",
-        "actions/setup-dotnet",
-        "actions/cache",
-        "actions/cache/restore",
-        "actions/cache/save",
-        "actions/upload-artifact",
-        "actions/download-artifact",
-        "astral-sh/setup-uv",
-        "pnpm/action-setup",
-        "oven-sh/setup-bun",
-        "denoland/setup-deno",
-        "dtolnay/rust-toolchain",
-        "swatinem/rust-cache",
-        "actions-rs/toolchain",
-        "ruby/setup-ruby",
-        "shivammathur/setup-php",
-        "erlef/setup-beam",
-        "docker/setup-buildx-action",
-        "docker/setup-qemu-action",
-        "hashicorp/setup-terraform",
-        "azure/setup-helm",
-        "goto-bus-stop/setup-zig",
-        "mlugg/setup-zig",
-        "conda-incubator/setup-miniconda",
-        "mamba-org/setup-micromamba",
-    }
-)
 
 #: Text in a script or value that reaches the token or the GitHub API.
 TOKEN_USE = re.compile(
@@ -101,7 +66,7 @@ def _step_uses_token(step: Step) -> str | None:
             return None  # composite steps are expanded in place; others are judged by the caller
         if step.uses.kind == "docker":
             return f"runs `{step.uses.raw}`"
-        if step.uses.action not in NO_TOKEN_ACTIONS:
+        if step.uses.action not in exposure_table().no_token_actions:
             return f"runs `{step.uses.raw}`, which may use `github.token`"
         return None
     if _mentions_token(step.run):
