@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from pathlib import Path
 
 from shipwarden.findings import Location
+from shipwarden.textindex import SourceText
 
 #: Largest lockfile or manifest read (a 100k-package pnpm lockfile is ~30 MB).
 MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
@@ -29,34 +29,8 @@ def read_text(path: Path, limit: int = MAX_LOCKFILE_BYTES) -> str:
     return data.decode("utf-8", "replace")
 
 
-class LineIndex:
-    """Offsets → 1-based lines for one text, built once."""
-
-    __slots__ = ("text", "_starts")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
-        self._starts = starts
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_right(self._starts, max(0, offset)) - 1 + 1
-
-    def position(self, offset: int) -> tuple[int, int]:
-        idx = bisect.bisect_right(self._starts, max(0, offset)) - 1
-        return idx + 1, offset - self._starts[idx] + 1
-
-    def line_text(self, line: int) -> str:
-        if line < 1 or line > len(self._starts):
-            return ""
-        start = self._starts[line - 1]
-        end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
-        return self.text[start:end].rstrip("\r")
+#: Offsets → 1-based lines for one text, built once.
+LineIndex = SourceText
 
 
 _JSON_KEY = re.compile(r'^[ \t]*"((?:[^"\\]|\\.)*)"[ \t]*:', re.M)

@@ -1,0 +1,46 @@
+"""Offsets into a decoded text → 1-based lines and columns, shared by every parser
+that reports spans (workflow YAML, lockfiles, scripts)."""
+
+from __future__ import annotations
+
+import bisect
+
+
+class SourceText:
+    """The decoded text of a file with fast offset → (line, column) mapping."""
+
+    __slots__ = ("text", "_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self._starts = starts
+
+    def line(self, offset: int) -> int:
+        """1-based line of a character offset."""
+        return self.position(offset)[0]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        idx = bisect.bisect_right(self._starts, offset) - 1
+        return idx + 1, offset - self._starts[idx] + 1
+
+    def line_text(self, line: int) -> str:
+        if line < 1 or line > len(self._starts):
+            return ""
+        start = self._starts[line - 1]
+        end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+    def line_start(self, line: int) -> int:
+        return self._starts[line - 1]
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
