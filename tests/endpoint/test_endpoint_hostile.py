@@ -9,9 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from homefiles import write_file as _write
 
-from shipwarden.endpoint import sweep
 from shipwarden.endpoint import files as files_mod
+from shipwarden.endpoint import sweep
 from shipwarden.findings import Report
 from shipwarden.secrets.fakes import fake_token
 
@@ -21,23 +22,6 @@ def _kinds(report: Report) -> dict[str, set[str]]:
     for e in report.errors:
         out.setdefault(e.path, set()).add(e.kind)
     return out
-
-
-def _write(path: Path, text: str | bytes, mode: int = 0o600) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text)
-    path.chmod(mode)
-    return path
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    h = tmp_path / "home"
-    h.mkdir()
-    return h
 
 
 def test_broken_symlink_is_a_note(home: Path) -> None:

@@ -12,6 +12,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from homefiles import write_file as _write
 
 from shipwarden.endpoint import sweep
 from shipwarden.endpoint.sshkeys import analyse_private_key
@@ -21,16 +22,6 @@ from shipwarden.secrets.fakes import fake_token, openssh_private_key
 PERM = "endpoint-credential-file-permissions"
 
 
-def _write(path: Path, text: str | bytes, mode: int = 0o600) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text)
-    path.chmod(mode)
-    return path
-
-
 def _found(report: Report) -> list[tuple[str, str, str]]:
     """(path, key path, credential kind) of every credential finding."""
     return sorted(
@@ -38,13 +29,6 @@ def _found(report: Report) -> list[tuple[str, str, str]]:
         for f in report.findings
         if f.rule_id != PERM
     )
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    h = tmp_path / "home"
-    h.mkdir()
-    return h
 
 
 # -- names that look secret but hold names, ids and methods -----------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shipwarden.deps.analysis.model import Capability, Evidence
 from shipwarden.deps.analysis.strings import safe_snippet
@@ -56,6 +56,32 @@ class CodeFacts:
         self.runs.extend(other.runs)
         self.imports.extend(other.imports)
         self.notes.extend(other.notes)
+
+
+def upgrade_named_paths(
+    facts: CodeFacts, ctx: Context, *, dynamic_reads: bool, dynamic_writes: bool, dynamic_shell: bool
+) -> None:
+    """Judge the paths a file only *names* by what else it does (JavaScript and Python alike).
+
+    A credential path named in a file that reads computed paths is a read. A
+    persistence location counts where the file could write it: strong when the
+    file writes files by computed path, weak when it runs shell command lines built
+    at run time. A file that does neither (a library that reads, checks or removes a
+    service file) only names it, and the mention is dropped — except in decoded or
+    evaluated code, whose mentions stay for the file around it.
+    """
+    kept = []
+    for ev in facts.evidence:
+        own = not ev.strong and ev.path == ctx.path
+        if own and ev.capability is Capability.CREDENTIAL_READ and dynamic_reads:
+            ev = replace(ev, strong=True, detail=ev.detail + "; the file reads files by computed path")
+        elif own and ev.capability is Capability.PERSISTENCE:
+            if dynamic_writes:
+                ev = replace(ev, strong=True, detail=ev.detail + "; the file writes files by computed path")
+            elif not dynamic_shell and ctx.depth == 0 and ev.context == ctx.context:
+                continue
+        kept.append(ev)
+    facts.evidence[:] = kept
 
 
 def analyze_code(language: str, text: str, ctx: Context) -> CodeFacts:

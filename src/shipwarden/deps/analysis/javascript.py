@@ -13,22 +13,16 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import tree_sitter
 import tree_sitter_javascript
 
-from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code
+from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code, upgrade_named_paths
 from shipwarden.deps.analysis.indicators import Indicators, load_indicators
 from shipwarden.deps.analysis.model import Capability
-from shipwarden.deps.analysis.strings import (
-    classify,
-    credential_path,
-    decode_blob,
-    is_blob,
-    persistence_path,
-)
+from shipwarden.deps.analysis.strings import classify, credential_path, decode_blob, is_blob, persistence_path
 
 Node = tree_sitter.Node
 
@@ -847,23 +841,6 @@ def guess_language(code: str) -> str:
 
 
 def _upgrade(f: _File) -> None:
-    """A credential path named in a file that reads computed paths is a read; likewise writes.
-
-    A persistence location that is only named (a string, not the rendered target of a
-    write) counts where the file could write it: strong when the file writes files by
-    computed path, weak when it runs shell command lines built at run time. A file that
-    does neither (a library that reads, checks or removes a service file) only names it,
-    and the mention is dropped.
-    """
-    upgraded = []
-    for ev in f.facts.evidence:
-        own = not ev.strong and ev.path == f.ctx.path
-        if own and ev.capability is Capability.CREDENTIAL_READ and f.dynamic_reads:
-            ev = replace(ev, strong=True, detail=ev.detail + "; the file reads files by computed path")
-        elif own and ev.capability is Capability.PERSISTENCE:
-            if f.dynamic_writes:
-                ev = replace(ev, strong=True, detail=ev.detail + "; the file writes files by computed path")
-            elif not f.dynamic_shell and f.ctx.depth == 0 and ev.context == f.ctx.context:
-                continue  # decoded or evaluated code keeps its mentions for the file around it
-        upgraded.append(ev)
-    f.facts.evidence[:] = upgraded
+    upgrade_named_paths(
+        f.facts, f.ctx, dynamic_reads=f.dynamic_reads, dynamic_writes=f.dynamic_writes, dynamic_shell=f.dynamic_shell
+    )

@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import ast
 import warnings
-from dataclasses import replace
 
-from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code
+from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code, upgrade_named_paths
 from shipwarden.deps.analysis.indicators import Indicators, load_indicators
 from shipwarden.deps.analysis.javascript import guess_language
 from shipwarden.deps.analysis.model import Capability
-from shipwarden.deps.analysis.strings import (
-    classify,
-    credential_path,
-    decode_blob,
-    is_blob,
-    persistence_path,
-)
+from shipwarden.deps.analysis.strings import classify, credential_path, decode_blob, is_blob, persistence_path
 
 _MAX_RENDER_DEPTH = 6
 _PY_NAMES = ("python", "python3", "python2", "sys.executable", "pythonw")
@@ -411,22 +404,13 @@ class _Analyzer:
         self.facts.extend(analyze_code(guess_language(decoded), decoded, self.ctx.nested(getattr(node, "lineno", 0), "in decoded data")))
 
     def upgrade(self) -> None:
-        """As in the JavaScript analyser: named credential paths count as reads in a file that
-        reads computed paths; named persistence locations count where the file could write
-        them (computed write targets: strong; shell commands built at run time: weak) and are
-        dropped elsewhere."""
-        out = []
-        for ev in self.facts.evidence:
-            own = not ev.strong and ev.path == self.ctx.path
-            if own and ev.capability is Capability.CREDENTIAL_READ and self.dynamic_reads:
-                ev = replace(ev, strong=True, detail=ev.detail + "; the file reads files by computed path")
-            elif own and ev.capability is Capability.PERSISTENCE:
-                if self.dynamic_writes:
-                    ev = replace(ev, strong=True, detail=ev.detail + "; the file writes files by computed path")
-                elif not self.dynamic_shell and self.ctx.depth == 0 and ev.context == self.ctx.context:
-                    continue
-            out.append(ev)
-        self.facts.evidence[:] = out
+        upgrade_named_paths(
+            self.facts,
+            self.ctx,
+            dynamic_reads=self.dynamic_reads,
+            dynamic_writes=self.dynamic_writes,
+            dynamic_shell=self.dynamic_shell,
+        )
 
 
 def analyze_python(text: str, ctx: Context) -> CodeFacts:

@@ -17,12 +17,7 @@ import tree_sitter_bash
 from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability
-from shipwarden.deps.analysis.strings import (
-    classify,
-    credential_path,
-    env_names,
-    persistence_path,
-)
+from shipwarden.deps.analysis.strings import classify, credential_path, env_names, persistence_path
 from shipwarden.github.shell import EventKind, analyze
 
 _DECODE_FLAGS = frozenset({"-d", "--decode", "-D"})
