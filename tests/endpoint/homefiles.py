@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 from pathlib import Path
+
+import pytest
 
 
 def write_file(path: Path, text: str | bytes, mode: int = 0o600) -> Path:
@@ -14,3 +17,15 @@ def write_file(path: Path, text: str | bytes, mode: int = 0o600) -> Path:
         path.write_text(text)
     path.chmod(mode)
     return path
+
+
+def deny_open(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
+    """Make opening ``target`` fail as for a file the user may not read (root reads anything)."""
+    real_open = builtins.open
+
+    def deny(file: object, *args: object, **kwargs: object) -> object:
+        if Path(str(file)) == target:
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", deny)

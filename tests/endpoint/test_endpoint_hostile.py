@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import sqlite3
 from pathlib import Path
 
 import pytest
+from homefiles import deny_open
 from homefiles import write_file as _write
 
 from shipwarden.endpoint import files as files_mod
@@ -136,14 +136,7 @@ def test_fifo_is_not_opened(home: Path) -> None:
 def test_unreadable_file_is_a_note(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = _write(home / ".npmrc", f"//r.example.invalid/:_authToken={fake_token('npm-token')}\n", mode=0o000)
     if os.geteuid() == 0:  # root reads anything: simulate the denial
-        real_open = builtins.open
-
-        def deny(file: object, *args: object, **kwargs: object) -> object:
-            if Path(str(file)) == target:
-                raise PermissionError(13, "Permission denied")
-            return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
-
-        monkeypatch.setattr(builtins, "open", deny)
+        deny_open(monkeypatch, target)
     report = sweep(home)
     assert report.findings == []
     assert _kinds(report) == {"~/.npmrc": {"unreadable"}}

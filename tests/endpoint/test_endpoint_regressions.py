@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import builtins
 import json
 import os
 import random
@@ -12,6 +11,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from homefiles import deny_open
 from homefiles import write_file as _write
 
 from shipwarden.endpoint import sweep
@@ -229,14 +229,7 @@ def test_directory_link_out_of_home_is_one_note(home: Path, tmp_path: Path) -> N
 def test_unreadable_file_note_does_not_name_the_content(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     token = fake_token("npm-token", 8)
     target = _write(home / ".npmrc", f"//r.example.invalid/:_authToken={token}\n")
-    real_open = builtins.open
-
-    def deny(file: object, *args: object, **kwargs: object) -> object:
-        if Path(str(file)) == target:
-            raise PermissionError(13, "Permission denied")
-        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(builtins, "open", deny)
+    deny_open(monkeypatch, target)
     report = sweep(home)
     assert [(e.path, e.kind) for e in report.errors] == [("~/.npmrc", "unreadable")]
     assert token not in json.dumps([e.to_dict() for e in report.errors])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -191,11 +192,15 @@ def test_composite_action_is_followed(tmp_path: Path) -> None:
     assert result.repo.actions[".github/actions/setup"].inputs["ref"].default is not None
 
 
-def test_git_refs_are_read_without_checkout(tmp_path: Path) -> None:
-    root = _repo(tmp_path, {".github/workflows/w.yml": GOOD})
+def _git_in(root: Path) -> Callable[..., object]:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    run = lambda *a: subprocess.run(["git", "-C", str(root), *a], check=True, capture_output=True, env=env)  # noqa: E731
+    return lambda *a: subprocess.run(["git", "-C", str(root), *a], check=True, capture_output=True, env=env)
+
+
+def test_git_refs_are_read_without_checkout(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {".github/workflows/w.yml": GOOD})
+    run = _git_in(root)
     run("init", "-q", "-b", "main")
     run("add", ".")
     run("commit", "-qm", "one")
@@ -213,9 +218,7 @@ def test_git_refs_are_read_without_checkout(tmp_path: Path) -> None:
 def test_git_refs_of_a_folder_inside_the_repository(tmp_path: Path) -> None:
     """A root inside a repository (a monorepo package) reads its own .github from each ref."""
     root = _repo(tmp_path, {".github/workflows/outer.yml": GOOD, "pkg/.github/workflows/inner.yml": GOOD})
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    run = lambda *a: subprocess.run(["git", "-C", str(root), *a], check=True, capture_output=True, env=env)  # noqa: E731
+    run = _git_in(root)
     run("init", "-q", "-b", "main")
     run("add", ".")
     run("commit", "-qm", "one")
