@@ -6,7 +6,9 @@ repository root holding one workflow). `--generate N` builds a synthetic corpus
 of N repositories instead. zizmor is installed from the package index into
 bench/.venv (the index comes from pip's own configuration) and run with
 `--offline` in the same session; both tools are timed the same way: wall time of
-the whole command, median of --repeat runs, and the peak RSS of the process tree.
+the whole command, median of --repeat runs; memory as the peak RSS of the
+largest single process and, from one extra sampled run, the peak proportional
+set size (PSS) of the whole process tree, workers included.
 
 Prints files per second, peak memory, and the wall-time ratio shipwarden/zizmor,
 for `scan` with and without the attack-path search.
@@ -48,32 +50,74 @@ def ensure_zizmor() -> Path | None:
     return exe if exe.exists() else None
 
 
-_PROBE = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-    "w = time.perf_counter() - t\n"
-    "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
-)
+_PROBE = r"""
+import os, resource, subprocess, sys, time
+
+def children(pid):
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out.extend(int(c) for c in f.read().split())
+    except OSError:
+        pass
+    return out
+
+def tree_pss(root):
+    # proportional set size of root and its descendants, KiB: pages shared by
+    # forked workers are split between them instead of counted once per process
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            pass
+        todo.extend(children(pid))
+    return total
+
+sample = sys.argv[1] == "1"
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+peak_tree = 0
+if sample:
+    while p.poll() is None:
+        peak_tree = max(peak_tree, tree_pss(p.pid))
+        time.sleep(0.01)
+p.wait()
+w = time.perf_counter() - t
+print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, peak_tree, p.returncode)
+"""
 
 
-def timed(cmd: list[str]) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (KiB) of the largest process of the command, exit code.
+def timed(cmd: list[str], sample: bool = False) -> tuple[float, int, int, int]:
+    """Wall seconds, peak RSS (KiB) of the largest single process, peak PSS of the whole
+    process tree (workers included; only when ``sample``, polled every 10 ms), exit code.
 
     A fresh probe process runs the command so that peaks of earlier runs never leak in.
     """
-    out = subprocess.run([sys.executable, "-c", _PROBE, *cmd], capture_output=True, text=True, check=True)
-    wall, peak, code = out.stdout.split()
-    return float(wall), int(peak), int(code)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, "1" if sample else "0", *cmd], capture_output=True, text=True, check=True
+    )
+    wall, peak, tree, code = out.stdout.split()
+    return float(wall), int(peak), int(tree), int(code)
 
 
-def measure(cmd: list[str], repeat: int) -> tuple[float, int]:
+def measure(cmd: list[str], repeat: int) -> tuple[float, int, int]:
+    """Median wall time and largest-process peak over ``repeat`` plain runs, then one
+    more run sampled for the process tree's memory (sampling costs CPU, so it is
+    kept out of the timed runs)."""
     walls, peaks = [], []
     for _ in range(repeat):
-        wall, peak, _code = timed(cmd)
+        wall, peak, _tree, _code = timed(cmd)
         walls.append(wall)
         peaks.append(peak)
-    return statistics.median(walls), max(peaks)
+    _wall, _peak, tree, _code = timed(cmd, sample=True)
+    return statistics.median(walls), max(peaks), tree
 
 
 def roots_of(corpus: Path) -> list[Path]:
@@ -122,8 +166,11 @@ def main() -> int:
             [str(zizmor), "--offline", "--format", "json", "--no-exit-codes", str(corpus)], args.repeat
         )
     width = max(len(k) for k in results)
-    for name, (wall, peak) in results.items():
-        print(f"{name:<{width}}  {wall:6.3f} s  {files / wall:8.1f} files/s  peak {peak / 1024:6.1f} MiB")
+    for name, (wall, peak, tree) in results.items():
+        print(
+            f"{name:<{width}}  {wall:6.3f} s  {files / wall:8.1f} files/s"
+            f"  peak {peak / 1024:6.1f} MiB (largest process), {tree / 1024:6.1f} MiB (process tree, PSS)"
+        )
     with_paths = results["shipwarden scan"][0]
     without = results["shipwarden scan --no-paths"][0]
     print(f"path search cost: {with_paths / without:.2f}x scan without paths")

@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     # A run builds many small objects that live until the report is written;
     # collecting the young generation less often saves several percent of it.
-    gc.set_threshold(20_000, 20, 50)
+    gc.set_threshold(100_000, 20, 50)
     try:
         return int(args._run(args))
     except ConfigError as exc:

@@ -18,9 +18,27 @@ import yaml
 from shipwarden.textindex import SourceText as SourceText
 
 try:  # pragma: no cover - depends on the wheel
-    from yaml import CSafeLoader as _Loader
+    from yaml import CBaseLoader as _Base
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import BaseLoader as _Base  # type: ignore[assignment]
+
+_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _Loader(_Base):
+    """libyaml's parser and composer with a resolver that does nothing.
+
+    Scalars stay the text they were written as (``on:`` is a key, not ``True``),
+    so the implicit-tag regular expressions PyYAML would run on every scalar are
+    skipped: a fifth of the loading time on ordinary workflows.
+    """
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        return _TAGS.get(kind, "tag:yaml.org,2002:str")
 
 #: Largest workflow file we read. GitHub itself rejects far smaller files.
 MAX_FILE_BYTES = 4 * 1024 * 1024
