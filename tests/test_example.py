@@ -69,3 +69,17 @@ def test_exit_code_none_and_incomplete(tmp_path: Path) -> None:
     bad.mkdir(parents=True)
     (bad / "broken.yml").write_text("on: push\njobs: [\n")
     assert main(["scan", str(tmp_path / "repo"), "--format", "json", "--output", str(tmp_path / "b")]) == 4
+
+
+def test_readme_shows_what_make_scan_prints(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's sample output is `make scan`'s own, up to the ellipsis, and its last line."""
+    root = EXAMPLE.parents[1]
+    readme = (root / "README.md").read_text()
+    block = readme.split("```text\nshipwarden scan · examples/vulnerable-release", 1)[1].split("```", 1)[0]
+    shown = ("shipwarden scan · examples/vulnerable-release" + block).rstrip("\n").splitlines()
+    head, tail = shown[: shown.index("…")], shown[shown.index("…") + 1 :]
+    monkeypatch.chdir(root)
+    assert main(["scan", "examples/vulnerable-release", "--fail-on", "none"]) == 0
+    printed = capsys.readouterr().out.rstrip("\n").splitlines()
+    assert printed[: len(head)] == head
+    assert printed[-len(tail) :] == tail
