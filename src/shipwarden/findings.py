@@ -15,7 +15,7 @@ from typing import Any
 
 #: Version of the JSON output schema (``docs/json-schema.md``). Bump the major
 #: part on any incompatible change.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Tier(enum.Enum):
@@ -162,9 +162,14 @@ class ScanError:
     path: str
     message: str
     kind: str = "error"  # e.g. "yaml", "too-large", "encoding", "alias-bomb", "symlink"
+    #: 1-based line of the problem in ``path`` when known (0: the whole file)
+    line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "message": self.message}
+        out: dict[str, Any] = {"path": self.path, "kind": self.kind, "message": self.message}
+        if self.line:
+            out["line"] = self.line
+        return out
 
 
 @dataclass(slots=True)

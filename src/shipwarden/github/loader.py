@@ -249,7 +249,7 @@ def _has_link(root: str, rel: str) -> bool:
 def _error(path: str, exc: Exception) -> ScanError:
     if isinstance(exc, YamlError):
         where = f" (line {exc.line})" if exc.line else ""
-        return ScanError(path, f"{exc}{where}", exc.kind)
+        return ScanError(path, f"{exc}{where}", exc.kind, exc.line)
     if isinstance(exc, ModelError):
         return ScanError(path, str(exc), "model")
     if isinstance(exc, OSError):

@@ -63,7 +63,10 @@ def render_github(report: Report, options: RenderOptions | None = None) -> str:
         props.append(("title", title))
         out.append(command(level, props, _message(finding, meta.doc_url(options.docs_url))))
     for error in sorted(report.errors, key=lambda e: (e.path, e.kind, e.message)):
-        props = [("file", options.path_prefix + error.path), ("title", f"shipwarden: scan incomplete ({error.kind})")]
+        props = [("file", options.path_prefix + error.path)]
+        if error.line:
+            props.append(("line", str(error.line)))
+        props.append(("title", f"shipwarden: scan incomplete ({error.kind})"))
         out.append(command("error", props, error.message))
     counts = tier_counts(report)
     summary = (

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import shipwarden
 from shipwarden import __version__
-from shipwarden.findings import Finding, Location, Report, Tier
+from shipwarden.findings import Finding, Location, Report, ScanError, Tier
 from shipwarden.reporting import RenderOptions, dump_json, fired_rules
 from shipwarden.rules.registry import RuleMeta
 
@@ -167,6 +167,13 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
     return result
 
 
+def _error_location(error: ScanError) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": {"uri": _uri(error.path), "uriBaseId": SRCROOT}}
+    if error.line:
+        location["region"] = {"startLine": error.line}
+    return location
+
+
 def sarif_dict(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
     options = options or RenderOptions()
     findings = report.sorted_findings()
@@ -177,7 +184,7 @@ def sarif_dict(report: Report, options: RenderOptions | None = None) -> dict[str
             "level": "error",
             "message": {"text": f"{error.path}: {error.message}"},
             "descriptor": {"id": error.kind},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(error.path), "uriBaseId": SRCROOT}}}],
+            "locations": [{"physicalLocation": _error_location(error)}],
         }
         for error in sorted(report.errors, key=lambda e: (e.path, e.kind, e.message))
     ]
