@@ -83,3 +83,13 @@ def test_readme_shows_what_make_scan_prints(monkeypatch: pytest.MonkeyPatch, cap
     printed = capsys.readouterr().out.rstrip("\n").splitlines()
     assert printed[: len(head)] == head
     assert printed[-len(tail) :] == tail
+
+
+def test_every_injection_of_the_entry_job_links_to_its_path(report: dict) -> None:
+    linked = {
+        f["locations"][0]["line"]
+        for f in report["findings"]
+        if f["rule"] == "template-injection" and f["locations"][0]["path"] == ".github/workflows/pr-title.yml"
+        and f.get("paths")
+    }
+    assert linked == {18, 20}

@@ -508,18 +508,32 @@ PATH_RULES = frozenset(
 )
 
 
+#: Rules whose findings are ways in: another hit of one of them in a path's entry
+#: job (a second injection of the same title, say) is the same door.
+ENTRY_RULES = frozenset({"pwn-request", "template-injection", "github-env", "agent-untrusted-input"})
+
+
 def link_findings(paths: list[Path], findings: list[Finding]) -> list[Finding]:
-    """Add one finding per path; findings of :data:`PATH_RULES` at a hop take the path's tier
-    when it is higher (a path never lowers a rule's own tier)."""
+    """Add one finding per path; findings of :data:`PATH_RULES` at a hop (any of their
+    locations), and findings of :data:`ENTRY_RULES` inside a path's entry job, take the
+    path's tier when it is higher (a path never lowers a rule's own tier)."""
     path_findings = [_finding(p) for p in paths]
     at: dict[tuple[str, int], list[Finding]] = {}
-    for pf in path_findings:
+    entry_jobs: list[tuple[str, int, int, Finding]] = []
+    for path, pf in zip(paths, path_findings, strict=True):
         for hop in pf.hops:
             at.setdefault((hop.location.path, hop.location.line), []).append(pf)
+        job = path.entry.job
+        if event_info(path.entry.event).privileged:  # a fork's own run needs no injection to get in
+            span = job.workflow.file.location(job.node, whole=True)
+            entry_jobs.append((span.path, span.line, span.end_line, pf))
     for f in findings:
         if f.rule_id not in PATH_RULES:
             continue
-        linked = at.get((f.primary.path, f.primary.line), [])
+        linked = [pf for loc in f.locations for pf in at.get((loc.path, loc.line), [])]
+        if f.rule_id in ENTRY_RULES:
+            p = f.primary
+            linked += [pf for path, first, last, pf in entry_jobs if p.path == path and first <= p.line <= last]
         if not linked:
             continue
         f.paths = sorted({pf.key for pf in linked})
