@@ -25,6 +25,7 @@ ONE_PATH = {
     "artifact-env": "P1",  # first-time-contributor approval remains
     "comment-bot": "P0",
     "reusable-oidc": "P0",
+    "artifact-scheduled": "P1",  # first-time-contributor approval remains
     "agent-cli-env": "P0",
 }
 NO_PATH = ["pr-scope-writer", "hardened", "reusable-narrowed"]

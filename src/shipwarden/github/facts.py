@@ -466,6 +466,32 @@ def uses_major(step: Step) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def fork_artifacts(step: Step, wf: Workflow) -> bool:
+    """Can this download step take artifacts another run produced — possibly a fork
+    pull request's run — rather than this run's own jobs?
+
+    ``actions/download-artifact`` does with ``run-id`` (or, in a ``workflow_run``
+    workflow, a token to read the triggering run). A third-party downloader does
+    with an explicit run id; a search of recent runs takes fork runs only when
+    its fork input is on, or in versions from before that input defaulted to off.
+    """
+    info = step_info(step)
+    if info is None or "artifact-download" not in info.does:
+        return False
+    if info.name == "actions/download-artifact":
+        return "run-id" in step.with_ or ("workflow_run" in wf.triggers and "github-token" in step.with_)
+    if not info.forks_input:
+        return True  # a downloader of other runs we know nothing more about
+    if info.run_id_input and info.run_id_input in step.with_:
+        return True
+    value = step.with_.get(info.forks_input)
+    if value is not None:
+        text = value.value.strip().lower()
+        return "${{" in text or text not in ("", "false")
+    major = uses_major(step)
+    return major is not None and major < info.forks_default_until_major
+
+
 def _cache(step: Step, info: ActionInfo | None, repo: Repository | None = None) -> CacheUse | None:
     if not info or info.cache is None:
         return None

@@ -79,6 +79,13 @@ class ActionInfo:
     actor_gate: bool = False
     actor_gate_bypass: tuple[str, ...] = ()
     reads_event_text: bool = False
+    #: third-party artifact downloaders: the input naming the producing workflow, the
+    #: input taking an explicit run id, the input that lets a search take fork PR
+    #: runs, and the first major version in which that input defaults to off
+    workflow_input: str = ""
+    run_id_input: str = ""
+    forks_input: str = ""
+    forks_default_until_major: int = 0
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -120,6 +127,10 @@ def action_table() -> dict[str, ActionInfo]:
             actor_gate=bool(raw.get("actor_gate", False)),
             actor_gate_bypass=tuple(raw.get("actor_gate_bypass", ())),
             reads_event_text=bool(raw.get("reads_event_text", False)),
+            workflow_input=raw.get("workflow_input", ""),
+            run_id_input=raw.get("run_id_input", ""),
+            forks_input=raw.get("forks_input", ""),
+            forks_default_until_major=int(raw.get("forks_default_until_major", 0)),
             note=raw.get("note", ""),
         )
     return table

@@ -22,8 +22,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from shipwarden.findings import Confidence, Finding, Hop, Location, Tier
-from shipwarden.github.facts import JobFacts, Tracer, approval, blocked, gates_for, job_facts
-from shipwarden.github.knowledge import event_info
+from shipwarden.github.facts import JobFacts, Tracer, approval, blocked, fork_artifacts, gates_for, job_facts
+from shipwarden.github.knowledge import event_info, step_info
 from shipwarden.github.model import Job, Repository, Workflow
 from shipwarden.rules.registry import RuleMeta, declare
 
@@ -298,21 +298,29 @@ def _dispatchable(repo: Repository, job: Job) -> list[Workflow]:
     return out
 
 
-def _artifact_consumers(repo: Repository, producer: Workflow) -> list[Job]:
-    from shipwarden.rules.artifact_poisoning import _foreign
+def _names(wf: Workflow) -> set[str]:
+    """How other workflows may refer to ``wf``: its ``name:``, file name and path."""
+    return {n for n in (wf.name or "", wf.path.rsplit("/", 1)[-1], wf.path) if n}
 
+
+def _artifact_consumers(repo: Repository, producer: Workflow) -> list[Job]:
+    """Jobs that download artifacts a run of ``producer`` made: ``workflow_run``
+    followers fetching the triggering run's artifacts, and any job whose downloader
+    names ``producer`` and may take a fork's run."""
     consumers: list[Job] = []
+    names = _names(producer)
     for wf in repo.workflows:
         trigger = wf.triggers.get("workflow_run")
-        if trigger is None:
-            continue
-        names = set(trigger.filter("workflows"))
-        if (producer.name or "") not in names and producer.path.rsplit("/", 1)[-1] not in names:
-            continue
+        follows = trigger is not None and bool(names & set(trigger.filter("workflows")))
         for job in wf.jobs:
-            facts = job_facts(job)
-            if any(_foreign(s, wf) for s in facts.artifact_downloads):
-                consumers.append(job)
+            for step in job_facts(job).artifact_downloads:
+                if not fork_artifacts(step, wf):
+                    continue
+                info = step_info(step)
+                named = step.with_.get(info.workflow_input) if info and info.workflow_input else None
+                if (named is not None and named.value.strip() in names) or (named is None and follows):
+                    consumers.append(job)
+                    break
     return consumers
 
 
@@ -411,7 +419,7 @@ def find_paths(repo: Repository) -> list[Path]:
                 gate=event_info(event).approval,
             )
             carrier = [
-                Hop(download.location("download"), f"`{consumer.workflow.path}` (workflow_run) downloads it with secrets in reach", 2),
+                Hop(download.location("download"), f"`{consumer.workflow.path}` downloads it with secrets in reach", 2),
                 Hop(use[0], use[1], 2),
             ]
             add(Path(entry, carrier, cap))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.findings import Confidence, Finding, Location, Tier
-from shipwarden.github.facts import job_facts
+from shipwarden.github.facts import fork_artifacts, job_facts
 from shipwarden.github.knowledge import event_info, step_info
 from shipwarden.github.model import Repository, Step, Workflow
 from shipwarden.rules.common import job_holds_power
@@ -22,12 +22,7 @@ META = RuleMeta(
 
 def _foreign(step: Step, wf: Workflow) -> bool:
     """Does this download take artifacts of another run (not this run's own jobs)?"""
-    info = step_info(step)
-    if info is None or "artifact-download" not in info.does:
-        return False
-    if info.name != "actions/download-artifact":
-        return True  # third-party downloaders exist to fetch other runs' artifacts
-    return "run-id" in step.with_ or ("workflow_run" in wf.triggers and "github-token" in step.with_)
+    return fork_artifacts(step, wf)
 
 
 WORKSPACE = {"", ".", "./", "${{ github.workspace }}"}
@@ -43,14 +38,20 @@ def _destination(step: Step) -> str | None:
     return value.rstrip("/").rsplit("/", 1)[-1] or None
 
 
-def _upstream_outsider(wf: Workflow, repo: Repository) -> tuple[bool | None, list[str], str]:
-    """Can an outsider start the workflows this ``workflow_run`` follows? Also the
-    approval GitHub itself requires first when that is the only way in ("" if none)."""
-    trigger = wf.triggers.get("workflow_run")
-    if trigger is None:
-        return None, [], ""
-    names = set(trigger.filter("workflows"))
-    matched = [w for w in repo.workflows if (w.name or "") in names or w.path.rsplit("/", 1)[-1] in names]
+def _upstream_outsider(wf: Workflow, repo: Repository, download: Step) -> tuple[bool | None, list[str], str]:
+    """Can an outsider start the workflows whose artifacts ``download`` takes (the one its
+    downloader names, else those a ``workflow_run`` follows)? Also the approval GitHub
+    itself requires first when that is the only way in ("" if none)."""
+    info = step_info(download)
+    named = download.with_.get(info.workflow_input) if info is not None and info.workflow_input else None
+    if named is not None:
+        names = {named.value.strip()}
+    else:
+        trigger = wf.triggers.get("workflow_run")
+        if trigger is None:
+            return None, [], ""
+        names = set(trigger.filter("workflows"))
+    matched = [w for w in repo.workflows if names & {w.name or "", w.path.rsplit("/", 1)[-1], w.path}]
     if not matched:
         return None, [], ""
     outsider = [w.path for w in matched if any(event_info(e).outsider for e in w.triggers)]
@@ -62,13 +63,13 @@ def _upstream_outsider(wf: Workflow, repo: Repository) -> tuple[bool | None, lis
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
-    upstream, upstream_paths, approval = _upstream_outsider(wf, repo)
     for job in wf.jobs:
         facts = job_facts(job)
         downloads = [s for s in facts.artifact_downloads if _foreign(s, wf)]
         if not downloads:
             continue
         download = downloads[0]
+        upstream, upstream_paths, approval = _upstream_outsider(wf, repo, download)
         order = {id(s): i for i, s in enumerate(facts.steps)}
         after = order[id(download)]
         uses: list[tuple[Location, str]] = []
