@@ -224,3 +224,17 @@ def test_not_an_archive_and_truncated(tmp_path: Path) -> None:
     with pytest.raises(NotAnArchiveError), open_archive(cut) as archive:
         for member in archive:
             member.read()
+
+
+def test_duplicate_file_members_are_refused(tmp_path: Path) -> None:
+    """A second copy of a file hides what gets installed from whoever reads the first."""
+    path = make_tar(tmp_path / "dup.tgz", [("package/package.json", b"{}"), ("package/package.json", b'{"x":1}')])
+    with pytest.raises(UnsafeMemberError, match="duplicate file member"):
+        names(path)
+    wheel = tmp_path / "dup-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("dup/__init__.py", "")
+        with pytest.warns(UserWarning):
+            zf.writestr("dup/__init__.py", "import os")
+    with pytest.raises(UnsafeMemberError, match="duplicate file member"):
+        open_archive(wheel)

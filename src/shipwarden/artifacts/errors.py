@@ -39,3 +39,8 @@ class StaleMemberError(ArchiveError):
     """A streamed member was read after iteration had moved past it."""
 
     kind = "stale-member"
+
+
+#: Why a second file member of the same name is refused: extractors disagree on
+#: which copy wins, so a reviewer (or a scanner) can be shown the harmless one.
+DUPLICATE = "duplicate file member: tools disagree on which copy is installed"

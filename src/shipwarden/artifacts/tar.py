@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
 from shipwarden.artifacts.errors import (
+    DUPLICATE,
     ArchiveError,
     ArchiveLimitError,
     NotAnArchiveError,
@@ -59,6 +60,7 @@ class TarArchive:
         self.stats = ArchiveStats()
         self._file: IO[bytes] | None = None
         self._iterated = False
+        self._files: set[str] = set()
 
     def __enter__(self) -> TarArchive:
         return self
@@ -119,6 +121,10 @@ class TarArchive:
         stats = self.stats
         name = safe_name(self.display, info.name, lim.max_name_length)
         kind = _kind(info)
+        if kind is MemberKind.FILE:
+            if name in self._files:
+                raise UnsafeMemberError(self.display, DUPLICATE, name)
+            self._files.add(name)
         stats.members += 1
         if stats.members > lim.max_members:
             raise ArchiveLimitError(self.display, f"more than {lim.max_members:,} members")

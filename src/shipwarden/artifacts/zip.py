@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, cast
 
-from shipwarden.artifacts.errors import ArchiveError, ArchiveLimitError, NotAnArchiveError, UnsafeMemberError
+from shipwarden.artifacts.errors import DUPLICATE, ArchiveError, ArchiveLimitError, NotAnArchiveError, UnsafeMemberError
 from shipwarden.artifacts.limits import Limits
 from shipwarden.artifacts.model import ArchiveStats, Member, MemberKind
 from shipwarden.artifacts.names import safe_name
@@ -66,9 +66,14 @@ class ZipArchive:
             raise ArchiveLimitError(self.display, f"{len(infos):,} members, more than {lim.max_members:,}")
         checked: list[tuple[zipfile.ZipInfo, str, MemberKind]] = []
         total = 0
+        files: set[str] = set()
         for info in infos:
             name = safe_name(self.display, info.filename, lim.max_name_length)
             kind = _kind(info)
+            if kind is MemberKind.FILE:
+                if name in files:
+                    raise UnsafeMemberError(self.display, DUPLICATE, name)
+                files.add(name)
             if kind in (MemberKind.SYMLINK, MemberKind.HARDLINK) and not lim.allow_links:
                 raise UnsafeMemberError(self.display, f"{kind.value} member (links are refused)", name)
             if kind in (MemberKind.DEVICE, MemberKind.FIFO, MemberKind.OTHER):
