@@ -7,19 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from shipwarden.deps.model import (
-    REGISTRY,
-    Dependency,
-    Ecosystem,
-    Lockfile,
-    Source,
-    SourceKind,
-)
-from shipwarden.deps.pylocks import array_table_lines, load_toml
-from shipwarden.deps.requirements import normalize
+from shipwarden.deps.model import REGISTRY, Ecosystem, Lockfile, Source, SourceKind
+from shipwarden.deps.pylocks import dependency, load_toml, packages
 from shipwarden.deps.shapes import as_list
 from shipwarden.deps.sources import is_sdist_name
-from shipwarden.deps.text import location
 
 _SOURCE_KINDS = {"git": SourceKind.GIT, "url": SourceKind.URL, "file": SourceKind.FILE, "directory": SourceKind.FILE}
 
@@ -28,10 +19,7 @@ def parse(text: str, path: str) -> Lockfile:
     data = load_toml(text)
     meta = data.get("metadata", {}) if isinstance(data.get("metadata"), dict) else {}
     lock = Lockfile(path, "poetry-lock", Ecosystem.PYPI, str(meta.get("lock-version", "")))
-    lines = array_table_lines(text, "package")
-    for i, pkg in enumerate(as_list(data.get("package"))):
-        if not isinstance(pkg, dict) or "name" not in pkg:
-            continue
+    for pkg, line in packages(data, text, "package"):
         source = _source(pkg.get("source"))
         if source.kind is SourceKind.REGISTRY and isinstance(pkg.get("source"), dict):
             lock.indexes.append(str(pkg["source"].get("url", "")))
@@ -43,18 +31,17 @@ def parse(text: str, path: str) -> Lockfile:
             builds = all(is_sdist_name(n) for n in names)
         else:
             builds = None
+        hashes = tuple(str(f["hash"]) for f in files if f.get("hash"))
         lock.dependencies.append(
-            Dependency(
-                name=normalize(str(pkg["name"])),
-                version=str(pkg.get("version", "")),
-                ecosystem=Ecosystem.PYPI,
-                source=source,
-                origin=location(path, lines[i] if i < len(lines) else 0, label=str(pkg["name"])),
-                builds_from_source=builds,
+            dependency(
+                lock,
+                pkg,
+                line,
+                source,
+                builds,
+                hashes,
                 optional=bool(pkg.get("optional", False)),
                 dev=str(pkg.get("category", "main")) == "dev",
-                hashes=tuple(str(f["hash"]) for f in files if f.get("hash")),
-                lockfile=lock.format,
             )
         )
     lock.indexes = list(dict.fromkeys(lock.indexes))

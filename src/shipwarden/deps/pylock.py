@@ -4,28 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from shipwarden.deps.model import (
-    REGISTRY,
-    Dependency,
-    Ecosystem,
-    Lockfile,
-    Source,
-    SourceKind,
-)
-from shipwarden.deps.pylocks import array_table_lines, load_toml
-from shipwarden.deps.requirements import normalize
+from shipwarden.deps.model import REGISTRY, Ecosystem, Lockfile, Source, SourceKind
+from shipwarden.deps.pylocks import dependency, load_toml, packages
 from shipwarden.deps.shapes import as_list
 from shipwarden.deps.sources import is_sdist_name
-from shipwarden.deps.text import location
 
 
 def parse(text: str, path: str) -> Lockfile:
     data = load_toml(text)
     lock = Lockfile(path, "pylock", Ecosystem.PYPI, str(data.get("lock-version", "")))
-    lines = array_table_lines(text, "packages")
-    for i, pkg in enumerate(as_list(data.get("packages"))):
-        if not isinstance(pkg, dict) or "name" not in pkg:
-            continue
+    for pkg, line in packages(data, text, "packages"):
         source = _source(pkg)
         if pkg.get("index"):
             lock.indexes.append(str(pkg["index"]))
@@ -38,18 +26,7 @@ def parse(text: str, path: str) -> Lockfile:
             builds = bool(pkg.get("sdist")) and not wheels
         else:
             builds = None
-        lock.dependencies.append(
-            Dependency(
-                name=normalize(str(pkg["name"])),
-                version=str(pkg.get("version", "")),
-                ecosystem=Ecosystem.PYPI,
-                source=source,
-                origin=location(path, lines[i] if i < len(lines) else 0, label=str(pkg["name"])),
-                builds_from_source=builds,
-                hashes=_hashes(pkg),
-                lockfile=lock.format,
-            )
-        )
+        lock.dependencies.append(dependency(lock, pkg, line, source, builds, _hashes(pkg)))
     lock.indexes = list(dict.fromkeys(lock.indexes))
     return lock
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from typing import Any
 
-from shipwarden.deps.model import LockfileError
-from shipwarden.deps.text import LineIndex
+from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, LockfileError, Source
+from shipwarden.deps.requirements import normalize
+from shipwarden.deps.shapes import as_list
+from shipwarden.deps.text import LineIndex, location
 
 
 def load_toml(text: str) -> dict[str, Any]:
@@ -23,3 +26,37 @@ def array_table_lines(text: str, table: str) -> list[int]:
     index = LineIndex(text)
     pattern = re.compile(r"^[ \t]*\[\[[ \t]*" + re.escape(table) + r"[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
     return [index.line(m.start()) for m in pattern.finditer(text)]
+
+
+def packages(data: dict[str, Any], text: str, table: str) -> Iterator[tuple[dict[str, Any], int]]:
+    """Each ``[[table]]`` entry that names a package, with the line of its header."""
+    lines = array_table_lines(text, table)
+    for i, pkg in enumerate(as_list(data.get(table))):
+        if isinstance(pkg, dict) and "name" in pkg:
+            yield pkg, lines[i] if i < len(lines) else 0
+
+
+def dependency(
+    lock: Lockfile,
+    pkg: dict[str, Any],
+    line: int,
+    source: Source,
+    builds: bool | None,
+    hashes: tuple[str, ...],
+    *,
+    optional: bool = False,
+    dev: bool = False,
+) -> Dependency:
+    """The :class:`Dependency` of one locked Python package."""
+    return Dependency(
+        name=normalize(str(pkg["name"])),
+        version=str(pkg.get("version", "")),
+        ecosystem=Ecosystem.PYPI,
+        source=source,
+        origin=location(lock.path, line, label=str(pkg["name"])),
+        builds_from_source=builds,
+        optional=optional,
+        dev=dev,
+        hashes=hashes,
+        lockfile=lock.format,
+    )

@@ -7,27 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from shipwarden.deps.model import (
-    REGISTRY,
-    Dependency,
-    Ecosystem,
-    Lockfile,
-    Source,
-    SourceKind,
-)
-from shipwarden.deps.pylocks import array_table_lines, load_toml
-from shipwarden.deps.requirements import normalize
+from shipwarden.deps.model import REGISTRY, Ecosystem, Lockfile, Source, SourceKind
+from shipwarden.deps.pylocks import dependency, load_toml, packages
 from shipwarden.deps.shapes import as_dict, as_list
-from shipwarden.deps.text import location
 
 
 def parse(text: str, path: str) -> Lockfile:
     data = load_toml(text)
     lock = Lockfile(path, "uv-lock", Ecosystem.PYPI, str(data.get("version", "")))
-    lines = array_table_lines(text, "package")
-    for i, pkg in enumerate(as_list(data.get("package"))):
-        if not isinstance(pkg, dict) or "name" not in pkg:
-            continue
+    for pkg, line in packages(data, text, "package"):
         raw = as_dict(pkg.get("source"))
         source = _source(raw)
         if source.kind is SourceKind.WORKSPACE:
@@ -45,18 +33,7 @@ def parse(text: str, path: str) -> Lockfile:
         hashes = [str(w.get("hash")) for w in wheels if isinstance(w, dict) and w.get("hash")]
         if isinstance(sdist, dict) and sdist.get("hash"):
             hashes.append(str(sdist["hash"]))
-        lock.dependencies.append(
-            Dependency(
-                name=normalize(str(pkg["name"])),
-                version=str(pkg.get("version", "")),
-                ecosystem=Ecosystem.PYPI,
-                source=source,
-                origin=location(path, lines[i] if i < len(lines) else 0, label=str(pkg["name"])),
-                builds_from_source=builds,
-                hashes=tuple(hashes),
-                lockfile=lock.format,
-            )
-        )
+        lock.dependencies.append(dependency(lock, pkg, line, source, builds, tuple(hashes)))
     lock.indexes = list(dict.fromkeys(lock.indexes))
     return lock
 
