@@ -31,11 +31,14 @@ bench: $(STAMP)
 	$(PY) bench/deps_tree.py
 	$(PY) bench/endpoint_home.py
 
-## Recompile the lock file from requirements.in (needs the package registry).
+## Recompile requirements.lock (development) and requirements-runtime.lock (what the
+## GitHub Action installs: the runtime dependencies at the same pins) from
+## requirements.in and pyproject.toml (needs the package registry).
 lock:
 	$(PY) -m pip install --quiet uv
 	$(PY) -m uv pip compile requirements.in --generate-hashes --python-version 3.11 --no-header -o requirements.lock
 	sed -i "/^-e /d" requirements.lock
+	$(PY) -m uv pip compile pyproject.toml requirements-runtime.in -c requirements.lock --generate-hashes --python-version 3.11 --no-header -o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
