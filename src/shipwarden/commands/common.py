@@ -12,7 +12,6 @@ See ``docs/output.md`` and ``docs/configuration.md``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import shutil
 import sys
@@ -21,26 +20,40 @@ from pathlib import Path
 from typing import TextIO
 
 from shipwarden import DOCS_URL
-from shipwarden.baseline import BaselineError, apply_baseline, load_baseline, write_baseline
+from shipwarden.baseline import BaselineError, write_baseline
 from shipwarden.config import (
     FAIL_ON_CHOICES,
     Config,
     ConfigError,
-    is_selected,
     load_config,
     parse_selectors,
 )
-from shipwarden.findings import Report, Tier
+from shipwarden.findings import Report
+from shipwarden.pipeline import (  # re-exported for the commands
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    baselined,
+    exit_code,
+    filter_report,
+)
 from shipwarden.reporting import FORMATS, GRAPH_FORMATS, RenderOptions, render
-from shipwarden.suppress import SourceReader, apply_suppressions, file_reader
+from shipwarden.suppress import SourceReader, file_reader
 
-EXIT_OK = 0
-#: Bit set when a remaining finding is at or above ``--fail-on``.
-EXIT_FINDINGS = 1
-#: Usage or configuration error (never combined with other bits).
-EXIT_USAGE = 2
-#: Bit set when the scan is incomplete (``report.errors`` is not empty).
-EXIT_INCOMPLETE = 4
+__all__ = [
+    "EXIT_FINDINGS",
+    "EXIT_INCOMPLETE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "add_output_arguments",
+    "config_from_args",
+    "exit_code",
+    "fail_on",
+    "filter_report",
+    "finish",
+    "repository_roots",
+]
 
 _CONFIG_ATTR = "_shipwarden_config"
 
@@ -129,36 +142,6 @@ def fail_on(args: argparse.Namespace, config: Config) -> str:
     """The effective ``--fail-on``: command line, then config, then the command's default."""
     value = getattr(args, "fail_on", None) or config.fail_on or getattr(args, "_default_fail_on", "P1")
     return str(value)
-
-
-def exit_code(report: Report, threshold: str) -> int:
-    """0, or bit 1 for a finding at or above ``threshold``, plus bit 4 for scan errors."""
-    code = EXIT_OK
-    if threshold != "none":
-        limit = Tier.parse(threshold)
-        if any(f.tier.at_least(limit) for f in report.findings):
-            code |= EXIT_FINDINGS
-    if report.errors:
-        code |= EXIT_INCOMPLETE
-    return code
-
-
-def filter_report(
-    report: Report,
-    config: Config,
-    *,
-    select: list[str] | None = None,
-    ignore: list[str] | None = None,
-    reader: SourceReader | None = None,
-) -> Report:
-    """Apply ``exclude``, select/ignore (``select``/``ignore`` replace config's) and inline suppressions."""
-    sel = config.select if select is None else select
-    ign = config.ignore if ignore is None else ignore
-    findings = [
-        f for f in report.findings if not config.is_excluded(f.primary.path) and is_selected(f.rule_id, sel, ign)
-    ]
-    kept, suppressed = apply_suppressions(findings, reader)
-    return dataclasses.replace(report, findings=kept, suppressed=report.suppressed + len(suppressed))
 
 
 def _roots(report: Report, root: Path | None) -> list[Path]:
@@ -260,8 +243,7 @@ def finish(
 
         baseline_path = getattr(args, "baseline", None) or config.baseline
         if baseline_path is not None:
-            kept, dropped = apply_baseline(filtered.findings, load_baseline(baseline_path))
-            filtered = dataclasses.replace(filtered, findings=kept, baselined=filtered.baselined + dropped)
+            filtered = baselined(filtered, baseline_path)
     except (ConfigError, BaselineError) as exc:
         print(f"shipwarden: error: {exc}", file=err)
         return EXIT_USAGE

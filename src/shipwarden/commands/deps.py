@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
+from shipwarden.api import deps_allowlist_path, deps_settings
 from shipwarden.commands.common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -28,8 +28,6 @@ from shipwarden.deps.scan import DepsOptions, scan_deps
 NAME = "deps"
 HELP = "Inventory and judge the code your dependencies run at install time (npm scripts, .pth files, builds)."
 
-#: Keys accepted in ``[tool.shipwarden.deps]``.
-CONFIG_KEYS = frozenset({"allowlist", "fetch"})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,17 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_arguments(parser)
 
 
-def _deps_config(table: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(table) - CONFIG_KEYS)
-    if unknown:
-        raise ConfigError(f"[tool.shipwarden.deps]: unknown key {unknown[0]!r} (known: {', '.join(sorted(CONFIG_KEYS))})")
-    if "allowlist" in table and not isinstance(table["allowlist"], str):
-        raise ConfigError("[tool.shipwarden.deps]: 'allowlist' must be a path string")
-    if "fetch" in table and not isinstance(table["fetch"], bool):
-        raise ConfigError("[tool.shipwarden.deps]: 'fetch' must be true or false")
-    return table
-
-
 def run(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.exists():
@@ -64,13 +51,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         config = config_from_args(args, root if root.is_dir() else root.parent)
-        table = _deps_config(config.deps)
+        table = deps_settings(config)
     except ConfigError as exc:
         print(f"shipwarden: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
     allowlist: Allowlist | None = None
-    allow_path = args.allowlist or (root / table["allowlist"] if "allowlist" in table else root / DEFAULT_FILE)
+    allow_path = deps_allowlist_path(root, table, args.allowlist)
     if args.write_allowlist is None and (args.allowlist is not None or allow_path.is_file()):
         try:
             allowlist = load_allowlist(allow_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from shipwarden.commands.common import add_output_arguments, finish
 from shipwarden.endpoint import sweep
-from shipwarden.suppress import SourceReader, file_reader
+from shipwarden.api import home_reader
 
 NAME = "endpoint"
 HELP = "Find the credentials a supply-chain worm would harvest from this machine (read-only)."
@@ -48,12 +48,3 @@ def run(args: argparse.Namespace) -> int:
     # inline ignore comments are read from the files under the home.
     return finish(report, args, root=None, source_reader=home_reader(home))
 
-
-def home_reader(home: Path) -> SourceReader:
-    """Read ``~/…`` finding paths from ``home`` (for inline ignore comments)."""
-    inner = file_reader([home])
-
-    def read(path: str) -> str | None:
-        return inner(path[2:]) if path.startswith("~/") else None
-
-    return read

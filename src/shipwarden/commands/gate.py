@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from shipwarden.api import gate_root
 from shipwarden.baseline import BaselineError, apply_baseline, load_baseline
 from shipwarden.commands.common import (
     EXIT_USAGE,
@@ -61,15 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_arguments(parser, default_fail_on="P1")
 
 
-def _root(target: Path) -> Path:
-    if target.is_dir() and any((target / n).is_file() for n in ("package.json", "pyproject.toml", "setup.py")):
-        return target
-    return Path.cwd()
-
-
 def run(args: argparse.Namespace) -> int:
     target = Path(args.target)
-    root = _root(target)
+    root = gate_root(target)
     try:
         config = config_from_args(args, root)
         policy = GatePolicy.from_config(config.gate)

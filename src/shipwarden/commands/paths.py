@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, repository_roots
-from shipwarden.findings import Report
-from shipwarden.scan import scan_roots
+from shipwarden import api
+from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, config_from_args, finish, repository_roots
 
 NAME = "paths"
 HELP = "Show every path from an outsider to a publish capability or a secret, across workflows."
@@ -23,8 +22,11 @@ def run(args: argparse.Namespace) -> int:
     roots = repository_roots(args.paths)
     if roots is None:
         return EXIT_USAGE
-    full = scan_roots(roots, all_branches=args.all_branches)
-    report = Report(command="paths", roots=full.roots, errors=full.errors, stats=dict(full.stats))
-    report.findings = [f for f in full.findings if f.rule_id == "attack-path"]
-    report.stats["paths"] = len(report.findings)
-    return finish(report, args, root=Path(roots[0]) if len(roots) == 1 else None)
+    root = Path(roots[0]) if len(roots) == 1 else None
+    options = api.PathsOptions(
+        roots=tuple(Path(r) for r in roots),
+        all_branches=args.all_branches,
+        config=config_from_args(args, root),
+        pipeline=False,  # finish() selects, suppresses and baselines as for every command
+    )
+    return finish(api.paths(options).report, args, root=root)

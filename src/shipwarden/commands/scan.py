@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, repository_roots
-from shipwarden.scan import default_jobs, scan_roots
+from shipwarden import api
+from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, config_from_args, finish, repository_roots
+from shipwarden.scan import default_jobs
 
 NAME = "scan"
 HELP = "Scan repositories' GitHub Actions workflows and local actions for release-surface risks."
@@ -28,6 +29,13 @@ def run(args: argparse.Namespace) -> int:
     roots = repository_roots(args.paths)
     if roots is None:
         return EXIT_USAGE
-    report = scan_roots(roots, all_branches=args.all_branches, jobs=args.jobs or None, paths=not args.no_paths)
     root = Path(roots[0]) if len(roots) == 1 else None
-    return finish(report, args, root=root)
+    options = api.ScanOptions(
+        roots=tuple(Path(r) for r in roots),
+        all_branches=args.all_branches,
+        jobs=args.jobs or None,
+        attack_paths=not args.no_paths,
+        config=config_from_args(args, root),
+        pipeline=False,  # finish() selects, suppresses and baselines as for every command
+    )
+    return finish(api.scan(options).report, args, root=root)

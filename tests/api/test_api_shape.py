@@ -1,0 +1,116 @@
+"""The public library API (``shipwarden.api``): one options → result shape, the CLI's findings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from shipwarden import api
+from shipwarden.cli import main
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "vulnerable-release"
+
+
+def _cli_fingerprints(argv: list[str], tmp_path: Path) -> list[str]:
+    out = tmp_path / "cli.json"
+    main([*argv, "--format", "json", "--fail-on", "none", "--output", str(out)])
+    return [f["fingerprint"] for f in json.loads(out.read_text())["findings"]]
+
+
+def test_scan_matches_the_command_line(tmp_path: Path) -> None:
+    result = api.scan(api.ScanOptions(roots=(EXAMPLE,), jobs=1))
+    assert isinstance(result, api.ScanResult)
+    assert result.findings and not result.errors
+    assert result.stats["workflows"] == 7
+    assert [f.fingerprint for f in result.findings] == _cli_fingerprints(["scan", str(EXAMPLE)], tmp_path)
+    assert result.exit_code("P1") == 1
+    assert result.exit_code("none") == 0
+
+
+def test_paths_are_attack_path_findings(tmp_path: Path) -> None:
+    result = api.paths(api.PathsOptions(roots=(EXAMPLE,)))
+    assert result.findings and {f.rule_id for f in result.findings} == {"attack-path"}
+    assert all(f.hops for f in result.findings)
+    assert result.stats["paths"] == len(result.findings)
+    assert [f.fingerprint for f in result.findings] == _cli_fingerprints(["paths", str(EXAMPLE)], tmp_path)
+
+
+def test_pipeline_selects_suppresses_and_baselines(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    everything = api.scan(api.ScanOptions(roots=(repo,), pipeline=False))
+    only = api.scan(api.ScanOptions(roots=(repo,), select=("unpinned-uses",)))
+    assert only.findings and {f.rule_id for f in only.findings} == {"unpinned-uses"}
+    ignored = api.scan(api.ScanOptions(roots=(repo,), ignore=("unpinned-uses",)))
+    assert "unpinned-uses" not in {f.rule_id for f in ignored.findings}
+    # the configuration of the root applies unless options replace it
+    (repo / ".shipwarden.toml").write_text('ignore = ["attack-path"]\nfail-on = "P0"\n')
+    configured = api.scan(api.ScanOptions(roots=(repo,)))
+    assert "attack-path" not in {f.rule_id for f in configured.findings}
+    assert configured.config.fail_on == "P0"
+    # a baseline of everything leaves nothing
+    baseline = tmp_path / "baseline.json"
+    main(["scan", str(repo), "--write-baseline", str(baseline)])
+    quiet = api.scan(api.ScanOptions(roots=(repo,), baseline=baseline))
+    assert quiet.findings == [] and quiet.report.baselined > 0
+    assert len(everything.findings) >= len(configured.findings)
+
+
+def test_invalid_configuration_raises(tmp_path: Path) -> None:
+    (tmp_path / ".shipwarden.toml").write_text("fail-on = 'P9'\n")
+    with pytest.raises(api.ConfigError):
+        api.scan(api.ScanOptions(roots=(tmp_path,)))
+
+
+def test_gate_reviews_an_npm_package(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    (pkg / "dist").mkdir(parents=True)
+    (pkg / "package.json").write_text(json.dumps({"name": "demo", "version": "1.0.0", "files": ["dist"]}))
+    (pkg / "dist" / "index.js").write_text("module.exports = 1;\n//# sourceMappingURL=index.js.map\n")
+    (pkg / "dist" / "index.js.map").write_text(
+        json.dumps({"version": 3, "sources": ["../src/index.ts"], "sourcesContent": ["export const x = 1;\n"],
+                    "mappings": "AAAA"})
+    )
+    result = api.gate(api.GateOptions(target=pkg, packlist="builtin"))
+    assert isinstance(result, api.GateResult)
+    assert len(result.artifacts) == 1 and result.stats["source_maps"] == 1
+    assert any(f.row == 6 for f in result.findings)
+    assert result.verdict("P1").strip()
+
+
+def test_deps_reads_a_lockfile(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text(json.dumps({"name": "app", "version": "1.0.0"}))
+    lock = {
+        "name": "app", "version": "1.0.0", "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "app", "version": "1.0.0", "dependencies": {"left": "1.0.0"}},
+            "node_modules/left": {"version": "1.0.0", "resolved": "https://registry.example.invalid/left/-/left-1.0.0.tgz",
+                                  "integrity": "sha512-AAAA", "hasInstallScript": True},
+        },
+    }
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock))
+    result = api.deps(api.DepsOptions(path=tmp_path))
+    assert isinstance(result, api.DepsResult)
+    assert [lf.path for lf in result.lockfiles] == ["package-lock.json"]
+    assert any(d.name == "left" for d in result.dependencies)
+    assert any(r.hook.package == "left" for r in result.hooks)
+    assert "left" in result.inventory()
+
+
+def test_deps_configuration_is_validated(tmp_path: Path) -> None:
+    (tmp_path / ".shipwarden.toml").write_text("[deps]\nfrobnicate = true\n")
+    with pytest.raises(api.ConfigError):
+        api.deps(api.DepsOptions(path=tmp_path))
+
+
+def test_endpoint_sweeps_only_the_given_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text("[default]\naws_access_key_id = AKIA" + "Q" * 16 + "\n")
+    result = api.endpoint(api.EndpointOptions(home=home, config=api.Config()))
+    assert isinstance(result, api.EndpointResult)
+    assert all(f.primary.path.startswith(("~/", "env:")) for f in result.findings)
+    assert result.stats
