@@ -15,7 +15,7 @@ from typing import Any
 
 #: Version of the JSON output schema (``docs/json-schema.md``). Bump the major
 #: part on any incompatible change.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Tier(enum.Enum):
@@ -172,6 +172,47 @@ class ScanError:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What one input let a command see, and what it could not.
+
+    ``deps``: per lockfile, how many packages run install-time code as far as
+    the lockfile (and what was read beside it) tells, and how many are unknown.
+    ``gate``: per run, the bytes the secret scan did not read. ``unknown`` > 0
+    means a clean result is not a clean bill: ``resolve`` says what to run or set.
+    """
+
+    path: str
+    #: What was looked for: ``install-time code``, ``secrets`` …
+    subject: str
+    #: The unit of the counts: ``packages``, ``bytes`` …
+    unit: str
+    total: int
+    #: Items that have what was looked for (packages that run install-time code).
+    found: int
+    #: Items nothing read could settle.
+    unknown: int
+    #: Why the unknowns are unknown ("" when none are).
+    reason: str = ""
+    #: The exact command or setting that resolves them ("" when none are).
+    resolve: str = ""
+    #: The input's format (``pnpm-lock 9.0``, ``yarn-berry 8`` …).
+    format: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path, "subject": self.subject, "unit": self.unit, "total": self.total,
+            "found": self.found, "unknown": self.unknown,
+        }
+        if self.format:
+            out["format"] = self.format
+        if self.reason:
+            out["reason"] = self.reason
+        if self.resolve:
+            out["resolve"] = self.resolve
+        return out
+
+
 @dataclass(slots=True)
 class Report:
     """What one command run produced."""
@@ -182,6 +223,8 @@ class Report:
     errors: list[ScanError] = field(default_factory=list)
     #: Counters such as files scanned; shown in summaries, stable keys.
     stats: dict[str, int] = field(default_factory=dict)
+    #: What each input let the command see and what it could not (``deps``, ``gate``).
+    coverage: list[Coverage] = field(default_factory=list)
     #: Findings dropped by inline suppressions or the baseline (kept for counts).
     suppressed: int = 0
     baselined: int = 0

@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -338,19 +339,27 @@ class RegistryClient:
         self._pypi = pypi_index.rstrip("/") + "/" if pypi_index else None
         self._cwd = cwd
         self._env = env
+        #: Registry per npm scope ("" for unscoped), resolved once per client.
+        self._scopes: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     # -- registries ---------------------------------------------------------
 
     def npm_registry(self, name: str = "") -> str:
+        """The registry of ``name``'s scope, read from the configuration once per scope and client."""
         if self._npm:
             return self._npm
         scope = name.split("/", 1)[0] if name.startswith("@") else ""
-        return npm_registry_url(scope, cwd=self._cwd, env=self._env)
+        with self._lock:
+            if scope not in self._scopes:
+                self._scopes[scope] = npm_registry_url(scope, cwd=self._cwd, env=self._env)
+            return self._scopes[scope]
 
     def pypi_index(self) -> str:
-        if self._pypi is None:
-            self._pypi = pypi_index_url(env=self._env)
-        return self._pypi
+        with self._lock:
+            if self._pypi is None:
+                self._pypi = pypi_index_url(env=self._env)
+            return self._pypi
 
     def _metadata(self, url: str, accept: str) -> bytes:
         cached = self.cache.get(url, METADATA_TTL)
@@ -388,10 +397,33 @@ class RegistryClient:
             name, str(version), tarball, str(dist.get("integrity") or ""), str(dist.get("shasum") or ""), entry
         )
 
+    def npm_version(self, name: str, version: str) -> NpmVersion:
+        """One exact version's manifest. Published versions never change, so it is cached without expiry
+        (a warm run reads no packument at all)."""
+        key = f"{self.npm_registry(name)}{name}@{version}"
+        cached = self.cache.get(key, None, ".version")
+        if cached is not None:
+            try:
+                doc = json.loads(cached)
+                return NpmVersion(doc["name"], doc["version"], doc["tarball"], doc["integrity"], doc["shasum"],
+                                  doc["manifest"])
+            except (ValueError, KeyError, TypeError):
+                pass
+        info = self.npm_resolve(name, version)
+        if info.version == version:
+            keep = {k: info.manifest[k] for k in _VERSION_KEYS if k in info.manifest}
+            doc = {"name": info.name, "version": info.version, "tarball": info.tarball, "integrity": info.integrity,
+                   "shasum": info.shasum, "manifest": keep}
+            self.cache.put(key, json.dumps(doc, sort_keys=True).encode(), ".version")
+        return info
+
     def npm_download(self, name: str, selector: str = "") -> tuple[NpmVersion, Path]:
         info = self.npm_resolve(name, selector)
-        path = self._download(info.tarball, ".tgz", lambda data: _check_npm_integrity(info, data))
-        return info, path
+        return info, self.npm_tarball(info)
+
+    def npm_tarball(self, info: NpmVersion) -> Path:
+        """The version's tarball in the cache (downloaded when absent), checked against the registry's hash."""
+        return self._download(info.tarball, ".tgz", lambda data: _check_npm_integrity(info, data))
 
     # -- Python ----------------------------------------------------------------
 
@@ -434,7 +466,7 @@ class RegistryClient:
             versions = sorted({f.version for f in files}, key=_version_key)
             stable = [v for v in versions if not _is_pre(v)]
             version = (stable or versions)[-1]
-        chosen = [f for f in files if _same_version(f.version, version)]
+        chosen = [f for f in files if same_version(f.version, version)]
         if not chosen:
             raise RegistryError(f"pypi:{name}=={version}: no such version on the index")
         rank = {kind: i for i, kind in enumerate(prefer)}
@@ -464,6 +496,10 @@ class RegistryClient:
         if not verify(data):
             raise RegistryError(f"{url}: downloaded file does not match the registry's integrity hash")
         return self.cache.put(url, data, suffix)
+
+
+#: What a cached version manifest keeps: enough to tell whether and what it runs at install.
+_VERSION_KEYS = ("name", "version", "scripts", "hasInstallScript", "gypfile", "os", "cpu", "deprecated")
 
 
 def _check_npm_integrity(info: NpmVersion, data: bytes) -> bool:
@@ -509,7 +545,7 @@ def _is_pre(text: str) -> bool:
         return True
 
 
-def _same_version(a: str, b: str) -> bool:
+def same_version(a: str, b: str) -> bool:
     try:
         return Version(a) == Version(b)
     except InvalidVersion:

@@ -34,6 +34,7 @@ def by_name(lock: Lockfile) -> dict[str, Dependency]:
         ("shrinkwrap/npm-shrinkwrap.json", "npm-shrinkwrap", "3"),
         ("pnpm-v6/pnpm-lock.yaml", "pnpm-lock", "6.0"),
         ("pnpm-v9/pnpm-lock.yaml", "pnpm-lock", "9.0"),
+        ("pnpm-v11/pnpm-lock.yaml", "pnpm-lock", "9.0"),
         ("yarn-v1/yarn.lock", "yarn-v1", "1"),
         ("yarn-berry/yarn.lock", "yarn-berry", "8"),
         ("bun/bun.lock", "bun-lock", "1"),
@@ -93,6 +94,34 @@ def test_pnpm_v6_requires_build_and_v9_says_nothing() -> None:
     assert v9["esbuild"].install_script is None
     assert v9["@tanstack/setup"].optional is True  # from snapshots
     assert v9["git-dep"].source.kind is SourceKind.GIT
+
+
+def test_pnpm_11_two_documents_are_both_read() -> None:
+    """pnpm 11+ writes an env document (config dependencies, pnpm itself) before the project's lockfile."""
+    lock = load("pnpm-v11/pnpm-lock.yaml")
+    deps = by_name(lock)
+    text = (LOCKFILES / "pnpm-v11/pnpm-lock.yaml").read_text("utf-8").splitlines()
+    # the project document's packages, at their lines in the whole file
+    assert deps["esbuild"].install_script is None
+    assert text[deps["esbuild"].origin.line - 1].strip() == "esbuild@0.25.0:"
+    assert deps["git-dep"].source.kind is SourceKind.GIT
+    # a config dependency is a real package; the package manager's own binaries are not the project's
+    assert text[deps["@example/pnpm-config"].origin.line - 1].strip() == "'@example/pnpm-config@1.2.0':"
+    assert "pnpm" not in deps and "@pnpm/exe.linux-x64" not in deps
+
+
+def test_pnpm_env_document_alone_is_read() -> None:
+    text = (LOCKFILES / "pnpm-v11/pnpm-lock.yaml").read_text("utf-8")
+    env_only = text[: text.index("\n---\n", text.index("---") + 3) + 5]
+    deps = by_name(parse_lockfile("pnpm-lock.yaml", env_only))
+    assert set(deps) == {"@example/pnpm-config"}
+
+
+def test_pnpm_yaml_error_line_counts_from_the_top_of_the_file() -> None:
+    text = (LOCKFILES / "pnpm-v11/pnpm-lock.yaml").read_text("utf-8") + "  bad: [\n"
+    with pytest.raises(LockfileError) as info:
+        parse_lockfile("pnpm-lock.yaml", text)
+    assert info.value.line > 42
 
 
 def test_yarn_berry_skips_workspaces_and_unwraps_patches() -> None:

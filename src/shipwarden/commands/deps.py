@@ -24,6 +24,7 @@ from shipwarden.deps.allowlist import (
 )
 from shipwarden.deps.render import render_inventory
 from shipwarden.deps.scan import DepsOptions, scan_deps
+from shipwarden.progress import progress_for
 
 NAME = "deps"
 HELP = "Inventory and judge the code your dependencies run at install time (npm scripts, .pth files, builds)."
@@ -41,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also compare the lockfiles with their state at GIT_REF (read with git show)")
     parser.add_argument("--fetch", action="store_true",
                         help="read scripts of locked versions nothing local describes from your configured registry (cached)")
+    parser.add_argument("--jobs", type=int, default=16, metavar="N",
+                        help="concurrent registry look-ups with --fetch (default: 16)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
     add_output_arguments(parser)
 
 
@@ -72,11 +76,14 @@ def run(args: argparse.Namespace) -> int:
 
         fetcher = RegistryFetcher(RegistryClient(cwd=root if root.is_dir() else None))
 
+    progress = progress_for(quiet=args.quiet)
     result = scan_deps(root, DepsOptions(allowlist=allowlist, against=args.against, fetcher=fetcher,
-                                         excluded=config.is_excluded))
+                                         excluded=config.is_excluded, fetch_workers=max(1, args.jobs),
+                                         progress=progress, root_arg=str(args.path)))
     if fetcher is not None:
         result.report.errors.extend(fetcher.errors)
         result.report.stats["fetched"] = fetcher.fetched
+        result.report.stats["looked_up"] = fetcher.looked_up
 
     if args.write_allowlist is not None:
         target = allow_path if args.write_allowlist is True else Path(args.write_allowlist)

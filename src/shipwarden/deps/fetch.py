@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import posixpath
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from shipwarden.artifacts import ArchiveError, open_archive
 from shipwarden.deps.model import Dependency, Ecosystem, SourceKind
 from shipwarden.deps.scan import FetchedPackage
 from shipwarden.findings import ScanError
-from shipwarden.registry import RegistryClient, RegistryError
+from shipwarden.registry import RegistryClient, RegistryError, same_version
 
 #: Files of a package kept for analysis (by suffix), and the byte budget.
 _KEEP = (".js", ".cjs", ".mjs", ".ts", ".sh", ".py", ".json", ".gyp", ".pth", ".toml", ".cfg")
@@ -29,32 +30,45 @@ MAX_TOTAL = 64 * 1024 * 1024
 
 @dataclass(slots=True)
 class RegistryFetcher:
+    """Thread-safe: ``deps`` calls it from a bounded pool of workers."""
+
     client: RegistryClient
     errors: list[ScanError] = field(default_factory=list)
+    #: Archives downloaded (or taken from the cache) and read.
     fetched: int = 0
+    #: Version manifests looked up.
+    looked_up: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, dep: Dependency) -> FetchedPackage | None:
-        if dep.source.kind is not SourceKind.REGISTRY or not dep.version or not dep.version[0].isdigit():
+        if dep.source.kind is not SourceKind.REGISTRY or not _exact(dep):
             return None
         try:
             if dep.ecosystem is Ecosystem.NPM:
                 return self._npm(dep)
             return self._pypi(dep)
         except (RegistryError, ArchiveError, OSError, ValueError) as exc:
-            self.errors.append(ScanError(dep.origin.path, f"--fetch {dep.name}@{dep.version}: {exc}", "registry"))
+            with self._lock:
+                self.errors.append(ScanError(dep.origin.path, f"--fetch {dep.name}@{dep.version}: {exc}", "registry"))
             return None
 
+    def _count(self, looked_up: int = 0, fetched: int = 0) -> None:
+        with self._lock:
+            self.looked_up += looked_up
+            self.fetched += fetched
+
     def _npm(self, dep: Dependency) -> FetchedPackage | None:
-        info = self.client.npm_resolve(dep.name, dep.version)
+        info = self.client.npm_version(dep.name, dep.version)
+        self._count(looked_up=1)
         manifest = info.manifest
         if manifest.get("hasInstallScript") is False or (
             "hasInstallScript" not in manifest and not _install_scripts(manifest)
         ):
             return FetchedPackage(manifest, {}, f"{dep.name}@{dep.version} (registry manifest)")
-        _, path = self.client.npm_download(dep.name, dep.version)
+        path = self.client.npm_tarball(info)
         _check_lock_hashes(dep, path)
         files = _read_archive(path, strip=1)
-        self.fetched += 1
+        self._count(fetched=1)
         try:
             manifest = json.loads(files.get("package.json", b"{}"))
         except ValueError:
@@ -62,12 +76,26 @@ class RegistryFetcher:
         return FetchedPackage(manifest if isinstance(manifest, dict) else {}, files, f"{dep.name}@{dep.version}.tgz")
 
     def _pypi(self, dep: Dependency) -> FetchedPackage | None:
+        if dep.builds_from_source is None:
+            # The lockfile does not say whether a wheel exists: the index's file list does.
+            files = [f for f in self.client.pypi_files(dep.name) if not f.yanked and same_version(f.version, dep.version)]
+            self._count(looked_up=1)
+            if not files:
+                raise RegistryError(f"pypi:{dep.name}=={dep.version}: no such version on the index")
+            if any(f.kind == "wheel" for f in files):
+                return FetchedPackage({}, {}, f"{dep.name}=={dep.version} (index: a wheel exists)", sdist_only=False)
         dist, path = self.client.pypi_download(dep.name, dep.version, prefer=("sdist",))
         if dist.kind != "sdist":
             return None
         _check_lock_hashes(dep, path)
-        self.fetched += 1
-        return FetchedPackage({}, _read_archive(path, strip=1), dist.filename)
+        self._count(fetched=1)
+        return FetchedPackage({}, _read_archive(path, strip=1), dist.filename, sdist_only=True)
+
+
+def _exact(dep: Dependency) -> bool:
+    """A pinned version (``1.2.3``), not a range or a URL."""
+    v = dep.version
+    return bool(v) and v[0].isdigit() and not any(ch in v for ch in "<>=~^*, |")
 
 
 def _digests(hashes: tuple[str, ...]) -> list[tuple[str, bytes]]:

@@ -1,8 +1,16 @@
-"""``pnpm-lock.yaml``: lockfile versions 5.x, 6.x and 9.x.
+"""``pnpm-lock.yaml``: lockfile versions 5.x, 6.x and 9.x (pnpm 7 to 11).
 
-v6 marks packages with lifecycle scripts ``requiresBuild: true``; v9 records
-no build flag at all, so whether a package runs code at install comes from its
-manifest (``node_modules/.pnpm/…/package.json``) or, with ``--fetch``, the registry.
+v5/v6 (pnpm 7/8) mark packages with lifecycle scripts ``requiresBuild: true``;
+v9 (pnpm 9, 10, 11) records no build flag at all, so whether a package runs
+code at install comes from its manifest (``node_modules/.pnpm/…/package.json``)
+or, with ``--fetch``, the registry.
+
+pnpm 11 may write the file as a YAML stream of two documents: an "env"
+document first (``importers['.'].configDependencies`` and
+``packageManagerDependencies``: the config dependencies and pnpm's own
+binaries), then the project's lockfile. Both are read; the package manager's
+own packages (``pnpm``, ``@pnpm/exe*``) are not dependencies of the project
+and are left out.
 """
 
 from __future__ import annotations
@@ -36,20 +44,61 @@ _PKG_KEY = re.compile(r"""^  (?:'([^']+)'|"([^"]+)"|([^\s'"][^\n]*?)):[ \t]*(?:\
 _PEER_SUFFIX = re.compile(r"\(.*\)$")
 
 
-def parse(text: str, path: str) -> Lockfile:
+#: A line that starts a new YAML document (pnpm writes a bare ``---``).
+_DOC_START = re.compile(r"^---[ \t]*$", re.M)
+#: The package manager's own packages in the env document (not project dependencies).
+_PACKAGE_MANAGER = re.compile(r"^(?:pnpm|@pnpm/exe(?:\.[\w-]+)?)@")
+
+
+def _load(text: str, first_line: int) -> Any:
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise LockfileError(f"invalid YAML: {getattr(exc, 'problem', exc)}", (mark.line + 1) if mark else 0, "yaml") from None
-    if not isinstance(data, dict):
+        line = (mark.line + first_line) if mark else 0
+        raise LockfileError(f"invalid YAML: {getattr(exc, 'problem', exc)}", line, "yaml") from None
+
+
+def _documents(text: str) -> list[tuple[str, int]]:
+    """The YAML documents of ``text`` with the 1-based line each starts on (empty ones dropped)."""
+    starts = [m.start() for m in _DOC_START.finditer(text)]
+    bounds = [0, *starts, len(text)]
+    docs: list[tuple[str, int]] = []
+    for begin, end in zip(bounds, bounds[1:], strict=False):
+        chunk = text[begin:end]
+        if chunk.strip() and chunk.strip() != "---":
+            docs.append((chunk, text.count("\n", 0, begin) + 1))
+    return docs
+
+
+def _is_env_document(data: dict[str, Any]) -> bool:
+    importers = as_dict(data.get("importers"))
+    keys = {k for importer in importers.values() for k in as_dict(importer)}
+    return bool(keys) and keys <= {"configDependencies", "packageManagerDependencies"}
+
+
+def parse(text: str, path: str) -> Lockfile:
+    docs = [(chunk, first, _load(chunk, first)) for chunk, first in _documents(text)] or [(text, 1, _load(text, 1))]
+    project = [d for d in docs if isinstance(d[2], dict) and not _is_env_document(d[2])]
+    env = [d for d in docs if isinstance(d[2], dict) and _is_env_document(d[2])]
+    if not project and not env:
         raise LockfileError("not a pnpm lockfile mapping")
+    main = project[-1] if project else None
+    lock = _parse_document(main[0], main[1], main[2], path) if main else Lockfile(
+        path, "pnpm-lock", Ecosystem.NPM, str(env[-1][2].get("lockfileVersion", "")))
+    for chunk, first, data in env:
+        env_lock = _parse_document(chunk, first, data, path)
+        lock.dependencies.extend(d for d in env_lock.dependencies if not _PACKAGE_MANAGER.match(d.origin.label))
+    return lock
+
+
+def _parse_document(text: str, first_line: int, data: dict[str, Any], path: str) -> Lockfile:
     version = str(data.get("lockfileVersion", ""))
     lock = Lockfile(path, "pnpm-lock", Ecosystem.NPM, version)
     packages = data.get("packages") or {}
     if not isinstance(packages, dict):
         raise LockfileError("'packages' is not a mapping")
-    lines = _package_lines(text)
+    lines = {k: v + first_line - 1 for k, v in _package_lines(text).items()}
     # v5/v6 write `requiresBuild: true` on every package with a build; v9 writes nothing.
     records_build = version.split(".", 1)[0] in ("5", "6")
     snapshots = data.get("snapshots") or {}

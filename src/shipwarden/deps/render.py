@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shipwarden.deps.coverage import describe
 from shipwarden.deps.model import HookKind
 from shipwarden.deps.scan import DepsResult, HookRecord
 
@@ -48,8 +49,11 @@ def render_inventory(result: DepsResult, width: int = 100) -> str:
         f"Code that will run when you install: {len(running)} hook(s)"
         + (f", {len(held)} more held back by the project's configuration" if held else "")
     ]
-    if not records:
+    unknown = sum(c.unknown for c in result.report.coverage)
+    if not records and not unknown:
         out.append("  none found (no install scripts, native builds, source builds or executable .pth files)")
+    elif not records:
+        out.append(f"  none seen, but {unknown} package(s) could not be checked (see Coverage below)")
     listed = 0
     for title, group in (("", running), ("Held back by configuration (would run without it):", held)):
         if not group:
@@ -63,6 +67,9 @@ def render_inventory(result: DepsResult, width: int = 100) -> str:
             listed += 1
     if len(records) > listed:
         out.append(f"  … {len(records) - listed} more (see the findings below or --format json)")
+    if result.report.coverage:
+        out.append("Coverage (per lockfile):")
+        out.extend("  " + line for c in result.report.coverage for line in describe(c))
     stats = result.report.stats
     out.append(
         f"Read {stats.get('lockfiles', 0)} lockfile(s), {stats.get('dependencies', 0)} dependency record(s), "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from shipwarden.deps.analysis import (
     analyze_hook,
 )
 from shipwarden.deps.analysis.indicators import load_indicators
+from shipwarden.deps.coverage import Seen, initial, lockfile_coverage, unreadable_coverage
 from shipwarden.deps.discover import discover
 from shipwarden.deps.history import HistoryError, compare_against, lockfiles_at
 from shipwarden.deps.lockfiles import UNREADABLE, parse_lockfile
@@ -49,6 +51,7 @@ from shipwarden.deps.sources import classify_npm
 from shipwarden.deps.text import FileTooLarge, location, read_text
 from shipwarden.deps.yarn_lock import is_berry
 from shipwarden.findings import Finding, Location, Report, ScanError, Tier
+from shipwarden.progress import SILENT, Progress
 from shipwarden.rules.registry import RULES
 
 _ARCHIVE_SUFFIXES = (".tgz", ".tar.gz", ".zip", ".whl", ".tar")
@@ -65,6 +68,8 @@ class FetchedPackage:
     manifest: dict[str, object]
     files: dict[str, bytes] = field(default_factory=dict)
     label: str = ""
+    #: Python: the index lists only source distributions for the pinned version.
+    sdist_only: bool | None = None
 
 
 Fetcher = Callable[[Dependency], "FetchedPackage | None"]
@@ -77,6 +82,12 @@ class DepsOptions:
     #: Registry look-ups for locked versions nothing local describes (``--fetch``).
     fetcher: Fetcher | None = None
     excluded: Callable[[str], bool] = field(default=lambda _p: False)
+    #: Concurrent registry look-ups (``--fetch``).
+    fetch_workers: int = 16
+    #: Progress of long phases (``--fetch`` downloads, analysis); silent by default.
+    progress: Progress = field(default_factory=lambda: SILENT)
+    #: The path as the user gave it, for the commands the coverage statement prints.
+    root_arg: str = "."
 
 
 @dataclass(slots=True)
@@ -482,6 +493,7 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
 
     hooks: list[tuple[InstallHook, PackageFiles | None]] = []
     matched: set[int] = set()
+    seen: dict[int, Seen] = {}
     installed = 0
     by_folder: dict[str, list[Dependency]] = {}
     for dep in dependencies:
@@ -520,19 +532,26 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
                     name=item.name, version=item.version, ecosystem=Ecosystem.NPM, source=source,
                     origin=location(item.manifest, 1, label="installed"), lockfile="node_modules",
                 ))
-            for hook in _npm_hooks(item, source, optional):
+            item_hooks = _npm_hooks(item, source, optional)
+            if match is not None:
+                seen[id(match)] = Seen.RUNS if item_hooks else Seen.NONE
+            for hook in item_hooks:
                 hooks.append((hook, DirFiles(root, item.path)))
 
-    for dep in dependencies:
-        if dep.ecosystem is not Ecosystem.NPM or id(dep) in matched or dep.lockfile == "node_modules":
+    unmatched = [d for d in dependencies
+                 if d.ecosystem is Ecosystem.NPM and id(d) not in matched and d.lockfile != "node_modules"]
+    to_fetch = [d for d in unmatched if d.install_script is not False and d.source.kind is not SourceKind.FILE]
+    python_builds = [d for lock in locks if lock.ecosystem is Ecosystem.PYPI for d in lock.dependencies
+                     if d.builds_from_source is not False and not _python_local_dir(d, root, lock.path)]
+    fetched_by_id = _fetch_all(options, to_fetch + python_builds) if options.fetcher is not None else {}
+    for dep in unmatched:
+        fetched = fetched_by_id.get(id(dep))
+        if fetched is not None:
+            manifest_hooks = _manifest_hooks(dep, fetched)
+            seen[id(dep)] = Seen.RUNS if manifest_hooks else Seen.NONE
+            for hook in manifest_hooks:
+                hooks.append((hook, MemoryFiles(fetched.files, fetched.label or dep.name)))
             continue
-        wants_fetch = options.fetcher is not None and dep.install_script is not False and dep.source.kind is not SourceKind.FILE
-        if wants_fetch:
-            fetched = options.fetcher(dep)  # type: ignore[misc]
-            if fetched is not None:
-                for hook in _manifest_hooks(dep, fetched):
-                    hooks.append((hook, MemoryFiles(fetched.files, fetched.label or dep.name)))
-                continue
         if dep.install_script:
             hooks.append((_flag_hook(dep), None))
 
@@ -563,19 +582,23 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
         if lock.ecosystem is not Ecosystem.PYPI:
             continue
         for dep in lock.dependencies:
+            fetched = fetched_by_id.get(id(dep))
+            if dep.builds_from_source is None and fetched is not None:
+                # The index said whether the pinned version has a wheel.
+                dep.builds_from_source = fetched.sdist_only
             if dep.builds_from_source:
                 hook = _python_build_hook(dep, root, lock.path)
                 files: PackageFiles | None = DirFiles(root, hook.package_dir) if hook.package_dir else None
-                if files is None and options.fetcher is not None:
-                    fetched = options.fetcher(dep)
-                    if fetched is not None:
-                        files = MemoryFiles(fetched.files, fetched.label or dep.name)
+                if files is None and fetched is not None and fetched.files:
+                    files = MemoryFiles(fetched.files, fetched.label or dep.name)
                 hooks.append((hook, files))
 
     # Analyse each distinct package version once.
     records: list[HookRecord] = []
     by_key: dict[tuple[str, ...], HookRecord] = {}
+    task = options.progress.task("Analysing install-time code", len(hooks))
     for hook, files in hooks:
+        task.advance()
         key = (hook.ecosystem.value, hook.package, hook.version, hook.event, hook.command, hook.source.url,
                hook.location.path if hook.kind is HookKind.PTH else "")
         if key in by_key:
@@ -590,6 +613,7 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
         by_key[key] = record
         records.append(record)
 
+    task.done()
     findings: list[Finding] = [f for r in records for f in r.findings]
     findings += _source_findings(dependencies, records)
     findings += _gating_findings(root, policies, records, layout.lockfiles)
@@ -615,6 +639,11 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
             findings.append(f)
 
     report = Report(command="deps", roots=[str(root)], findings=findings, errors=errors)
+    fetched_any = options.fetcher is not None
+    report.coverage = [lockfile_coverage(lock, seen, options.root_arg, fetched=fetched_any) for lock in locks]
+    report.coverage += [unreadable_coverage(e.path, e.message, _unreadable_fix(e.path, options.root_arg))
+                        for e in errors if e.path in set(layout.lockfiles)]
+    report.coverage.sort(key=lambda c: c.path)
     report.stats = {
         "lockfiles": len(locks),
         "dependencies": len(dependencies),
@@ -622,8 +651,38 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
         "install_hooks": len(records),
         "hooks_that_run": sum(1 for r in records if r.runs),
         "files_analysed": sum(len(r.analysis.file_hashes) for r in records),
+        "packages_unknown": sum(c.unknown for c in report.coverage if c.format != "unread"),
     }
     return DepsResult(report, records, dependencies, locks, policies)
+
+
+def _fetch_all(options: DepsOptions, deps: list[Dependency]) -> dict[int, FetchedPackage]:
+    """Registry look-ups for ``deps`` in a bounded pool; results by ``id(dep)`` (order-independent)."""
+    fetcher = options.fetcher
+    if fetcher is None or not deps:
+        return {}
+    out: dict[int, FetchedPackage] = {}
+    task = options.progress.task("Reading locked versions from the registry", len(deps))
+    with ThreadPoolExecutor(max_workers=max(1, options.fetch_workers)) as pool:
+        futures = {pool.submit(fetcher, dep): dep for dep in deps}
+        for future in as_completed(futures):
+            task.advance()
+            result = future.result()
+            if result is not None:
+                out[id(futures[future])] = result
+    task.done()
+    return out
+
+
+def _python_local_dir(dep: Dependency, root: Path, lock_path: str) -> bool:
+    return dep.builds_from_source is True and bool(_python_build_hook(dep, root, lock_path).package_dir)
+
+
+def _unreadable_fix(path: str, root_arg: str) -> str:
+    name = posixpath.basename(path)
+    if name == "bun.lockb":
+        return "bun install --save-text-lockfile (writes bun.lock beside it), then shipwarden deps " + (root_arg or ".")
+    return "fix the error above, then run shipwarden deps again"
 
 
 def _decide(hook: InstallHook, policies: dict[str, Policy]) -> tuple[Decision, str]:

@@ -27,6 +27,7 @@ def report_dict(report: Report, options: RenderOptions | None = None) -> dict[st
         "findings": [finding.to_dict() for finding in findings],
         "errors": [e.to_dict() for e in sorted(report.errors, key=lambda e: (e.path, e.kind, e.message))],
         "stats": dict(sorted(report.stats.items())),
+        **({"coverage": [c.to_dict() for c in report.coverage]} if report.coverage else {}),
         "rules": {
             rule_id: {
                 "row": meta.row,

@@ -1,0 +1,215 @@
+"""Coverage statements: per lockfile, what runs at install as far as can be told, what is unknown, and how to see it."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import http.server
+import io
+import json
+import shutil
+import tarfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from depsdata import LOCKFILES
+from jsonschema import Draft202012Validator
+
+from shipwarden.commands import deps
+from shipwarden.deps.fetch import RegistryFetcher
+from shipwarden.deps.scan import DepsOptions, scan_deps
+from shipwarden.findings import Coverage
+from shipwarden.registry import RegistryClient
+from shipwarden.reporting.json_report import report_schema
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="shipwarden deps")
+    deps.add_arguments(parser)
+    code = deps.run(parser.parse_args(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def project(tmp_path: Path, fixture: str) -> Path:
+    dest = tmp_path / "app"
+    dest.mkdir()
+    src = LOCKFILES / fixture
+    shutil.copy(src, dest / src.name)
+    return dest
+
+
+def coverage(root: Path, **kw: object) -> Coverage:
+    result = scan_deps(root, DepsOptions(**kw))  # type: ignore[arg-type]
+    assert len(result.report.coverage) == 1
+    return result.report.coverage[0]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "total", "found", "unknown", "manager_command"),
+    [
+        # lockfile 9.0 records no build flag: every package is unknown
+        ("pnpm-v9/pnpm-lock.yaml", 4, 0, 4, "pnpm install --frozen-lockfile --ignore-scripts"),
+        ("pnpm-v11/pnpm-lock.yaml", 5, 0, 5, "pnpm install --frozen-lockfile --ignore-scripts"),
+        ("yarn-v1/yarn.lock", None, 0, None, "yarn install --frozen-lockfile --ignore-scripts"),
+        ("yarn-berry/yarn.lock", None, 0, None, "yarn install --immutable --mode=skip-build"),
+        ("bun/bun.lock", None, 0, None, "bun install --frozen-lockfile --ignore-scripts"),
+        ("npm-v1/package-lock.json", None, 0, None, "npm ci --ignore-scripts"),
+    ],
+)
+def test_formats_without_a_script_flag_say_so(
+    tmp_path: Path, fixture: str, total: int | None, found: int, unknown: int | None, manager_command: str
+) -> None:
+    c = coverage(project(tmp_path, fixture), root_arg="app")
+    assert c.found == found
+    assert c.unknown > 0 and c.unknown == (unknown if unknown is not None else c.unknown)
+    if total is not None:
+        assert c.total == total
+    assert "records no" in c.reason
+    assert "shipwarden deps app --fetch" in c.resolve
+    assert manager_command in c.resolve
+
+
+def test_npm_v3_records_scripts_only_git_prepare_is_unknown(tmp_path: Path) -> None:
+    app = project(tmp_path, "npm-v3/package-lock.json")
+    c = coverage(app)
+    # esbuild and the git dependency @tanstack/setup carry hasInstallScript; nothing is unknown
+    assert (c.total, c.found, c.unknown) == (5, 2, 0)
+    assert not c.reason and not c.resolve
+    # without the flag, a git dependency's prepare script is still unknown: no lockfile records it
+    lock = json.loads((app / "package-lock.json").read_text())
+    del lock["packages"]["node_modules/@tanstack/setup"]["hasInstallScript"]
+    (app / "package-lock.json").write_text(json.dumps(lock))
+    c = coverage(app)
+    assert (c.found, c.unknown) == (1, 1)
+    assert "git dependenc" in c.reason
+    assert "--fetch" not in c.resolve  # --fetch reads registries, not git remotes
+    assert "npm ci --ignore-scripts" in c.resolve
+
+
+def test_none_found_only_when_nothing_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = project(tmp_path, "pnpm-v9/pnpm-lock.yaml")
+    _, out, _ = run([str(app), "--no-color", "--fail-on", "none"], capsys)
+    assert "none found" not in out
+    assert "could not be checked" in out
+    assert "pnpm install --frozen-lockfile --ignore-scripts" in out
+
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "package-lock.json").write_text(json.dumps({"lockfileVersion": 3, "packages": {
+        "": {"name": "clean"},
+        "node_modules/plain": {"version": "1.0.0", "resolved": "https://registry.example.invalid/plain/-/plain-1.0.0.tgz"},
+    }}))
+    _, out, _ = run([str(clean), "--no-color"], capsys)
+    assert "none found" in out
+    assert "1 package(s): 0 run install-time code as far as can be told, none unknown" in out
+
+
+def test_json_carries_coverage_and_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = project(tmp_path, "yarn-v1/yarn.lock")
+    _, out, _ = run([str(app), "--format", "json", "--fail-on", "none"], capsys)
+    data = json.loads(out)
+    Draft202012Validator(report_schema()).validate(data)
+    assert data["schema_version"] == "1.2"
+    (entry,) = data["coverage"]
+    assert entry["path"] == "yarn.lock"
+    assert entry["subject"] == "install-time code" and entry["unit"] == "packages"
+    assert entry["unknown"] > 0 and "--fetch" in entry["resolve"]
+    assert data["stats"]["packages_unknown"] == entry["unknown"]
+
+
+def test_unreadable_lockfile_is_a_coverage_gap(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "bun.lockb").write_bytes(b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n\x02\x00\x00\x00")
+    result = scan_deps(app)
+    (c,) = result.report.coverage
+    assert c.path == "bun.lockb" and c.unknown >= 1
+    assert "bun install --save-text-lockfile" in c.resolve
+
+
+# --------------------------------------------------------------------------- --fetch against a local server
+
+
+class _Registry(http.server.BaseHTTPRequestHandler):
+    files: dict[str, bytes] = {}
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        type(self).hits.append(self.path)
+        body = type(self).files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _tgz(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.fixture()
+def registry() -> Iterator[tuple[str, type[_Registry]]]:
+    handler = type("Handler", (_Registry,), {"files": {}, "hits": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_fetch_settles_the_unknowns(tmp_path: Path, registry: tuple[str, type[_Registry]]) -> None:
+    base, handler = registry
+    names = [f"pkg{i}" for i in range(24)]
+    lock_lines = ["# yarn lockfile v1", ""]
+    for i, name in enumerate(names):
+        manifest: dict[str, object] = {"name": name, "version": "1.0.0"}
+        files = None
+        if i % 8 == 0:
+            manifest["scripts"] = {"postinstall": "node build.js"}
+            files = _tgz({"package.json": json.dumps(manifest), "build.js": "console.log('built')\n"})
+        dist: dict[str, str] = {"tarball": f"{base}{name}/-/{name}-1.0.0.tgz"}
+        if files is not None:
+            dist["integrity"] = "sha512-" + base64.b64encode(hashlib.sha512(files).digest()).decode()
+            handler.files[f"/{name}/-/{name}-1.0.0.tgz"] = files
+        packument = {"name": name, "dist-tags": {"latest": "1.0.0"}, "versions": {"1.0.0": {**manifest, "dist": dist}}}
+        handler.files[f"/{name}"] = json.dumps(packument).encode()
+        lock_lines += [f"{name}@^1.0.0:", '  version "1.0.0"', f'  resolved "{base}{name}/-/{name}-1.0.0.tgz"', ""]
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "yarn.lock").write_text("\n".join(lock_lines))
+
+    def scan() -> tuple[Coverage, RegistryFetcher]:
+        fetcher = RegistryFetcher(RegistryClient(cache_dir=tmp_path / "cache", npm_registry=base))
+        result = scan_deps(app, DepsOptions(fetcher=fetcher, fetch_workers=4))
+        assert fetcher.errors == []
+        return result.report.coverage[0], fetcher
+
+    cold, fetcher = scan()
+    assert (cold.total, cold.found, cold.unknown) == (24, 3, 0)
+    assert fetcher.looked_up == 24 and fetcher.fetched == 3
+    cold_hits = len(handler.hits)
+    assert cold_hits == 24 + 3  # one packument per package, one tarball per package with a script
+
+    warm, _ = scan()
+    assert (warm.found, warm.unknown) == (3, 0)
+    assert len(handler.hits) == cold_hits  # versions and tarballs come from the cache
