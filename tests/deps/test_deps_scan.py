@@ -138,7 +138,7 @@ def test_python_lockfile_source_builds() -> None:
 def test_every_lockfile_fixture_scans_without_errors() -> None:
     result = scan_deps(LOCKFILES)
     assert result.report.errors == []
-    assert result.report.stats["lockfiles"] == 14
+    assert result.report.stats["lockfiles"] == 15
     formats = {lock.format for lock in result.lockfiles}
     assert formats == {"package-lock", "npm-shrinkwrap", "pnpm-lock", "yarn-v1", "yarn-berry", "bun-lock",
                        "requirements", "poetry-lock", "uv-lock", "pylock"}
