@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.artifacts import ArchiveError, open_archive
 from shipwarden.deps.model import Dependency, Ecosystem, SourceKind
 from shipwarden.deps.scan import FetchedPackage
@@ -70,7 +71,7 @@ class RegistryFetcher:
         files = _read_archive(path, strip=1)
         self._count(fetched=1)
         try:
-            manifest = json.loads(files.get("package.json", b"{}"))
+            manifest = safeio.load_json(files.get("package.json", b"{}"), "package.json")
         except ValueError:
             pass
         return FetchedPackage(manifest if isinstance(manifest, dict) else {}, files, f"{dep.name}@{dep.version}.tgz")

@@ -16,7 +16,8 @@ from shipwarden.deps import (
     uv_lock,
     yarn_lock,
 )
-from shipwarden.deps.model import Lockfile
+from shipwarden import safeio
+from shipwarden.deps.model import Lockfile, LockfileError
 
 Reader = Callable[[str, str], Lockfile]
 
@@ -57,11 +58,32 @@ def is_lockfile(path: str) -> bool:
     return reader_for(path) is not None or PurePosixPath(path).name in UNREADABLE
 
 
+def _check_depth(path: str, text: str) -> None:
+    """Measure the nesting of a structured lockfile before its reader parses it."""
+    name = PurePosixPath(path).name
+    if name.endswith(".json") or name == "bun.lock":
+        safeio.check_json_depth(text, what=name)
+    elif name.endswith(".toml") or name in ("poetry.lock", "uv.lock"):
+        safeio.check_toml_depth(text, what=name)
+    elif name.endswith(".yaml") or (name == "yarn.lock" and yarn_lock.is_berry(text)):
+        safeio.check_yaml_depth(text, what=name)
+
+
 def parse_lockfile(path: str, text: str, includes: dict[str, str] | None = None) -> Lockfile:
-    """Parse ``text`` as the lockfile at root-relative ``path``. Raises LockfileError."""
+    """Parse ``text`` as the lockfile at root-relative ``path``. Raises LockfileError.
+
+    Nesting is measured before any reader parses the text: a deep file is a
+    ``too-deep`` LockfileError, never a RecursionError or a native crash.
+    """
     reader = reader_for(path)
     if reader is None:
         raise ValueError(f"{path}: not a lockfile")
-    if reader is requirements.parse:
-        return requirements.parse(text, path, includes)
-    return reader(text, path)
+    try:
+        _check_depth(path, text)
+        if reader is requirements.parse:
+            return requirements.parse(text, path, includes)
+        return reader(text, path)
+    except safeio.ReadRefused as exc:
+        raise LockfileError(str(exc), exc.line, exc.kind) from None
+    except RecursionError:
+        raise LockfileError("nests deeper than the reader can follow; not parsed", 0, "too-deep") from None

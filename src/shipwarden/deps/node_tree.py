@@ -6,12 +6,12 @@ is walked directly; workspace links point at the project's own code).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.deps.shapes import as_dict
 from shipwarden.deps.text import json_key_lines
 
@@ -45,6 +45,7 @@ class InstalledPackage:
 class ManifestError:
     path: str
     message: str
+    kind: str = "manifest"
 
 
 def _package_dirs(node_modules: Path, depth: int = 0) -> Iterator[Path]:
@@ -94,18 +95,23 @@ def _pnpm_store(store: Path, depth: int) -> Iterator[Path]:
         yield from _package_dirs(Path(entry.path) / "node_modules", depth + 1)
 
 
-def read_manifest(folder: Path, rel: str) -> InstalledPackage | ManifestError | None:
+def read_manifest(folder: Path, rel: str, root: Path | None = None) -> InstalledPackage | ManifestError | None:
+    """The installed package in ``folder``; ``None`` without a package.json.
+
+    Read through :mod:`shipwarden.safeio`: only a regular file inside ``root``,
+    at most the manifest limit, nesting measured before parsing.
+    """
     manifest = folder / "package.json"
-    try:
-        size = manifest.stat().st_size
-    except OSError:
+    if not os.path.lexists(manifest):
         return None
-    if size > MAX_MANIFEST_BYTES:
-        return ManifestError(f"{rel}/package.json", f"{size} bytes is over the manifest limit")
     try:
-        text = manifest.read_bytes().decode("utf-8", "replace")
-        data = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
+        text = safeio.read_text(manifest, root=root, limit=MAX_MANIFEST_BYTES)
+        data = safeio.load_json(text, "package.json")
+    except FileNotFoundError:
+        return None
+    except safeio.ReadRefused as exc:
+        return ManifestError(f"{rel}/package.json", str(exc), exc.kind)
+    except (OSError, ValueError) as exc:
         return ManifestError(f"{rel}/package.json", f"unreadable package.json: {exc}")
     if not isinstance(data, dict):
         return ManifestError(f"{rel}/package.json", "package.json is not an object")
@@ -129,6 +135,6 @@ def installed_packages(root: Path, node_modules: Path) -> Iterator[InstalledPack
     """Every package installed under ``node_modules`` (paths relative to ``root``)."""
     for folder in _package_dirs(node_modules):
         rel = folder.relative_to(root).as_posix()
-        found = read_manifest(folder, rel)
+        found = read_manifest(folder, rel, root)
         if found is not None:
             yield found

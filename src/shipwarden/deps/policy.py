@@ -11,20 +11,15 @@ Read from the project folder: ``package.json`` (npm ``allowScripts``, pnpm's
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from shipwarden import safeio
 from shipwarden.deps.model import SourceKind
 from shipwarden.deps.shapes import as_dict
-
-try:  # pragma: no cover - depends on the wheel
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -134,11 +129,10 @@ def _lookup(table: dict[str, bool], name: str, version: str) -> bool | None:
     return None
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, root: Path) -> str | None:
+    """A project configuration file's text: a regular file inside ``root``, bounded; else ``None``."""
     try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            return None
-        return path.read_text("utf-8", "replace")
+        return safeio.read_text(path, root=root, limit=MAX_CONFIG_BYTES)
     except OSError:
         return None
 
@@ -171,16 +165,16 @@ def read_policy(root: Path, folder: str, manager: str) -> Policy:
         return f"{folder}/{name}" if folder else name
 
     for rc in (".npmrc", ".yarnrc"):
-        text = _read(base / rc)
+        text = _read(base / rc, root)
         if text is not None:
             policy.files.append(rel(rc))
             if _ini_flag(text, "ignore-scripts"):
                 policy.ignore_scripts = rel(rc)
-    text = _read(base / "package.json")
+    text = _read(base / "package.json", root)
     if text is not None:
         try:
-            manifest = json.loads(text)
-        except json.JSONDecodeError:
+            manifest = safeio.load_json(text, "package.json")
+        except ValueError:
             manifest = {}
         if isinstance(manifest, dict):
             policy.files.append(rel("package.json"))
@@ -204,11 +198,11 @@ def read_policy(root: Path, folder: str, manager: str) -> Policy:
                     for k, v in meta.items()
                     if isinstance(v, dict) and v.get("built") is False
                 }
-    text = _read(base / "pnpm-workspace.yaml")
+    text = _read(base / "pnpm-workspace.yaml", root)
     if text is not None:
         try:
-            ws = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader only
-        except yaml.YAMLError:
+            ws = safeio.load_yaml(text, "pnpm-workspace.yaml")
+        except (yaml.YAMLError, ValueError):
             ws = None
         if isinstance(ws, dict):
             policy.files.append(rel("pnpm-workspace.yaml"))
@@ -220,11 +214,11 @@ def read_policy(root: Path, folder: str, manager: str) -> Policy:
                 policy.pnpm_never |= set(map(str, ws["neverBuiltDependencies"]))
             if ws.get("dangerouslyAllowAllBuilds"):
                 policy.pnpm_all = True
-    text = _read(base / ".yarnrc.yml")
+    text = _read(base / ".yarnrc.yml", root)
     if text is not None:
         try:
-            yrc = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader only
-        except yaml.YAMLError:
+            yrc = safeio.load_yaml(text, ".yarnrc.yml")
+        except (yaml.YAMLError, ValueError):
             yrc = None
         if isinstance(yrc, dict):
             policy.files.append(rel(".yarnrc.yml"))

@@ -8,16 +8,18 @@ with ``import`` at each interpreter start — no import of the package needed
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.deps.model import REGISTRY, Source, SourceKind
 from shipwarden.deps.requirements import normalize
 
 MAX_PTH_BYTES = 4 * 1024 * 1024
+#: Largest dist-info RECORD read (one line per installed file).
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 _DIST = re.compile(r"^(?P<name>.+?)-(?P<version>[^-]+)\.(?:dist-info|egg-info)$")
 
 
@@ -66,9 +68,9 @@ def read_pth(text: str) -> tuple[list[tuple[int, str]], int]:
     return execs, paths
 
 
-def _direct_url(folder: Path) -> Source:
+def _direct_url(folder: Path, root: Path) -> Source:
     try:
-        data = json.loads((folder / "direct_url.json").read_text("utf-8"))
+        data = safeio.load_json(safeio.read_text(folder / "direct_url.json", root=root, limit=MAX_PTH_BYTES))
     except (OSError, ValueError):
         return REGISTRY
     if not isinstance(data, dict):
@@ -97,10 +99,11 @@ def read_site_packages(root: Path, folder: Path) -> SitePackages:
         name = entry.name
         if name.endswith(".pth") and entry.is_file(follow_symlinks=False):
             try:
-                if entry.stat().st_size > MAX_PTH_BYTES:
-                    site.errors.append((f"{rel}/{name}", "larger than the .pth limit; not analysed"))
-                    continue
-                text = Path(entry.path).read_bytes().decode("utf-8", "replace")
+                text = safeio.read_text(entry.path, root=root, limit=MAX_PTH_BYTES)
+            except safeio.ReadRefused as exc:
+                note = "larger than the .pth limit; not analysed" if exc.kind == "too-large" else str(exc)
+                site.errors.append((f"{rel}/{name}", note))
+                continue
             except OSError as exc:
                 site.errors.append((f"{rel}/{name}", f"unreadable: {exc}"))
                 continue
@@ -108,23 +111,23 @@ def read_site_packages(root: Path, folder: Path) -> SitePackages:
             site.pth_files.append(PthFile(name, f"{rel}/{name}", execs, paths))
         elif entry.is_dir(follow_symlinks=False) and (m := _DIST.match(name)):
             dist = Distribution(normalize(m.group("name")), m.group("version"), f"{rel}/{name}")
-            dist.source = _direct_url(Path(entry.path))
+            dist.source = _direct_url(Path(entry.path), root)
             site.distributions.append(dist)
             dist_folders.append((dist, Path(entry.path)))
     if any(p.exec_lines for p in site.pth_files):
-        _owners(site, dist_folders)
+        _owners(site, dist_folders, root)
     return site
 
 
-def _owners(site: SitePackages, dists: list[tuple[Distribution, Path]]) -> None:
+def _owners(site: SitePackages, dists: list[tuple[Distribution, Path]], root: Path) -> None:
     wanted = {p.name: p for p in site.pth_files if p.exec_lines}
     for dist, folder in dists:
         try:
-            with open(folder / "RECORD", encoding="utf-8", errors="replace") as fh:
-                for line in fh:
-                    name = line.split(",", 1)[0]
-                    pth = wanted.get(name)
-                    if pth is not None and not pth.owner:
-                        pth.owner, pth.owner_version = dist.name, dist.version
+            text = safeio.read_text(folder / "RECORD", root=root, limit=MAX_RECORD_BYTES)
         except OSError:
             continue
+        for line in text.splitlines():
+            name = line.split(",", 1)[0]
+            pth = wanted.get(name)
+            if pth is not None and not pth.owner:
+                pth.owner, pth.owner_version = dist.name, dist.version

@@ -8,6 +8,7 @@ index knows (``--fetch``).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import PurePosixPath
 
@@ -63,18 +64,22 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
 def parse(text: str, path: str, includes: dict[str, str] | None = None) -> Lockfile:
     """Parse one requirements file. ``includes`` maps ``-r`` targets (relative paths) to their text."""
     lock = Lockfile(path, "requirements", Ecosystem.PYPI, "")
-    _parse_into(lock, text, path, includes or {}, 0)
+    _parse_into(lock, text, path, includes or {}, 0, {path})
     return lock
 
 
-def _parse_into(lock: Lockfile, text: str, path: str, includes: dict[str, str], depth: int) -> None:
+def _parse_into(lock: Lockfile, text: str, path: str, includes: dict[str, str], depth: int, seen: set[str]) -> None:
+    """``seen`` holds every file already parsed: an include is parsed once (pip
+    installs the same set however often it is named), which stops cycles and
+    the exponential re-parse of a file that names another one many times."""
     for lineno, line in logical_lines(text):
         if line.startswith(("-r ", "--requirement", "-c ", "--constraint", "-r\t")):
             target = line.split(None, 1)[1].strip() if " " in line or "\t" in line else ""
             target = target.split("=", 1)[-1] if target.startswith("=") else target
-            rel = str(PurePosixPath(path).parent / target) if target else ""
-            if rel in includes and depth < MAX_INCLUDE_DEPTH and line.startswith(("-r", "--requirement")):
-                _parse_into(lock, includes[rel], rel, includes, depth + 1)
+            rel = posixpath.normpath(str(PurePosixPath(path).parent / target)) if target else ""
+            if rel in includes and rel not in seen and depth < MAX_INCLUDE_DEPTH and line.startswith(("-r", "--requirement")):
+                seen.add(rel)
+                _parse_into(lock, includes[rel], rel, includes, depth + 1, seen)
             continue
         if line.startswith(_INDEX_OPTS):
             parts = line.replace("=", " ", 1).split()

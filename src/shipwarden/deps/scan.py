@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipwarden.deps import npm_lock
+from shipwarden.deps import requirements as requirements_parser
 from shipwarden.deps import rules as R
 from shipwarden.deps.allowlist import Allowlist, Change, compare_hooks, compare_sources
 from shipwarden.deps.analysis import (
@@ -53,6 +54,7 @@ from shipwarden.deps.yarn_lock import is_berry
 from shipwarden.findings import Finding, Location, Report, ScanError, Tier
 from shipwarden.progress import SILENT, Progress
 from shipwarden.rules.registry import RULES
+from shipwarden.safeio import ReadRefused
 
 _ARCHIVE_SUFFIXES = (".tgz", ".tar.gz", ".zip", ".whl", ".tar")
 _MANAGER_BY_LOCKFILE = {
@@ -126,22 +128,45 @@ def _folder(path: str) -> str:
 
 
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement)[\s=]+(\S+)", re.M)
+#: Most files read through ``-r`` includes from one requirements file.
+MAX_INCLUDED_FILES = 256
 
 
-def _requirements_includes(root: Path, path: str, text: str, depth: int = 0) -> dict[str, str]:
+def _requirements_includes(root: Path, path: str, text: str, errors: list[ScanError]) -> dict[str, str]:
+    """The text of every file ``path`` includes with ``-r`` (transitively), each read once.
+
+    Includes are resolved inside ``root`` (links followed); a target outside it,
+    or one that is not a regular file, is a note on the including file and is
+    never opened. Cycles and repeated includes cost nothing: each file is read
+    and scanned for includes once.
+    """
     out: dict[str, str] = {}
-    if depth > 8:
-        return out
-    for m in _INCLUDE.finditer(text):
-        rel = posixpath.normpath(posixpath.join(_folder(path), m.group(1)))
-        if rel.startswith("..") or rel in out:
+    seen = {posixpath.normpath(path)}
+    pending = [(path, text, 0)]
+    while pending:
+        current, body, depth = pending.pop(0)
+        if depth >= requirements_parser.MAX_INCLUDE_DEPTH:
             continue
-        try:
-            sub = read_text(root / rel)
-        except (OSError, FileTooLarge):
-            continue
-        out[rel] = sub
-        out.update(_requirements_includes(root, rel, sub, depth + 1))
+        for m in _INCLUDE.finditer(body):
+            target = m.group(1)
+            rel = posixpath.normpath(posixpath.join(_folder(current), target))
+            if rel in seen:
+                continue
+            seen.add(rel)
+            line = body.count("\n", 0, m.start()) + 1
+            if len(out) >= MAX_INCLUDED_FILES:
+                errors.append(ScanError(current, f"-r {target}: over {MAX_INCLUDED_FILES} included files; not read", "too-large", line))
+                continue
+            try:
+                sub = read_text(root / rel, root=root)
+            except FileNotFoundError:
+                continue
+            except (OSError, FileTooLarge) as exc:
+                kind = exc.kind if isinstance(exc, ReadRefused) else "too-large" if isinstance(exc, FileTooLarge) else "io"
+                errors.append(ScanError(current, f"-r {target}: {exc}", kind, line))
+                continue
+            out[rel] = sub
+            pending.append((rel, sub, depth + 1))
     return out
 
 
@@ -153,14 +178,17 @@ def _read_lockfiles(root: Path, paths: list[str], errors: list[ScanError]) -> li
             errors.append(ScanError(path, UNREADABLE[name], "unsupported"))
             continue
         try:
-            text = read_text(root / path)
+            text = read_text(root / path, root=root)
         except FileTooLarge as exc:
             errors.append(ScanError(path, str(exc), "too-large"))
             continue
-        except OSError as exc:
-            errors.append(ScanError(path, f"cannot read: {exc}", "io"))
+        except ReadRefused as exc:
+            errors.append(ScanError(path, str(exc), exc.kind))
             continue
-        includes = _requirements_includes(root, path, text) if name.endswith(".txt") else None
+        except OSError as exc:
+            errors.append(ScanError(path, f"cannot read: {exc.strerror or exc}", "io"))
+            continue
+        includes = _requirements_includes(root, path, text, errors) if name.endswith(".txt") else None
         try:
             locks.append(parse_lockfile(path, text, includes))
         except LockfileError as exc:
@@ -176,7 +204,7 @@ def _hidden_lockfile(root: Path, nm: str) -> list[Dependency]:
         return []
     rel = f"{nm}/.package-lock.json" if nm else ".package-lock.json"
     try:
-        lock = npm_lock.parse(read_text(path), rel)
+        lock = npm_lock.parse(read_text(path, root=root), rel)
     except (LockfileError, OSError, FileTooLarge):
         return []
     for dep in lock.dependencies:
@@ -190,8 +218,8 @@ def _manager(root: Path, folder: str, lockfiles: list[str]) -> str:
         if name in names:
             if manager == "yarn":
                 try:
-                    head = (root / folder / "yarn.lock").read_text("utf-8", "replace")[:4096]
-                except OSError:
+                    head = read_text(root / folder / "yarn.lock", root=root)[:4096]
+                except (OSError, FileTooLarge):
                     head = ""
                 return "yarn-berry" if is_berry(head) else "yarn"
             return manager
@@ -511,7 +539,7 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
         nm_path = root / nm if nm else root
         for item in installed_packages(root, nm_path):
             if isinstance(item, ManifestError):
-                errors.append(ScanError(item.path, item.message, "manifest"))
+                errors.append(ScanError(item.path, item.message, item.kind))
                 continue
             installed += 1
             rel_to_project = item.path[len(project) + 1 :] if project else item.path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.findings import Location
 from shipwarden.textindex import SourceText
 
@@ -18,15 +19,18 @@ class FileTooLarge(ValueError):
     pass
 
 
-def read_text(path: Path, limit: int = MAX_LOCKFILE_BYTES) -> str:
-    """UTF-8 text of a file (undecodable bytes replaced); raises FileTooLarge above ``limit``."""
-    size = path.stat().st_size
-    if size > limit:
-        raise FileTooLarge(f"{size} bytes is over the {limit}-byte limit")
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", "replace")
+def read_text(path: Path, limit: int = MAX_LOCKFILE_BYTES, *, root: Path | None = None) -> str:
+    """UTF-8 text of a regular file inside ``root`` (undecodable bytes replaced), through :mod:`shipwarden.safeio`.
+
+    Raises FileTooLarge above ``limit`` and :class:`~shipwarden.safeio.ReadRefused`
+    (an ``OSError``) for a file outside the root or not a regular file.
+    """
+    try:
+        return safeio.read_text(path, root=root, limit=limit)
+    except safeio.ReadRefused as exc:
+        if exc.kind == "too-large":
+            raise FileTooLarge(str(exc)) from None
+        raise
 
 
 #: Offsets → 1-based lines for one text, built once.

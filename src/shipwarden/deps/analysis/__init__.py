@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from shipwarden import safeio
 from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code, language_of
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability, Evidence
@@ -72,12 +73,11 @@ class DirFiles:
 
     def read(self, rel: str) -> bytes | None:
         path = self._path(rel)
-        if path is None or not path.is_file():
+        if path is None:
             return None
         limit = self.max_bytes or load_indicators().limits.max_file_bytes
         try:
-            with open(path, "rb") as fh:
-                return fh.read(limit)
+            return safeio.read_head(path, root=self.root, limit=limit)
         except OSError:
             return None
 
