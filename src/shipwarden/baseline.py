@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.findings import Finding
 
 BASELINE_VERSION = 1
@@ -57,12 +58,18 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
     return len(json.loads(text)["findings"])
 
 
+#: Largest baseline file read.
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+
+
 def load_baseline(path: Path) -> frozenset[str]:
     """The fingerprints recorded in a baseline file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safeio.load_json(safeio.read_text(path, limit=MAX_BASELINE_BYTES), "baseline")
     except FileNotFoundError:
         raise BaselineError(f"baseline file not found: {path} (create it with --write-baseline)") from None
+    except safeio.ReadRefused as exc:
+        raise BaselineError(f"{path}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
     except json.JSONDecodeError as exc:

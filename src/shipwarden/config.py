@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shipwarden import safeio
 from shipwarden.findings import Tier
 
 CONFIG_FILE = ".shipwarden.toml"
@@ -110,11 +111,17 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     return config
 
 
+#: Largest configuration file read.
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def _read_table(path: Path) -> dict[str, Any] | None:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = safeio.load_toml(safeio.read_text(path, limit=MAX_CONFIG_BYTES), path.name)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except safeio.ReadRefused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     if path.name == PYPROJECT:

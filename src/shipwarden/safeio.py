@@ -29,7 +29,7 @@ import stat
 from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 #: Default largest file read (lockfiles of 100k packages are ~30 MB).
 DEFAULT_LIMIT = 64 * 1024 * 1024
@@ -110,6 +110,11 @@ def open_regular(path: Path | str) -> int:
         os.close(fd)
         raise ReadRefused(f"{_kind_name(mode)}, not a regular file; not read", "not-regular")
     return fd
+
+
+def open_binary(path: Path | str) -> BinaryIO:
+    """A binary file object for a regular file the user named (links followed, then opened as :func:`open_regular`)."""
+    return os.fdopen(open_regular(os.path.realpath(path)), "rb")
 
 
 def read_fd(fd: int, limit: int) -> bytes:

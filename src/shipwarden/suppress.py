@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.findings import Finding
 
 #: ``reader(path)`` returns the text of a root-relative path, or ``None``.
@@ -97,12 +98,7 @@ def _read_inside(root: Path, path: str) -> str | None:
     if not path or Path(path).is_absolute():
         return None
     try:
-        target = (root / path).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
-            return None
-        if target.stat().st_size > MAX_SOURCE_BYTES:
-            return None
-        return target.read_bytes().decode("utf-8", errors="replace")
+        return safeio.read_text(path, root=root, limit=MAX_SOURCE_BYTES)
     except (OSError, ValueError):
         return None
 

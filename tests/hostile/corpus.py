@@ -301,9 +301,11 @@ def _deep_root_pkg(base: Path) -> list[str]:
 @case("scan-deep-if-literal", 4)
 def _deep_if(base: Path) -> list[str]:
     root = p0_repo(base / "root")
-    nested = "(" * 5000 + "true" + ")" * 5000
+    # A deeply nested JSON literal in one `if:` (fromJSON) must not make the
+    # rules that read conditions fail and drop their P0s.
+    nested = "[" * 50_000 + "]" * 50_000
     write(root / ".github/workflows/deep-if.yml", P0_WORKFLOW.replace(
-        "      - run: npm install", f"      - if: {nested}\n        run: npm install"))
+        "      - run: npm install", f"      - if: contains(fromJSON('{nested}'), github.actor)\n        run: npm install"))
     return ["scan", str(root)]
 
 
@@ -338,12 +340,22 @@ def _tgz_with_header(kind: str, claimed: int) -> bytes:
     header = tarfile.TarInfo("././@PaxHeader" if kind == "pax" else "././@LongLink")
     header.type = tarfile.XHDTYPE if kind == "pax" else tarfile.GNUTYPE_LONGNAME
     header.size = claimed
-    raw = bytearray(header.tobuf(format=tarfile.GNU_FORMAT if kind == "gnu" else tarfile.USTAR_FORMAT))
-    # The body: as many bytes as fit a small download, all compressible.
-    body = b"a" * min(claimed, 64 * 1024 * 1024)
-    import gzip
+    raw = header.tobuf(format=tarfile.GNU_FORMAT if kind == "gnu" else tarfile.USTAR_FORMAT)
+    # The body: the claimed size of bytes that compress about 150:1 (under the
+    # ratio guard), like the 2.8 MB download that claimed 510 MiB.
+    import random
+    import zlib
 
-    return gzip.compress(bytes(raw) + body, compresslevel=9)
+    rng = random.Random(0)
+    gz = zlib.compressobj(6, zlib.DEFLATED, 31)
+    parts = [gz.compress(raw[:512])]
+    block = bytearray(1024 * 1024)
+    for _ in range(claimed // len(block)):
+        for i in range(0, len(block), 4096):
+            block[i : i + 16] = rng.randbytes(16)
+        parts.append(gz.compress(bytes(block)))
+    parts.append(gz.flush())
+    return b"".join(parts)
 
 
 @case("gate-pax-header-huge", 5, heavy=True)

@@ -21,5 +21,8 @@ class Limits:
     ratio_floor: int = 8 * MiB
     #: Longest member name accepted.
     max_name_length: int = 4096
+    #: Largest pax (``x``/``g``) or GNU long-name/long-link (``L``/``K``) header
+    #: body; refused before it is read (a 510 MiB pax header once cost 1.6 GB).
+    max_header_size: int = 1 * MiB
     #: Symbolic and hard links are refused unless this is set (they are still never followed).
     allow_links: bool = False

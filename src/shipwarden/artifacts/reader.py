@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.artifacts.errors import NotAnArchiveError
 from shipwarden.artifacts.limits import Limits
 from shipwarden.artifacts.tar import TarArchive
@@ -22,7 +23,7 @@ _MAGIC = (
 def archive_format(path: str | os.PathLike[str]) -> str | None:
     """ "tar", "tar.gz", "tar.bz2", "tar.xz" or "zip" from the file's first bytes; None otherwise."""
     try:
-        with open(path, "rb") as fh:
+        with safeio.open_binary(path) as fh:
             head = fh.read(512)
     except OSError:
         return None

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
+from shipwarden import safeio
 from shipwarden.artifacts.errors import (
     DUPLICATE,
     ArchiveError,
@@ -31,6 +32,31 @@ _DECOMPRESSORS: dict[str, Callable[[Any], Any]] = {
 }
 
 _STREAM_ERRORS = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
+
+
+#: Header types whose body tarfile reads into memory in one piece.
+_EXTENDED_HEADERS = frozenset({tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE,
+                               tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK})
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A TarInfo that refuses an oversized extended header *before* tarfile reads its body."""
+
+    max_header_size = 1024 * 1024
+    archive = ""
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _EXTENDED_HEADERS and self.size > self.max_header_size:
+            what = "pax" if self.type in (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE) else "GNU long-name"
+            raise ArchiveLimitError(
+                self.archive,
+                f"{what} header claims {self.size:,} bytes (limit {self.max_header_size:,}); not read",
+            )
+        return super()._proc_member(tarfile_)  # type: ignore[misc, no-any-return]
+
+
+def _bounded_tarinfo(limits: Limits, archive: str) -> type[tarfile.TarInfo]:
+    return type("BoundedTarInfo", (_BoundedTarInfo,), {"max_header_size": limits.max_header_size, "archive": archive})
 
 
 def _kind(info: tarfile.TarInfo) -> MemberKind:
@@ -77,7 +103,10 @@ class TarArchive:
         if self._iterated:
             raise ArchiveError(self.display, "a streamed tar archive can be iterated only once")
         self._iterated = True
-        self._file = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        try:
+            self._file = safeio.open_binary(self.path)
+        except OSError as exc:
+            raise NotAnArchiveError(self.display, f"cannot open: {exc}") from None
         counter = CountingReader(self._file)
         try:
             inner = _DECOMPRESSORS[self.format](counter)
@@ -85,7 +114,7 @@ class TarArchive:
             raise NotAnArchiveError(self.display, f"cannot open {self.format} stream: {exc}") from None
         meter = MeteredReader(inner, counter, self.limits, self.display)
         try:
-            tar = tarfile.open(fileobj=meter, mode="r|")  # noqa: SIM115
+            tar = tarfile.open(fileobj=meter, mode="r|", tarinfo=_bounded_tarinfo(self.limits, self.display))  # noqa: SIM115
         except _STREAM_ERRORS as exc:
             if isinstance(exc, ArchiveError):
                 raise

@@ -6,8 +6,9 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO, cast
+from typing import IO, BinaryIO, cast
 
+from shipwarden import safeio
 from shipwarden.artifacts.errors import DUPLICATE, ArchiveError, ArchiveLimitError, NotAnArchiveError, UnsafeMemberError
 from shipwarden.artifacts.limits import Limits
 from shipwarden.artifacts.model import ArchiveStats, Member, MemberKind
@@ -43,9 +44,13 @@ class ZipArchive:
         self.display = display or path
         self.limits = limits
         self.stats = ArchiveStats()
+        self._fh: BinaryIO | None = None
         try:
-            self._zip: zipfile.ZipFile | None = zipfile.ZipFile(path)
+            self._fh = safeio.open_binary(path)
+            self._zip: zipfile.ZipFile | None = zipfile.ZipFile(self._fh)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            if self._fh is not None:
+                self._fh.close()
             raise NotAnArchiveError(self.display, f"not a readable zip archive: {exc}") from None
         self._infos = self._check(self._zip.infolist())
 
@@ -59,6 +64,9 @@ class ZipArchive:
         if self._zip is not None:
             self._zip.close()
             self._zip = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
     def _check(self, infos: list[zipfile.ZipInfo]) -> list[tuple[zipfile.ZipInfo, str, MemberKind]]:
         lim = self.limits

@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.deps.model import Dependency, HookKind, InstallHook, SourceKind
 
 DEFAULT_FILE = "shipwarden-deps-allowlist.toml"
@@ -78,9 +79,15 @@ class Allowlist:
         return [s for s in self.sources if s.ecosystem == ecosystem and s.package == package]
 
 
+#: Largest allowlist file read.
+MAX_ALLOWLIST_BYTES = 16 * 1024 * 1024
+
+
 def load_allowlist(path: Path) -> Allowlist:
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = safeio.load_toml(safeio.read_text(path, limit=MAX_ALLOWLIST_BYTES), path.name)
+    except safeio.ReadRefused as exc:
+        raise AllowlistError(f"{path}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AllowlistError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

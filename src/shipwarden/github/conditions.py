@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+from shipwarden import safeio
 from shipwarden.github.contexts import GateSubject, gate_subject
 from shipwarden.github.expressions import (
     Binary,
@@ -240,8 +241,8 @@ def _json_list(e: Expr) -> tuple[str, ...] | None:
     if not isinstance(arg, String):
         return None
     try:
-        data = json.loads(arg.value)
-    except ValueError:
+        data = safeio.load_json(arg.value, "fromJSON literal")
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, list) or any(isinstance(v, (list, dict)) for v in data):
         return None

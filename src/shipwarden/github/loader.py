@@ -7,13 +7,13 @@ cannot be analysed becomes a :class:`ScanError` while the rest goes on.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from shipwarden import safeio
 from shipwarden.findings import ScanError
 from shipwarden.github.model import (
     Action,
@@ -219,31 +219,12 @@ def parse_action(path: str, directory: str, text: str) -> Action:
 
 
 def _read_inside(root: Path, rel: str) -> bytes:
-    """Read ``root/rel`` refusing links that leave the root and oversize files."""
-    full = os.path.join(root, rel)
-    if _has_link(str(root), rel):
-        real_root = os.path.realpath(root)
-        real = os.path.realpath(full)
-        if real != real_root and not real.startswith(real_root + os.sep):
-            raise YamlError("symbolic link points outside the scanned root; not followed", kind="symlink")
-        full = real
-    size = os.stat(full).st_size
-    if size > MAX_FILE_BYTES:
-        raise YamlError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit", kind="too-large")
-    with open(full, "rb") as fh:
-        return fh.read(MAX_FILE_BYTES + 1)
-
-
-def _has_link(root: str, rel: str) -> bool:
-    """Is any component of ``rel`` below ``root`` a symbolic link (or ``..``)?"""
-    current = root
-    for part in rel.split("/"):
-        if part in ("..", ""):
-            return True
-        current = os.path.join(current, part)
-        if os.path.islink(current):
-            return True
-    return False
+    """Read ``root/rel`` through :mod:`shipwarden.safeio`: inside the root, a regular file, bounded."""
+    try:
+        return safeio.read_bytes(rel, root=root, limit=MAX_FILE_BYTES)
+    except safeio.ReadRefused as exc:
+        kind = "symlink" if exc.kind == "outside-root" else exc.kind
+        raise YamlError(str(exc), kind=kind) from None
 
 
 def _error(path: str, exc: Exception) -> ScanError:
@@ -252,6 +233,8 @@ def _error(path: str, exc: Exception) -> ScanError:
         return ScanError(path, f"{exc}{where}", exc.kind, exc.line)
     if isinstance(exc, ModelError):
         return ScanError(path, str(exc), "model")
+    if isinstance(exc, safeio.ReadRefused):
+        return ScanError(path, str(exc), exc.kind)
     if isinstance(exc, OSError):
         return ScanError(path, f"cannot read: {exc.strerror or exc}", "io")
     return ScanError(path, f"{type(exc).__name__}: {exc}", "internal")
@@ -267,6 +250,9 @@ def _load_into(repo: Repository, paths: list[str], read: Reader, result: LoadRes
         try:
             wf = parse_workflow(shown, decode(read(rel), shown))
         except (YamlError, ModelError, OSError, ValueError) as exc:
+            result.errors.append(_error(shown, exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one file must not end the root's scan
             result.errors.append(_error(shown, exc))
             continue
         wf.repo = repo
@@ -287,8 +273,8 @@ def _package_manager(read: Reader) -> str:
         data = read("package.json")
         if len(data) > MAX_MANIFEST_BYTES:
             return ""
-        manifest = json.loads(data.decode("utf-8"))
-    except (OSError, ValueError, YamlError):
+        manifest = safeio.load_json(data.decode("utf-8"), "package.json")
+    except (OSError, ValueError, YamlError, RecursionError):
         return ""
     value = manifest.get("packageManager") if isinstance(manifest, dict) else None
     return value.split("@", 1)[0].strip().lower() if isinstance(value, str) else ""
@@ -328,7 +314,7 @@ def _load_actions(repo: Repository, read: Reader, result: LoadResult, prefix: st
             result.files += 1
             try:
                 action = parse_action(prefix + rel, target, decode(data, rel))
-            except (YamlError, ModelError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - one file must not end the root's scan
                 result.errors.append(_error(prefix + rel, exc))
                 missing.add(target)
                 break

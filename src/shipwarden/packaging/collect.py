@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.artifacts import ArchiveError, Limits, Member, archive_format, open_archive
 from shipwarden.findings import ScanError
 from shipwarden.packaging.model import Artifact, ArtifactKind, DiskEntry, Entry
@@ -98,7 +98,12 @@ def _first_top(path: Path, label: str, limits: Limits | None) -> str:
 def npm_directory_artifact(directory: Path, label: str, prefix: str, packlist: str) -> tuple[Artifact, list[str]]:
     """The files npm would publish from ``directory`` (``packlist``: auto | npm | builtin)."""
     notes: list[str] = []
-    manifest = read_manifest(directory)
+    try:
+        manifest = read_manifest(directory)
+    except PacklistError as exc:
+        # The review goes on over the files without a manifest; it reports "no readable package.json".
+        notes.append(f"{label}: {exc}")
+        manifest = {}
     files: list[tuple[str, int, int]] | None = None
     origin = "built-in packlist"
     if packlist in ("auto", "npm") and find_npm():
@@ -114,8 +119,11 @@ def npm_directory_artifact(directory: Path, label: str, prefix: str, packlist: s
     if files is None:
         files = []
         for rel in npm_packlist(directory):
-            st = (directory / rel).stat()
-            files.append((rel, st.st_size, st.st_mode & 0o777))
+            try:
+                st = (directory / rel).stat()
+            except OSError:
+                st = None
+            files.append((rel, st.st_size if st else 0, st.st_mode & 0o777 if st else 0o644))
 
     def entries() -> Iterator[Entry]:
         for rel, size, mode in files:
@@ -123,8 +131,8 @@ def npm_directory_artifact(directory: Path, label: str, prefix: str, packlist: s
             try:
                 size = absolute.stat().st_size
             except OSError:
-                continue
-            yield DiskEntry(rel, size, mode, absolute)
+                size = 0  # a broken or looping link: opening it gives the per-file note
+            yield DiskEntry(rel, size, mode, absolute, directory)
 
     artifact = Artifact(
         kind=ArtifactKind.NPM_DIR,
@@ -186,8 +194,8 @@ def collect(target: Path, *, packlist: str = "auto", limits: Limits | None = Non
 
 def load_json_bytes(data: bytes) -> dict[str, object] | None:
     try:
-        value = json.loads(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+        value = safeio.load_json(data.decode("utf-8-sig"), "JSON")
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from shipwarden import safeio
 from shipwarden.artifacts import ArchiveError, ArchiveLimitError, UnsafeMemberError
 from shipwarden.findings import Confidence, Finding, Location, ScanError, Tier
 from shipwarden.packaging import rules
@@ -302,7 +303,7 @@ class _Inspector:
         try:
             for entry in self.a.entries():
                 self.r.files.append(PackedFile(entry.path, entry.size, entry.mode))
-                self._entry(entry)
+                self._guarded_entry(entry)
         except (UnsafeMemberError, ArchiveLimitError) as exc:
             self.r.complete = False
             self.r.errors.append(ScanError(self.a.label, str(exc), exc.kind))
@@ -346,6 +347,20 @@ class _Inspector:
         if "/" not in path:
             return True
         return bool(re.match(r"^[^/]+\.data/(purelib|platlib)/[^/]+$", path))
+
+    def _guarded_entry(self, entry: Entry) -> None:
+        """Review one file; a file that cannot be read or analysed is a note on that file, and the review goes on."""
+        try:
+            self._entry(entry)
+        except (UnsafeMemberError, ArchiveLimitError, ArchiveError):
+            raise  # the archive itself is unsafe or broken: the pass stops
+        except safeio.ReadRefused as exc:
+            self.r.errors.append(ScanError(self.a.location(entry.path), str(exc), exc.kind))
+        except OSError as exc:
+            self.r.errors.append(ScanError(self.a.location(entry.path), f"cannot read: {exc.strerror or exc}", "io"))
+        except Exception as exc:  # noqa: BLE001 - one file must not end the review of the others
+            message = f"not analysed: {type(exc).__name__}"
+            self.r.errors.append(ScanError(self.a.location(entry.path), message, "internal"))
 
     def _entry(self, entry: Entry) -> None:
         path = entry.path
@@ -713,7 +728,7 @@ class _Inspector:
     def _manifest_text(self) -> str:
         if self.a.source_dir is not None:
             try:
-                return (self.a.source_dir / "package.json").read_text(encoding="utf-8", errors="replace")
+                return safeio.read_text("package.json", root=self.a.source_dir, limit=MANIFEST_LIMIT)
             except OSError:
                 return ""
         return self.captured.get("package.json", b"").decode("utf-8", "replace")

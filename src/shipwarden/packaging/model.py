@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
+
+from shipwarden import safeio
 
 
 class ArtifactKind(enum.StrEnum):
@@ -43,9 +46,13 @@ class DiskEntry:
     size: int
     mode: int
     absolute: Path
+    #: The folder the user named: the file must resolve inside it.
+    root: Path | None = None
 
     def open(self) -> IO[bytes]:
-        return open(self.absolute, "rb")  # noqa: SIM115 - caller closes
+        """The file through :mod:`shipwarden.safeio`: inside ``root``, a regular file (non-blocking open)."""
+        target = safeio.resolve_inside(self.root, self.absolute) if self.root is not None else str(self.absolute)
+        return os.fdopen(safeio.open_regular(target), "rb")
 
 
 @dataclass(slots=True)

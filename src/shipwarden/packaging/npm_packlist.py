@@ -17,7 +17,6 @@ Workspaces are not modelled: for a workspace root prefer ``npm pack`` itself.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import stat
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shipwarden import safeio
 from shipwarden.packaging.minimatch import Minimatch
 
 DEFAULT_RULES = "\0default"
@@ -209,7 +209,7 @@ class _Walker:
             self._process_package()
             return
         try:
-            text = (self.path / name).read_text(encoding="utf-8", errors="replace")
+            text = safeio.read_text(self.path / name, root=self.root, limit=MAX_IGNORE_FILE_BYTES)
         except OSError as exc:
             raise PacklistError(f"cannot read {self.path / name}: {exc}") from None
         self.rules[name] = _rules(text)
@@ -341,10 +341,15 @@ class _Walker:
         return included
 
 
+#: Largest package.json and ignore file read.
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_IGNORE_FILE_BYTES = 1024 * 1024
+
+
 def read_manifest(directory: Path) -> dict[str, Any]:
     path = directory / "package.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safeio.load_json(safeio.read_text(path, root=directory, limit=MAX_MANIFEST_BYTES), "package.json")
     except FileNotFoundError:
         raise PacklistError(f"{path}: no package.json") from None
     except (OSError, ValueError) as exc:
@@ -371,7 +376,11 @@ def _resolve_dep(from_dir: Path, name: str, stop: Path) -> Path | None:
 def npm_packlist(directory: str | os.PathLike[str]) -> list[str]:
     """Files ``npm pack`` would put in the tarball, relative to ``directory`` (sorted)."""
     root = Path(directory).resolve()
-    pkg = normalize_manifest(read_manifest(root), root)
+    try:
+        manifest = read_manifest(root)
+    except PacklistError:
+        manifest = {}  # unreadable: the review reports it; list the files as npm would without one
+    pkg = normalize_manifest(manifest, root)
     ctx = _Context()
     walker = _Walker(root, ctx=ctx, pkg=pkg, ignore_files=ROOT_IGNORE_FILES, is_package=True)
     walker.walk()
