@@ -31,6 +31,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
+StrPath = str | os.PathLike[str]
+
 #: Default largest file read (lockfiles of 100k packages are ~30 MB).
 DEFAULT_LIMIT = 64 * 1024 * 1024
 #: Deepest nesting accepted in any structured file. Real lockfiles, manifests
@@ -72,14 +74,14 @@ def _kind_name(mode: int) -> str:
     return "not a regular file"
 
 
-def is_inside(root: Path | str, path: Path | str) -> bool:
+def is_inside(root: StrPath, path: StrPath) -> bool:
     """Does ``path`` (links followed) resolve to ``root`` or below it?"""
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def resolve_inside(root: Path | str, path: Path | str) -> str:
+def resolve_inside(root: StrPath, path: StrPath) -> str:
     """``path`` (relative to ``root`` unless absolute) with links followed; refuse it outside ``root``."""
     full = os.path.join(root, path)
     real_root = os.path.realpath(root)
@@ -89,7 +91,7 @@ def resolve_inside(root: Path | str, path: Path | str) -> str:
     return real
 
 
-def open_regular(path: Path | str) -> int:
+def open_regular(path: StrPath) -> int:
     """An fd for ``path`` if it is a regular file (checked after a non-blocking open)."""
     try:
         fd = os.open(path, _OPEN_FLAGS)
@@ -112,7 +114,7 @@ def open_regular(path: Path | str) -> int:
     return fd
 
 
-def open_binary(path: Path | str) -> BinaryIO:
+def open_binary(path: StrPath) -> BinaryIO:
     """A binary file object for a regular file the user named (links followed, then opened as :func:`open_regular`)."""
     return os.fdopen(open_regular(os.path.realpath(path)), "rb")
 
@@ -135,7 +137,7 @@ def read_fd(fd: int, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_bytes(path: Path | str, *, root: Path | str | None = None, limit: int = DEFAULT_LIMIT) -> bytes:
+def read_bytes(path: StrPath, *, root: StrPath | None = None, limit: int = DEFAULT_LIMIT) -> bytes:
     """The bytes of a regular file inside ``root`` (when given), at most ``limit``.
 
     ``path`` is relative to ``root`` unless absolute. Raises :class:`ReadRefused`
@@ -149,7 +151,7 @@ def read_bytes(path: Path | str, *, root: Path | str | None = None, limit: int =
         os.close(fd)
 
 
-def read_head(path: Path | str, *, root: Path | str | None = None, limit: int = DEFAULT_LIMIT) -> bytes:
+def read_head(path: StrPath, *, root: StrPath | None = None, limit: int = DEFAULT_LIMIT) -> bytes:
     """Like :func:`read_bytes`, but the first ``limit`` bytes of a longer file instead of a refusal."""
     target = resolve_inside(root, path) if root is not None else os.fspath(path)
     fd = open_regular(target)
@@ -163,7 +165,7 @@ def read_head(path: Path | str, *, root: Path | str | None = None, limit: int = 
         os.close(fd)
 
 
-def read_text(path: Path | str, *, root: Path | str | None = None, limit: int = DEFAULT_LIMIT) -> str:
+def read_text(path: StrPath, *, root: StrPath | None = None, limit: int = DEFAULT_LIMIT) -> str:
     """UTF-8 text (a BOM dropped, undecodable bytes replaced) of :func:`read_bytes`."""
     data = read_bytes(path, root=root, limit=limit)
     if data.startswith(b"\xef\xbb\xbf"):
@@ -171,7 +173,7 @@ def read_text(path: Path | str, *, root: Path | str | None = None, limit: int = 
     return data.decode("utf-8", "replace")
 
 
-def is_regular(path: Path | str) -> bool:
+def is_regular(path: StrPath) -> bool:
     """Is ``path`` itself (no link followed) a regular file? Never opens it."""
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)
