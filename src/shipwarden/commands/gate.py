@@ -47,8 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--build",
         action="store_true",
-        help="build a Python project's sdist and wheel with `python -m build` (isolated, offline, scrubbed env) "
-        "and review those; this runs the project's build backend",
+        help="build a Python project's sdist and wheel with `python -m build` inside a bubblewrap sandbox "
+        "(no network, no home, cleared env, limits; refused when the sandbox is unavailable) and review those; "
+        "this runs the project's build backend",
     )
     parser.add_argument(
         "--packlist",

@@ -4,7 +4,7 @@
   (:func:`npm_packlist`); :mod:`~shipwarden.packaging.npm` runs
   ``npm pack --dry-run --json --ignore-scripts``.
 * :mod:`~shipwarden.packaging.collect` — TARGET to artifacts;
-  :mod:`~shipwarden.packaging.pybuild` — ``--build`` (isolated, offline, scrubbed).
+  :mod:`~shipwarden.packaging.pybuild` — ``--build`` (in the bubblewrap sandbox).
 * :mod:`~shipwarden.packaging.inspect` — one streamed pass per artifact: source
   maps (:mod:`~shipwarden.packaging.sourcemap`), secrets
   (:mod:`~shipwarden.packaging.secretscan` over :mod:`shipwarden.secrets`),

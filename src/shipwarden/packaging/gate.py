@@ -89,12 +89,10 @@ def _collect(options: GateOptions, stack: contextlib.ExitStack) -> Collected:
     out = Collected()
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shipwarden-build-")))
     try:
-        built = build_python(target, workdir)
+        built = build_python(target.resolve(), workdir)
     except BuildError as exc:
         out.errors.append(ScanError(".", str(exc), "build"))
         return out
-    if not built.isolated:
-        out.notes.append("python -m build could not set up an isolated environment offline; built with --no-isolation")
     if built.sdist is not None:
         # sdist members map onto the project tree: report them at their source paths
         artifact = archive_artifact(built.sdist, built.sdist.name, ArtifactKind.SDIST, options.limits)
