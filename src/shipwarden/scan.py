@@ -123,10 +123,26 @@ def scan_root(root: str, prefix: str = "", all_branches: bool = False, paths: bo
                     continue
             seen.add(ident)
             total.findings.append(f)
+    _providers(path, total, paths)
     _prefix(total.findings, prefix)
     if prefix:
         total.errors = [ScanError(prefix + e.path, e.message, e.kind) for e in total.errors]
     return total
+
+
+def _providers(path: Path, total: RootResult, paths: bool) -> None:
+    """GitLab CI and Jenkins (``shipwarden.ci``) beside the GitHub workflows."""
+    from shipwarden.ci import scan_providers
+
+    try:
+        res = scan_providers(path)
+    except Exception as exc:  # noqa: BLE001
+        total.errors.append(_internal_error(str(path), "ci", exc))
+        return
+    total.findings.extend(res.findings)
+    total.errors.extend(res.errors)
+    total.files += res.files
+    total.workflows += res.pipelines
 
 
 def _run_rules_no_paths(repo: Repository) -> RootResult:

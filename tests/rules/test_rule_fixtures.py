@@ -66,6 +66,8 @@ def test_every_rule_has_a_doc_page() -> None:
     # the attack-path rule and the other commands' rules are declared on import
     for module in ("paths.search", "packaging.rules", "deps.rules", "endpoint.rules"):
         importlib.import_module(f"shipwarden.{module}")
+    for provider in ("ci.gitlab.rules", "ci.jenkins.rules"):  # GitLab CI and Jenkins rules
+        importlib.import_module(f"shipwarden.{provider}").load_rules()
     docs = Path(__file__).parents[2] / "docs" / "rules"
     pages = {p.stem for p in docs.glob("*.md") if p.stem != "index" and p.stem.upper() != "README"}
     assert pages <= set(RULES), f"doc pages without a rule: {sorted(pages - set(RULES))}"

@@ -193,7 +193,7 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
             root = path.resolve().parent if parts[-1] == ".github" else path.resolve().parent.parent
             print(f"shipwarden: error: {raw}: give the repository root ({root}), not its .github folder", file=err)
             return None
-        if not (path / ".github" / "workflows").is_dir():
+        if not (path / ".github" / "workflows").is_dir() and not _other_ci(path):
             print(f"shipwarden: warning: {raw}: no .github/workflows folder; nothing to scan there", file=err)
         roots.append(str(path))
     return roots
@@ -270,3 +270,11 @@ def finish(
             print(f"shipwarden: error: cannot write {output}: {exc}", file=err)
             return EXIT_USAGE
     return exit_code(filtered, fail_on(args, config))
+
+
+def _other_ci(path: Path) -> bool:
+    """A GitLab CI file or a Jenkinsfile at the root (``shipwarden.ci`` scans them too)."""
+    from shipwarden.ci.gitlab.loader import root_files
+    from shipwarden.ci.jenkins.scan import jenkinsfiles
+
+    return bool(root_files(path)) or bool(jenkinsfiles(path))

@@ -10,7 +10,7 @@ from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, config_
 from shipwarden.scan import default_jobs
 
 NAME = "scan"
-HELP = "Scan repositories' GitHub Actions workflows and local actions for release-surface risks."
+HELP = "Scan repositories' GitHub Actions workflows, GitLab CI files and Jenkinsfiles for release-surface risks."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

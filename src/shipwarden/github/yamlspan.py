@@ -102,6 +102,8 @@ class Mapping(Node):
 @dataclass(slots=True, eq=False)
 class Sequence(Node):
     items: list[Node] = field(default_factory=list)
+    #: an explicit local tag written on the sequence (GitLab's ``!reference``), else ""
+    tag: str = ""
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.items)
@@ -122,8 +124,9 @@ def decode(data: bytes, path: str = "") -> str:
 
 
 class _Converter:
-    def __init__(self) -> None:
+    def __init__(self, duplicates: str = "error") -> None:
         self.budget = MAX_NODES
+        self.duplicates = duplicates
 
     def convert(self, root: yaml.Node) -> Node:
         # Iterative conversion: hostile depth never hits Python's recursion limit.
@@ -142,7 +145,10 @@ class _Converter:
                     if not isinstance(key, Scalar):
                         # complex keys are not valid in workflows; keep a textual key
                         key = Scalar(key.start, key.end, "<complex key>")
-                    if key.value in seen and key.value != "<<":
+                    if key.value in seen and key.value != "<<" and self.duplicates == "last":
+                        # the later value wins (Ruby's YAML, as GitLab reads it)
+                        node.items = [(k, v) for k, v in node.items if k.value != key.value]
+                    elif key.value in seen and key.value != "<<":
                         raise YamlError(
                             f"duplicate key {key.value!r} (first defined on line {seen[key.value]})",
                             kind="duplicate-key",
@@ -173,7 +179,8 @@ class _Converter:
             return Scalar(start, end, ynode.value, ynode.style or "")
         if isinstance(ynode, yaml.MappingNode):
             return Mapping(start, end, [])
-        return Sequence(start, end, [])
+        tag = ynode.tag if ynode.tag.startswith("!") and not ynode.tag.startswith("!!") else ""
+        return Sequence(start, end, [], tag)
 
 
 #: Texts longer than this get their nesting measured from the event stream before
@@ -195,12 +202,31 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
-def load(text: str) -> Node | None:
-    """Compose one YAML document into spanned nodes; ``None`` for an empty file."""
+def load(text: str, *, duplicates: str = "error") -> Node | None:
+    """Compose one YAML document into spanned nodes; ``None`` for an empty file.
+
+    A key repeated in one mapping is an error (GitHub refuses such workflows);
+    ``duplicates="last"`` keeps the later value instead, as GitLab does. Local
+    tags on sequences (``!reference [job, script]``) are kept in ``Sequence.tag``.
+    """
+    docs = _compose(text, duplicates, single=True)
+    return docs[0] if docs else None
+
+
+def load_documents(text: str, *, duplicates: str = "error") -> list[Node]:
+    """Every document of a YAML stream (GitLab components put ``spec:`` before ``---``)."""
+    return _compose(text, duplicates, single=False)
+
+
+def _compose(text: str, duplicates: str, *, single: bool) -> list[Node]:
     try:
         if len(text) > DEPTH_PRECHECK_CHARS:
             _check_depth(text)
-        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose never constructs objects
+        if single:
+            one = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose never constructs objects
+            roots = [one] if one is not None else []
+        else:
+            roots = [r for r in yaml.compose_all(text, Loader=_Loader) if r is not None]  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -211,6 +237,5 @@ def load(text: str) -> Node | None:
         raise YamlError(f"invalid YAML: {exc}", kind="yaml") from None
     except RecursionError:
         raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep") from None
-    if root is None:
-        return None
-    return _Converter().convert(root)
+    converter = _Converter(duplicates)
+    return [converter.convert(root) for root in roots]

@@ -1,0 +1,1 @@
+"""GitLab CI: ``.gitlab-ci.yml`` with its local includes, ``extends``, anchors and ``!reference``."""

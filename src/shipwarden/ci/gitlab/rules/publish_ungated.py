@@ -1,0 +1,55 @@
+"""gitlab-publish-ungated: a registry publish job with neither a deployment ``environment``
+(where protected environments add approvals and scope the credentials) nor a
+``when: manual`` gate; and whether it also runs on unprotected branches or MR pipelines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shipwarden.ci.gitlab.facts import job_facts
+from shipwarden.ci.gitlab.model import Pipeline
+from shipwarden.ci.gitlab.reach import Tri
+from shipwarden.ci.gitlab.rules import REGISTRY
+from shipwarden.findings import Confidence, Finding, Tier
+from shipwarden.rules.registry import RuleMeta
+
+META = RuleMeta(
+    id="gitlab-publish-ungated",
+    row=5,
+    tier=Tier.P2,
+    confidence=Confidence.MEDIUM,
+    title="GitLab publish job without a protected environment or manual gate",
+)
+
+#: publishes of the project's own things to external package registries
+REGISTRIES = frozenset({"npm", "pypi", "crates", "rubygems", "jsr", "maven", "nuget", "vscode", "hex", "pub", "cocoapods", "helm"})
+
+
+@REGISTRY.rule(META)
+def check(pipeline: Pipeline) -> Iterator[Finding]:
+    for job in pipeline.jobs:
+        facts = job_facts(job)
+        targets = sorted({r for _, r, _ in facts.publishes if r in REGISTRIES})
+        if not targets or job.get("environment") is not None:
+            continue
+        manual = all(r.manual for r in facts.reach.values() if r.tri is not Tri.NO)
+        if manual:
+            continue
+        unprotected = [c for c in ("mr", "branch") if facts.runs(c) is Tri.YES and not facts.reach[c].manual]
+        where = (
+            " It also runs on " + " and ".join({"mr": "merge request pipelines", "branch": "every unprotected branch"}[c] for c in unprotected)
+            + ": it only fails there if the token variable is protected."
+            if unprotected
+            else ""
+        )
+        script, _, start = next(p for p in facts.publishes if p[1] in REGISTRIES)
+        yield META.finding(
+            f"job '{job.name}' publishes to {', '.join(targets)} with no `environment:` and no `when: manual`: "
+            f"nobody approves a release and the credential is not scoped to a protected environment.{where}",
+            [
+                job.pipeline.file_of(script.node, job.file).value_location(script.node, start, start + 1, "publish"),
+                job.location("job"),
+            ],
+            key=job.name,
+            properties={"job": job.name, "registries": targets, "unprotected": unprotected},
+        )

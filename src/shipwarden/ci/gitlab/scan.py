@@ -1,0 +1,30 @@
+"""Run the GitLab rules over a repository root's ``.gitlab-ci.yml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shipwarden.ci import ProviderResult
+from shipwarden.ci.gitlab.loader import load_pipeline, root_files
+from shipwarden.ci.gitlab.rules import load_rules
+from shipwarden.findings import ScanError
+
+
+def scan_gitlab(root: Path) -> ProviderResult:
+    result = ProviderResult()
+    for rel in root_files(root):
+        loaded = load_pipeline(root, rel)
+        result.files += loaded.files
+        result.errors.extend(loaded.errors)
+        pipeline = loaded.pipeline
+        if pipeline is None:
+            continue
+        result.pipelines += 1
+        for rule in load_rules():
+            try:
+                result.findings.extend(rule.check(pipeline))
+            except Exception as exc:  # noqa: BLE001 - one broken rule must not end the scan
+                result.errors.append(
+                    ScanError(rel, f"rule {rule.meta.id} failed: {type(exc).__name__}: {exc}", "internal")
+                )
+    return result

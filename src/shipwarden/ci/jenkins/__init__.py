@@ -1,0 +1,1 @@
+"""Jenkins: declarative and scripted Jenkinsfiles parsed with tree-sitter-groovy."""

@@ -1,0 +1,202 @@
+"""Parse Jenkinsfiles with tree-sitter-groovy into :class:`Jenkinsfile` and run the rules.
+
+Groovy interpolates ``"…${x}…"`` and ``\"\"\"…\"\"\"`` strings before the step sees them (single
+quotes do not); tree-sitter-groovy keeps such strings as ``string_literal`` and single-quoted
+ones as ``character_literal``, so the interpolations are read from the string's own text.
+Regions tree-sitter cannot parse (regex literals ``=~ /…/`` are the usual cause) become
+ERROR nodes; their children are still walked, and the count is kept per file.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import tree_sitter
+import tree_sitter_groovy
+
+from shipwarden.ci import ProviderResult
+from shipwarden.ci.jenkins.model import Interpolation, Jenkinsfile, LibraryRef, ScriptStep, table
+from shipwarden.findings import ScanError
+from shipwarden.github.loader import _read_inside
+from shipwarden.github.model import SourceFile
+from shipwarden.github.yamlspan import SourceText, YamlError, decode
+
+#: Largest Jenkinsfile read (the biggest in the corpus is under 100 KB).
+MAX_BYTES = 1024 * 1024
+MAX_NODES = 500_000
+
+
+@functools.cache
+def _parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_groovy.language()))
+
+
+_INTERP = re.compile(r"\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}|\$([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+
+
+def interpolations(text: str, base: int) -> list[Interpolation]:
+    out: list[Interpolation] = []
+    for m in _INTERP.finditer(text):
+        if m.start() > 0 and text[m.start() - 1] == "\\":
+            continue  # \$ is a literal dollar for the shell
+        expr = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
+        out.append(Interpolation(base + m.start(), base + m.end(), expr))
+    return out
+
+
+class _Builder:
+    def __init__(self, data: bytes, jf: Jenkinsfile) -> None:
+        self.data = data
+        self.jf = jf
+        # tree-sitter offsets are bytes; spans in the model are characters
+        self.text = data.decode("utf-8")
+        self.ascii = len(self.text) == len(data)
+
+    def char(self, byte: int) -> int:
+        return byte if self.ascii else len(self.data[:byte].decode("utf-8", "replace"))
+
+    def t(self, node: tree_sitter.Node) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def walk(self, root: tree_sitter.Node) -> None:
+        steps = set(table()["steps"]["scripts"])
+        keys = set(table()["steps"]["binding_keys"])
+        env_creds = self._environment_credentials(root)
+        stack: list[tuple[tree_sitter.Node, frozenset[str]]] = [(root, frozenset(env_creds))]
+        seen = 0
+        while stack:
+            node, creds = stack.pop()
+            seen += 1
+            if seen > MAX_NODES:
+                break
+            if node.type == "ERROR" or node.is_missing:
+                self.jf.parse_errors += 1
+            name = node.child_by_field_name("name")
+            called = self.t(name) if name is not None and node.type in ("method_invocation", "juxt_function_call") else ""
+            child_creds = creds
+            if called == "withCredentials":
+                child_creds = creds | self._bindings(node, keys)
+            elif called in steps:
+                self._step(node, called, creds)
+            elif called in ("library", "load"):
+                self._library(node, called)
+            if node.type == "annotation" and name is not None and self.t(name) == "Library":
+                self._library(node, "library")
+            for child in reversed(node.children):
+                stack.append((child, child_creds))
+
+    def _strings(self, node: tree_sitter.Node) -> list[tree_sitter.Node]:
+        out = []
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.type in ("string_literal", "character_literal"):
+                out.append(n)
+                continue
+            stack.extend(reversed(n.children))
+        return out
+
+    def _bindings(self, node: tree_sitter.Node, keys: set[str]) -> frozenset[str]:
+        names: set[str] = set()
+        args = node.child_by_field_name("arguments")
+        stack = [args] if args is not None else []
+        while stack:
+            n = stack.pop()
+            if n.type == "map_item":
+                key = n.child_by_field_name("key")
+                value = n.child_by_field_name("value")
+                if key is not None and value is not None and self.t(key) in keys:
+                    names.add(self.t(value).strip("'\""))
+            stack.extend(n.children)
+        return frozenset(names)
+
+    def _environment_credentials(self, root: tree_sitter.Node) -> set[str]:
+        """``NAME = credentials('id')`` anywhere: NAME, NAME_USR and NAME_PSW hold the secret."""
+        names: set[str] = set()
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            if n.type == "assignment_expression":
+                left = n.child_by_field_name("left")
+                right = n.child_by_field_name("right")
+                if left is not None and right is not None and right.type == "method_invocation":
+                    rname = right.child_by_field_name("name")
+                    if rname is not None and self.t(rname) == "credentials":
+                        base = self.t(left)
+                        names.update({base, f"{base}_USR", f"{base}_PSW"})
+            stack.extend(n.children)
+        return names
+
+    def _step(self, node: tree_sitter.Node, step: str, creds: frozenset[str]) -> None:
+        args = node.child_by_field_name("arguments") or node.child_by_field_name("args")
+        if args is None:
+            return
+        target: tree_sitter.Node | None = None
+        for child in args.named_children:
+            if child.type in ("string_literal", "character_literal"):
+                target = child
+                break
+            if child.type == "map_item":
+                key = child.child_by_field_name("key")
+                value = child.child_by_field_name("value")
+                if key is not None and self.t(key) == "script" and value is not None:
+                    if value.type in ("string_literal", "character_literal"):
+                        target = value
+                        break
+        if target is None:
+            return
+        raw = self.t(target)
+        gstring = target.type == "string_literal"
+        start = self.char(target.start_byte)
+        found = interpolations(raw, start) if gstring else []
+        self.jf.steps.append(
+            ScriptStep(step, self.char(node.start_byte), self.char(node.end_byte), gstring, start, raw, found, creds)
+        )
+
+    def _library(self, node: tree_sitter.Node, kind: str) -> None:
+        strings = self._strings(node)
+        if not strings:
+            return
+        first = strings[0]
+        value = self.t(first).strip("'\"")
+        if kind == "library":
+            name, _, version = value.partition("@")
+            ref = LibraryRef("library", name, version or None, self.char(first.start_byte), self.char(first.end_byte))
+        else:
+            ref = LibraryRef("load", value, None, self.char(first.start_byte), self.char(first.end_byte))
+        self.jf.libraries.append(ref)
+
+
+def parse(path: str, data: bytes) -> Jenkinsfile:
+    text = decode(data, path)
+    jf = Jenkinsfile(SourceFile(path, SourceText(text)))
+    raw = text.encode("utf-8")
+    tree = _parser().parse(raw)
+    _Builder(raw, jf).walk(tree.root_node)
+    return jf
+
+
+def scan_files(root: Path, files: list[str]) -> ProviderResult:
+    from shipwarden.ci.jenkins.rules import load_rules
+
+    result = ProviderResult()
+    for rel in files:
+        result.files += 1
+        try:
+            data = _read_inside(root, rel)
+            if len(data) > MAX_BYTES:
+                raise YamlError(f"file is {len(data):,} bytes, over the {MAX_BYTES:,}-byte limit", kind="too-large")
+            jf = parse(rel, data)
+        except (YamlError, OSError, ValueError) as exc:
+            kind = exc.kind if isinstance(exc, YamlError) else "io"
+            result.errors.append(ScanError(rel, f"cannot analyse: {exc}", kind))
+            continue
+        result.pipelines += 1
+        for rule in load_rules():
+            try:
+                result.findings.extend(rule.check(jf))
+            except Exception as exc:  # noqa: BLE001
+                result.errors.append(ScanError(rel, f"rule {rule.meta.id} failed: {type(exc).__name__}: {exc}", "internal"))
+    return result

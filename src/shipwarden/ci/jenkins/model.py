@@ -1,0 +1,64 @@
+"""A Jenkinsfile parsed with tree-sitter-groovy: its script steps, the credentials in scope
+of each, and the shared libraries and files it loads. Spans are exact."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from shipwarden.github.model import SourceFile
+
+
+@functools.cache
+def table() -> dict[str, Any]:
+    text = resources.files("shipwarden.ci.jenkins").joinpath("data/jenkins.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Interpolation:
+    """``${expr}`` or ``$name`` inside a Groovy double-quoted (G)string."""
+
+    start: int
+    end: int
+    expr: str
+
+
+@dataclass(slots=True)
+class ScriptStep:
+    """``sh "…"``/``bat``/``powershell`` with the (G)string it runs."""
+
+    step: str
+    start: int
+    end: int
+    gstring: bool
+    text_start: int
+    text: str
+    interpolations: list[Interpolation] = field(default_factory=list)
+    #: credential variables bound around the step (``withCredentials``, ``credentials()``)
+    credentials: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class LibraryRef:
+    kind: str  # library | load
+    target: str
+    version: str | None
+    start: int
+    end: int
+
+
+@dataclass(slots=True, eq=False)
+class Jenkinsfile:
+    source: SourceFile
+    steps: list[ScriptStep] = field(default_factory=list)
+    libraries: list[LibraryRef] = field(default_factory=list)
+    #: regions tree-sitter could not parse (the rest is still analysed)
+    parse_errors: int = 0
+
+    @property
+    def path(self) -> str:
+        return self.source.path
