@@ -199,6 +199,22 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
     return roots
 
 
+def reportable(report: Report, args: argparse.Namespace, *, root: Path | None = None) -> Report:
+    """The findings :func:`finish` would report: configuration, ``--select``/
+    ``--ignore``, inline suppressions and the baseline applied (``scan --fix``
+    fixes exactly these). Raises ``ConfigError``/``BaselineError``."""
+    config = config_from_args(args, root)
+    filtered = filter_report(
+        report,
+        config,
+        select=_flatten(getattr(args, "select", None)),
+        ignore=_flatten(getattr(args, "ignore", None)),
+        reader=file_reader(_roots(report, root)),
+    )
+    baseline_path = getattr(args, "baseline", None) or config.baseline
+    return baselined(filtered, baseline_path) if baseline_path is not None else filtered
+
+
 def finish(
     report: Report,
     args: argparse.Namespace,

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from shipwarden import api
-from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, config_from_args, finish, repository_roots
+from shipwarden.baseline import BaselineError
+from shipwarden.commands.common import (
+    EXIT_USAGE,
+    add_output_arguments,
+    config_from_args,
+    finish,
+    reportable,
+    repository_roots,
+)
+from shipwarden.config import ConfigError
+from shipwarden.findings import Report
 from shipwarden.scan import default_jobs
 
 NAME = "scan"
@@ -22,6 +33,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--jobs", "-j", type=int, default=0, help=f"worker processes (default: {default_jobs()})")
     parser.add_argument("--no-paths", action="store_true", help="skip the cross-workflow attack-path search")
+    fix = parser.add_argument_group("fixes")
+    fix.add_argument(
+        "--fix",
+        nargs="?",
+        const="safe",
+        choices=("safe", "unsafe"),
+        help="edit the workflows to remove findings: safe fixes keep what the workflow does; "
+        "--fix=unsafe also applies fixes that need a human look; then report what remains",
+    )
+    fix.add_argument(
+        "--diff",
+        action="store_true",
+        help="with or without --fix: print the fixes as a unified diff and write nothing (exit 1 when there is one)",
+    )
     add_output_arguments(parser)
 
 
@@ -38,4 +63,27 @@ def run(args: argparse.Namespace) -> int:
         config=config_from_args(args, root),
         pipeline=False,  # finish() selects, suppresses and baselines as for every command
     )
+    report = api.scan(options).report
+    if args.fix or args.diff:
+        return _fix(report, options, root, args)
+    return finish(report, args, root=root)
+
+
+def _fix(report: Report, options: api.ScanOptions, root: Path | None, args: argparse.Namespace) -> int:
+    from shipwarden.fix import FixLevel, plan_fixes  # only `scan --fix` pays for the fixers' imports
+    from shipwarden.reporting.fixes import render_fix_summary, safe_diff
+
+    try:
+        wanted = reportable(report, args, root=root)
+    except (ConfigError, BaselineError) as exc:
+        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    level = FixLevel(args.fix or "safe")
+    plan = plan_fixes(wanted, root, level)
+    if args.diff:
+        sys.stdout.write(safe_diff(plan))
+        sys.stderr.write(render_fix_summary(plan, level, written=False))
+        return 1 if plan.files else 0
+    plan.write()
+    sys.stderr.write(render_fix_summary(plan, level, written=True))
     return finish(api.scan(options).report, args, root=root)
