@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
 import regex
 
 from shipwarden.findings import Confidence
+from shipwarden.secrets.prefilter import Prefilter, needles_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,17 @@ class TokenPattern:
     #: Structural check of the value: ``"pem"`` (a whole, decodable key body) or
     #: ``"jwt"`` (a payload that is not a documentation example); "" for none.
     validate: str = ""
+    #: Characters before / after the end of a keyword hit that a match can reach.
+    reach_before: int = 64
+    reach_after: int = 512
+    #: An expression (Hyperscan and ``re`` syntax) that replaces the keywords
+    #: as the prefilter, for formats whose keyword is too common (``s.``).
+    prefilter: str = ""
+    #: Value shapes that are not secrets (``reference``: ``exports2.SourceMap``;
+    #: ``wordy``: ``X-Auth-Token``, ``github_token_v2``).
+    reject: tuple[str, ...] = ()
+    #: Hosts (``url-credentials``) whose embedded credentials are public by design.
+    public_hosts: regex.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,9 @@ class Limits:
     max_line_chars: int
     max_matches: int
     regex_timeout_seconds: float
+    #: A line at least this long marks minified code (bundles), where
+    #: low-confidence generic guesses are hidden unless asked for.
+    minified_line_chars: int = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +84,18 @@ class Placeholders:
         return any(marker in low for marker in self.substrings)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RuleSet:
     kinds: dict[str, TokenKind]
     patterns: tuple[TokenPattern, ...]
     limits: Limits
     placeholders: Placeholders
+
+    @cached_property
+    def prefilter(self) -> Prefilter:
+        """The one-pass keyword engine for :attr:`patterns`."""
+        needles = needles_for([p.keywords for p in self.patterns], [p.prefilter for p in self.patterns])
+        return Prefilter(needles, len(self.patterns))
 
 
 def _kind(kind_id: str, raw: dict[str, Any]) -> TokenKind:
@@ -104,7 +125,21 @@ def _pattern(raw: dict[str, Any], kinds: dict[str, TokenKind]) -> TokenPattern:
         multiline=bool(raw.get("multiline", False)),
         placeholder_check=bool(raw.get("placeholder_check", True)),
         validate=_validator(kind.id, raw.get("validate", "")),
+        reach_before=int(raw.get("reach", (64, 512))[0]),
+        reach_after=int(raw.get("reach", (64, 512))[1]),
+        prefilter=str(raw.get("prefilter", "")),
+        reject=_rejects(kind.id, raw.get("reject", ())),
+        public_hosts=regex.compile(raw["public_hosts"], regex.VERSION0) if raw.get("public_hosts") else None,
     )
+
+
+_REJECTS = ("reference", "wordy")
+
+
+def _rejects(kind_id: str, names: object) -> tuple[str, ...]:
+    if not isinstance(names, list | tuple) or any(n not in _REJECTS for n in names):
+        raise ValueError(f"pattern for {kind_id}: reject must list some of {_REJECTS}")
+    return tuple(str(n) for n in names)
 
 
 _VALIDATORS = ("", "pem", "jwt")
@@ -129,6 +164,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             max_line_chars=int(lim["max_line_chars"]),
             max_matches=int(lim["max_matches"]),
             regex_timeout_seconds=float(lim["regex_timeout_seconds"]),
+            minified_line_chars=int(lim.get("minified_line_chars", 1000)),
         ),
         placeholders=Placeholders(
             substrings=tuple(s.lower() for s in ph["substrings"]),

@@ -129,7 +129,22 @@ def _plausible_jwt(value: str) -> bool:
     return not any(e in text for e in examples)
 
 
-def _acceptable(value: str, pat: TokenPattern, rules: RuleSet) -> bool:
+_REFERENCE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\)?)?")
+_WORD_SEGMENT = re.compile(r"[A-Za-z]{1,16}[0-9]{0,2}|[0-9]{1,4}")
+
+
+def _reference(value: str) -> bool:
+    """``exports2.SourceMap``, ``os.environ.API_TOKEN``: a name, not a value."""
+    return _REFERENCE.fullmatch(value) is not None
+
+
+def _wordy(value: str) -> bool:
+    """``X-Auth-Token``, ``github_token_v2``: words joined by ``-``, ``_`` or ``.``."""
+    parts = re.split(r"[-_.]", value)
+    return len(parts) >= 2 and all(_WORD_SEGMENT.fullmatch(p) for p in parts if p)
+
+
+def _acceptable(value: str, pat: TokenPattern, rules: RuleSet, whole: str = "") -> bool:
     if rules.placeholders.is_placeholder(value, check_substrings=pat.placeholder_check):
         return False
     if pat.require_digit and not (
@@ -137,6 +152,12 @@ def _acceptable(value: str, pat: TokenPattern, rules: RuleSet) -> bool:
     ):
         return False
     if shannon_entropy(value) < pat.min_entropy:
+        return False
+    if "reference" in pat.reject and _reference(value):
+        return False
+    if "wordy" in pat.reject and _wordy(value):
+        return False
+    if pat.public_hosts is not None and whole and pat.public_hosts.search(whole):
         return False
     if pat.validate == "pem" and not _plausible_pem_key(value):
         return False
@@ -149,31 +170,56 @@ def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     return any(start < t_end and t_start < end for t_start, t_end in taken)
 
 
-def _scan(text: str, path: str, rules: RuleSet) -> list[_Hit]:
-    lowered = text.lower()
-    skip_low = _skip_low_confidence(path, rules)
+def _windows(ends: list[int], before: int, after: int, size: int) -> list[tuple[int, int]]:
+    """Merged ``[end - before, end + after)`` ranges around sorted hit ends."""
+    out: list[tuple[int, int]] = []
+    for end in ends:
+        lo, hi = max(0, end - before), min(size, end + after)
+        if out and lo <= out[-1][1]:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _scan(text: str, path: str, rules: RuleSet, *, low_confidence: bool = True) -> list[_Hit]:
+    """One prefilter pass, then each pattern only around its own keyword hits."""
+    skip_low = not low_confidence or _skip_low_confidence(path, rules)
     limit = rules.limits.max_matches
     hits: list[_Hit] = []
     taken: list[tuple[int, int]] = []
-    for pat in rules.patterns:
+    size = len(text)
+    needles = rules.prefilter.scan(text)
+    for index, pat in enumerate(rules.patterns):
         if len(hits) >= limit:
             break
         if skip_low and pat.confidence is Confidence.LOW:
             continue
-        if pat.keywords and not any(k in lowered for k in pat.keywords):
-            continue
+        if pat.keywords or pat.prefilter:
+            if not needles[index]:
+                continue
+            ranges = _windows(needles[index], pat.reach_before, pat.reach_after, size)
+        else:
+            ranges = [(0, size)]
         try:
-            for m in pat.pattern.finditer(text, timeout=rules.limits.regex_timeout_seconds):
-                value = m.group(pat.group)
-                if not value:
-                    continue
-                if not pat.multiline and "\n" in m.group(0):
-                    continue
-                start, end = m.span(pat.group)
-                if _overlaps(start, end, taken) or not _acceptable(value, pat, rules):
-                    continue
-                hits.append(_Hit(start, end, value, pat))
-                taken.append((start, end))
+            for lo, hi in ranges:
+                for m in pat.pattern.finditer(text, lo, hi, timeout=rules.limits.regex_timeout_seconds):
+                    value = m.group(pat.group)
+                    if not value:
+                        continue
+                    if not pat.multiline and "\n" in m.group(0):
+                        continue
+                    if m.end() == hi < size:
+                        # cut by the window: the text may go on (a longer token)
+                        continue
+                    start, end = m.span(pat.group)
+                    if _overlaps(start, end, taken) or not _acceptable(value, pat, rules, m.group(0)):
+                        continue
+                    hits.append(_Hit(start, end, value, pat))
+                    taken.append((start, end))
+                    if len(hits) >= limit:
+                        break
                 if len(hits) >= limit:
                     break
         except TimeoutError:
@@ -182,17 +228,18 @@ def _scan(text: str, path: str, rules: RuleSet) -> list[_Hit]:
     return hits
 
 
-def scan_text(text: str, *, path: str = "") -> list[SecretMatch]:
+def scan_text(text: str, *, path: str = "", low_confidence: bool = True) -> list[SecretMatch]:
     """Every secret in ``text``, in order of position.
 
     ``path`` (optional, any form) lets the scanner skip low-confidence patterns
     in lockfiles and checksum lists. Only the first ``max_text_chars`` of the
     text and the first ``max_line_chars`` of each line are examined, and at
-    most ``max_matches`` secrets are returned.
+    most ``max_matches`` secrets are returned. ``low_confidence=False`` leaves
+    out the contextual guesses (generic ``token = …`` assignments).
     """
     rules = load_rules()
     bounded = _bounded(text, rules)
-    hits = _scan(bounded, path, rules)
+    hits = _scan(bounded, path, rules, low_confidence=low_confidence)
     out: list[SecretMatch] = []
     line, line_start, pos = 1, 0, 0
     for hit in hits:

@@ -1,0 +1,140 @@
+"""One pass over a text that says, per secret pattern, where it can match.
+
+Every pattern in ``data/tokens.toml`` names keywords (lower-case literals such
+as ``ghp_`` or ``token``) and may name a ``prefilter`` expression. A match of
+the pattern always contains one of them. This module finds every keyword and
+prefilter hit in a single scan, so the scanner runs each pattern's regular
+expression only in a small window around its own hits, never over the whole
+text (the way gitleaks uses keywords, with a compiled multi-pattern engine).
+
+The engine is Hyperscan (``hyperscan`` on PyPI, x86-64) when it is installed;
+elsewhere the same hits come from ``str.find`` and ``re``, slower but equal.
+Hyperscan reports byte offsets, so the text is scanned as ASCII with every
+other character replaced by ``?`` (one byte each): offsets are then character
+offsets, and no keyword contains a non-ASCII character.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_hs: Any
+try:  # pragma: no cover - depends on the platform
+    import hyperscan as _hs  # type: ignore[import-untyped, no-redef, unused-ignore]
+except ImportError:  # pragma: no cover
+    _hs = None
+
+
+@dataclass(frozen=True, slots=True)
+class Needle:
+    """One thing to look for: a literal keyword (case-insensitive) or an expression."""
+
+    text: str
+    literal: bool
+    #: Indexes of the patterns this needle stands for.
+    patterns: tuple[int, ...]
+
+
+#: ``hits[i]`` = end offsets of needles of pattern ``i`` (sorted, may repeat).
+Hits = list[list[int]]
+
+
+def engine_name() -> str:
+    """``"hyperscan"`` or ``"python"``: which engine :func:`build` uses here."""
+    return "hyperscan" if _hs is not None else "python"
+
+
+class Prefilter:
+    """Built once per rule set; :meth:`scan` is safe to call from one thread at a time."""
+
+    def __init__(self, needles: Sequence[Needle], pattern_count: int, *, use_hyperscan: bool = True) -> None:
+        self.needles = tuple(needles)
+        self.pattern_count = pattern_count
+        self._scan: Callable[[str], Hits]
+        if use_hyperscan and _hs is not None and self.needles:
+            self._db = _compile_hyperscan(self.needles)
+            self._scan = self._scan_hyperscan
+        else:
+            self._literals = [(n.text.lower(), n.patterns) for n in self.needles if n.literal]
+            self._regexes = [(re.compile(n.text), n.patterns) for n in self.needles if not n.literal]
+            self._scan = self._scan_python
+
+    def scan(self, text: str) -> Hits:
+        """End offsets of every needle hit in ``text``, grouped by pattern index."""
+        return self._scan(text)
+
+    # -- engines -----------------------------------------------------------------
+
+    def _scan_hyperscan(self, text: str) -> Hits:
+        hits: Hits = [[] for _ in range(self.pattern_count)]
+        data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+        needles = self.needles
+
+        def on_match(ident: int, _start: int, end: int, _flags: int, _ctx: Any) -> None:
+            for index in needles[ident].patterns:
+                hits[index].append(end)
+
+        self._db.scan(data, match_event_handler=on_match)
+        for positions in hits:
+            positions.sort()
+        return hits
+
+    def _scan_python(self, text: str) -> Hits:
+        hits: Hits = [[] for _ in range(self.pattern_count)]
+        lowered = text.lower() if text.isascii() else text.encode("ascii", "replace").decode("ascii").lower()
+        for word, patterns in self._literals:
+            found: list[int] = []
+            at = lowered.find(word)
+            while at >= 0:
+                found.append(at + len(word))
+                at = lowered.find(word, at + 1)
+            for index in patterns:
+                hits[index].extend(found)
+        for expr, patterns in self._regexes:
+            ends = [m.end() for m in expr.finditer(text)]
+            for index in patterns:
+                hits[index].extend(ends)
+        for positions in hits:
+            positions.sort()
+        return hits
+
+
+def _compile_hyperscan(needles: Sequence[Needle]) -> Any:  # pragma: no cover - needs hyperscan
+    assert _hs is not None
+    expressions: list[bytes] = []
+    flags: list[int] = []
+    for needle in needles:
+        if needle.literal:
+            expressions.append(re.escape(needle.text).encode("ascii"))
+            flags.append(_hs.HS_FLAG_CASELESS)
+        else:
+            expressions.append(needle.text.encode("ascii"))
+            flags.append(0)
+    db = _hs.Database()
+    db.compile(expressions=expressions, ids=list(range(len(needles))), elements=len(needles), flags=flags)
+    return db
+
+
+def needles_for(keywords: Sequence[Sequence[str]], prefilters: Sequence[str]) -> list[Needle]:
+    """Needles for patterns with these keywords (lists) and prefilter expressions ("" for none).
+
+    A pattern with a prefilter is found through it alone; a pattern with
+    neither keywords nor prefilter gets the empty needle list (the scanner then
+    runs it over the whole text).
+    """
+    by_word: dict[str, list[int]] = {}
+    exprs: dict[str, list[int]] = {}
+    for index, (words, prefilter) in enumerate(zip(keywords, prefilters, strict=True)):
+        if prefilter:
+            exprs.setdefault(prefilter, []).append(index)
+            continue
+        for word in words:
+            by_word.setdefault(word.lower(), []).append(index)
+    # overlapping keywords (``pass`` in ``--password``) are separate needles: Hyperscan
+    # and str.find both report every hit of each
+    needles = [Needle(word, True, tuple(dict.fromkeys(idx))) for word, idx in sorted(by_word.items())]
+    needles += [Needle(expr, False, tuple(dict.fromkeys(idx))) for expr, idx in sorted(exprs.items())]
+    return needles
