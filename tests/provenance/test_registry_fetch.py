@@ -4,50 +4,17 @@ registry responses (built here from the real bundles), and then from the cache."
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from provhelpers import PYPI_ATTESTATIONS_0019_SHA256, SIGSTORE_100_SHA512
+from provhelpers import PYPI_ATTESTATIONS_0019_SHA256, SIGSTORE_100_SHA512, Server, sri
 
 from shipwarden.cli import main
 
 NPM_PUBLISH = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
-
-
-class Server:
-    def __init__(self) -> None:
-        self.routes: dict[str, tuple[bytes, str]] = {}
-        self.hits: list[str] = []
-        routes, hits = self.routes, self.hits
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                hits.append(self.path)
-                body = routes.get(self.path)
-                if body is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", body[1])
-                self.send_header("Content-Length", str(len(body[0])))
-                self.end_headers()
-                self.wfile.write(body[0])
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def json(self, path: str, doc: Any, ctype: str = "application/json") -> None:
-        self.routes[path] = (json.dumps(doc).encode(), ctype)
 
 
 @pytest.fixture
@@ -62,19 +29,13 @@ def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Server]:
     srv.httpd.server_close()
 
 
-def _sri(hexdigest: str) -> str:
-    import base64
-
-    return "sha512-" + base64.b64encode(bytes.fromhex(hexdigest)).decode()
-
-
 def _npm_records(srv: Server, fixtures: Path, *, drop_latest: bool = False) -> None:
     bundle = json.loads((fixtures / "bundleV03-intoto.sigstore").read_text())
     older = json.loads((fixtures / "bundleV03-dsse.sigstore").read_text())
     versions: dict[str, Any] = {
         "0.9.0": {"dist": {"attestations": {"url": "/npm/-/npm/v1/attestations/sigstore@0.9.0"}}, "_npmUser": {"name": "m"}},
         "1.0.0": {
-            "dist": {"integrity": _sri(SIGSTORE_100_SHA512), "tarball": srv.url + "/npm/sigstore/-/sigstore-1.0.0.tgz"},
+            "dist": {"integrity": sri(SIGSTORE_100_SHA512), "tarball": srv.url + "/npm/sigstore/-/sigstore-1.0.0.tgz"},
             "_npmUser": {"name": "m"},
         },
     }

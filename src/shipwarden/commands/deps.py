@@ -45,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=16, metavar="N",
                         help="concurrent registry look-ups with --fetch (default: 16)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+    verify = parser.add_argument_group("provenance of updates (with --against)")
+    verify.add_argument("--verify", action="store_true",
+                        help="verify the attestations of every package whose locked version changed since --against "
+                             "(fetched through your configured registry) and judge them (docs/commands/provenance.md)")
+    verify.add_argument("--policy", type=Path, metavar="FILE",
+                        help="TOML with a [provenance] table: require-provenance for name prefixes, repository, workflow")
+    verify.add_argument("--trusted-root", type=Path, metavar="FILE", help="Sigstore trusted_root.json (default: shipped)")
     add_output_arguments(parser)
 
 
@@ -80,6 +87,14 @@ def run(args: argparse.Namespace) -> int:
     result = scan_deps(root, DepsOptions(allowlist=allowlist, against=args.against, fetcher=fetcher,
                                          excluded=config.is_excluded, fetch_workers=max(1, args.jobs),
                                          progress=progress, root_arg=str(args.path)))
+    if getattr(args, "verify", False):
+        if not args.against:
+            print("shipwarden: error: --verify needs --against REF", file=sys.stderr)
+            return EXIT_USAGE
+        from shipwarden.provenance.deps_command import run_verify
+
+        if run_verify(root, result, args) != EXIT_OK:
+            return EXIT_USAGE
     if fetcher is not None:
         result.report.errors.extend(fetcher.errors)
         result.report.stats["fetched"] = fetcher.fetched

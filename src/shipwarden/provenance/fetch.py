@@ -103,9 +103,11 @@ def npm_published(client: RegistryClient, name: str, version: str) -> Published:
     return pub
 
 
-def pypi_published(client: RegistryClient, name: str, version: str, filename: str = "") -> Published:
+def pypi_published(
+    client: RegistryClient, name: str, version: str, filename: str = "", sha256s: set[str] | None = None
+) -> Published:
     """A distribution's PEP 740 provenance via the index's JSON ``provenance`` key."""
-    from shipwarden.registry import _dist_version, _normalize_pypi
+    from shipwarden.registry import _dist_version, _normalize_pypi, same_version
 
     url = client.pypi_index() + _normalize_pypi(name) + "/"
     try:
@@ -121,7 +123,13 @@ def pypi_published(client: RegistryClient, name: str, version: str, filename: st
             continue
         rel = history.setdefault(ver, Release(_normalize_pypi(name), ver, published=_time(f.get("upload-time"))))
         rel.has_provenance = rel.has_provenance or bool(f.get("provenance"))
-        if ver == version and (not filename or f["filename"] == filename) and chosen is None:
+        if not same_version(ver, version) or (filename and f["filename"] != filename):
+            continue
+        sha = str((f.get("hashes") or {}).get("sha256") or "").lower()
+        if sha256s and sha not in sha256s:
+            continue
+        # the locked file with an attestation first
+        if chosen is None or (f.get("provenance") and not chosen.get("provenance")):
             chosen = f
     if chosen is None:
         raise RegistryError(f"pypi:{name}=={version}: no such distribution on the index")

@@ -1,0 +1,38 @@
+"""The ``deps --verify`` step, kept here so ``commands/deps.py`` stays small."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def run_verify(root: Path, result: Any, args: argparse.Namespace) -> int:
+    """Verify the provenance of the changed packages; add findings, errors and
+    stats to ``result.report``. Returns a non-zero exit code on a usage error."""
+    from shipwarden.commands.provenance import _quiet, load_policy
+    from shipwarden.config import ConfigError
+    from shipwarden.provenance.depsverify import verify_against
+    from shipwarden.provenance.verify import trust_root
+    from shipwarden.registry import RegistryClient
+
+    _quiet()
+    try:
+        policy = load_policy(getattr(args, "policy", None))
+        trusted = getattr(args, "trusted_root", None)
+        trust = trust_root("production", str(trusted) if trusted else None)
+    except (ConfigError, ValueError) as exc:
+        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    client = RegistryClient(cwd=root if root.is_dir() else None)
+    outcome = verify_against(
+        root, result.dependencies, result.lockfiles, args.against, client, trust=trust, policy=policy
+    )
+    result.report.findings.extend(outcome.findings)
+    result.report.errors.extend(outcome.errors)
+    result.report.stats.update(outcome.stats)
+    return EXIT_OK
