@@ -133,3 +133,20 @@ def test_verify_needs_against(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     (tmp_path / "package.json").write_text("{}")
     assert main(["deps", str(tmp_path), "--verify"]) == 2
     assert "--verify needs --against" in capsys.readouterr().err
+
+
+def test_sbom_carries_the_provenance_facts(
+    server: Server, fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shipwarden.sbom import validate
+
+    _records(server, fixtures)
+    root = _project(tmp_path, {"sigstore": ("0.9.0", "sha512-AAAA")}, {"sigstore": ("1.0.0", sri(SIGSTORE_100_SHA512))})
+    main(["deps", str(root), "--against", "HEAD", "--verify", "--format", "cyclonedx", "--fail-on", "none"])
+    text = capsys.readouterr().out
+    assert validate(text) is None
+    comp = next(c for c in json.loads(text)["components"] if c["name"] == "sigstore")
+    props = {p["name"]: p["value"] for p in comp["properties"]}
+    assert props["shipwarden:provenance:verified"] == "true"
+    assert props["shipwarden:provenance:attestations"] == "1"
+    assert {"alg": "SHA-512", "content": SIGSTORE_100_SHA512} in comp["hashes"]

@@ -66,7 +66,11 @@ def _selector_list(text: str) -> list[str]:
 
 
 def add_output_arguments(
-    parser: argparse.ArgumentParser, *, default_fail_on: str = "P1", graph_formats: bool = False
+    parser: argparse.ArgumentParser,
+    *,
+    default_fail_on: str = "P1",
+    graph_formats: bool = False,
+    extra_formats: tuple[str, ...] = (),
 ) -> None:
     """Add the output, selection, config and baseline options shared by every command.
 
@@ -74,7 +78,7 @@ def add_output_arguments(
     """
     if default_fail_on not in FAIL_ON_CHOICES:
         raise ValueError(f"default_fail_on must be one of {FAIL_ON_CHOICES}")
-    formats = FORMATS + (GRAPH_FORMATS if graph_formats else ())
+    formats = FORMATS + (GRAPH_FORMATS if graph_formats else ()) + extra_formats
     group = parser.add_argument_group("output")
     group.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
     group.add_argument("--output", "-o", metavar="FILE", type=Path, help="write the report to FILE (default: stdout)")

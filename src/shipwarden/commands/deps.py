@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     verify.add_argument("--policy", type=Path, metavar="FILE",
                         help="TOML with a [provenance] table: require-provenance for name prefixes, repository, workflow")
     verify.add_argument("--trusted-root", type=Path, metavar="FILE", help="Sigstore trusted_root.json (default: shipped)")
-    add_output_arguments(parser)
+    add_output_arguments(parser, extra_formats=("cyclonedx",))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,14 +87,16 @@ def run(args: argparse.Namespace) -> int:
     result = scan_deps(root, DepsOptions(allowlist=allowlist, against=args.against, fetcher=fetcher,
                                          excluded=config.is_excluded, fetch_workers=max(1, args.jobs),
                                          progress=progress, root_arg=str(args.path)))
+    verified = None
     if getattr(args, "verify", False):
         if not args.against:
             print("shipwarden: error: --verify needs --against REF", file=sys.stderr)
             return EXIT_USAGE
         from shipwarden.provenance.deps_command import run_verify
 
-        if run_verify(root, result, args) != EXIT_OK:
-            return EXIT_USAGE
+        code, verified = run_verify(root, result, args)
+        if code != EXIT_OK:
+            return code
     if fetcher is not None:
         result.report.errors.extend(fetcher.errors)
         result.report.stats["fetched"] = fetcher.fetched
@@ -111,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"shipwarden: recorded {len(result.hooks)} install-time hook(s) as reviewed in {target}", file=sys.stderr)
         return EXIT_OK
 
+    if getattr(args, "format", "") == "cyclonedx":
+        from shipwarden.provenance.deps_command import write_sbom
+
+        return write_sbom(result, verified, args)
     text_view = (getattr(args, "format", "text") or "text") == "text"
     output: Path | None = getattr(args, "output", None)
     section = render_inventory(result) if text_view else ""

@@ -60,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="registry cache (default: ~/.cache/shipwarden)")
     parser.add_argument("--quiet", "-q", action="store_true", help="do not print the verdict on stderr")
+    parser.add_argument("--sbom", type=Path, metavar="FILE",
+                        help="also write a CycloneDX 1.6 JSON SBOM of the reviewed artifact(s) to FILE")
     add_output_arguments(parser, default_fail_on="P1")
 
 
@@ -83,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     code = finish(result.report, args, root=root)
+    if getattr(args, "sbom", None) is not None:
+        from shipwarden.packaging.sbom import write_gate_sbom
+
+        if not write_gate_sbom(result, args.sbom):
+            return EXIT_USAGE
     if not args.quiet and code != EXIT_USAGE and getattr(args, "write_baseline", None) is None:
         kept = _visible(result.report, args, config)
         print(render_verdict(result, kept, fail_on(args, config)), file=sys.stderr, end="")

@@ -11,9 +11,10 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 
 
-def run_verify(root: Path, result: Any, args: argparse.Namespace) -> int:
+def run_verify(root: Path, result: Any, args: argparse.Namespace) -> tuple[int, Any]:
     """Verify the provenance of the changed packages; add findings, errors and
-    stats to ``result.report``. Returns a non-zero exit code on a usage error."""
+    stats to ``result.report``. Returns (exit code, the outcome); the code is
+    non-zero on a usage error."""
     from shipwarden.commands.provenance import _quiet, load_policy
     from shipwarden.config import ConfigError
     from shipwarden.provenance.depsverify import verify_against
@@ -27,7 +28,7 @@ def run_verify(root: Path, result: Any, args: argparse.Namespace) -> int:
         trust = trust_root("production", str(trusted) if trusted else None)
     except (ConfigError, ValueError) as exc:
         print(f"shipwarden: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_USAGE, None
     client = RegistryClient(cwd=root if root.is_dir() else None)
     outcome = verify_against(
         root, result.dependencies, result.lockfiles, args.against, client, trust=trust, policy=policy
@@ -35,4 +36,32 @@ def run_verify(root: Path, result: Any, args: argparse.Namespace) -> int:
     result.report.findings.extend(outcome.findings)
     result.report.errors.extend(outcome.errors)
     result.report.stats.update(outcome.stats)
-    return EXIT_OK
+    return EXIT_OK, outcome
+
+
+def write_sbom(result: Any, outcome: Any, args: argparse.Namespace) -> int:
+    """``deps --format cyclonedx``: the SBOM to --output or stdout; the exit code
+    still follows --fail-on over the findings."""
+    import io
+
+    from shipwarden.commands.common import finish
+    from shipwarden.sbom import deps_sbom
+
+    prov = {}
+    if outcome is not None:
+        for res in outcome.results:
+            t = res.target
+            prov[("npm" if t.ecosystem == "npm" else "pypi", t.name, t.version)] = res
+    text = deps_sbom(result.dependencies, result.hooks, prov)
+    output = getattr(args, "output", None)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"shipwarden: error: cannot write {output}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    quiet = argparse.Namespace(**{**vars(args), "format": "json", "output": None})
+    return finish(result.report, quiet, root=None, stdout=io.StringIO())
