@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -74,41 +76,52 @@ def _run(cmd: list[str], cwd: Path | None, env: Mapping[str, str]) -> str:
     return proc.stdout if proc.returncode == 0 else ""
 
 
-def _npmrc_value(key: str, cwd: Path | None, env: Mapping[str, str]) -> str:
+def npm_registries(*, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every npm registry the user's configuration names, read once: ``""`` → the default registry,
+    ``"@scope"`` → that scope's. One ``npm config list --json`` (which reads every ``.npmrc`` and the
+    environment) when npm is installed, else the environment and the project's and user's ``.npmrc``."""
+    env = os.environ if env is None else env
+    found: dict[str, str] = {}
     home = env.get("HOME") or str(Path.home())
-    candidates = [Path(cwd) / ".npmrc"] if cwd else []
-    candidates.append(Path(home) / ".npmrc")
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=\s*(\S+)\s*$")
-    for path in candidates:
+    for path in ([Path(home) / ".npmrc"] + ([Path(cwd) / ".npmrc"] if cwd else [])):  # project wins
         try:
             text = path.read_text(encoding="utf-8")
         except OSError:
             continue
-        for line in text.splitlines():
-            m = pattern.match(line)
-            if m:
-                return m.group(1).strip("\"'")
-    return ""
+        for m in _NPMRC_REGISTRY.finditer(text):
+            found[m.group(1) or ""] = m.group(2).strip("\"'")
+    npm = shutil.which("npm", path=env.get("PATH"))
+    if npm:
+        try:
+            listed = json.loads(_run([npm, "config", "list", "--json"], cwd, env) or "{}")
+        except ValueError:
+            listed = {}
+        if isinstance(listed, dict):
+            for key, value in listed.items():
+                if isinstance(value, str) and value and (key == "registry" or re.fullmatch(r"@[^:/\s]+:registry", key)):
+                    found["" if key == "registry" else key.split(":", 1)[0]] = value
+    for name, value in env.items():
+        low = name.lower()
+        if low == "npm_config_registry" and value:
+            found[""] = value
+        elif low.startswith("npm_config_@") and low.endswith(":registry") and value:
+            found[name[len("npm_config_") : -len(":registry")]] = value
+    return {scope: url.rstrip("/") + "/" for scope, url in found.items() if url and url != "undefined"}
+
+
+_NPMRC_REGISTRY = re.compile(r"^\s*(@[^:\s]+)?:?registry\s*=\s*(\S+)\s*$", re.M)
 
 
 def npm_registry_url(scope: str = "", *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> str:
     """The npm registry the user's configuration uses (for ``@scope`` when given)."""
-    env = os.environ if env is None else env
-    key = f"{scope}:registry" if scope else "registry"
-    env_key = "npm_config_" + key.replace("-", "_")
-    for name in (env_key, env_key.upper()):
-        if env.get(name):
-            return env[name].rstrip("/") + "/"
-    npm = shutil.which("npm", path=env.get("PATH"))
-    if npm:
-        value = _run([npm, "config", "get", key], cwd, env).strip()
-        if value and value != "undefined":
-            return value.rstrip("/") + "/"
-    value = _npmrc_value(key, cwd, env)
-    if value:
-        return value.rstrip("/") + "/"
-    if scope:
-        return npm_registry_url("", cwd=cwd, env=env)
+    return _pick(npm_registries(cwd=cwd, env=env), scope)
+
+
+def _pick(registries: Mapping[str, str], scope: str) -> str:
+    if scope and scope in registries:
+        return registries[scope]
+    if "" in registries:
+        return registries[""]
     raise RegistryError("no npm registry configured: set NPM_CONFIG_REGISTRY or install npm")
 
 
@@ -143,14 +156,87 @@ class Transport(Protocol):
 
 
 class UrllibTransport:
-    """Anonymous HTTP(S) GET with a timeout and a size cap (honours proxy variables)."""
+    """Anonymous HTTP(S) GET with a timeout and a size cap.
+
+    Each thread keeps one persistent connection per host (a TLS handshake per
+    request made parallel look-ups no faster than sequential ones); with a proxy
+    configured in the environment, requests go through urllib, which honours it.
+    """
 
     def __init__(self, timeout: float = 30.0) -> None:
         self.timeout = timeout
+        self._local = threading.local()
+        self._ssl: ssl.SSLContext | None = None
+        self._ssl_lock = threading.Lock()
+        self._proxies = urllib.request.getproxies()
 
     def get(self, url: str, headers: Mapping[str, str], max_bytes: int) -> bytes:
-        if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("https", "http"):
             raise RegistryError(f"refusing a non-HTTP URL: {url}")
+        if self._proxies and not urllib.request.proxy_bypass(parts.hostname or ""):
+            return self._urllib(url, headers, max_bytes)
+        for _ in range(5):  # redirects
+            status, location, data = self._pooled(parts, headers, max_bytes)
+            if status in (301, 302, 303, 307, 308) and location:
+                url = urllib.parse.urljoin(url, location)
+                parts = urllib.parse.urlsplit(url)
+                if parts.scheme not in ("https", "http"):
+                    raise RegistryError(f"refusing a redirect to a non-HTTP URL: {url}")
+                continue
+            if status == 404:
+                raise NotFoundError(f"{url}: not found (HTTP 404)")
+            if status != 200:
+                raise RegistryError(f"{url}: HTTP {status}")
+            return data
+        raise RegistryError(f"{url}: too many redirects")
+
+    def _context(self) -> ssl.SSLContext:
+        with self._ssl_lock:
+            if self._ssl is None:
+                self._ssl = ssl.create_default_context()
+            return self._ssl
+
+    def _pooled(self, parts: urllib.parse.SplitResult, headers: Mapping[str, str], max_bytes: int) -> tuple[int, str, bytes]:
+        key = (parts.scheme, parts.hostname or "", parts.port)
+        conns: dict[tuple[str, str, int | None], http.client.HTTPConnection] = self._local.__dict__.setdefault("conns", {})
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        send = {"User-Agent": "shipwarden", "Accept-Encoding": "identity", **headers}
+        for attempt in range(2):  # a kept-alive connection the server closed meanwhile is retried once
+            conn = conns.get(key)
+            if conn is None:
+                if parts.scheme == "https":
+                    conn = http.client.HTTPSConnection(key[1], key[2], timeout=self.timeout, context=self._context())
+                else:
+                    conn = http.client.HTTPConnection(key[1], key[2], timeout=self.timeout)
+                conns[key] = conn
+            try:
+                conn.request("GET", target, headers=send)
+                response = conn.getresponse()
+                length = response.getheader("Content-Length")
+                if length and length.isdigit() and int(length) > max_bytes:
+                    conn.close()
+                    conns.pop(key, None)
+                    raise RegistryError(f"{parts.geturl()}: response larger than {max_bytes:,} bytes")
+                data = response.read(max_bytes + 1)
+                if len(data) > max_bytes:
+                    conn.close()
+                    conns.pop(key, None)
+                    raise RegistryError(f"{parts.geturl()}: response larger than {max_bytes:,} bytes")
+                if response.will_close:
+                    conn.close()
+                    conns.pop(key, None)
+                return response.status, response.getheader("Location") or "", data
+            except (http.client.HTTPException, OSError) as exc:
+                conn.close()
+                conns.pop(key, None)
+                if attempt:
+                    raise RegistryError(f"{parts.geturl()}: {exc}") from None
+        raise RegistryError(f"{parts.geturl()}: no response")  # pragma: no cover - loop returns or raises
+
+    def _urllib(self, url: str, headers: Mapping[str, str], max_bytes: int) -> bytes:
         request = urllib.request.Request(url, headers={"User-Agent": "shipwarden", **headers})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
@@ -339,8 +425,8 @@ class RegistryClient:
         self._pypi = pypi_index.rstrip("/") + "/" if pypi_index else None
         self._cwd = cwd
         self._env = env
-        #: Registry per npm scope ("" for unscoped), resolved once per client.
-        self._scopes: dict[str, str] = {}
+        #: Registries by npm scope ("" for the default), read from the configuration once per client.
+        self._scopes: dict[str, str] | None = None
         self._lock = threading.Lock()
 
     # -- registries ---------------------------------------------------------
@@ -351,9 +437,9 @@ class RegistryClient:
             return self._npm
         scope = name.split("/", 1)[0] if name.startswith("@") else ""
         with self._lock:
-            if scope not in self._scopes:
-                self._scopes[scope] = npm_registry_url(scope, cwd=self._cwd, env=self._env)
-            return self._scopes[scope]
+            if self._scopes is None:
+                self._scopes = npm_registries(cwd=self._cwd, env=self._env)
+            return _pick(self._scopes, scope)
 
     def pypi_index(self) -> str:
         with self._lock:
@@ -409,13 +495,29 @@ class RegistryClient:
                                   doc["manifest"])
             except (ValueError, KeyError, TypeError):
                 pass
-        info = self.npm_resolve(name, version)
+        info = self._npm_version_document(name, version) or self.npm_resolve(name, version)
         if info.version == version:
             keep = {k: info.manifest[k] for k in _VERSION_KEYS if k in info.manifest}
             doc = {"name": info.name, "version": info.version, "tarball": info.tarball, "integrity": info.integrity,
                    "shasum": info.shasum, "manifest": keep}
             self.cache.put(key, json.dumps(doc, sort_keys=True).encode(), ".version")
         return info
+
+    def _npm_version_document(self, name: str, version: str) -> NpmVersion | None:
+        """``GET {registry}{name}/{version}``: one version's manifest (a few KB, where the packument of a
+        popular package is megabytes). None when the registry does not serve it; the packument is used then."""
+        url = f"{self.npm_registry(name)}{name.replace('/', '%2f')}/{urllib.parse.quote(version, safe='')}"
+        try:
+            doc = json.loads(self.transport.get(url, {"Accept": "application/json"}, MAX_METADATA))
+        except (RegistryError, ValueError):
+            return None
+        if not isinstance(doc, dict) or doc.get("version") != version or doc.get("name", name) != name:
+            return None
+        dist = doc.get("dist")
+        if not isinstance(dist, dict) or not isinstance(dist.get("tarball"), str):
+            return None
+        return NpmVersion(name, version, dist["tarball"], str(dist.get("integrity") or ""), str(dist.get("shasum") or ""),
+                          doc)
 
     def npm_download(self, name: str, selector: str = "") -> tuple[NpmVersion, Path]:
         info = self.npm_resolve(name, selector)
