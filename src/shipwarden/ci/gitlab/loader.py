@@ -338,13 +338,65 @@ def root_files(root: Path) -> list[str]:
     return [name for name in ROOT_FILES if (root / name).is_file() and not (root / name).is_symlink()]
 
 
+#: child pipelines nest this deep at most (GitLab allows two levels below the parent)
+MAX_CHILD_DEPTH = 2
+
+
+def child_files(job: Job) -> list[str]:
+    """Local files a trigger job starts as a child pipeline (``trigger: include:``)."""
+    trigger = job.get("trigger")
+    if not isinstance(trigger, Mapping):
+        return []
+    inc = trigger.get("include")
+    items = inc.items if isinstance(inc, Sequence) else [inc] if inc is not None else []
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, Scalar) and not item.value.startswith(("http://", "https://")):
+            out.append(item.value.lstrip("/"))
+        elif isinstance(item, Mapping):
+            local = item.get("local")
+            if isinstance(local, Scalar):
+                out.append(local.value.lstrip("/"))
+    return [f for f in out if "$" not in f and "*" not in f]
+
+
 def load_pipeline(root: Path, rel: str) -> GitLabLoad:
-    """Load one root file; errors in included files are reported and skipped."""
+    """Load one root file and its local child pipelines (each child file once); errors in
+    included files are reported and skipped."""
     loader = _Loader(root, rel)
     pipeline = loader.build()
+    _unresolved(loader, pipeline, rel)
+    if rel not in pipeline.files:
+        return GitLabLoad(None, loader.errors, loader.files)
+    errors, files = list(loader.errors), loader.files
+    children: dict[str, Pipeline] = {}
+    level = [pipeline]
+    for _ in range(MAX_CHILD_DEPTH):
+        following: list[Pipeline] = []
+        for parent in level:
+            for job in parent.jobs:
+                for child in child_files(job):
+                    if child in children:
+                        if job not in children[child].parent_jobs:
+                            children[child].parent_jobs.append(job)
+                        continue
+                    if child == rel or not (root / child).is_file():
+                        continue
+                    sub = _Loader(root, child)
+                    built = sub.build()
+                    _unresolved(sub, built, child)
+                    errors.extend(sub.errors)
+                    files += sub.files
+                    if child in built.files:
+                        built.parent_jobs.append(job)
+                        children[child] = built
+                        parent.children.append(built)
+                        following.append(built)
+        level = following
+    return GitLabLoad(pipeline, errors, files)
+
+
+def _unresolved(loader: _Loader, pipeline: Pipeline, rel: str) -> None:
     if loader.unresolved and not any(i.kind != "local" for i in pipeline.includes):
         names = ", ".join(sorted(loader.unresolved)[:5])
         loader.errors.append(ScanError(rel, f"!reference to keys defined nowhere in the local files: {names}", "reference"))
-    if rel not in pipeline.files:
-        return GitLabLoad(None, loader.errors, loader.files)
-    return GitLabLoad(pipeline, loader.errors, loader.files)

@@ -112,6 +112,9 @@ class Pipeline:
     top: dict[str, Node] = field(default_factory=dict)
     #: per-job facts computed once and shared by every rule (``ci.gitlab.facts``)
     memo: dict[int, object] = field(default_factory=dict, repr=False)
+    #: the trigger jobs that start this pipeline as a child (``trigger: include: local``)
+    parent_jobs: list[Job] = field(default_factory=list, repr=False)
+    children: list[Pipeline] = field(default_factory=list, repr=False)
 
     @property
     def path(self) -> str:

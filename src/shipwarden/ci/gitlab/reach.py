@@ -69,7 +69,13 @@ _KNOWN: dict[str, dict[str, Value]] = {
 }
 
 
+#: variables that name a child pipeline's source (set by ``job_reach`` for child pipelines)
+_CHILD = "\x00child"
+
+
 def _lookup(name: str, ctx: str, variables: dict[str, Scalar]) -> Value:
+    if name == "CI_PIPELINE_SOURCE" and _CHILD in variables:
+        return "parent_pipeline"
     known = _KNOWN[ctx]
     if name in known:
         return known[name]
@@ -320,9 +326,15 @@ def _only_except(node: Node | None, ctx: str, variables: dict[str, Scalar], defa
 def job_reach(job: Job, ctx: str) -> Reach:
     """Does ``job`` run in a pipeline of kind ``ctx``?"""
     pipe = workflow_reach(job.pipeline, ctx)
+    parents = job.pipeline.parent_jobs
+    if parents:
+        # a child pipeline runs where its trigger jobs run
+        pipe = min(pipe, max(job_reach(p, ctx).tri for p in parents))
     if pipe is Tri.NO:
         return Reach(Tri.NO)
     variables = job.variables()
+    if parents:
+        variables = {**variables, _CHILD: Scalar(0, 0, "")}
     when = job.text("when") or "on_success"
     rules = job.get("rules")
     if isinstance(rules, Sequence):
@@ -342,7 +354,10 @@ def workflow_reach(pipeline: Pipeline, ctx: str) -> Tri:
     rules = wf.get("rules") if wf is not None else None
     if not isinstance(rules, Sequence):
         return Tri.YES
-    return _rules(rules.items, ctx, pipeline.variables, "always").tri
+    variables = pipeline.variables
+    if pipeline.parent_jobs:
+        variables = {**variables, _CHILD: Scalar(0, 0, "")}
+    return _rules(rules.items, ctx, variables, "always").tri
 
 
 def reaches(job: Job) -> dict[str, Reach]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from shipwarden.ci import ProviderResult
 from shipwarden.ci.gitlab.loader import load_pipeline, root_files
+from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.rules import load_rules
 from shipwarden.findings import ScanError
 
@@ -19,12 +20,28 @@ def scan_gitlab(root: Path) -> ProviderResult:
         pipeline = loaded.pipeline
         if pipeline is None:
             continue
-        result.pipelines += 1
-        for rule in load_rules():
-            try:
-                result.findings.extend(rule.check(pipeline))
-            except Exception as exc:  # noqa: BLE001 - one broken rule must not end the scan
-                result.errors.append(
-                    ScanError(rel, f"rule {rule.meta.id} failed: {type(exc).__name__}: {exc}", "internal")
-                )
+        for each in _family(pipeline):
+            result.pipelines += 1
+            for rule in load_rules():
+                try:
+                    result.findings.extend(rule.check(each))
+                except Exception as exc:  # noqa: BLE001 - one broken rule must not end the scan
+                    result.errors.append(
+                        ScanError(each.path, f"rule {rule.meta.id} failed: {type(exc).__name__}: {exc}", "internal")
+                    )
     return result
+
+
+def _family(pipeline: Pipeline) -> list[Pipeline]:
+    """A pipeline and its child pipelines, each once."""
+    out: list[Pipeline] = []
+    seen: set[str] = set()
+    stack = [pipeline]
+    while stack:
+        p = stack.pop(0)
+        if p.path in seen:
+            continue
+        seen.add(p.path)
+        out.append(p)
+        stack.extend(p.children)
+    return out

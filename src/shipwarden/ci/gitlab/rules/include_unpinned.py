@@ -27,7 +27,11 @@ _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+.][0-9A-Za-z.-]+)?$")
 
 @REGISTRY.rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
+    seen: set[tuple[str, int]] = set()
     for inc in pipeline.includes:
+        entry = (inc.file.path, inc.node.start)
+        if entry in seen:
+            continue  # one finding per include entry (a project entry may list several files)
         why = ""
         if inc.kind == "remote" and not inc.integrity:
             why = "is fetched from a URL on every pipeline with no `integrity:` hash"
@@ -46,6 +50,7 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
                 why = f"is taken at `{ref}`, a branch that can move"
         if not why:
             continue
+        seen.add(entry)
         yield META.finding(
             f"include {inc.target} {why}; whoever controls it can change any job of this pipeline. "
             "Pin a commit SHA (project, component) or add `integrity:` (remote).",

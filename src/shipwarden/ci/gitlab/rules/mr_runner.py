@@ -9,10 +9,11 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.ci.gitlab.facts import job_facts, runner_tags, services
-from shipwarden.ci.gitlab.model import Pipeline, table
+from shipwarden.ci.gitlab.model import Job, Pipeline, table
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
 from shipwarden.findings import Confidence, Finding, Tier
+from shipwarden.github.yamlspan import Scalar
 from shipwarden.rules.registry import RuleMeta
 
 META = RuleMeta(
@@ -30,6 +31,8 @@ _HOSTED = re.compile(r"^saas-|^gitlab-org(-docker)?$")
 @REGISTRY.rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     dind = [re.compile(p) for p in table()["images"]["dind"]]
+    # one finding per kind of runner (tag set, privileged service), naming the first job
+    groups: dict[tuple[tuple[str, ...], bool], list[tuple[Job, list[Scalar], list[Scalar], bool]]] = {}
     for job in pipeline.jobs:
         facts = job_facts(job)
         if facts.runs("mr") is not Tri.YES:
@@ -38,18 +41,24 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
         privileged = [s for s, _ in services(job) if any(p.search(s.value) for p in dind)]
         if not tags and not privileged:
             continue
+        ident = (tuple(sorted(t.value for t in tags)), bool(privileged))
+        groups.setdefault(ident, []).append((job, tags, privileged, facts.holds_secrets))
+    for (tag_names, has_dind), members in groups.items():
+        members.sort(key=lambda m: (not m[3], m[0].name))
+        job, tags, privileged, secret_holder = members[0]
         parts = []
         if tags:
-            parts.append(f"runners tagged {', '.join(t.value for t in tags)}")
+            parts.append(f"runners tagged {', '.join(tag_names)}")
         if privileged:
             parts.append(f"a privileged Docker-in-Docker service ({privileged[0].value})")
-        secret = " It also holds secrets." if facts.holds_secrets else ""
+        others = f" (and {len(members) - 1} more jobs)" if len(members) > 1 else ""
+        secret = " It also holds secrets." if secret_holder else ""
         loc = job.where(tags[0] if tags else privileged[0], "runner")
         yield META.finding(
-            f"job '{job.name}' runs in merge request pipelines on {' and '.join(parts)}.{secret} "
+            f"job '{job.name}'{others} runs in merge request pipelines on {' and '.join(parts)}.{secret} "
             "If merge requests from forks are run in this project, the MR's code runs there: "
             "give MR jobs ephemeral runners and keep protected runners for protected refs.",
             [loc, job.location("job")],
-            key=job.name,
-            properties={"job": job.name, "tags": [t.value for t in tags], "dind": bool(privileged)},
+            key="\x1f".join((*tag_names, "dind" if has_dind else "")),
+            properties={"job": job.name, "jobs": [m[0].name for m in members], "tags": list(tag_names), "dind": has_dind},
         )

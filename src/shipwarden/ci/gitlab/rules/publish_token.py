@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.gitlab.facts import job_facts
-from shipwarden.ci.gitlab.model import Pipeline
+from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.rules import REGISTRY
 from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.rules.registry import RuleMeta
@@ -28,24 +28,42 @@ TRUSTED_PUBLISHING = ("npm", "pypi")
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     for job in pipeline.jobs:
         facts = job_facts(job)
-        if not facts.publishes or not facts.publish_tokens or facts.id_tokens is not None:
+        if not facts.publishes or facts.id_tokens is not None:
             continue
         registries = sorted({r for _, r, _ in facts.publishes})
-        token, node = sorted(facts.publish_tokens.items())[0]
-        script, registry, start = facts.publishes[0]
         trusted = [r for r in registries if r in TRUSTED_PUBLISHING]
+        script, registry, start = facts.publishes[0]
+        locations = [job.pipeline.file_of(script.node, job.file).value_location(script.node, start, start + 1, "publish")]
+        if facts.publish_tokens:
+            token, node = sorted(facts.publish_tokens.items())[0]
+            what = f"the long-lived token ${token}"
+            locations.append(job.where(node, "token"))
+            confidence = None
+        elif trusted and not _job_token(job):
+            # no token in the file: twine/npm read one from a project CI/CD variable
+            token = ""
+            what = "a token from a project CI/CD variable (none is minted: no `id_tokens:`)"
+            confidence = Confidence.LOW
+        else:
+            continue
         hint = (
-            f" {', '.join(trusted)} accept GitLab CI/CD as a trusted publisher: use `id_tokens` and drop the token."
+            f" {' and '.join(trusted)} {'accepts' if len(trusted) == 1 else 'accept'} GitLab CI/CD as a trusted "
+            "publisher: use `id_tokens` and delete the token."
             if trusted
             else " Keep it a protected, masked variable scoped to a protected environment."
         )
+        locations.append(job.location("job"))
         yield META.finding(
-            f"job '{job.name}' publishes to {', '.join(registries)} with the long-lived token ${token}; "
-            f"anything else that runs in this job (a dependency's install script, a poisoned cache) can read it.{hint}",
-            [
-                job.pipeline.file_of(script.node, job.file).value_location(script.node, start, start + 1, "publish"),
-                job.where(node, "token"),
-            ],
+            f"job '{job.name}' publishes to {', '.join(registries)} with {what}; anything else that runs in "
+            f"this job (a dependency's install script, a poisoned cache) can read it.{hint}",
+            locations,
+            confidence=confidence,
             key=f"{job.name}\x1f{token}",
             properties={"job": job.name, "token": token, "registries": registries},
         )
+
+
+def _job_token(job: Job) -> bool:
+    """Publishes to GitLab's own package registry authenticate with ``CI_JOB_TOKEN``."""
+    texts = [s.value for _, s in job.scripts()] + [v.value for v in job.variables().values()]
+    return any("CI_JOB_TOKEN" in t or "CI_API_V4_URL" in t for t in texts)
