@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # the analyses are imported when called: each command starts 
     from shipwarden.packaging.gate import GateResult as _GateRun
     from shipwarden.packaging.inspect import ArtifactResult
     from shipwarden.packaging.summary import ReleaseDiff
+    from shipwarden.progress import Progress
 
 __all__ = [
     "BaselineError",
@@ -221,6 +222,10 @@ class DepsOptions(Options):
     use_allowlist: bool = True
     against: str | None = None
     fetch: bool | None = None
+    #: concurrent registry look-ups with ``fetch``
+    fetch_workers: int = 16
+    #: progress of long phases (default: silent)
+    progress: Progress | None = None
 
 
 @dataclass(slots=True)
@@ -395,12 +400,21 @@ def deps(options: DepsOptions | None = None) -> DepsResult:
         from shipwarden.registry import RegistryClient
 
         fetcher = RegistryFetcher(RegistryClient(cwd=root if path.is_dir() else None))
-    run = scan_deps(
-        path, _RunOptions(allowlist=allowlist, against=options.against, fetcher=fetcher, excluded=config.is_excluded)
+    run_options = _RunOptions(
+        allowlist=allowlist,
+        against=options.against,
+        fetcher=fetcher,
+        excluded=config.is_excluded,
+        fetch_workers=max(1, options.fetch_workers),
+        root_arg=str(path),
     )
+    if options.progress is not None:
+        run_options.progress = options.progress
+    run = scan_deps(path, run_options)
     if fetcher is not None:
         run.report.errors.extend(fetcher.errors)
         run.report.stats["fetched"] = fetcher.fetched
+        run.report.stats["looked_up"] = fetcher.looked_up
     report = _finish(run.report, options, config, file_reader([root]) if path.is_dir() else None)
     return DepsResult(
         report,

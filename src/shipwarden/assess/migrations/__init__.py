@@ -1,0 +1,1 @@
+"""Alembic migrations of the assessment history (run programmatically by :mod:`shipwarden.assess.store`)."""

@@ -1,0 +1,297 @@
+"""``assess``: run every analysis that applies to one repository, through the library API.
+
+One repository is one unit of work: :func:`assess_repository` returns an
+:class:`~shipwarden.assess.model.Assessment` with its scope; storing it (one
+database transaction) is :mod:`shipwarden.assess.store`'s job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shipwarden import __version__, api
+from shipwarden.assess.catalogue import config_hash, rules_hash
+from shipwarden.assess.model import Assessment, Input, OpenFinding, RowScope, RowStatus, Scope
+from shipwarden.assess.repo import read_repository
+from shipwarden.assess.targets import Targets, find_targets
+from shipwarden.config import Config, load_config
+from shipwarden.findings import Finding, Location, ScanError
+from shipwarden.packaging.secretscan import scrub_finding
+from shipwarden.progress import SILENT, Progress
+
+#: Other CI systems whose presence the scope names (analysed by later analyses).
+_OTHER_CI = {".gitlab-ci.yml": "GitLab CI", "Jenkinsfile": "Jenkins"}
+WORKFLOW_ROWS = (2, 3, 5, 7)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssessOptions:
+    """What ``shipwarden assess`` runs on one repository.
+
+    ``endpoint`` sweeps ``home`` (default: the user's) and ``env`` for
+    credentials: off by default, since it reads a home directory rather than
+    the repository. ``build`` builds Python projects in gate's isolated build;
+    without it, only artifacts already in ``dist/`` are reviewed. ``fetch``
+    lets ``deps`` read locked versions from the configured registry.
+    """
+
+    root: Path = Path(".")
+    all_branches: bool = False
+    build: bool = False
+    fetch: bool | None = None
+    endpoint: bool = False
+    home: Path | None = None
+    env: Mapping[str, str] | None = None
+    config: Path | None = None
+    progress: Progress | None = None
+    #: the clock (UTC); tests pass a fixed one
+    clock: Callable[[], dt.datetime] | None = None
+
+
+@dataclass(slots=True)
+class _Run:
+    findings: list[OpenFinding] = field(default_factory=list)
+    inputs: list[Input] = field(default_factory=list)
+    errors: list[tuple[str, ScanError]] = field(default_factory=list)
+    ran: dict[str, api.Result] = field(default_factory=dict)
+
+
+def _now(options: AssessOptions) -> str:
+    moment = options.clock() if options.clock else dt.datetime.now(dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _relocate(finding: Finding, prefix: str) -> Finding:
+    if not prefix:
+        return finding
+
+    def move(loc: Location) -> Location:
+        return dataclasses.replace(loc, path=prefix + loc.path)
+
+    return dataclasses.replace(
+        finding,
+        locations=[move(loc) for loc in finding.locations],
+        hops=[dataclasses.replace(h, location=move(h.location)) for h in finding.hops],
+    )
+
+
+def _add(run: _Run, analysis: str, result: api.Result, prefix: str = "") -> None:
+    run.ran[analysis] = result
+    for finding in result.findings:
+        clean = scrub_finding(_relocate(finding, prefix))
+        run.findings.append(OpenFinding(clean, analysis, first_seen="", new=True))
+    for error in result.errors:
+        run.errors.append((analysis, dataclasses.replace(error, path=prefix + error.path)))
+
+
+def _guard(run: _Run, analysis: str, where: str, call: Callable[[], api.Result], prefix: str = "") -> api.Result | None:
+    """Run one analysis; its failure becomes an error of the scope, and the others go on."""
+    try:
+        result = call()
+    except (api.ConfigError, api.BaselineError, ValueError, OSError) as exc:
+        run.errors.append((analysis, ScanError(where, f"{analysis} did not run: {exc}", "analysis")))
+        return None
+    except Exception as exc:  # noqa: BLE001 - one broken analysis must not end the assessment
+        message = f"{analysis} failed: {type(exc).__name__}: {exc}"
+        run.errors.append((analysis, ScanError(where, message, "internal")))
+        return None
+    _add(run, analysis, result, prefix)
+    return result
+
+
+def _workflows(root: Path, options: AssessOptions, config: Config, run: _Run) -> api.Result | None:
+    result = _guard(run, "scan", ".", lambda: api.scan(api.ScanOptions(
+        roots=(root,), all_branches=options.all_branches, jobs=1, config=config)))
+    if result is not None:
+        run.inputs.append(Input("scan", "workflows", ".github/workflows", result.stats.get("workflows", 0)))
+        if result.stats.get("files", 0) > result.stats.get("workflows", 0):
+            run.inputs.append(Input("scan", "local actions and files", ".github",
+                                    result.stats["files"] - result.stats.get("workflows", 0)))
+    return result
+
+
+def _deps(root: Path, options: AssessOptions, config: Config, run: _Run) -> api.DepsResult | None:
+    result = _guard(run, "deps", ".", lambda: api.deps(api.DepsOptions(
+        path=root, fetch=options.fetch, config=config, progress=options.progress)))
+    if not isinstance(result, api.DepsResult):
+        return None
+    for lock in result.lockfiles:
+        run.inputs.append(Input("deps", f"lockfile ({lock.format})", lock.path, len(lock.dependencies)))
+    installed = result.stats.get("installed_packages", 0)
+    if installed:
+        run.inputs.append(Input("deps", "installed packages", ".", installed))
+    return result
+
+
+def _gate(root: Path, targets: Targets, options: AssessOptions, config: Config, run: _Run) -> list[str]:
+    reviewed: list[str] = []
+    for package in targets.packages:
+        if package.target is None:
+            continue
+        target = root / package.target if package.target != "." else root
+        build = options.build and package.ecosystem == "python"
+        prefix = "" if package.target == "." else package.target.rstrip("/") + "/"
+        label = f"gate:{package.ecosystem}:{package.path or '.'}"
+        result = _guard(run, label, package.target, lambda: api.gate(api.GateOptions(
+            target=target, build=build, config=config)), prefix)
+        if result is not None:
+            reviewed.append(package.name)
+            run.inputs.append(Input(label, f"{package.ecosystem} package {package.name}", package.target,
+                                    result.stats.get("files", 0)))
+    return reviewed
+
+
+def _endpoint(options: AssessOptions, config: Config, run: _Run) -> None:
+    home = options.home or Path.home()
+    result = _guard(run, "endpoint", "~", lambda: api.endpoint(api.EndpointOptions(
+        home=home, env=options.env if options.env is not None else dict(os.environ), config=config)))
+    if result is not None:
+        run.inputs.append(Input("endpoint", "home directory", "~", result.stats.get("files", 0)))
+
+
+def _row(row: int, status: RowStatus, *reasons: str, analyses: tuple[str, ...] = ()) -> RowScope:
+    return RowScope(row, status, [r for r in reasons if r], list(analyses))
+
+
+def _errors_of(run: _Run, prefix: str) -> int:
+    return sum(1 for analysis, _ in run.errors if analysis.startswith(prefix))
+
+
+def _rows(root: Path, options: AssessOptions, run: _Run, targets: Targets, reviewed: list[str]) -> list[RowScope]:
+    rows: list[RowScope] = []
+    # row 1: the machine's credential stores
+    if options.endpoint:
+        n = _errors_of(run, "endpoint")
+        rows.append(_row(1, RowStatus.PARTLY if n else RowStatus.ASSESSED,
+                         f"home directory swept; {n} error(s)" if n else "home directory and environment swept",
+                         analyses=("endpoint",)))
+    else:
+        rows.append(_row(1, RowStatus.NOT_ASSESSED, "endpoint not requested (--endpoint sweeps a home directory)"))
+
+    # rows 2, 3, 5, 7: workflows
+    scan = run.ran.get("scan")
+    others = [name for file, name in _OTHER_CI.items() if (root / file).is_file()]
+    other_note = f"{' and '.join(others)} pipelines present, not analysed" if others else ""
+    workflows = scan.stats.get("workflows", 0) if scan is not None else 0
+    scan_errors = _errors_of(run, "scan")
+    for number in WORKFLOW_ROWS:
+        if scan is None:
+            rows.append(_row(number, RowStatus.NOT_ASSESSED, "workflow scan did not run", other_note))
+        elif workflows == 0:
+            status = RowStatus.NOT_ASSESSED if others else RowStatus.NOT_APPLICABLE
+            rows.append(_row(number, status, "no GitHub Actions workflows", other_note, analyses=("scan",)))
+        else:
+            partial = bool(scan_errors or others)
+            what = f"{workflows} workflow(s)" + (" on every branch" if options.all_branches else " of the checkout")
+            rows.append(_row(number, RowStatus.PARTLY if partial else RowStatus.ASSESSED, what,
+                             f"{scan_errors} file(s) not fully read" if scan_errors else "", other_note,
+                             analyses=("scan",)))
+
+    # row 4: install-time code
+    deps = run.ran.get("deps")
+    if not isinstance(deps, api.DepsResult):
+        rows.append(_row(4, RowStatus.NOT_ASSESSED, "dependency analysis did not run"))
+    else:
+        installed = deps.stats.get("installed_packages", 0)
+        if not deps.lockfiles and not installed and not _errors_of(run, "deps"):
+            rows.append(_row(4, RowStatus.NOT_APPLICABLE, "no lockfile, manifest or installed tree",
+                             analyses=("deps",)))
+        else:
+            gaps = [f"{c.path}: {c.unknown} of {c.total} {c.unit} unknown"
+                    + (f" ({c.reason})" if c.reason else "") + (f": {c.resolve}" if c.resolve else "")
+                    for c in deps.report.coverage if c.unknown]
+            n = _errors_of(run, "deps")
+            what = f"{len(deps.lockfiles)} lockfile(s), {installed} installed package(s)"
+            status = RowStatus.PARTLY if gaps or n else RowStatus.ASSESSED
+            rows.append(_row(4, status, what, *gaps, f"{n} input(s) not fully read" if n else "",
+                             analyses=("deps",)))
+
+    # row 6: what a release would publish
+    skipped = [p for p in targets.packages if p.target is None]
+    gate_errors = _errors_of(run, "gate:")
+    if not targets.packages:
+        private = f"{len(targets.private)} private npm package(s) skipped" if targets.private else ""
+        rows.append(_row(6, RowStatus.NOT_APPLICABLE, "no publishable npm or Python package", private))
+    else:
+        notes = [f"{p.name} ({p.path or '.'}): {p.skipped}" for p in skipped]
+        if gate_errors:
+            notes.append(f"{gate_errors} error(s) while reviewing packages")
+        if not reviewed:
+            status = RowStatus.NOT_ASSESSED
+        else:
+            status = RowStatus.PARTLY if notes else RowStatus.ASSESSED
+        what = f"{len(reviewed)} of {len(targets.packages)} publishable package(s) reviewed"
+        rows.append(_row(6, status, what, *notes, "not diffed against the previous release (gate --against)",
+                         analyses=tuple(sorted({k for k in run.ran if k.startswith("gate:")}))))
+    rows.sort(key=lambda r: r.row)
+    return rows
+
+
+def assess_repository(options: AssessOptions) -> Assessment:
+    """Assess one repository: every analysis that applies, and the scope as data.
+
+    Raises :class:`~shipwarden.config.ConfigError` for an invalid configuration.
+    """
+    root = options.root
+    progress = options.progress or SILENT
+    started = _now(options)
+    config = load_config(root, options.config)
+    run = _Run()
+    run.inputs.extend(Input("config", "configuration", str(p)) for p in config.sources)
+    steps = 3 + (1 if options.endpoint else 0)
+    task = progress.task("assess: workflows, dependencies, packages", steps)
+    _workflows(root, options, config, run)
+    task.advance()
+    _deps(root, options, config, run)
+    task.advance()
+    targets = find_targets(root, build=options.build)
+    for path, message in targets.problems:
+        run.errors.append(("targets", ScanError(path, message, "manifest")))
+    reviewed = _gate(root, targets, options, config, run)
+    task.advance()
+    if options.endpoint:
+        _endpoint(options, config, run)
+        task.advance()
+    task.done()
+    scope = Scope(
+        started_at=started,
+        finished_at=_now(options),
+        repository=read_repository(root),
+        version=__version__,
+        rules_hash=rules_hash(),
+        config_hash=config_hash(config),
+        options=_options_dict(options),
+        analyses=sorted(run.ran),
+        inputs=run.inputs,
+        rows=_rows(root, options, run, targets, reviewed),
+        errors=run.errors,
+    )
+    findings = sorted(run.findings, key=lambda o: o.finding.sort_key())
+    return Assessment(scope=scope, findings=_dedupe(findings))
+
+
+def _dedupe(findings: list[OpenFinding]) -> list[OpenFinding]:
+    """One entry per fingerprint (the same package reviewed twice reports once)."""
+    seen: set[str] = set()
+    out: list[OpenFinding] = []
+    for item in findings:
+        fp = item.finding.fingerprint
+        if fp not in seen:
+            seen.add(fp)
+            out.append(item)
+    return out
+
+
+def _options_dict(options: AssessOptions) -> dict[str, Any]:
+    return {
+        "all_branches": options.all_branches,
+        "build": options.build,
+        "fetch": bool(options.fetch),
+        "endpoint": options.endpoint,
+    }
