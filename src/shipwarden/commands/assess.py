@@ -1,0 +1,135 @@
+"""``shipwarden assess [PATH…]``: every analysis that applies, its scope as data, history and reports."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shipwarden.config import FAIL_ON_CHOICES, ConfigError
+
+NAME = "assess"
+HELP = ("Assess a repository's release pipeline with every analysis that applies; record the date, the scope "
+        "and the findings in a history; write HTML, Markdown, JSON and a badge.")
+
+EXIT_USAGE = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="repository roots (default: .)")
+    parser.add_argument("--all-branches", action="store_true", help="also read the workflows of every git branch")
+    parser.add_argument("--build", action="store_true",
+                        help="build Python projects in gate's isolated build to review their artifacts "
+                             "(runs the project's build backend); without it only dist/ is reviewed")
+    parser.add_argument("--fetch", action="store_true",
+                        help="deps: read locked versions nothing local describes from your configured registry")
+    parser.add_argument("--endpoint", nargs="?", const="", default=None, metavar="HOME",
+                        help="also sweep this machine's credential stores (HOME, default: yours); reads a home "
+                             "directory and the environment, so never on by default")
+    parser.add_argument("--db", metavar="PATH|URL",
+                        help="history database: an SQLite file or postgresql://… (default: $SHIPWARDEN_DB, else "
+                             "one SQLite file per repository in your data directory)")
+    parser.add_argument("--no-history", action="store_true", help="do not read or write the history database")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="write the self-contained HTML report")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="write the Markdown answer")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the assessment as JSON (docs/assess-schema.md)")
+    parser.add_argument("--badge", type=Path, metavar="FILE", help="write an SVG badge (date, worst open tier)")
+    parser.add_argument("--fail-on", choices=FAIL_ON_CHOICES,
+                        type=lambda s: "none" if s.lower() == "none" else s.upper(), default="P1",
+                        help="exit 1 when an open finding of this tier or worse remains (default: P1)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="configuration file (default: in each root)")
+    parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                        help="repositories assessed at once (default: every core)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+
+@dataclass(slots=True)
+class _Task:
+    root: str
+    args: dict[str, object]
+    multi: bool
+
+
+@dataclass(slots=True)
+class _Outcome:
+    root: str
+    code: int
+    summary: str = ""
+    written: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def _one(task: _Task) -> _Outcome:
+    """Assess, store (one transaction) and report one repository: the unit of work."""
+    from shipwarden.assess.outputs import Outputs, summary, write_reports
+    from shipwarden.assess.run import AssessOptions, assess_repository
+    from shipwarden.assess.store import StoreError, database_url, open_engine, record
+    from shipwarden.progress import progress_for
+
+    a = task.args
+    endpoint = a["endpoint"]
+    options = AssessOptions(
+        root=Path(task.root),
+        all_branches=bool(a["all_branches"]),
+        build=bool(a["build"]),
+        fetch=True if a["fetch"] else None,
+        endpoint=endpoint is not None,
+        home=Path(str(endpoint)).expanduser() if endpoint else None,
+        config=Path(str(a["config"])) if a["config"] else None,
+        progress=progress_for(quiet=bool(a["quiet"]) or task.multi),
+    )
+    try:
+        assessment = assess_repository(options)
+        if not a["no_history"]:
+            url = database_url(str(a["db"]) if a["db"] else None, assessment.scope.repository.identity)
+            assessment = record(open_engine(url), assessment)
+        outputs = Outputs(*(Path(str(a[k])) if a[k] else None for k in ("html", "markdown", "json", "badge")))
+        written = write_reports(assessment, outputs, per_repository=task.multi)
+    except ConfigError as exc:
+        return _Outcome(task.root, EXIT_USAGE, error=f"{task.root}: {exc}")
+    except StoreError as exc:
+        return _Outcome(task.root, EXIT_USAGE, error=str(exc))
+    except OSError as exc:
+        return _Outcome(task.root, EXIT_USAGE, error=f"{task.root}: cannot write a report: {exc}")
+    return _Outcome(task.root, assessment.exit_code(str(a["fail_on"])), summary(assessment),
+                    [str(p) for p in written])
+
+
+def run(args: argparse.Namespace) -> int:
+    roots: list[str] = []
+    for raw in args.paths:
+        if not Path(raw).is_dir():
+            print(f"shipwarden: error: {raw}: not a directory", file=sys.stderr)
+            return EXIT_USAGE
+        roots.append(raw)
+    keys = ("all_branches", "build", "fetch", "endpoint", "db", "no_history", "html", "markdown", "json", "badge",
+            "fail_on", "config", "quiet")
+    shared = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k in keys}
+    multi = len(roots) > 1
+    tasks = [_Task(root, shared, multi) for root in roots]
+    jobs = args.jobs or len(os.sched_getaffinity(0))
+    outcomes: list[_Outcome] = []
+    if multi and jobs > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            for done, outcome in enumerate(pool.map(_one, tasks), 1):
+                if not args.quiet:
+                    print(f"shipwarden: assessed {done}/{len(tasks)}: {outcome.root}", file=sys.stderr)
+                outcomes.append(outcome)
+    else:
+        for done, task in enumerate(tasks, 1):
+            outcomes.append(_one(task))
+            if multi and not args.quiet:
+                print(f"shipwarden: assessed {done}/{len(tasks)}: {task.root}", file=sys.stderr)
+    code = 0
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"shipwarden: error: {outcome.error}", file=sys.stderr)
+        sys.stdout.write(outcome.summary)
+        for path in outcome.written:
+            print(f"  wrote {path}")
+        code = EXIT_USAGE if EXIT_USAGE in (code, outcome.code) else code | outcome.code
+    sys.stdout.flush()
+    return code
