@@ -136,7 +136,7 @@ def open_engine(url: str) -> Engine:
         else:
             engine = sa.create_engine(url, pool_pre_ping=True)
         migrate(engine)
-    except (sa.exc.SQLAlchemyError, OSError, ImportError) as exc:
+    except (sa.exc.SQLAlchemyError, OSError, ImportError, ValueError) as exc:
         raise StoreError(f"cannot open the history database {describe(url)}: {exc}") from exc
     return engine
 
