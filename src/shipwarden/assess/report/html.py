@@ -233,8 +233,11 @@ def trend_svg(a: Assessment, width: int = 1080, height: int = 220) -> str:
     points = a.trend
     pad_l, pad_r, pad_t, pad_b = 40, 16, 12, 28
     inner_w, inner_h = width - pad_l - pad_r, height - pad_t - pad_b
-    top = max([max(p.counts.values()) for p in points] + [1])
+    peak = max([max(p.counts.values()) for p in points] + [1])
+    step = max(1, -(-peak // 4))
+    top = step * 4
     n = len(points)
+    same_day = n > 1 and date_of(points[0].started_at) == date_of(points[-1].started_at)
 
     def xy(i: int, value: int) -> tuple[float, float]:
         x = pad_l + (inner_w * i / (n - 1) if n > 1 else inner_w / 2)
@@ -243,7 +246,7 @@ def trend_svg(a: Assessment, width: int = 1080, height: int = 220) -> str:
     parts = [f'<svg id="trend-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
              f'width="100%" role="img" aria-label="Open findings per assessment">']
     for k in range(5):
-        value = round(top * k / 4)
+        value = step * k
         _, y = xy(0, value)
         parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eaecf0"/>'
                      f'<text x="{pad_l - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#667085">'
@@ -259,8 +262,11 @@ def trend_svg(a: Assessment, width: int = 1080, height: int = 220) -> str:
     ticks = sorted({0, n - 1, *(round((n - 1) * k / 4) for k in range(1, 4))}) if n else []
     for i in ticks:
         x, _ = xy(i, 0)
-        parts.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="11" text-anchor="middle" fill="#667085">'
-                     f"{_e(date_of(points[i].started_at))}</text>")
+        anchor = "start" if i == 0 and n > 1 else ("end" if i == n - 1 and n > 1 else "middle")
+        stamp = points[i].started_at
+        label = when(stamp)[5:16] if same_day else date_of(stamp)
+        parts.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="11" text-anchor="{anchor}" fill="#667085">'
+                     f"{_e(label)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 

@@ -56,7 +56,7 @@ th{font-size:.78rem;text-transform:uppercase;letter-spacing:.05em;color:var(--mu
 .controls{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:10px}
 .controls input[type=search]{flex:1 1 240px;padding:7px 10px;border:1px solid #c9ced6;border-radius:8px;font:inherit}
 .controls label{font-size:.88rem;color:var(--muted);white-space:nowrap}
-.controls select{padding:6px;border:1px solid #c9ced6;border-radius:8px;font:inherit;background:#fff}
+.controls select{max-width:100%;padding:6px;border:1px solid #c9ced6;border-radius:8px;font:inherit;background:#fff}
 #shown{margin-left:auto;color:var(--muted);font-size:.86rem}
 .findings th[data-sort]{cursor:pointer;user-select:none}
 .findings th[data-sort]::after{content:" \\2195";color:#c0c5cf}
@@ -70,9 +70,10 @@ font-size:.8rem;margin:6px 0 0;white-space:pre-wrap;word-break:break-word}
 .new{color:var(--p1);font-weight:700;font-size:.78rem}
 .since{white-space:nowrap;font-size:.86rem;color:var(--muted)}
 .empty{color:var(--muted);font-style:italic}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
+dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 18px;margin:0}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;word-break:break-all}
-.cols{display:grid;grid-template-columns:1fr 1fr;gap:18px}
+.cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:18px}
+td{overflow-wrap:anywhere}
 .legend{display:flex;gap:16px;font-size:.84rem;color:var(--muted);margin-top:6px}
 .legend i{display:inline-block;width:12px;height:3px;border-radius:2px;margin-right:6px;vertical-align:middle}
 .legend .l0{background:var(--p0)}.legend .l1{background:var(--p1)}.legend .l2{background:var(--p2)}
@@ -80,7 +81,8 @@ footer{color:var(--muted);font-size:.82rem;text-align:center;margin-top:24px}
 [hidden]{display:none!important}
 @media (max-width:820px){
  main{padding:0 12px 32px}.answer .inner{padding:0 14px}.answer h1{font-size:1.35rem}
- .kpis{grid-template-columns:repeat(3,1fr)}.cols{grid-template-columns:1fr}
+ .kpis{grid-template-columns:repeat(3,1fr)}.cols{grid-template-columns:minmax(0,1fr)}
+ dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin-bottom:6px}
  section{padding:16px 14px}
  .matrix thead{display:none}.matrix tr{display:grid;grid-template-columns:2em 1fr auto auto auto;grid-auto-flow:row dense;gap:2px 8px;
   padding:10px 0;border-bottom:1px solid var(--line)}
