@@ -10,6 +10,7 @@ import pytest
 
 from shipwarden import api
 from shipwarden.cli import main
+from shipwarden.secrets.fakes import fake_token
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "vulnerable-release"
 
@@ -109,8 +110,10 @@ def test_deps_configuration_is_validated(tmp_path: Path) -> None:
 def test_endpoint_sweeps_only_the_given_home(tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
-    (home / ".aws" / "credentials").write_text("[default]\naws_access_key_id = AKIA" + "Q" * 16 + "\n")
+    (home / ".aws" / "credentials").write_text(
+        f"[default]\naws_access_key_id = {fake_token('aws-access-key-id', 1)}\n"
+        f"aws_secret_access_key = {fake_token('aws-secret-access-key', 1)}\n")
     result = api.endpoint(api.EndpointOptions(home=home, config=api.Config()))
     assert isinstance(result, api.EndpointResult)
-    assert all(f.primary.path.startswith(("~/", "env:")) for f in result.findings)
-    assert result.stats
+    assert result.findings and all(f.primary.path.startswith("~/") for f in result.findings)
+    assert result.exit_code("P2") & 1

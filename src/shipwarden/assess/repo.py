@@ -49,7 +49,7 @@ def clean_remote(url: str) -> str:
 def identity_of(remote: str | None, root: Path) -> str:
     """What keys a repository's history: its normalised remote URL, else its absolute path."""
     if remote:
-        text = remote.lower().removesuffix("/").removesuffix(".git")
+        text = clean_remote(remote).lower().removesuffix("/").removesuffix(".git")
         text = re.sub(r"^[a-z+]+://", "", text)
         return text.replace(":", "/", 1) if "/" in text and ":" in text.split("/")[0] else text
     return "path:" + str(root.resolve())

@@ -183,6 +183,9 @@ def _rows(root: Path, options: AssessOptions, run: _Run, targets: Targets, revie
     for number in WORKFLOW_ROWS:
         if scan is None:
             rows.append(_row(number, RowStatus.NOT_ASSESSED, "workflow scan did not run", other_note))
+        elif workflows == 0 and scan_errors:
+            rows.append(_row(number, RowStatus.NOT_ASSESSED, f"no workflow could be read ({scan_errors} error(s))",
+                             other_note, analyses=("scan",)))
         elif workflows == 0:
             status = RowStatus.NOT_ASSESSED if others else RowStatus.NOT_APPLICABLE
             rows.append(_row(number, status, "no GitHub Actions workflows", other_note, analyses=("scan",)))

@@ -12,7 +12,10 @@ open finding has been open.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,8 +151,27 @@ def current_revision(conn: Connection) -> str | None:
     return str(value) if value is not None else None
 
 
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One migrating process at a time: a lock file beside an SQLite database (PostgreSQL: an advisory lock)."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(database + ".lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema with Alembic (imported only when there is something to do)."""
+    """Upgrade the schema with Alembic (imported only when there is something to do).
+
+    Safe when several processes open a new database at once: they take turns,
+    and each checks the revision again once it has the lock.
+    """
     with engine.connect() as conn:
         if revision == "head" and current_revision(conn) == HEAD:
             return
@@ -158,7 +180,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    with _migration_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7261536)"))  # released at commit
+        if revision == "head" and current_revision(conn) == HEAD:
+            return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
