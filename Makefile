@@ -18,6 +18,9 @@ $(STAMP): requirements.lock pyproject.toml scripts/system-deps.sh
 ## Scan the bundled example repository (shows real findings; exits 0).
 scan: $(STAMP)
 	$(VENV)/bin/shipwarden scan examples/vulnerable-release --fail-on none
+	@$(VENV)/bin/shipwarden assess examples/vulnerable-release --quiet --fail-on none --db build/example-history.sqlite3 \
+	  --html build/example-assessment.html --markdown build/example-assessment.md > /dev/null
+	@echo "assessment report of the example: $(CURDIR)/build/example-assessment.html"
 
 ## Type-check the package (strict) and run the test suite.
 test: $(STAMP)

@@ -81,9 +81,9 @@ def test_monorepo_scope(monorepo: Path) -> None:
     # gate's findings carry the package's path
     gate_paths = {i.finding.primary.path for i in a.findings if i.analysis.startswith("gate:npm")}
     assert all(p.startswith("packages/a/") for p in gate_paths)
-    # one finding per fingerprint
-    fingerprints = [i.finding.fingerprint for i in a.findings]
-    assert len(fingerprints) == len(set(fingerprints))
+    # one finding per fingerprint and place
+    places = [(i.finding.fingerprint, i.finding.primary.sort_key()) for i in a.findings]
+    assert len(places) == len(set(places))
 
 
 def test_nothing_applies_to_an_empty_folder(tmp_path: Path) -> None:

@@ -280,13 +280,13 @@ def assess_repository(options: AssessOptions) -> Assessment:
 
 
 def _dedupe(findings: list[OpenFinding]) -> list[OpenFinding]:
-    """One entry per fingerprint (the same package reviewed twice reports once)."""
-    seen: set[str] = set()
+    """Drop exact repeats (same fingerprint at the same place), keep distinct findings that share a fingerprint."""
+    seen: set[tuple[str, tuple[str, int, int]]] = set()
     out: list[OpenFinding] = []
     for item in findings:
-        fp = item.finding.fingerprint
-        if fp not in seen:
-            seen.add(fp)
+        ident = (item.finding.fingerprint, item.finding.primary.sort_key())
+        if ident not in seen:
+            seen.add(ident)
             out.append(item)
     return out
 

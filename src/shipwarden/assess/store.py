@@ -192,10 +192,22 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 # --------------------------------------------------------------------------- write
 
 
-def _finding_row(item: OpenFinding) -> dict[str, Any]:
+def occurrence_keys(items: list[OpenFinding]) -> list[str]:
+    """What matches a finding across assessments: its fingerprint, with ``~2``, ``~3`` … for further findings
+    that share it (two places in one file can give the same fingerprint); stored in ``findings.fingerprint``."""
+    seen: dict[str, int] = {}
+    keys = []
+    for item in items:
+        fp = item.finding.fingerprint
+        seen[fp] = seen.get(fp, 0) + 1
+        keys.append(fp if seen[fp] == 1 else f"{fp}~{seen[fp]}")
+    return keys
+
+
+def _finding_row(item: OpenFinding, key: str) -> dict[str, Any]:
     f = item.finding
     return {
-        "fingerprint": f.fingerprint,
+        "fingerprint": key,
         "rule_id": f.rule_id,
         "row": f.row,
         "tier": f.tier.value,
@@ -248,14 +260,15 @@ def record(engine: Engine, assessment: Assessment) -> Assessment:
                 ).where(findings.c.assessment_id == previous.id)
             ):
                 before[row.fingerprint] = row
-        for item in assessment.findings:
-            old = before.get(item.finding.fingerprint)
+        keys = occurrence_keys(assessment.findings)
+        for item, key in zip(assessment.findings, keys, strict=True):
+            old = before.get(key)
             item.new = old is None
             item.first_seen = scope.started_at if old is None else old.first_seen
         ran = set(scope.analyses)
-        current = {item.finding.fingerprint for item in assessment.findings}
+        current = set(keys)
         assessment.fixed = [
-            Fixed(fp, r.rule_id, r.row, r.tier, r.path, r.message, r.first_seen)
+            Fixed(fp.split("~")[0], r.rule_id, r.row, r.tier, r.path, r.message, r.first_seen)
             for fp, r in sorted(before.items(), key=lambda kv: (kv[1].tier, kv[1].row, kv[1].path))
             if fp not in current and r.analysis in ran
         ]
@@ -283,10 +296,11 @@ def record(engine: Engine, assessment: Assessment) -> Assessment:
                 fixed_count=len(assessment.fixed),
             )
         )
-        key = inserted.inserted_primary_key
-        assert key is not None
-        assessment.id = int(key[0])
-        rows = [{"assessment_id": assessment.id, **_finding_row(item)} for item in assessment.findings]
+        primary = inserted.inserted_primary_key
+        assert primary is not None
+        assessment.id = int(primary[0])
+        rows = [{"assessment_id": assessment.id, **_finding_row(item, key)}
+                for item, key in zip(assessment.findings, keys, strict=True)]
         if rows:
             conn.execute(findings.insert(), rows)
         assessment.trend = _trend(conn, repo_id)
@@ -443,10 +457,10 @@ def load(engine: Engine, assessment_id: int | None = None, identity: str | None 
         ).first()
         if previous is not None:
             out.previous_at = previous.started_at
-            current = {item.finding.fingerprint for item in items}
+            current = set(occurrence_keys(items))
             ran = set(scope.analyses)
             out.fixed = [
-                Fixed(r.fingerprint, r.rule_id, r.row, r.tier, r.path, r.message, r.first_seen)
+                Fixed(r.fingerprint.split("~")[0], r.rule_id, r.row, r.tier, r.path, r.message, r.first_seen)
                 for r in conn.execute(
                     sa.select(findings).where(findings.c.assessment_id == previous.id).order_by(findings.c.id)
                 )
