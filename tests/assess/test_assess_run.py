@@ -76,7 +76,7 @@ def test_monorepo_scope(monorepo: Path) -> None:
     assert status[6] is RowStatus.PARTLY
     assert any("unbuilt" in r and "--build" in r for r in s.row(6).reasons)
     kinds = {(i.analysis, i.path) for i in s.inputs}
-    assert ("deps", "package-lock.json") in kinds and ("scan", ".github/workflows") in kinds
+    assert ("deps", "package-lock.json") in kinds and ("scan", ".") in kinds
     assert ("gate:python:py/built", "py/built/dist") in kinds
     # gate's findings carry the package's path
     gate_paths = {i.finding.primary.path for i in a.findings if i.analysis.startswith("gate:npm")}
@@ -108,7 +108,7 @@ def test_other_ci_and_errors_are_part_of_the_scope(tmp_path: Path) -> None:
     assert a.scope.errors, "a broken workflow and a broken package.json are errors of the scope"
     assert {an for an, _ in a.scope.errors} >= {"scan", "targets"}
     assert a.scope.row(2).status is RowStatus.PARTLY
-    assert any("GitLab CI" in r for r in a.scope.row(2).reasons)
+    assert a.scope.row(2).reasons[0] == "2 CI file(s) of the checkout"  # the pipeline and the readable workflow
     assert a.exit_code("none") == 4
 
 

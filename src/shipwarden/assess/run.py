@@ -25,8 +25,6 @@ from shipwarden.findings import Finding, Location, ScanError
 from shipwarden.packaging.secretscan import scrub_finding
 from shipwarden.progress import SILENT, Progress
 
-#: Other CI systems whose presence the scope names (analysed by later analyses).
-_OTHER_CI = {".gitlab-ci.yml": "GitLab CI", "Jenkinsfile": "Jenkins"}
 WORKFLOW_ROWS = (2, 3, 5, 7)
 
 
@@ -109,7 +107,7 @@ def _workflows(root: Path, options: AssessOptions, config: Config, run: _Run) ->
     result = _guard(run, "scan", ".", lambda: api.scan(api.ScanOptions(
         roots=(root,), all_branches=options.all_branches, jobs=1, config=config)))
     if result is not None:
-        run.inputs.append(Input("scan", "workflows", ".github/workflows", result.stats.get("workflows", 0)))
+        run.inputs.append(Input("scan", "CI files (workflows, pipelines)", ".", result.stats.get("workflows", 0)))
         if result.stats.get("files", 0) > result.stats.get("workflows", 0):
             run.inputs.append(Input("scan", "local actions and files", ".github",
                                     result.stats["files"] - result.stats.get("workflows", 0)))
@@ -176,25 +174,21 @@ def _rows(root: Path, options: AssessOptions, run: _Run, targets: Targets, revie
 
     # rows 2, 3, 5, 7: workflows
     scan = run.ran.get("scan")
-    others = [name for file, name in _OTHER_CI.items() if (root / file).is_file()]
-    other_note = f"{' and '.join(others)} pipelines present, not analysed" if others else ""
     workflows = scan.stats.get("workflows", 0) if scan is not None else 0
     scan_errors = _errors_of(run, "scan")
     for number in WORKFLOW_ROWS:
         if scan is None:
-            rows.append(_row(number, RowStatus.NOT_ASSESSED, "workflow scan did not run", other_note))
+            rows.append(_row(number, RowStatus.NOT_ASSESSED, "workflow scan did not run"))
         elif workflows == 0 and scan_errors:
-            rows.append(_row(number, RowStatus.NOT_ASSESSED, f"no workflow could be read ({scan_errors} error(s))",
-                             other_note, analyses=("scan",)))
-        elif workflows == 0:
-            status = RowStatus.NOT_ASSESSED if others else RowStatus.NOT_APPLICABLE
-            rows.append(_row(number, status, "no GitHub Actions workflows", other_note, analyses=("scan",)))
-        else:
-            partial = bool(scan_errors or others)
-            what = f"{workflows} workflow(s)" + (" on every branch" if options.all_branches else " of the checkout")
-            rows.append(_row(number, RowStatus.PARTLY if partial else RowStatus.ASSESSED, what,
-                             f"{scan_errors} file(s) not fully read" if scan_errors else "", other_note,
+            rows.append(_row(number, RowStatus.NOT_ASSESSED, f"no CI file could be read ({scan_errors} error(s))",
                              analyses=("scan",)))
+        elif workflows == 0:
+            rows.append(_row(number, RowStatus.NOT_APPLICABLE, "no CI files (GitHub Actions, GitLab CI, Jenkins)",
+                             analyses=("scan",)))
+        else:
+            what = f"{workflows} CI file(s)" + (" on every branch" if options.all_branches else " of the checkout")
+            rows.append(_row(number, RowStatus.PARTLY if scan_errors else RowStatus.ASSESSED, what,
+                             f"{scan_errors} file(s) not fully read" if scan_errors else "", analyses=("scan",)))
 
     # row 4: install-time code
     deps = run.ran.get("deps")
