@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipwarden.baseline import BaselineError
 from shipwarden.config import Config, ConfigError, load_config
+from shipwarden.github.model import RunnerLabels
 from shipwarden.findings import Finding, Report, ScanError, Tier
 from shipwarden.pipeline import baselined, exit_code, filter_report
 from shipwarden.suppress import SourceReader, file_reader
@@ -297,6 +298,11 @@ def _config_root(roots: tuple[Path, ...]) -> Path:
 # --------------------------------------------------------------------------- analyses
 
 
+def _runner_labels(config: Config) -> RunnerLabels:
+    """Custom runner labels the configuration settles (``hosted-runner-labels``, ...)."""
+    return RunnerLabels.of(config.hosted_runner_labels, config.self_hosted_runner_labels)
+
+
 def scan(options: ScanOptions | None = None) -> ScanResult:
     """Run the workflow rules (and the attack-path search) over ``options.roots``."""
     from shipwarden.scan import scan_roots
@@ -308,6 +314,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
         all_branches=options.all_branches,
         jobs=options.jobs,
         paths=options.attack_paths,
+        runner_labels=_runner_labels(config),
     )
     return ScanResult(_finish(report, options, config, file_reader(list(options.roots))), config)
 
@@ -318,7 +325,12 @@ def paths(options: PathsOptions | None = None) -> PathsResult:
 
     options = options or PathsOptions()
     config = load_options_config(options, _config_root(options.roots))
-    full = scan_roots([str(r) for r in options.roots], all_branches=options.all_branches, jobs=options.jobs)
+    full = scan_roots(
+        [str(r) for r in options.roots],
+        all_branches=options.all_branches,
+        jobs=options.jobs,
+        runner_labels=_runner_labels(config),
+    )
     report = Report(command="paths", roots=full.roots, errors=full.errors, stats=dict(full.stats))
     report.findings = [f for f in full.findings if f.rule_id == "attack-path"]
     report.stats["paths"] = len(report.findings)

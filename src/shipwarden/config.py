@@ -26,7 +26,20 @@ FAIL_ON_CHOICES = ("P0", "P1", "P2", "none")
 #: Commands that may keep their own sub-table (``[tool.shipwarden.gate]``, ...).
 COMMAND_TABLES = ("scan", "paths", "gate", "deps", "endpoint")
 
-_KNOWN_KEYS = frozenset({"select", "ignore", "fail-on", "baseline", "docs-url", "rules", "exclude", *COMMAND_TABLES})
+_KNOWN_KEYS = frozenset(
+    {
+        "select",
+        "ignore",
+        "fail-on",
+        "baseline",
+        "docs-url",
+        "rules",
+        "exclude",
+        "hosted-runner-labels",
+        "self-hosted-runner-labels",
+        *COMMAND_TABLES,
+    }
+)
 
 _SELECTOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
 
@@ -51,6 +64,10 @@ class Config:
     docs_url: str | None = None
     #: Glob patterns (POSIX, relative to the scanned root) of paths not to scan.
     exclude: list[str] = field(default_factory=list)
+    #: Custom ``runs-on`` labels (or runner group names) the user declares GitHub-hosted
+    #: larger runners, and those declared self-hosted (``self-hosted-runner`` settles on them).
+    hosted_runner_labels: list[str] = field(default_factory=list)
+    self_hosted_runner_labels: list[str] = field(default_factory=list)
     #: Free-form per-rule options: ``[tool.shipwarden.rules.<rule-id>]``.
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Per-command tables (``gate``, ``deps``, ...), read by those commands only.
@@ -170,6 +187,10 @@ def _apply(config: Config, key: str, value: Any, path: Path | None) -> None:
         config.exclude = _string_list(value, "exclude")
     elif key == "rules":
         config.rules = _rule_tables(value)
+    elif key == "hosted-runner-labels":
+        config.hosted_runner_labels = _string_list(value, key)
+    elif key == "self-hosted-runner-labels":
+        config.self_hosted_runner_labels = _string_list(value, key)
     elif key in COMMAND_TABLES:
         if not isinstance(value, dict):
             raise ConfigError(f"'{key}' must be a table ([tool.shipwarden.{key}])")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from shipwarden.findings import Finding, Location, Report, ScanError
 from shipwarden.github.loader import LoadResult, branch_refs, load_directory, load_git_ref
-from shipwarden.github.model import Repository
+from shipwarden.github.model import Repository, RunnerLabels
 from shipwarden.rules.registry import WORKFLOW_RULES, WorkflowRule
 
 
@@ -91,9 +91,16 @@ def _prefix(findings: list[Finding], prefix: str) -> None:
         f.locations = [move(loc) for loc in f.locations]
         for i, hop in enumerate(f.hops):
             f.hops[i] = type(hop)(move(hop.location), hop.description, hop.row)
+        f.flows = [[type(hop)(move(hop.location), hop.description, hop.row) for hop in flow] for flow in f.flows]
 
 
-def scan_root(root: str, prefix: str = "", all_branches: bool = False, paths: bool = True) -> RootResult:
+def scan_root(
+    root: str,
+    prefix: str = "",
+    all_branches: bool = False,
+    paths: bool = True,
+    runner_labels: RunnerLabels | None = None,
+) -> RootResult:
     """Scan one repository root (a checkout) and, optionally, all its branches."""
     path = Path(root)
     loads: list[LoadResult] = [load_directory(path)]
@@ -107,6 +114,7 @@ def scan_root(root: str, prefix: str = "", all_branches: bool = False, paths: bo
     total = RootResult()
     seen: set[str] = set()
     for loaded in loads:
+        loaded.repo.runner_labels = runner_labels
         total.files += loaded.files
         total.errors.extend(loaded.errors)
         res = run_rules(loaded.repo) if paths else _run_rules_no_paths(loaded.repo)
@@ -156,15 +164,20 @@ def _run_rules_no_paths(repo: Repository) -> RootResult:
     return result
 
 
-def _worker(args: tuple[str, str, bool, bool]) -> RootResult:
-    root, prefix, all_branches, paths = args
+Task = tuple[str, str, bool, bool, RunnerLabels | None]
+
+
+def _worker(args: Task) -> RootResult:
+    root, prefix, all_branches, paths, labels = args
     try:
-        return scan_root(root, prefix, all_branches, paths)
+        if labels is None:
+            return scan_root(root, prefix, all_branches, paths)
+        return scan_root(root, prefix, all_branches, paths, runner_labels=labels)
     except Exception as exc:  # noqa: BLE001
         return RootResult(errors=[ScanError(prefix or root, f"scan failed: {type(exc).__name__}: {exc}", "internal")])
 
 
-def _isolated(task: tuple[str, str, bool, bool]) -> RootResult:
+def _isolated(task: Task) -> RootResult:
     """Scan one root in a process of its own; a crash becomes a scan error of that root."""
     try:
         with ProcessPoolExecutor(max_workers=1) as pool:
@@ -182,16 +195,22 @@ def default_jobs() -> int:
 
 
 def scan_roots(
-    roots: Sequence[str], *, all_branches: bool = False, jobs: int | None = None, paths: bool = True
+    roots: Sequence[str],
+    *,
+    all_branches: bool = False,
+    jobs: int | None = None,
+    paths: bool = True,
+    runner_labels: RunnerLabels | None = None,
 ) -> Report:
     """Scan several repository roots. With more than one root, locations are
-    prefixed with the root as given so they stay unambiguous."""
+    prefixed with the root as given so they stay unambiguous. ``runner_labels``
+    are the custom runner labels the user has declared hosted or self-hosted."""
     report = Report(command="scan", roots=[str(r) for r in roots])
     multi = len(roots) > 1
-    tasks = []
+    tasks: list[Task] = []
     for root in roots:
         prefix = (str(root).rstrip("/") + "/") if multi else ""
-        tasks.append((str(root), prefix, all_branches, paths))
+        tasks.append((str(root), prefix, all_branches, paths, runner_labels))
     jobs = jobs or default_jobs()
     warm()
     if len(tasks) > 1 and jobs > 1:

@@ -444,7 +444,7 @@ def _mentions(step: Step, folder: str) -> bool:
         texts.append(step.run.value)
     if step.working_directory is not None:
         texts.append(" " + step.working_directory)
-    if step.uses is not None and step.uses.kind == "local":
+    if step.uses is not None and step.uses.from_workspace:
         texts.append(" " + step.uses.subpath)
     return any(pattern.search(text) for text in texts)
 
@@ -548,7 +548,10 @@ def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
     if cache:
         facts.caches.append(cache)
     if step.uses.kind == "local":
-        facts.execs.append(Exec(step, f"runs the local action {step.uses.raw} from the workspace"))
+        if step.uses.from_workspace:
+            facts.execs.append(Exec(step, f"runs the local action {step.uses.raw} from the workspace"))
+        # a ``$/`` action is read at the workflow's own commit: its composite steps
+        # are judged one by one, but the action itself is no workspace code
         return
     if info is None:
         return
@@ -562,7 +565,12 @@ def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
         if name in with_ and with_[name].value.strip():
             facts.execs.append(Exec(step, f"{info.name} runs the command in `{name}`"))
     if "script" in info.does:
-        facts.execs.append(Exec(step, f"{info.name} runs an inline script"))
+        # the script is the workflow's own text; it runs workspace code only when it loads a file from it
+        loads = next((i for n in info.script_inputs if (i := with_.get(n)) is not None and _LOADS_FILE.search(i.value)), None)
+        if loads is not None:
+            facts.execs.append(Exec(step, f"{info.name} loads a script file from the workspace"))
+        else:
+            facts.execs.append(Exec(step, f"{info.name} runs an inline script", workspace=False))
     if "artifact-download" in info.does:
         facts.artifact_downloads.append(step)
     if "artifact-upload" in info.does:
@@ -587,6 +595,9 @@ def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
         bypass = any(n in with_ and with_[n].value.strip() for n in info.actor_gate_bypass)
         facts.agents.append(Agent(step, info.name, info, prompts, tools, info.actor_gate and not bypass))
 
+
+#: an inline script that loads code from the workspace: ``require('./x')``, ``await import(`${process.env.GITHUB_WORKSPACE}/…`)``
+_LOADS_FILE = re.compile(r"""\b(?:require|import)\s*\(\s*[`'"](?:\.{1,2}/|\$\{\s*process\.env\.GITHUB_WORKSPACE)|GITHUB_WORKSPACE|github\.workspace""")
 
 _NAME_RE = re.compile(r"^\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|<<)", re.MULTILINE)
 
@@ -748,7 +759,7 @@ def gates_for(job: Job, step: Step | None = None) -> list[GateHit]:
             nodes.append((current.file, current.if_))
         current = current.via
     outsider = frozenset(privileged_outsider_events(job.workflow))
-    hits: list[GateHit] = []
+    hits: list[GateHit] = list(_api_gates(job, step, nodes, seen))
     for file, node in nodes:
         per_event = [_node_hits(file, node, event, outsider) for event in sorted(outsider)] or [
             _node_hits(file, node, "", outsider)
@@ -758,6 +769,71 @@ def gates_for(job: Job, step: Step | None = None) -> list[GateHit]:
 
 
 _STATUS_FUNCS = re.compile(r"\b(always|failure|cancelled)\s*\(", re.IGNORECASE)
+
+#: A script that asks GitHub for the actor's permission on the repository (the API form
+#: of an ``author_association`` gate).
+_PERMISSION_API = re.compile(
+    r"getCollaboratorPermissionLevel|checkCollaborator\b|/collaborators/[^\s/'\"]+/permission"
+    r"|\bauthor_association\b[^\n]*(?:OWNER|MEMBER|COLLABORATOR)|(?:OWNER|MEMBER|COLLABORATOR)[^\n]*\bauthor_association\b"
+    r"|orgs\.checkMembershipForUser|/orgs/[^\s/'\"]+/members/",
+)
+#: ... and stops the job when the answer is no.
+_FAILS = re.compile(r"core\.setFailed|process\.exit\(\s*[1-9]|\bexit\s+[1-9]|\bthrow\b")
+_OUTPUT_REF = re.compile(r"\b(needs|steps)\.([A-Za-z0-9_-]+)\.outputs\.", re.IGNORECASE)
+
+
+def _script_text(step: Step) -> str:
+    if step.run is not None:
+        return step.run.value
+    script = step.with_.get("script")
+    return script.value if script is not None else ""
+
+
+def permission_check(step: Step) -> bool:
+    """Does the step ask GitHub for the actor's repository permission (or association)?"""
+    text = _script_text(step)
+    return bool(text) and bool(_PERMISSION_API.search(text))
+
+
+def _stops_on_no(step: Step) -> bool:
+    text = _script_text(step)
+    coe = step.node.get("continue-on-error")
+    return bool(_FAILS.search(text)) and not (isinstance(coe, Scalar) and coe.value.strip().lower() == "true")
+
+
+def _api_hit(step: Step, how: str) -> GateHit:
+    return GateHit("permission_api", how, "block", step.location(f"gate: {how}"))
+
+
+def _api_gates(job: Job, step: Step | None, nodes: list[tuple[SourceFile, Scalar]], jobs: set[str]) -> list[GateHit]:
+    """Permission checks written as API calls, which gate like an ``if:`` on the same fact:
+    an earlier step of the job (or of a job it needs) that fails the run for an actor without
+    write access, or an ``if:`` that reads the output of such a check."""
+    wf = job.workflow
+    if step is not None:
+        facts = job_facts(job)
+        for earlier in facts.steps:
+            if earlier is step or earlier.node is step.node:
+                break
+            if permission_check(earlier) and _stops_on_no(earlier) and earlier.if_ is None:
+                return [_api_hit(earlier, "an earlier step fails unless the actor has write access")]
+    for job_id in sorted(jobs - {job.id}):
+        needed = wf.job(job_id)
+        if needed is None:
+            continue
+        for candidate in needed.steps:
+            if permission_check(candidate) and _stops_on_no(candidate) and candidate.if_ is None:
+                return [_api_hit(candidate, f"job `{job_id}` fails unless the actor has write access")]
+    for _file, node in nodes:
+        for kind, name in _OUTPUT_REF.findall(node.value):
+            owner = wf.job(name) if kind.lower() == "needs" else job
+            if owner is None:
+                continue
+            producers = owner.steps if kind.lower() == "needs" else [s for s in owner.steps if (s.id or "") == name]
+            found = next((s for s in producers if permission_check(s)), None)
+            if found is not None:
+                return [_api_hit(found, f"`{node.value.strip()[:60]}` reads a permission check")]
+    return []
 
 
 def _node_hits(file: SourceFile, node: Scalar, event: str, outsider: frozenset[str]) -> list[GateHit]:

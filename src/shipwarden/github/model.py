@@ -270,6 +270,15 @@ class Uses:
     ref: str = ""
     #: "sha", "tag", "branch", "none" (repo); "digest", "tag", "none" (docker); "" (local)
     ref_kind: str = ""
+    #: a ``$/path`` self-repository reference: this repository at the running workflow's
+    #: own commit (``subpath`` is then written ``./path``). Unlike ``./path`` it is not
+    #: read from the workspace, so no checkout can replace it.
+    self_ref: bool = False
+
+    @property
+    def from_workspace(self) -> bool:
+        """Is the referenced code read from the job's workspace (``./path``)?"""
+        return self.kind == "local" and not self.self_ref
 
     @property
     def action(self) -> str:
@@ -286,6 +295,9 @@ def parse_uses(node: Scalar) -> Uses:
     raw = node.value.strip()
     if raw.startswith("./") or raw.startswith("../") or raw == ".":
         return Uses(node, raw, "local", subpath=raw)
+    if raw.startswith("$/"):
+        # GitHub's self-repository syntax: same tree as ``./``, other provenance
+        return Uses(node, raw, "local", subpath="./" + raw[2:].split("@", 1)[0], self_ref=True)
     if raw.startswith("docker://"):
         image = raw[len("docker://") :]
         if DIGEST_RE.search(image):
@@ -456,6 +468,28 @@ class Action:
         return self.file.path
 
 
+@dataclass(frozen=True, slots=True)
+class RunnerLabels:
+    """Custom ``runs-on`` labels the user has settled: GitHub-hosted or self-hosted."""
+
+    hosted: frozenset[str] = frozenset()
+    self_hosted: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, hosted: list[str], self_hosted: list[str]) -> RunnerLabels:
+        return cls(frozenset(x.strip().lower() for x in hosted), frozenset(x.strip().lower() for x in self_hosted))
+
+    def declared(self, label: str) -> str | None:
+        """"hosted", "self-hosted" or None for a label (``group:NAME`` matches NAME too)."""
+        low = label.strip().lower()
+        names = {low, low.removeprefix("group:")}
+        if names & self.self_hosted:
+            return "self-hosted"
+        if names & self.hosted:
+            return "hosted"
+        return None
+
+
 @dataclass(slots=True, eq=False)
 class Repository:
     """Every workflow and local action of one scanned root."""
@@ -467,6 +501,8 @@ class Repository:
     ref: str | None = None
     #: the package manager ``package.json`` names in ``packageManager`` ("" if none)
     package_manager: str = ""
+    #: runner labels the user declared (configuration), lower-cased
+    runner_labels: RunnerLabels | None = None
 
     def action_for(self, uses: Uses, from_path: str = "") -> Action | None:
         if uses.kind != "local":

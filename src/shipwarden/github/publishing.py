@@ -167,7 +167,10 @@ class PublishSite:
 
     @property
     def name(self) -> str:
-        return REGISTRY_NAMES.get(self.registry, self.registry)
+        name = REGISTRY_NAMES.get(self.registry, self.registry)
+        if self.test_index:
+            return "TestPyPI" if self.registry == "pypi" else f"a test index of {name}"
+        return name
 
 
 # --------------------------------------------------------------------------- helpers

@@ -203,6 +203,8 @@ class Use:
 
     what: str
     environment: str | None
+    #: a publish to a test index only (TestPyPI): worth hardening, not a release
+    test_index: bool = False
 
 
 def token_uses(wf: Workflow, repo: Repository) -> list[Use]:
@@ -215,9 +217,13 @@ def token_uses(wf: Workflow, repo: Repository) -> list[Use]:
     out: list[Use] = []
     for w in _related(wf, repo):
         for job in w.jobs:
-            for site in publish_sites(job):
+            sites = publish_sites(job)
+            for site in sites:
                 if site.trusted_capable:
-                    out.append(Use(f"{_article(site.name)} {site.name} publish", job.environment))
+                    # a test index (TestPyPI) takes throwaway names: hardening, not a release
+                    out.append(Use(f"{_article(site.name)} {site.name} publish", job.environment, site.test_index))
+            if sites and all(site.test_index for site in sites):
+                continue  # the job only publishes to a test index: its wording says nothing more
             facts = job_facts(job)
             if job.permission("id-token") == "write":
                 for step in facts.steps:
@@ -252,8 +258,14 @@ def _judge(job: Job, uses: list[Use]) -> tuple[Tier, str]:
             " repository's name"
         )
     usable = [u for u in uses if u.environment is None or u.environment == job.environment]
+    real = [u for u in usable if not u.test_index]
+    if real:
+        return Tier.P1, f" and exchange it for {real[0].what}"
     if usable:
-        return Tier.P1, f" and exchange it for {usable[0].what}"
+        return Tier.P2, (
+            f" and exchange it for {usable[0].what} — a test index that takes throwaway names, so this is"
+            " hardening, not a release at risk"
+        )
     envs = sorted({f"`{u.environment}`" for u in uses if u.environment})
     where = f"environment {envs[0]}" if len(envs) == 1 else "environments " + ", ".join(envs)
     return Tier.P2, (

@@ -349,6 +349,10 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         message = f"job `{job.id}` publishes to {registries}{held} and is reachable from untrusted events: " + "; ".join(
             r.reason for r in reaches
         )
+        if all(s.test_index for s in sites):
+            # a test index takes throwaway names: what an outsider wins there is no release
+            tier = Tier.P2
+            message += "; the target is a test index, so this is hardening rather than a release at risk"
         locations = [first.location] + [r.location for r in reaches] + [r.gate for r in reaches if r.gate is not None]
         yield META.finding(
             message,

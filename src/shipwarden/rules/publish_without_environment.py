@@ -39,7 +39,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         secrets = list(dict.fromkeys(secrets))
         registries = list(dict.fromkeys(s.name for s in sites))
         where = ", ".join(registries)
-        if secrets:
+        if secrets and not all(s.test_index for s in sites):
             tier = Tier.P1
             shown = ", ".join(f"`{s}`" for s in secrets[:4]) + ("…" if len(secrets) > 4 else "")
             why = (

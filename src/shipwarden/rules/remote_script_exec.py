@@ -26,7 +26,24 @@ _COMMIT_IN_URL = re.compile(r"/[0-9a-f]{40}(/|$)")
 _VERIFY = re.compile(
     r"\b(sha256sum|sha512sum|shasum)\b[^\n]*(-c\b|--check\b)|\bgpg\b[^\n]*--verify\b|\bcosign\s+verify"
     r"|\bminisign\b[^\n]*-V\b|\bslsa-verifier\b|\bGet-FileHash\b"
+    # a digest computed and compared with an expected value: `[ "$(sha256sum f | cut …)" = "$SUM" ]`,
+    # `sha256sum f | grep -q <hex>`, `openssl dgst -sha256 … | grep`
+    r"|\b(?:sha256sum|sha512sum|shasum|openssl\s+dgst)\b[^\n]*(?:\|\s*grep\b|\)\"?\s*(?:!?=|==|-eq)\s)"
+    r"|(?:!?=|==)\s*\"?\$\(\s*(?:sha256sum|sha512sum|shasum)\b"
 )
+#: the command names the version it installs: in the URL path, as an argument or a literal variable
+_VERSION_IN_URL = re.compile(r"/v?\d+\.\d+(?:\.\d+)?(?:[-.][\w.]+)?/|[@=]v?\d+\.\d+(?:\.\d+)?\b")
+_VERSION_ARG = re.compile(
+    r"--version[= ]+[\"']?[^\s\"'-][^\s\"']*|(?:\s-s\s+(?:--\s+)?|\s)[\"']?v?\d+\.\d+(?:\.\d+)?[\"']?(?:\s|$)"
+)
+_VERSION_VAR = re.compile(r"^\s*(?:export\s+)?([A-Z_]*VERSION[A-Z_]*)=[\"']?v?\d+\.\d+", re.M)
+
+
+def _pinned_version(script: str, text: str, url: str) -> bool:
+    """Does the step name the exact version the downloaded installer sets up?"""
+    if _VERSION_IN_URL.search(url) or _VERSION_ARG.search(text):
+        return True
+    return any(f"${name}" in text or f"${{{name}}}" in text for name in _VERSION_VAR.findall(script))
 
 
 #: secret names of registry and publish credentials (for the message only)
@@ -73,17 +90,24 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 continue  # the download is checked against a known digest or signature
             tier = Tier.P1 if power else Tier.P2
             source = f"`{url}`" if url else "a URL"
+            pinned = _pinned_version(script, text, url)
+            unverified = (
+                "; it names the version it installs, but nothing checks the installer script itself against a"
+                " checksum or signature"
+                if pinned
+                else ", with no version or checksum pinned"
+            )
             if power:
                 why = f"; the job holds {power.describe()}, so whoever controls {source} (or its host) can take them"
-                if power.id_token or any(REGISTRY.search(name) for name in power.secrets):
+                if (power.id_token and facts.publishes) or any(REGISTRY.search(name) for name in power.secrets):
                     why += " — the Trivy → LiteLLM chain: an unpinned tool fetched beside publish credentials"
             else:
                 why = "; whoever controls that URL decides what runs on the runner"
             yield META.finding(
-                f"step `{step.label}` downloads a script from {source} and executes it unverified,"
-                f" with no version or checksum pinned{why}",
+                f"step `{step.label}` downloads a script from {source} and executes it unverified"
+                f"{unverified}{why}",
                 [rexec.location()],
                 tier=tier,
                 key=f"{step.file.path}|{step.label}|{url or text[:60]}",
-                properties={"url": url, "command": text[:200]},
+                properties={"url": url, "command": text[:200], "version_pinned": pinned},
             )

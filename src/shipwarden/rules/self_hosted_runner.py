@@ -11,7 +11,7 @@ from shipwarden.github import conditions
 from shipwarden.github import expressions as ex
 from shipwarden.github.facts import events_of, job_facts, tracer_for
 from shipwarden.github.knowledge import event_info, exposure_table
-from shipwarden.github.model import Job, Node, Repository, Workflow
+from shipwarden.github.model import Job, Node, Repository, RunnerLabels, Workflow
 from shipwarden.rules.common import descend, literal_value, matrix_values
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
@@ -57,6 +57,8 @@ class RunnerChoice:
     confidence: Confidence | None  # None: GitHub-hosted / hosted service
     why: str
     node: Node | None
+    #: a custom label (or group) nobody declared hosted or self-hosted: settled by configuration
+    undeclared: str = ""
 
 
 def _hosted(label: str) -> bool:
@@ -64,31 +66,43 @@ def _hosted(label: str) -> bool:
     return exposure_table().hosted_label(label)
 
 
-def _judge(labels: list[str], node: Node | None, source: str = "") -> RunnerChoice:
+def _judge(labels: list[str], node: Node | None, source: str = "", declared: RunnerLabels | None = None) -> RunnerChoice:
     low = [label.lower().strip() for label in labels if label.strip()]
     suffix = f" ({source})" if source else ""
     if "self-hosted" in low:
         shown = ", ".join(f"`{label}`" for label in labels)
         return RunnerChoice(tuple(labels), Confidence.HIGH, f"labels {shown}{suffix}", node)
-    groups = [label for label in labels if label.startswith("group:")]
+    settled = declared or RunnerLabels()
+    mine = next((label for label in labels if settled.declared(label) == "self-hosted"), None)
+    if mine is not None:
+        return RunnerChoice(
+            tuple(labels), Confidence.HIGH, f"`{mine}`{suffix}, declared self-hosted in the configuration", node
+        )
+    groups = [label for label in labels if label.startswith("group:") and settled.declared(label) != "hosted"]
     if groups:
         return RunnerChoice(
             tuple(labels),
             Confidence.MEDIUM,
             f"runner group `{groups[0][6:]}`{suffix} (self-hosted unless the group holds only GitHub larger runners)",
             node,
+            undeclared=groups[0],
         )
-    literal = [label for label in low if "${{" not in label]
-    if not literal or len(literal) != len(low):
+    literal = [label for label in low if "${{" not in label and not label.startswith("group:")]
+    if not literal or len(literal) != len([lo for lo in low if not lo.startswith("group:")]):
         return RunnerChoice(tuple(labels), None, "", node)
-    if all(_hosted(label) for label in literal):
+    if all(_hosted(label) or settled.declared(label) == "hosted" for label in literal):
         return RunnerChoice(tuple(labels), None, "", node)
-    custom = next(label for label, lo in zip(labels, low, strict=False) if not _hosted(lo))
+    custom = next(
+        label
+        for label, lo in zip(labels, low, strict=False)
+        if not _hosted(lo) and settled.declared(lo) != "hosted" and not lo.startswith("group:")
+    )
     return RunnerChoice(
         tuple(labels),
         Confidence.MEDIUM,
         f"custom runner label `{custom}`{suffix} (not a GitHub-hosted image: a self-hosted pool or scale set)",
         node,
+        undeclared=custom,
     )
 
 
@@ -134,6 +148,8 @@ def runner_choices(job: Job) -> list[RunnerChoice]:
     node = job.runs_on_node
     if not labels:
         return []
+    repo = job.workflow.repo
+    declared = repo.runner_labels if repo is not None else None
     choices: list[RunnerChoice] = []
     if len(labels) == 1 and "${{" in labels[0]:
         text = labels[0].strip()
@@ -141,22 +157,22 @@ def runner_choices(job: Job) -> list[RunnerChoice]:
         if len(set(refs)) == 1:
             for value, vnode in matrix_values(job.strategy, refs[0]):
                 if isinstance(value, list):
-                    choices.append(_judge(value, vnode, "from the matrix"))
+                    choices.append(_judge(value, vnode, "from the matrix", declared))
                 else:
-                    choices.append(_judge([_MATRIX_REF.sub(value, text)], vnode, "from the matrix"))
+                    choices.append(_judge([_MATRIX_REF.sub(value, text)], vnode, "from the matrix", declared))
             return choices
         m = _INPUT_REF.match(text)
         if m:
             for value, vnode in _input_values(job.workflow, m.group(1)):
                 value_list = value if isinstance(value, list) else [value]
-                choices.append(_judge(value_list, vnode, f"input `{m.group(1)}`"))
+                choices.append(_judge(value_list, vnode, f"input `{m.group(1)}`", declared))
             return choices
         for literal in _expression_literals(text):
-            choice = _judge([literal], node, "chosen by an expression")
+            choice = _judge([literal], node, "chosen by an expression", declared)
             if choice.confidence is Confidence.HIGH:
                 choices.append(RunnerChoice(choice.labels, Confidence.MEDIUM, choice.why, node))
         return choices
-    return [_judge(labels, node)]
+    return [_judge(labels, node, "", declared)]
 
 
 # --------------------------------------------------------------------------- reach
@@ -211,8 +227,7 @@ def _outsider_text_in_shell(job: Job) -> str | None:
     return None
 
 
-@workflow_rule(META)
-def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+def _job_findings(wf: Workflow) -> Iterator[tuple[RunnerChoice, Finding]]:
     events = sorted(e for e in events_of(wf) if event_info(e).outsider)
     if not events:
         return
@@ -272,6 +287,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                     tier = sub_tier
         if tier is None:
             continue
+        assert tier is not None
         if "discussion" in reach or "discussion_comment" in reach:
             reasons.append("a `discussion` workflow on a self-hosted runner is the backdoor Shai-Hulud 2.0 installed")
         locations = [wf.file.location(job.runs_on_node, "self-hosted runner")]
@@ -285,7 +301,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             + gate_note
             + ". Code that runs there can persist on the machine and read what later jobs on it hold"
         )
-        yield META.finding(
+        yield choice, META.finding(
             message,
             locations,
             tier=tier,
@@ -293,3 +309,53 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             key=f"{wf.path}|{job.id}|self-hosted",
             properties={"events": reach, "labels": list(choice.labels)},
         )
+
+
+SETTLE = (
+    "declare each label in `[tool.shipwarden]` as `hosted-runner-labels` (GitHub-hosted larger runners:"
+    " the finding goes away) or `self-hosted-runner-labels` (one finding per job, high confidence)"
+)
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    """Jobs on a `self-hosted` label, one by one; jobs on undeclared custom labels, once per
+    repository (reported with the first workflow that has one)."""
+    grouped: list[tuple[RunnerChoice, Finding]] = []
+    for choice, finding in _job_findings(wf):
+        if choice.undeclared:
+            grouped.append((choice, finding))
+        else:
+            yield finding
+    if not grouped:
+        return
+    for earlier in repo.workflows:
+        if earlier is wf:
+            break
+        if any(choice.undeclared for choice, _ in _job_findings(earlier)):
+            return  # already reported with that workflow
+    for other in repo.workflows[repo.workflows.index(wf) + 1 :] if wf in repo.workflows else []:
+        grouped.extend((c, f) for c, f in _job_findings(other) if c.undeclared)
+    yield _undeclared_finding(grouped)
+
+
+def _undeclared_finding(grouped: list[tuple[RunnerChoice, Finding]]) -> Finding:
+    labels = sorted({c.undeclared.removeprefix("group:") for c, _ in grouped})
+    tier = min((f.tier for _, f in grouped), key=lambda t: t.rank)
+    worst = next(f for _, f in grouped if f.tier is tier)
+    jobs = [f.locations[0] for _, f in grouped]
+    shown = ", ".join(f"`{label}`" for label in labels[:8]) + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
+    message = (
+        f"{len(grouped)} job(s) reachable by outsiders run on custom runner label(s) {shown}, which may be"
+        f" GitHub-hosted larger runners or a self-hosted pool; if self-hosted, the worst case is: {worst.message}."
+        f" To settle it, {SETTLE}"
+    )
+    locations = [worst.locations[0], *(loc for loc in jobs if loc is not worst.locations[0])][:20]
+    return META.finding(
+        message,
+        locations,
+        tier=tier,
+        confidence=Confidence.MEDIUM,
+        key="self-hosted|undeclared|" + ",".join(labels),
+        properties={"labels": labels, "jobs": len(grouped)},
+    )
