@@ -108,6 +108,9 @@ class Finding:
     key: str = ""
     #: Hops of the attack path, for path findings.
     hops: list[Hop] = field(default_factory=list)
+    #: Further paths of the same root cause (one per other target reached), each a
+    #: full list of hops; ``hops`` is the shortest.
+    flows: list[list[Hop]] = field(default_factory=list)
     #: Ids of path findings this finding lies on (its tier is then the path's).
     paths: list[str] = field(default_factory=list)
     #: Tier the rule gives on its own before a path raised it.
@@ -148,6 +151,8 @@ class Finding:
             data["rule_tier"] = self.rule_tier.value
         if self.hops:
             data["hops"] = [hop.to_dict() for hop in self.hops]
+        if self.flows:
+            data["flows"] = [[hop.to_dict() for hop in flow] for flow in self.flows]
         if self.paths:
             data["paths"] = list(self.paths)
         if self.properties:

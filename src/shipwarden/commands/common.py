@@ -89,6 +89,13 @@ def add_output_arguments(
         default=None,
         help=f"exit 1 when a finding of this tier or worse remains (default: config 'fail-on', else {default_fail_on})",
     )
+    group.add_argument(
+        "--min-tier",
+        choices=("P0", "P1", "P2"),
+        type=str.upper,
+        default=None,
+        help="only show findings of this tier or worse (e.g. P1: what blocks); hidden ones are counted",
+    )
     group.add_argument("--no-color", action="store_true", help="never use colour in text output")
     group.add_argument(
         "--select",
@@ -269,6 +276,12 @@ def finish(
         return EXIT_USAGE
 
     filtered.findings = filtered.sorted_findings()
+    min_tier = getattr(args, "min_tier", None)
+    if min_tier:
+        floor = Tier.parse(min_tier)
+        shown = [f for f in filtered.findings if f.tier.at_least(floor)]
+        filtered.stats = {**filtered.stats, "below_min_tier": len(filtered.findings) - len(shown)}
+        filtered.findings = shown
     output: Path | None = getattr(args, "output", None)
     color = _use_color(args, out)
     width = shutil.get_terminal_size((100, 24)).columns if color else 100

@@ -213,6 +213,8 @@ class ExposureTable:
     no_token_actions: frozenset[str]
     low_value_secrets: re.Pattern[str]
     hosted_labels: tuple[str, ...]
+    #: shell commands an agent may be allowed that run no code of its choosing
+    harmless_agent_commands: tuple[str, ...] = ()
 
     def low_value_secret(self, name: str) -> bool:
         return self.low_value_secrets.search(name) is not None
@@ -230,4 +232,5 @@ def exposure_table() -> ExposureTable:
         no_token_actions=frozenset(a.lower() for a in raw["actions"]["no_token_actions"]),
         low_value_secrets=re.compile("|".join(raw["secrets"]["low_value"]), re.IGNORECASE),
         hosted_labels=tuple(p.lower() for p in raw["runners"]["hosted_labels"]),
+        harmless_agent_commands=tuple(c.lower() for c in raw.get("agents", {}).get("harmless_commands", ())),
     )

@@ -19,6 +19,7 @@ Each (entry job, terminal job) pair yields at most one path, the shortest.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from shipwarden.findings import Confidence, Finding, Hop, Location, Tier
@@ -69,6 +70,9 @@ class Path:
     carrier: list[Hop]
     capability: Capability
     rows: set[int] = field(default_factory=set)
+    #: how the entry's control travels: "job" (the entry job itself), "cache",
+    #: "dispatch", "artifact" or "runner" — with the entry, the root cause
+    kind: str = "job"
 
     @property
     def hops(self) -> list[Hop]:
@@ -175,10 +179,10 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
             loc = write.step.file.value_location(write.step.run, write.start, write.end, write.file)
             return Entry(job, event, [start, Hop(loc, f"{write.taint.describe} is written to ${write.file}", 2)], {2})
     # 4. an agent with a shell reads outsider text
-    from shipwarden.rules.agent_untrusted_input import SHELL_TOOLS, prompt_taint
+    from shipwarden.rules.agent_untrusted_input import has_shell, prompt_taint
 
     for agent in facts.agents:
-        if not SHELL_TOOLS.search(agent.tool_text):
+        if not has_shell(agent.tool_text):
             continue
         carries = prompt_taint(agent, job, tracer) is not None
         if not carries and not (agent.info and agent.info.reads_event_text):
@@ -248,23 +252,53 @@ def _cache_restore(facts: JobFacts) -> tuple[Location, str] | None:
     return None
 
 
-def _writer_hop(entry: Entry, restorer: JobFacts) -> Hop:
-    """How the entry job's code reaches the restorer's cache key."""
+def _writer_hop(entry: Entry, restorer: JobFacts) -> Hop | None:
+    """How the entry job's code reaches the restorer's cache key (None: it cannot).
+
+    A key the entry's own cache step saves counts when it can meet a key the
+    restorer looks up, on the runner OS each job runs on. Otherwise arbitrary code
+    in the entry job can still save any key with the runner's cache token — unless
+    the entry runs no code of its own (then there is no hop).
+    """
     wanted = [c for c in restorer.caches if c.restores]
+    entry_os, restorer_os = _job_os(entry.job), _job_os(restorer.job)
     for cache in job_facts(entry.job).caches:
         if cache.saves:
+            saved = _resolve_os(cache.key, entry_os)
             for other in wanted:
-                if _keys_meet(cache.key, other.key, other.restore_keys):
+                keys = tuple(_resolve_os(k, restorer_os) for k in (other.key, *other.restore_keys))
+                if _keys_meet(saved, keys[0], keys[1:]):
                     return Hop(
                         cache.location(),
                         f"its post step saves the poisoned store as `{cache.key}` in the default branch's cache scope",
                         2,
                     )
+    if not entry.code:
+        return None
     return Hop(
         entry.hops[-1].location,
         "code running in the default branch's cache scope can save any cache key with the runner's cache token",
         2,
     )
+
+
+_OS_EXPR = re.compile(r"\$\{\{\s*runner\.os\s*\}\}", re.IGNORECASE)
+
+
+def _job_os(job: Job) -> str:
+    """``runner.os`` of a job whose labels say it ("Linux", "Windows", "macOS"), else ""."""
+    names = {label.lower() for label in job.runs_on}
+    found = {
+        os_name
+        for os_name, hints in (("Linux", ("ubuntu",)), ("Windows", ("windows",)), ("macOS", ("macos",)))
+        for label in names
+        if label.startswith(hints)
+    }
+    return found.pop() if len(found) == 1 else ""
+
+
+def _resolve_os(key: str, os_name: str) -> str:
+    return _OS_EXPR.sub(os_name, key) if os_name else key
 
 
 def _literal_prefix(key: str) -> str:
@@ -373,8 +407,11 @@ def find_paths(repo: Repository) -> list[Path]:
                     continue
                 restore = _cache_restore(restorer)
                 assert restore is not None
-                carrier = [_writer_hop(entry, restorer), Hop(restore[0], restore[1] + " — the poisoned entry", 2)]
-                add(Path(entry, carrier, cap))
+                writer = _writer_hop(entry, restorer)
+                if writer is None:
+                    continue  # no key the entry can save is one this job restores
+                carrier = [writer, Hop(restore[0], restore[1] + " — the poisoned entry", 2)]
+                add(Path(entry, carrier, cap, kind="cache"))
         # c. through a write token that dispatches other workflows
         for target in _dispatchable(repo, entry.job):
             for job in target.jobs:
@@ -390,7 +427,7 @@ def find_paths(repo: Repository) -> list[Path]:
                     5,
                 )
                 cap.gate = gate
-                add(Path(entry, [hop], cap))
+                add(Path(entry, [hop], cap, kind="dispatch"))
                 dispatched.add(id(entry.job))
     # d. a fork PR's own unprivileged run produces artifacts a privileged workflow_run job consumes
     for wf in repo.workflows:
@@ -422,7 +459,7 @@ def find_paths(repo: Repository) -> list[Path]:
                 Hop(download.location("download"), f"`{consumer.workflow.path}` downloads it with secrets in reach", 2),
                 Hop(use[0], use[1], 2),
             ]
-            add(Path(entry, carrier, cap))
+            add(Path(entry, carrier, cap, kind="artifact"))
     # e. self-hosted runners shared with jobs an outsider's PR can reach
     for path in _runner_paths(repo):
         add(path)
@@ -465,34 +502,107 @@ def _runner_paths(repo: Repository) -> list[Path]:
                     gate=event_info(event).approval,
                 )
                 carrier = [Hop(other.location("same runner"), f"job `{other.id}` later runs on a runner with the same labels", 2)]
-                out.append(Path(entry, carrier, cap))
+                out.append(Path(entry, carrier, cap, kind="runner"))
     return out
 
 
 # --------------------------------------------------------------------------- findings
 
 
-def _finding(path: Path) -> Finding:
-    rows = sorted({h.row for h in path.hops})
-    tier = Tier.P1 if path.gate else Tier.P0
+CARRIERS = {
+    "job": "in the entry job itself",
+    "cache": "through the Actions cache",
+    "dispatch": "through workflows its write token starts",
+    "artifact": "through an artifact",
+    "runner": "through a shared self-hosted runner",
+}
+
+
+def _root(path: Path) -> tuple[int, str, str]:
+    """The root cause of a path: its entry (job and event) and the kind of carrier."""
+    return (id(path.entry.job), path.entry.event, path.kind)
+
+
+def group_paths(paths: list[Path]) -> list[list[Path]]:
+    """Paths by root cause, each group shortest first (then by target)."""
+    groups: dict[tuple[int, str, str], list[Path]] = {}
+    for path in paths:
+        groups.setdefault(_root(path), []).append(path)
+    out = [
+        sorted(group, key=lambda p: (len(p.hops), p.capability.hop.location.sort_key(), p.ident))
+        for group in groups.values()
+    ]
+    return sorted(out, key=lambda g: (g[0].hops[0].location.sort_key(), g[0].ident))
+
+
+def _target(path: Path) -> str:
+    cap = path.capability
+    return f"`{cap.job.workflow.path}` (job `{cap.job.id}`: {cap.summary})"
+
+
+def _finding(group: list[Path]) -> Finding:
+    """One finding per root cause: every capability and target workflow it reaches."""
+    path = group[0]
+    rows = sorted({h.row for p in group for h in p.hops})
+    ungated = [p for p in group if not p.gate]
+    tier = Tier.P0 if ungated else Tier.P1
     cap = path.capability
     entry = path.entry
-    message = (
-        f"an outsider reaches {cap.summary} in `{cap.job.workflow.path}` from `{entry.event}` in"
-        f" `{entry.job.workflow.path}` in {len(path.hops)} steps"
-    )
-    if path.gate:
-        message += f"; one gate remains: {path.gate}"
+    if len(group) == 1:
+        message = (
+            f"an outsider reaches {cap.summary} in `{cap.job.workflow.path}` from `{entry.event}` in"
+            f" `{entry.job.workflow.path}` in {len(path.hops)} steps"
+        )
+    else:
+        workflows = list(dict.fromkeys(p.capability.job.workflow.path for p in group))
+        shown = "; ".join(_target(p) for p in group[:4]) + (f"; and {len(group) - 4} more" if len(group) > 4 else "")
+        message = (
+            f"an outsider gets in through `{entry.event}` in `{entry.job.workflow.path}` (job `{entry.job.id}`) and,"
+            f" {CARRIERS.get(path.kind, '')}, reaches {len(group)} jobs in {len(workflows)} workflow(s): {shown}"
+        )
+    gates = list(dict.fromkeys(p.gate for p in group if p.gate))
+    if not ungated:
+        message += f"; one gate remains: {gates[0]}"
+    elif gates:
+        message += f"; some targets sit behind a gate ({gates[0]}), others do not"
+    ident = _group_ident(group)
     first = path.hops[0].location
     return META.finding(
         message,
-        [first, cap.hop.location],
+        [first, *dict.fromkeys(p.capability.hop.location for p in group)][:12],
         tier=tier,
         confidence=Confidence.HIGH if entry.code else Confidence.MEDIUM,
-        key=path.ident,
+        key=ident,
         hops=path.hops,
-        properties={"path_id": path.ident, "rows": rows, "gate": path.gate or None},
+        flows=[p.hops for p in group[1:]],
+        properties={
+            "path_id": ident,
+            "rows": rows,
+            "gate": (gates[0] if not ungated else None),
+            "carrier": path.kind,
+            "targets": [
+                {
+                    "workflow": p.capability.job.workflow.path,
+                    "job": p.capability.job.id,
+                    "capability": p.capability.summary,
+                    "path": p.ident,
+                }
+                for p in group
+            ],
+        },
     )
+
+
+def _group_ident(group: list[Path]) -> str:
+    """Stable id of a root cause: one path's id when alone (as before), else its entry hops and carrier."""
+    if len(group) == 1:
+        return group[0].ident
+    first = group[0]
+    basis = "|".join(f"{h.location.path}\x1f{h.description}" for h in first.entry.hops) + "|" + first.kind
+    repo = first.entry.job.workflow.repo
+    if repo is not None and repo.ref is not None:
+        basis = basis.replace(f"{repo.ref}:", "")
+    return "path-" + hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 
 #: Rules whose finding *is* a hop of a path (the hop's entry, carrier or capability).
@@ -525,12 +635,15 @@ def link_findings(paths: list[Path], findings: list[Finding]) -> list[Finding]:
     """Add one finding per path; findings of :data:`PATH_RULES` at a hop (any of their
     locations), and findings of :data:`ENTRY_RULES` inside a path's entry job, take the
     path's tier when it is higher (a path never lowers a rule's own tier)."""
-    path_findings = [_finding(p) for p in paths]
+    groups = group_paths(paths)
+    path_findings = [_finding(g) for g in groups]
     at: dict[tuple[str, int], list[Finding]] = {}
     entry_jobs: list[tuple[str, int, int, Finding]] = []
-    for path, pf in zip(paths, path_findings, strict=True):
-        for hop in pf.hops:
-            at.setdefault((hop.location.path, hop.location.line), []).append(pf)
+    for group, pf in zip(groups, path_findings, strict=True):
+        for flow in (pf.hops, *pf.flows):
+            for hop in flow:
+                at.setdefault((hop.location.path, hop.location.line), []).append(pf)
+        path = group[0]
         job = path.entry.job
         if event_info(path.entry.event).privileged:  # a fork's own run needs no injection to get in
             span = job.workflow.file.location(job.node, whole=True)
@@ -545,6 +658,7 @@ def link_findings(paths: list[Path], findings: list[Finding]) -> list[Finding]:
         if not linked:
             continue
         f.paths = sorted({pf.key for pf in linked})
+        linked = list({id(pf): pf for pf in linked}.values())
         best = min((pf.tier for pf in linked), key=lambda t: t.rank)
         if best.rank < f.tier.rank:
             f.rule_tier = f.tier

@@ -137,9 +137,10 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
             _location(loc, ident=number) for number, loc in enumerate(finding.locations[1:], start=1)
         ]
     if finding.hops:
+        # one code flow per target the root cause reaches
         result["codeFlows"] = [
             {
-                "message": {"text": finding.message},
+                "message": {"text": finding.message if number == 0 else flow[-1].description},
                 "threadFlows": [
                     {
                         "locations": [
@@ -148,11 +149,12 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
                                 "executionOrder": order,
                                 "properties": {"row": hop.row},
                             }
-                            for order, hop in enumerate(finding.hops, start=1)
+                            for order, hop in enumerate(flow, start=1)
                         ]
                     }
                 ],
             }
+            for number, flow in enumerate([finding.hops, *finding.flows])
         ]
     properties: dict[str, Any] = {
         "tier": finding.tier.value,

@@ -101,6 +101,17 @@ def _finding(finding: Finding, options: RenderOptions) -> list[RenderableType]:
             where = f"{loc.path}:{loc.line}" if loc.line else loc.path
             body = Text.assemble((where, "cyan"), f" — {hop.description} ", (f"[row {hop.row}]", "dim"))
             out.append(_hanging(f"    {number}. ", body))
+    if finding.flows:
+        out.append(Text(f"  the same way in also reaches ({len(finding.flows)} more):"))
+        first = {(h.location.path, h.location.line, h.description) for h in finding.hops}
+        for flow in finding.flows:
+            # only the hops this target does not share with the path shown above
+            own = [h for h in flow if (h.location.path, h.location.line, h.description) not in first] or flow[-1:]
+            for index, hop in enumerate(own):
+                loc = hop.location
+                where = f"{loc.path}:{loc.line}" if loc.line else loc.path
+                body = Text.assemble((where, "cyan"), f" — {hop.description} ", (f"[row {hop.row}]", "dim"))
+                out.append(_hanging("    - " if index == 0 else "      ", body))
     if finding.paths:
         out.append(_hanging("  on path: ", ", ".join(finding.paths)))
     if finding.rule_tier is not None and finding.rule_tier is not finding.tier:
@@ -117,6 +128,9 @@ def _summary(report: Report) -> Text:
         Text(", ").join(Text(f"{counts[t.value]} {t.value}", TIER_STYLE[t] if counts[t.value] else "") for t in Tier)
     )
     text.append(f" · {report.suppressed} suppressed · {report.baselined} baselined")
+    hidden = report.stats.get("below_min_tier", 0)
+    if hidden:
+        text.append(f" · {hidden} below --min-tier not shown")
     if report.errors:
         text.append(
             f" · scan incomplete ({len(report.errors)} error{'s' if len(report.errors) != 1 else ''})", "bold red"
@@ -144,15 +158,17 @@ def render_text(report: Report, options: RenderOptions | None = None) -> str:
         header.append(" · " + ", ".join(f"{k}: {v}" for k, v in sorted(report.stats.items())), "dim")
     console.print(header)
 
+    # every P0 before any P1 before any P2, across rows; rows group findings within a tier
     findings = report.sorted_findings()
-    for row, in_row in groupby(sorted(findings, key=lambda f: (f.row, f.sort_key())), key=lambda f: f.row):
+    for tier, in_tier in groupby(findings, key=lambda f: f.tier):
+        group = list(in_tier)
         console.print()
-        title = row_title(row) if row in ROWS else f"Row {row}"
-        console.print(Text(title, "bold underline"))
-        for tier, in_tier in groupby(in_row, key=lambda f: f.tier):
-            group = list(in_tier)
-            console.print(Text(f"{tier.value} ({len(group)})", TIER_STYLE[tier]))
-            for finding in group:
+        console.print(Text(f"{tier.value} ({len(group)})", TIER_STYLE[tier]))
+        for row, in_row in groupby(group, key=lambda f: f.row):
+            console.print()
+            title = row_title(row) if row in ROWS else f"Row {row}"
+            console.print(Text(title, "bold underline"))
+            for finding in in_row:
                 console.print()
                 for part in _finding(finding, options):
                     console.print(part)

@@ -18,6 +18,7 @@ from shipwarden.github.facts import (
     privileged_outsider_events,
     tracer_for,
 )
+from shipwarden.github.knowledge import exposure_table
 from shipwarden.github.model import Job, Repository, Workflow
 from shipwarden.rules.common import environment_gate
 from shipwarden.rules.registry import RuleMeta, workflow_rule
@@ -36,6 +37,30 @@ SHELL_TOOLS = re.compile(
     r"|--dangerously-bypass-approvals-and-sandbox|\bEdit\b|\bWrite\b|run_shell_command",
     re.IGNORECASE,
 )
+_BASH_GRANT = re.compile(r"\bBash\b(?:\(([^)]*)\))?")
+_OTHER_SHELL = re.compile(
+    r"(?i:\bshell\b|--dangerously-skip-permissions|--yolo|--full-auto|danger-full-access"
+    r"|--dangerously-bypass-approvals-and-sandbox|run_shell_command)|\bEdit\b|\bWrite\b|\bMultiEdit\b",
+)
+
+
+def has_shell(tool_text: str) -> bool:
+    """Do the agent's tool grants let it run commands of its choosing or change files?
+
+    ``Bash(echo:*)``-style grants that only name harmless commands (``exposure.toml``
+    ``[agents] harmless_commands``) are no shell; a bare ``Bash`` or any other command is.
+    """
+    if _OTHER_SHELL.search(_BASH_GRANT.sub(" ", tool_text)):
+        return True
+    harmless = exposure_table().harmless_agent_commands
+    for m in _BASH_GRANT.finditer(tool_text):
+        spec = (m.group(1) or "").strip().lower()
+        command = spec.split(":", 1)[0].rstrip("*").strip()
+        if not command or not any(command == h or command.startswith(h + " ") for h in harmless):
+            return True
+    return False
+
+
 #: Events whose text an agent action reads by itself in comment/tag mode.
 EVENT_TEXT_EVENTS = frozenset(
     {"issue_comment", "issues", "pull_request_target", "pull_request_review", "pull_request_review_comment",
@@ -45,7 +70,7 @@ EVENT_TEXT_EVENTS = frozenset(
 
 def _capabilities(agent: Agent, facts: JobFacts) -> list[str]:
     caps = []
-    if SHELL_TOOLS.search(agent.tool_text):
+    if has_shell(agent.tool_text):
         caps.append("shell/edit tools")
     if facts.writes:
         caps.append("a token with " + ", ".join(facts.writes) + " write")

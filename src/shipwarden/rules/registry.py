@@ -38,6 +38,7 @@ class RuleMeta:
         key: str = "",
         hops: list[Hop] | None = None,
         properties: dict[str, Any] | None = None,
+        flows: list[list[Hop]] | None = None,
     ) -> Finding:
         return Finding(
             rule_id=self.id,
@@ -48,6 +49,7 @@ class RuleMeta:
             locations=locations,
             key=key,
             hops=hops or [],
+            flows=flows or [],
             properties=properties or {},
         )
 
