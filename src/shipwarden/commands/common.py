@@ -28,7 +28,7 @@ from shipwarden.config import (
     load_config,
     parse_selectors,
 )
-from shipwarden.findings import Report
+from shipwarden.findings import Report, Tier
 from shipwarden.pipeline import (  # re-exported for the commands
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
