@@ -169,6 +169,21 @@ def trust_root(name: str = "production", path: str | None = None) -> TrustRoot:
 _VERIFIERS: dict[str, Any] = {}
 
 
+_KEYRINGS: dict[str, tuple[Any, Any]] = {}
+
+
+def _keyrings(root: TrustRoot, trusted: Any) -> tuple[Any, Any]:
+    """The Rekor and CT keyrings of a trust root, built once."""
+    from sigstore._internal.trust import KeyringPurpose
+
+    if root.path not in _KEYRINGS:
+        _KEYRINGS[root.path] = (
+            trusted.rekor_keyring(KeyringPurpose.VERIFY),
+            trusted.ct_keyring(KeyringPurpose.VERIFY),
+        )
+    return _KEYRINGS[root.path]
+
+
 def _verifier(root: TrustRoot) -> Any:
     from sigstore.models import TrustedRoot
     from sigstore.verify import Verifier
@@ -313,7 +328,6 @@ def verify_bundle(
     from sigstore._internal.merkle import verify_merkle_inclusion
     from sigstore._internal.rekor.checkpoint import verify_checkpoint
     from sigstore._internal.sct import verify_sct
-    from sigstore._internal.trust import KeyringPurpose
     from sigstore.dsse import _verify as dsse_verify
     from sigstore.verify.verifier import (  # type: ignore[attr-defined]
         TimestampSource,
@@ -322,6 +336,7 @@ def verify_bundle(
 
     verifier = _verifier(root)
     trusted = verifier._trusted_root
+    keyring, ct_keyring = _keyrings(root, trusted)
     entry = bundle.log_entry
     inner = entry._inner
     kind, body_step = _body_check(bundle)
@@ -356,7 +371,7 @@ def verify_bundle(
             return f"chains to {chain[-1].subject.rfc4514_string() if chain else '?'} ({root.name})"
 
         if _run(checks, "certificate-chain", chain_step):
-            _run(checks, "sct", lambda: verify_sct(cert, chain, trusted.ct_keyring(KeyringPurpose.VERIFY)))
+            _run(checks, "sct", lambda: verify_sct(cert, chain, ct_keyring))
 
     def profile() -> str:
         if not cert.extensions.get_extension_for_class(KeyUsage).value.digital_signature:
@@ -366,7 +381,6 @@ def verify_bundle(
         return ""
 
     _run(checks, "certificate-profile", profile)
-    keyring = trusted.rekor_keyring(KeyringPurpose.VERIFY)
     if inner.inclusion_proof is not None and inner.inclusion_proof.checkpoint.envelope:
         if _run(checks, "inclusion-proof", lambda: verify_merkle_inclusion(entry)):
             _run(checks, "checkpoint", lambda: verify_checkpoint(keyring, entry))
