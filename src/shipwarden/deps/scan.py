@@ -27,6 +27,7 @@ from shipwarden.deps.analysis import (
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.coverage import Seen, initial, lockfile_coverage, unreadable_coverage
 from shipwarden.deps.discover import discover
+from shipwarden.deps.known import recognise
 from shipwarden.deps.history import HistoryError, compare_against, lockfiles_at
 from shipwarden.deps.lockfiles import UNREADABLE, parse_lockfile
 from shipwarden.deps.model import (
@@ -634,6 +635,11 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
             continue
         analysis = analyze_hook(hook, files)
         hook.file_hashes = dict(analysis.file_hashes)
+        recognition = recognise(hook, analysis)
+        if recognition is not None and recognition.known:
+            hook.known = recognition.text
+        elif recognition is not None:
+            hook.notes.append(f"not the known hook: {recognition.text}")
         decision, reason = _decide(hook, policies)
         hook.policy, hook.policy_reason = decision.value, reason
         record = HookRecord(hook, analysis, decision)

@@ -62,6 +62,7 @@ def run_gate(options: GateOptions) -> GateResult:
             result.results.append(res)
             report.findings.extend(res.findings)
             report.errors.extend(res.errors)
+            result.notes.extend(dict.fromkeys(res.notes))
         if budget.skipped:
             result.notes.append(
                 f"{budget.skipped:,} bytes were not searched for secrets (8 MiB per file, "

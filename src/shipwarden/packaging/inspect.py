@@ -11,7 +11,7 @@ import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipwarden import safeio
 from shipwarden.artifacts import ArchiveError, ArchiveLimitError, UnsafeMemberError
@@ -28,6 +28,18 @@ from shipwarden.packaging.sourcemap import InlineMapScanner, SourceMapParser, So
 from shipwarden.packaging.summary import ReleaseSummary
 from shipwarden.rules.registry import RuleMeta
 from shipwarden.secrets import scan_text
+
+if TYPE_CHECKING:
+    from shipwarden.deps.known import Recognition
+
+#: Lifecycle scripts npm runs only for git and local installs, never for a registry tarball.
+_SOURCE_ONLY_SCRIPTS = frozenset({"prepare", "preprepare", "postprepare"})
+
+
+def known_script_files() -> frozenset[str]:
+    from shipwarden.deps.known import script_files
+
+    return script_files()
 
 CHUNK = 1024 * 1024
 MANIFEST_LIMIT = 4 * 1024 * 1024
@@ -141,6 +153,8 @@ class ArtifactResult:
     python: PythonMeta | None = None
     maps: list[MapReport] = field(default_factory=list)
     complete: bool = True
+    #: What the review chose not to report, and why (shown with the verdict).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total_size(self) -> int:
@@ -329,7 +343,10 @@ class _Inspector:
         kind = self.a.kind
         low = path.lower()
         if kind.ecosystem == "npm":
-            return MANIFEST_LIMIT if path == "package.json" else 0
+            if path == "package.json":
+                return MANIFEST_LIMIT
+            # the files well-known install scripts run, to tell the known script from a changed one
+            return SMALL_LIMIT if path in known_script_files() else 0
         if kind is ArtifactKind.WHEEL:
             if re.match(r"^[^/]+\.dist-info/(METADATA|entry_points\.txt)$", path):
                 return MANIFEST_LIMIT
@@ -749,8 +766,16 @@ class _Inspector:
             )
             if self.policy.allows_script(name, command):
                 continue
+            if name in _SOURCE_ONLY_SCRIPTS:
+                # npm runs prepare for git and local installs, never when users install the published tarball
+                self.r.notes.append(f"`{name}` is not reported: npm does not run it on registry installs "
+                                    "(it runs for git dependencies; `deps` reports it there)")
+                continue
             hits, loader = script_hits(command, knowledge.suspicious_script)
             tier = Tier.P0 if loader else knowledge.npm_scripts.get(name, Tier.P1)
+            known = None if loader or implicit else self._known_hook(str(m.get("name", "")), name, command)
+            if known is not None and known.known:
+                tier = Tier.P2
             line, col, snippet = (0, 0, "") if implicit else _json_key_position(text, name, after="scripts")
             why = (
                 "npm runs `node-gyp rebuild` because binding.gyp ships and no install script is set"
@@ -763,8 +788,10 @@ class _Inspector:
                 else (f"; it runs inline code ({', '.join(hits)})" if hits else "")
             )
             when = (
-                "on git and local installs" if name in ("prepare", "preprepare", "postprepare") else "on every install"
+                "on git and local installs" if name in _SOURCE_ONLY_SCRIPTS else "on every install"
             )
+            if known is not None:
+                extra += (f"; known: {known.text}" if known.known else f"; not the known hook: {known.text}")
             self.add(
                 rules.INSTALL_SCRIPT,
                 f"{why} runs {when}, on users' machines and CI runners{extra}",
@@ -774,7 +801,8 @@ class _Inspector:
                 snippet=snippet,
                 tier=tier,
                 key=f"{name}:{command}",
-                properties={"script": name, "command": command, "suspicious": hits},
+                properties={"script": name, "command": command, "suspicious": hits,
+                            **({"known": known.text} if known is not None and known.known else {})},
             )
         bundled = set(m.get("bundleDependencies") or m.get("bundledDependencies") or [])
         self._dependencies(text, bundled)
@@ -792,6 +820,19 @@ class _Inspector:
                 "package.json",
                 key="files",
             )
+
+    def _known_hook(self, package: str, event: str, command: str) -> Recognition | None:
+        """Whether this is a well-known package's own binary installer, by name, command and code shape."""
+        from shipwarden.deps.analysis import MemoryFiles, analyze_hook
+        from shipwarden.deps.known import entries_for, recognise
+        from shipwarden.deps.model import Ecosystem, HookKind, InstallHook
+
+        if not package or not entries_for(package):
+            return None
+        hook = InstallHook(Ecosystem.NPM, package, "", HookKind.NPM_SCRIPT, event, command, Location("package.json", 0))
+        files = MemoryFiles({k: v for k, v in self.captured.items() if k != "package.json" or "package.json" in
+                             known_script_files()}, self.a.label)
+        return recognise(hook, analyze_hook(hook, files))
 
     def _dependencies(self, text: str, bundled: set[Any]) -> None:
         from shipwarden.deps.model import SourceKind
