@@ -14,7 +14,11 @@ from shipwarden.findings import ScanError
 def scan_gitlab(root: Path) -> ProviderResult:
     result = ProviderResult()
     for rel in root_files(root):
-        loaded = load_pipeline(root, rel)
+        try:
+            loaded = load_pipeline(root, rel)
+        except Exception as exc:  # noqa: BLE001 - one hostile file must not end the scan
+            result.errors.append(ScanError(rel, f"cannot analyse: {type(exc).__name__}: {exc}", "internal"))
+            continue
         result.files += loaded.files
         result.errors.extend(loaded.errors)
         pipeline = loaded.pipeline

@@ -33,6 +33,12 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_groovy.language()))
 
 
+#: conditions on the branch, tag or parameters (people who can push or start builds)
+_BRANCH_GUARD = re.compile(r"BRANCH_NAME|TAG_NAME|GIT_BRANCH|CHANGE_ID|isPR|changeRequest|buildingTag|params\.|env\.RELEASE|isRelease")
+#: a ``when`` that selects pull request builds (``changeRequest()`` not under ``not``)
+_PR_ONLY = re.compile(r"(?<!not \{ )(?<!not\{)changeRequest\(")
+_BUILDS_PRS = re.compile(r"changeRequest\(|CHANGE_ID|CHANGE_BRANCH|CHANGE_TARGET|CHANGE_TITLE|BRANCH_NAME\s*=~\s*/PR-|startsWith\(['\"]PR-")
+
 _INTERP = re.compile(r"\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}|\$([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
 
 
@@ -63,8 +69,7 @@ class _Builder:
     def walk(self, root: tree_sitter.Node) -> None:
         steps = set(table()["steps"]["scripts"])
         keys = set(table()["steps"]["binding_keys"])
-        env_creds = self._environment_credentials(root)
-        stack: list[tuple[tree_sitter.Node, frozenset[str]]] = [(root, frozenset(env_creds))]
+        stack: list[tuple[tree_sitter.Node, frozenset[str]]] = [(root, self._pipeline_credentials(root))]
         seen = 0
         while stack:
             node, creds = stack.pop()
@@ -76,6 +81,10 @@ class _Builder:
             name = node.child_by_field_name("name")
             called = self.t(name) if name is not None and node.type in ("method_invocation", "juxt_function_call") else ""
             child_creds = creds
+            if node.type == "closure":
+                # `environment { X = credentials('id') }` binds X for the block it sits in
+                for env in self._environment_blocks(node):
+                    child_creds = child_creds | self._environment_credentials(env)
             if called == "withCredentials":
                 child_creds = creds | self._bindings(node, keys)
             elif called in steps:
@@ -112,7 +121,30 @@ class _Builder:
             stack.extend(n.children)
         return frozenset(names)
 
-    def _environment_credentials(self, root: tree_sitter.Node) -> set[str]:
+    def _pipeline_credentials(self, root: tree_sitter.Node) -> frozenset[str]:
+        """``pipeline { environment { … } }`` binds for the whole file. (Taken file-wide so
+        that a parse error closing the ``pipeline`` block early does not lose the scope.)"""
+        names: frozenset[str] = frozenset()
+        for child in root.named_children:
+            inner = child.named_children[0] if child.type == "expression_statement" and child.named_children else child
+            name = inner.child_by_field_name("name") if inner.type == "method_invocation" else None
+            body = inner.child_by_field_name("body") if name is not None and self.t(name) == "pipeline" else None
+            if body is not None:
+                for env in self._environment_blocks(body):
+                    names = names | self._environment_credentials(env)
+        return names
+
+    def _environment_blocks(self, closure: tree_sitter.Node) -> list[tree_sitter.Node]:
+        out = []
+        for child in closure.named_children:
+            inner = child.named_children[0] if child.type == "expression_statement" and child.named_children else child
+            if inner.type in ("method_invocation", "juxt_function_call"):
+                name = inner.child_by_field_name("name")
+                if name is not None and self.t(name) == "environment":
+                    out.append(inner)
+        return out
+
+    def _environment_credentials(self, root: tree_sitter.Node) -> frozenset[str]:
         """``NAME = credentials('id')`` anywhere: NAME, NAME_USR and NAME_PSW hold the secret."""
         names: set[str] = set()
         stack = [root]
@@ -127,7 +159,7 @@ class _Builder:
                         base = self.t(left)
                         names.update({base, f"{base}_USR", f"{base}_PSW"})
             stack.extend(n.children)
-        return names
+        return frozenset(names)
 
     def _step(self, node: tree_sitter.Node, step: str, creds: frozenset[str]) -> None:
         args = node.child_by_field_name("arguments") or node.child_by_field_name("args")
@@ -152,8 +184,40 @@ class _Builder:
         start = self.char(target.start_byte)
         found = interpolations(raw, start) if gstring else []
         self.jf.steps.append(
-            ScriptStep(step, self.char(node.start_byte), self.char(node.end_byte), gstring, start, raw, found, creds)
+            ScriptStep(
+                step, self.char(node.start_byte), self.char(node.end_byte), gstring, start, raw, found, creds,
+                self._guard(node),
+            )
         )
+
+    def _guard(self, node: tree_sitter.Node) -> str:
+        """The nearest enclosing condition that keeps ``node`` off pull request builds."""
+        current = node.parent
+        while current is not None:
+            if current.type == "if_statement":
+                cond = current.child_by_field_name("condition")
+                text = self.t(cond) if cond is not None else ""
+                if _BRANCH_GUARD.search(text):
+                    return text.strip()[:120]
+            if current.type == "method_invocation":
+                name = current.child_by_field_name("name")
+                if name is not None and self.t(name) == "stage":
+                    when = self._stage_when(current)
+                    if when and not _PR_ONLY.search(when):
+                        return when.strip()[:120]
+            current = current.parent
+        return ""
+
+    def _stage_when(self, stage: tree_sitter.Node) -> str:
+        body = stage.child_by_field_name("body")
+        if body is None:
+            return ""
+        for child in body.named_children:
+            inner = child.named_children[0] if child.type == "expression_statement" and child.named_children else child
+            name = inner.child_by_field_name("name") if inner.type in ("method_invocation", "juxt_function_call") else None
+            if name is not None and self.t(name) == "when":
+                return self.t(inner)
+        return ""
 
     def _library(self, node: tree_sitter.Node, kind: str) -> None:
         strings = self._strings(node)
@@ -173,6 +237,7 @@ def parse(path: str, data: bytes) -> Jenkinsfile:
     text = decode(data, path)
     jf = Jenkinsfile(SourceFile(path, SourceText(text)))
     raw = text.encode("utf-8")
+    jf.builds_prs = bool(_BUILDS_PRS.search(text))
     tree = _parser().parse(raw)
     _Builder(raw, jf).walk(tree.root_node)
     return jf
@@ -189,7 +254,7 @@ def scan_files(root: Path, files: list[str]) -> ProviderResult:
             if len(data) > MAX_BYTES:
                 raise YamlError(f"file is {len(data):,} bytes, over the {MAX_BYTES:,}-byte limit", kind="too-large")
             jf = parse(rel, data)
-        except (YamlError, OSError, ValueError) as exc:
+        except (YamlError, OSError, ValueError, RecursionError) as exc:
             kind = exc.kind if isinstance(exc, YamlError) else "io"
             result.errors.append(ScanError(rel, f"cannot analyse: {exc}", kind))
             continue

@@ -40,6 +40,9 @@ class ScriptStep:
     interpolations: list[Interpolation] = field(default_factory=list)
     #: credential variables bound around the step (``withCredentials``, ``credentials()``)
     credentials: frozenset[str] = frozenset()
+    #: the condition that keeps the step off pull request builds (a stage's ``when``, an
+    #: ``if`` on the branch), or "" when nothing visible does
+    guard: str = ""
 
 
 @dataclass(slots=True)
@@ -58,6 +61,8 @@ class Jenkinsfile:
     libraries: list[LibraryRef] = field(default_factory=list)
     #: regions tree-sitter could not parse (the rest is still analysed)
     parse_errors: int = 0
+    #: the file shows it builds pull requests (``changeRequest()``, ``CHANGE_ID``…)
+    builds_prs: bool = False
 
     @property
     def path(self) -> str:
