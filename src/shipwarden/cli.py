@@ -13,7 +13,7 @@ from shipwarden.config import ConfigError
 
 #: Each module under ``shipwarden.commands`` defines NAME, HELP,
 #: ``add_arguments(parser)`` and ``run(args) -> int``.
-COMMAND_MODULES = ("scan", "paths", "gate", "deps", "endpoint", "provenance", "assess", "history")
+COMMAND_MODULES = ("scan", "paths", "gate", "deps", "endpoint", "provenance", "assess", "history", "detonate")
 
 EXIT_USAGE = 2
 

@@ -113,6 +113,13 @@ class Spec:
     hosts: list[str] = field(default_factory=list)
     #: extra environment-free data files: dest path inside -> content
     files: dict[str, bytes] = field(default_factory=dict)
+    #: the uid/gid the command starts as inside (0 only for launchers that set up the
+    #: network sink and then run the scanned code as an unprivileged user of a nested namespace)
+    uid: int = INNER_UID
+    #: capabilities kept inside (only with ``uid`` 0; e.g. CAP_NET_ADMIN for the sink's routes)
+    caps: tuple[str, ...] = ()
+    #: extra lines for the generated /etc/passwd
+    users: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -181,8 +188,9 @@ def prepare_scratch(path: Path) -> None:
             os.lchown(os.path.join(dirpath, name), *ids)
 
 
-def _passwd(home: str) -> bytes:
-    return f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\nuser:x:{INNER_UID}:{INNER_UID}:user:{home}:/bin/sh\n".encode()
+def _passwd(home: str, users: list[str]) -> bytes:
+    lines = users or [f"user:x:{INNER_UID}:{INNER_UID}:user:{home}:/bin/sh"]
+    return ("root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n" + "".join(u + "\n" for u in lines)).encode()
 
 
 def _system_args() -> list[str]:
@@ -205,7 +213,7 @@ def command(spec: Spec, data_dir: Path) -> list[str]:
     lim = spec.limits
     home = spec.env.get("HOME", f"{SCRATCH}/home")
     generated = {
-        "/etc/passwd": _passwd(home),
+        "/etc/passwd": _passwd(home, spec.users),
         "/etc/group": f"root:x:0:\nuser:x:{INNER_UID}:\n".encode(),
         "/etc/hosts": ("127.0.0.1 localhost\n::1 localhost\n" + "".join(h + "\n" for h in spec.hosts)).encode(),
         "/etc/resolv.conf": b"nameserver 127.0.0.1\n",
@@ -220,13 +228,16 @@ def command(spec: Spec, data_dir: Path) -> list[str]:
         "--unshare-ipc",
         "--unshare-uts",
         "--unshare-cgroup-try",
-        "--disable-userns",
+        # a launcher with capabilities needs them over the sandbox's own namespaces,
+        # which --disable-userns (a nested namespace) would take away
+        *([] if spec.caps else ["--disable-userns"]),
         "--uid",
-        str(INNER_UID),
+        str(spec.uid),
         "--gid",
-        str(INNER_UID),
+        str(spec.uid),
         "--cap-drop",
         "ALL",
+        *[a for cap in spec.caps for a in ("--cap-add", cap)],
         "--die-with-parent",
         "--new-session",
         "--hostname",

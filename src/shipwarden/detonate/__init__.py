@@ -1,0 +1,136 @@
+"""``shipwarden detonate``: watch what install-time code does, in the sandbox, with bait.
+
+:func:`run_detonate` takes npm package folders or tarballs (or ``npm:NAME@VERSION``
+through the user's registry configuration), runs each one's install scripts the
+way npm would inside :mod:`shipwarden.sandbox` with a fake home and environment
+full of canaries (:mod:`.bait`), a network sink in the sandbox's own network
+namespace (:mod:`.sinkserver`) and ``strace -f`` (:mod:`.trace`), and turns
+what happened into findings (:mod:`.rules`) joined with the static verdict of
+``deps`` for the same scripts.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shipwarden import sandbox
+from shipwarden.deps.analysis import DirFiles, analyze_hook
+from shipwarden.deps.model import Ecosystem, HookKind, InstallHook
+from shipwarden.detonate.bait import Profile
+from shipwarden.detonate.rules import judge
+from shipwarden.detonate.run import DetonateError, Observation, Package, detonate, prepare
+from shipwarden.findings import Location, Report, ScanError
+from shipwarden.packaging.secretscan import scrub_finding
+from shipwarden.registry import RegistryClient, RegistryError, parse_spec
+
+__all__ = ["DetonateOptions", "DetonateResult", "Profile", "run_detonate", "static_verdict"]
+
+
+@dataclass(slots=True)
+class DetonateOptions:
+    targets: list[str]
+    profiles: list[Profile] = field(default_factory=lambda: [Profile.LAPTOP])
+    limits: sandbox.Limits = field(
+        default_factory=lambda: sandbox.Limits(
+            wall_seconds=120, cpu_seconds=120, memory_bytes=8 << 30, processes=512, output_bytes=96 << 20
+        )
+    )
+    jobs: int = 1
+    cache_dir: Path | None = None
+
+
+@dataclass(slots=True)
+class DetonateResult:
+    report: Report
+    observations: list[Observation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def static_verdict(package: Package) -> list[str]:
+    """What ``deps`` concludes from reading the same install scripts (rule ids with tiers)."""
+    files = DirFiles(package.source, "")
+    out: list[str] = []
+    for event, command in package.scripts.items():
+        kind = HookKind.NATIVE_BUILD if command == "node-gyp rebuild" and event == "install" else HookKind.NPM_SCRIPT
+        hook = InstallHook(Ecosystem.NPM, package.name, package.version, kind, event, command,
+                           Location("package.json"), package_dir="")
+        try:
+            analysis = analyze_hook(hook, files)
+        except (OSError, ValueError, RecursionError):
+            continue
+        out += [f"{j.rule} {j.tier.value}" for j in analysis.judgements]
+    return list(dict.fromkeys(out))
+
+
+def _resolve(spec_text: str, work: Path, options: DetonateOptions) -> Path:
+    path = Path(spec_text)
+    if path.exists():
+        return path.resolve()
+    text = spec_text if spec_text.startswith(("npm:", "pypi:")) else f"npm:{spec_text}"
+    try:
+        spec = parse_spec(text)
+    except RegistryError as exc:
+        raise DetonateError(str(exc)) from None
+    if spec is None or spec.ecosystem != "npm":
+        raise DetonateError(f"{spec_text}: not a path, and only npm:NAME@VERSION is fetched so far")
+    client = RegistryClient(cache_dir=options.cache_dir, cwd=work)
+    try:
+        _, tarball = client.fetch(spec)
+    except RegistryError as exc:
+        raise DetonateError(f"{spec_text}: {exc}") from None
+    return tarball
+
+
+def _one(target: str, profile: Profile, options: DetonateOptions) -> tuple[Observation | None, str | None]:
+    with tempfile.TemporaryDirectory(prefix="shipwarden-detonate-pkg-") as tmp:
+        work = Path(tmp)
+        try:
+            package = prepare(_resolve(target, work, options), work)
+        except DetonateError as exc:
+            return None, str(exc)
+        if not package.scripts:
+            return None, f"{package.label}: no install-time scripts (preinstall, install, postinstall, binding.gyp)"
+        obs = detonate(package, profile, options.limits)
+        obs.package = dataclasses.replace(package, source=Path(package.label))
+        obs.notes.append("static: " + (", ".join(static_verdict(package)) or "nothing flagged"))
+        return obs, None
+
+
+def run_detonate(options: DetonateOptions) -> DetonateResult:
+    """Detonate every target in every profile; raises SandboxUnavailable when the sandbox cannot run."""
+    sandbox.check_available()
+    report = Report(command="detonate", roots=list(options.targets))
+    result = DetonateResult(report)
+    jobs = [(t, p) for t in options.targets for p in options.profiles]
+    workers = max(1, min(options.jobs, len(jobs) or 1, os.cpu_count() or 1))
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(max_workers=workers))
+        futures = [pool.submit(_one, t, p, options) for t, p in jobs]
+        for (target, _profile), fut in zip(jobs, futures, strict=True):
+            try:
+                obs, error = fut.result()
+            except DetonateError as exc:
+                obs, error = None, str(exc)
+            if error is not None:
+                report.errors.append(ScanError(target, error, "detonate"))
+                continue
+            assert obs is not None
+            result.observations.append(obs)
+            static = next((n[len("static: "):] for n in obs.notes if n.startswith("static: ")), "")
+            for finding in judge(obs):
+                finding.properties["static"] = static
+                report.findings.append(scrub_finding(finding))
+            ran = ", ".join(f"{e} (exit {c})" for e, c in obs.statuses.items()) or "nothing finished"
+            result.notes.append(
+                f"{obs.package.name}@{obs.package.version} [{obs.profile.value}]: ran {ran} in {obs.seconds:.1f} s; "
+                + "; ".join(n for n in obs.notes)
+            )
+    report.stats["packages"] = len({(o.package.name, o.package.version) for o in result.observations})
+    report.stats["detonations"] = len(result.observations)
+    return result

@@ -1,0 +1,409 @@
+"""Detonate one package: lay out bait and the package in a scratch tree, run its install-time code traced.
+
+Inside the sandbox (:mod:`shipwarden.sandbox`) a launcher, running as the
+sandbox's root with only the capabilities it needs for its own network
+namespace, routes every address to loopback, starts the sink
+(:mod:`.sinkserver`) and then runs, under ``strace -f``, a nested user and PID
+namespace in which the package's code runs as an ordinary user (uid 1000)
+that sees neither the sink nor the tracer. The trace goes to the sandbox's
+stderr and the sink's records to its stdout, neither of which the package's
+code holds, so it cannot forge or erase them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import stat
+import tarfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from shipwarden import sandbox
+from shipwarden.detonate.bait import USERS, Bait, Profile, make_bait
+from shipwarden.detonate.trace import STRACE_ARGS, Trace, parse
+from shipwarden.sandbox.copy import CopyLimitError, copy_tree
+
+#: what the launcher needs inside its own namespaces: routes and low ports for the sink,
+#: and CAP_SETFCAP to map its uid 0 into the nested namespace the package runs in
+_CAPS = ("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_SETFCAP")
+_NPM_ROOT = "/usr/lib/node_modules/npm"
+_MAX_UNPACKED = 512 << 20
+_MAX_MEMBERS = 50_000
+
+
+class DetonateError(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class Package:
+    ecosystem: str  # npm | pypi
+    name: str
+    version: str
+    #: lifecycle event -> command (npm), or "wheel"/"sdist" steps (Python)
+    scripts: dict[str, str] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    #: host folder of the unpacked package (or the archive, for wheels)
+    source: Path = Path()
+    label: str = ""
+
+
+@dataclass(slots=True)
+class Observation:
+    package: Package
+    profile: Profile
+    bait: Bait
+    trace: Trace
+    sink: list[dict[str, Any]]
+    #: event -> exit status of what ran
+    statuses: dict[str, int]
+    output: str
+    timed_out: bool
+    seconds: float
+    #: inside paths of the package, workspace and home
+    package_dir: str
+    workspace: str
+    home: str
+    notes: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _lifecycle() -> dict[str, Any]:
+    data: dict[str, Any] = tomllib.loads(
+        resources.files("shipwarden.detonate").joinpath("data/lifecycle.toml").read_text("utf-8")
+    )
+    return data
+
+
+# -- preparing the package ------------------------------------------------------
+
+
+def _extract_tar(archive: Path, dest: Path) -> None:
+    """Unpack a (gzipped) tarball with tarfile's ``data`` filter, bounded."""
+    try:
+        with tarfile.open(archive, "r:*") as tf:
+            members = []
+            total = 0
+            for i, member in enumerate(tf):
+                if i >= _MAX_MEMBERS:
+                    raise DetonateError(f"{archive.name}: more than {_MAX_MEMBERS:,} members")
+                if not (member.isfile() or member.isdir()):
+                    continue
+                total += member.size
+                if total > _MAX_UNPACKED:
+                    raise DetonateError(f"{archive.name}: unpacks to more than {_MAX_UNPACKED >> 20} MiB")
+                members.append(member)
+            tf.extractall(dest, members=members, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise DetonateError(f"{archive.name}: not a readable tarball ({exc})") from None
+
+
+def _single_top(folder: Path) -> Path:
+    entries = [e for e in folder.iterdir() if not e.name.startswith(".")] if folder.is_dir() else []
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return folder
+
+
+def _read_json(path: Path, limit: int = 4 << 20) -> dict[str, Any]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return {}
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        data = os.read(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        return {}
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def npm_scripts(manifest: dict[str, Any], has_gyp: bool, *, from_source: bool = False) -> dict[str, str]:
+    """The install-time scripts npm runs for this package, in npm's order (``prepare`` too from source)."""
+    table = _lifecycle()["npm"]
+    raw = manifest.get("scripts")
+    scripts = {k: v for k, v in raw.items() if isinstance(v, str)} if isinstance(raw, dict) else {}
+    out: dict[str, str] = {}
+    for event in [*table["events"], *(table["source_events"] if from_source else [])]:
+        if event in scripts:
+            out[event] = scripts[event]
+        elif event == "install" and has_gyp and "preinstall" not in scripts:
+            out[event] = table["gyp_default"]
+    return out
+
+
+def load_npm_package(folder: Path, label: str, *, from_source: bool = False) -> Package:
+    manifest = _read_json(folder / "package.json")
+    if not manifest:
+        raise DetonateError(f"{label}: no readable package.json")
+    name = str(manifest.get("name") or "package")
+    version = str(manifest.get("version") or "0.0.0")
+    if not re.fullmatch(r"(@[A-Za-z0-9][\w.-]*/)?[A-Za-z0-9][\w.-]*", name):
+        raise DetonateError(f"{label}: {name[:80]!r} is not an npm package name")
+    scripts = npm_scripts(manifest, (folder / "binding.gyp").is_file(), from_source=from_source)
+    return Package("npm", name, version, scripts, manifest, folder, label or f"{name}@{version}")
+
+
+def prepare(target: Path, work: Path) -> Package:
+    """Unpack or copy ``target`` under ``work`` and read what it runs at install time."""
+    name = target.name
+    if target.is_dir():
+        if (target / "package.json").is_file():
+            dest = work / "pkg"
+            try:
+                copy_tree(target, dest, max_bytes=_MAX_UNPACKED)
+            except (CopyLimitError, OSError) as exc:
+                raise DetonateError(f"{target}: {exc}") from None
+            return load_npm_package(dest, str(target), from_source=True)
+        raise DetonateError(f"{target}: not an npm package folder (no package.json)")
+    if name.endswith((".tgz", ".tar.gz")):
+        dest = work / "unpacked"
+        dest.mkdir()
+        _extract_tar(target, dest)
+        top = _single_top(dest)
+        if (top / "package.json").is_file():
+            return load_npm_package(top, name)
+        raise DetonateError(f"{name}: only npm tarballs are detonated so far (no package.json)")
+    raise DetonateError(f"{target}: not an npm package folder or tarball")
+
+
+# -- the scratch tree -----------------------------------------------------------
+
+
+def _write(path: Path, content: str | bytes, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        content = content.encode()
+    path.write_bytes(content)
+    path.chmod(mode)
+
+
+_WORKFLOW = """name: release
+on: push
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm ci
+      - run: npm publish
+        env:
+          NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }}
+"""
+
+
+def _lay_out(scratch: Path, bait: Bait, package: Package) -> tuple[str, str]:
+    """Home with bait, workspace with the package installed; returns (package dir, workspace) inside."""
+    home = scratch / "home"
+    for rel, content in bait.files.items():
+        _write(home / rel, content, 0o600)
+    ws_rel = bait.workspace[len(bait.home) + 1 :]
+    ws = home / ws_rel
+    _write(ws / "package.json", json.dumps({"name": "app", "version": "1.0.0", "private": True,
+                                            "dependencies": {package.name: package.version}}, indent=2) + "\n")
+    _write(ws / ".github/workflows/release.yml", _WORKFLOW)
+    _write(ws / ".git/HEAD", "ref: refs/heads/main\n")
+    _write(ws / ".git/config", "[core]\n\trepositoryformatversion = 0\n")
+    (ws / ".git/hooks").mkdir(parents=True, exist_ok=True)
+    (ws / "src").mkdir(exist_ok=True)
+    _write(ws / "src/index.js", "module.exports = 1\n")
+    pkg_rel = f"node_modules/{package.name}"
+    dest = ws / pkg_rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(package.source, dest, symlinks=True)
+    (scratch / "tmp").mkdir()
+    return f"{bait.workspace}/{pkg_rel}", bait.workspace
+
+
+def _npm_env(package: Package, bait: Bait, pkg_dir: str) -> dict[str, str]:
+    table = _lifecycle()["npm"]
+    subst = {"npm_root": _NPM_ROOT, "workspace": bait.workspace, "home": bait.home}
+    env = {k: str(v).format(**subst) for k, v in table["env"].items()}
+    fields = {k: package.manifest.get(k) for k in table["package_fields"]}
+    _package_envs(fields, "npm_package_", env)
+    env["npm_package_json"] = f"{pkg_dir}/package.json"
+    bins: list[str] = []
+    p = pkg_dir
+    while True:
+        bins.append(f"{p}/node_modules/.bin")
+        parent = os.path.dirname(p)
+        if parent == p:
+            break
+        p = parent
+    env["PATH"] = ":".join([*bins, f"{_NPM_ROOT}/node_modules/@npmcli/run-script/lib/node-gyp-bin",
+                            "/usr/local/bin:/usr/bin:/bin"])
+    return env
+
+
+def _package_envs(vals: dict[str, Any], prefix: str, env: dict[str, str]) -> None:
+    for key, val in vals.items():
+        if val is None and key in ("config", "engines", "bin"):
+            continue
+        if val is None or val is False:
+            env[f"{prefix}{key}"] = ""
+        elif isinstance(val, list):
+            for i, item in enumerate(val):
+                _package_envs({f"{key}_{i}": item}, prefix, env)
+        elif isinstance(val, dict):
+            _package_envs(val, f"{prefix}{key}_", env)
+        else:
+            env[f"{prefix}{key}"] = str(val).lower() if isinstance(val, bool) else str(val)
+
+
+_DECOY = """import os, time
+# a stand-in for the runner's worker process: its memory and environment hold a canary
+held = {canary!r}
+os.environ["ACTIONS_RUNTIME_TOKEN"] = held
+time.sleep(100000)
+"""
+
+
+def _scripts(package: Package, bait: Bait, pkg_dir: str, npm_env: dict[str, str]) -> tuple[str, str]:
+    """The launcher (as the sandbox's root) and the run script (as the user, in a nested namespace)."""
+    steps = ["cd " + shlex.quote(pkg_dir)]
+    shims = _lifecycle().get("shims", {})
+    if shims:
+        npm_env = {**npm_env, "PATH": npm_env["PATH"] + ":/scratch/.sw/shims"}
+    if bait.profile is Profile.CI:
+        steps.append("(exec -a Runner.Worker /usr/bin/python3 -I /scratch/.sw/decoy.py </dev/null >/dev/null 2>&1 &)"
+                     if shutil.which("bash") else "(/usr/bin/python3 -I /scratch/.sw/decoy.py &)")
+    for k, v in sorted(npm_env.items()):
+        steps.append(f"export {k}={shlex.quote(v)}")
+    for event, command in package.scripts.items():
+        steps += [
+            f"echo '> {package.name}@{package.version} {event}'",
+            f"npm_lifecycle_event={event} npm_lifecycle_script={shlex.quote(command)} /bin/sh -c {shlex.quote(command)}",
+            "rc=$?",
+            f'echo "{event} $rc" >> /scratch/.sw/status',
+            '[ "$rc" -eq 0 ] || exit "$rc"',
+        ]
+    run = "\n".join(steps) + "\n"
+    shell = "/bin/bash" if shutil.which("bash") else "/bin/sh"
+    strace = " ".join(shlex.quote(a) for a in STRACE_ARGS)
+    launch = f"""
+ip route add local 0.0.0.0/0 dev lo 2>/dev/null || echo "no catch-all route" >> /scratch/.sw/notes
+ip -6 route add local ::/0 dev lo 2>/dev/null || true
+/usr/bin/python3 -I /scratch/.sw/sink.py /scratch/.sw 2>>/scratch/.sw/notes &
+sink=$!
+i=0
+while [ ! -e /scratch/.sw/sink.ready ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+strace {strace} -- unshare --user --pid --fork --mount --mount-proc --kill-child \\
+    --map-user=1000 --map-group=1000 -- /bin/sh -c 'exec >/scratch/.sw/out.log 2>&1; exec {shell} /scratch/.sw/run.sh' \\
+    </dev/null >/dev/null
+rc=$?
+sleep 0.2
+kill -9 $sink 2>/dev/null
+exit $rc
+"""
+    return launch, run
+
+
+def tools_missing() -> list[str]:
+    return [t for t in ("strace", "unshare", "ip", "python3") if sandbox.bwrap.which_inside(t) is None]
+
+
+def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Observation:
+    """Run ``package``'s install-time code in a fresh sandbox with fresh bait, traced."""
+    sandbox.check_available()
+    missing = tools_missing()
+    if missing:
+        raise sandbox.SandboxUnavailable(f"detonate needs {', '.join(missing)} under /usr (strace: apt-get install strace)")
+    bait = make_bait(profile)
+    scratch = sandbox.new_scratch("shipwarden-detonate-")
+    started = time.monotonic()
+    try:
+        pkg_dir, workspace = _lay_out(scratch, bait, package)
+        sw = scratch / ".sw"
+        sw.mkdir()
+        sink_src = resources.files("shipwarden.detonate").joinpath("sinkserver.py").read_text("utf-8")
+        _write(sw / "sink.py", sink_src)
+        if profile is Profile.CI:
+            decoy = bait.canary("github-app-token", "memory:Runner.Worker")
+            _write(sw / "decoy.py", _DECOY.format(canary=decoy))
+        npm_env = _npm_env(package, bait, pkg_dir)
+        for tool, body in _lifecycle().get("shims", {}).items():
+            if sandbox.bwrap.which_inside(tool) is None:
+                _write(sw / "shims" / tool, f"#!/bin/sh\n{body}\n", 0o755)
+        launch, run = _scripts(package, bait, pkg_dir, npm_env)
+        _write(sw / "run.sh", run)
+        user = USERS[profile]
+        env = sandbox.sandbox_env(
+            {**bait.env, "USER": user, "LOGNAME": user, "SHELL": "/bin/bash", "TMPDIR": "/tmp",
+             "PWD": pkg_dir},
+            home=bait.home,
+        )
+        if profile is Profile.CI:
+            env.update({"RUNNER_TEMP": "/tmp", "RUNNER_WORKSPACE": os.path.dirname(workspace),
+                        "GITHUB_WORKSPACE": workspace, "GITHUB_ACTOR": "dev"})
+        spec = sandbox.Spec(
+            argv=["/bin/sh", "-c", launch],
+            scratch=scratch,
+            env=env,
+            cwd="/scratch",
+            mounts=[sandbox.Mount(scratch / "home", bait.home, writable=True),
+                    sandbox.Mount(scratch / "tmp", "/tmp", writable=True)],
+            limits=limits,
+            hostname="runnervm" if profile is Profile.CI else "devbox",
+            uid=0,
+            caps=_CAPS,
+            users=[f"{user}:x:1000:1000:{user}:{bait.home}:/bin/bash"],
+        )
+        res = sandbox.run(spec)
+        seconds = time.monotonic() - started
+        trace = parse(res.stderr.decode("utf-8", "replace"))
+        sink = []
+        for line in res.stdout.decode("utf-8", "replace").splitlines():
+            try:
+                sink.append(json.loads(line))
+            except ValueError:
+                continue
+        statuses: dict[str, int] = {}
+        status_file = sw / "status"
+        if status_file.is_file() and not status_file.is_symlink():
+            for line in status_file.read_text("utf-8", "replace")[:65536].splitlines():
+                parts = line.split()
+                if len(parts) == 2 and parts[1].lstrip("-").isdigit():
+                    statuses[parts[0]] = int(parts[1])
+        output = ""
+        out_file = sw / "out.log"
+        if out_file.is_file() and not out_file.is_symlink():
+            with open(out_file, "rb") as fh:
+                output = fh.read(256 << 10).decode("utf-8", "replace")
+        notes = []
+        if res.truncated:
+            notes.append(f"{res.truncated:,} bytes of trace or sink records beyond the cap were dropped")
+        if (sw / "notes").is_file():
+            notes += [n for n in (sw / "notes").read_text("utf-8", "replace")[:4096].splitlines() if n.strip()]
+        return Observation(
+            package=package,
+            profile=profile,
+            bait=bait,
+            trace=trace,
+            sink=sink,
+            statuses=statuses,
+            output=output,
+            timed_out=res.timed_out,
+            seconds=seconds,
+            package_dir=pkg_dir,
+            workspace=workspace,
+            home=bait.home,
+            notes=notes,
+        )
+    finally:
+        sandbox.remove_scratch(scratch)

@@ -1,0 +1,95 @@
+"""Code detonated in the sandbox tries to get out; every attempt fails and is recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+from detonatetools import needs_sandbox, needs_strace, write_package
+
+from shipwarden.detonate import DetonateOptions, Profile, run_detonate
+from shipwarden.sandbox import Limits
+
+pytestmark = [needs_sandbox, needs_strace]
+
+ESCAPE = r"""
+const fs = require('fs'), net = require('net'), cp = require('child_process');
+const T = JSON.parse(fs.readFileSync(__dirname + '/targets.json', 'utf8'));
+const out = {};
+function tryit(name, fn) { try { out[name] = 'ok: ' + String(fn()).slice(0, 80); } catch (e) { out[name] = 'fail: ' + e.code; } }
+tryit('read_host_file', () => fs.readFileSync(T.host_file, 'utf8'));
+tryit('list_real_home', () => fs.readdirSync(T.real_home));
+tryit('read_project', () => fs.readdirSync(T.project));
+tryit('write_host_tmp', () => fs.writeFileSync(T.host_write, 'x'));
+tryit('write_usr', () => fs.writeFileSync('/usr/lib/escape.pth', 'x'));
+tryit('write_etc', () => fs.writeFileSync('/etc/profile.d/escape.sh', 'x'));
+const procs = fs.readdirSync('/proc').filter(p => /^\d+$/.test(p));
+out.process_count = procs.length;
+out.sees_host = procs.some(p => { try { return fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').includes('pytest'); } catch (e) { return false; } });
+cp.spawn('/bin/sh', ['-c', 'exec -a ' + T.marker + ' sleep 1000'], { detached: true, stdio: 'ignore' }).unref();
+const s = net.connect(T.port, '127.0.0.1');
+s.on('connect', () => { out.connect_host = 'ok'; done(); });
+s.on('error', e => { out.connect_host = 'fail: ' + e.code; done(); });
+function done() { console.log('RESULT ' + JSON.stringify(out)); }
+"""
+
+
+def test_escape_attempts_fail_and_are_recorded(tmp_path: Path) -> None:
+    host_file = tmp_path / "host-secret.txt"
+    host_file.write_text("host only\n")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.setblocking(False)
+    marker = f"sw-escape-{os.getpid()}"
+    pkg = write_package(tmp_path / "escape", "escape-fixture", {"postinstall": "node escape.js"}, {"escape.js": ESCAPE})
+    (pkg / "targets.json").write_text(json.dumps({
+        "host_file": str(host_file), "real_home": os.path.expanduser("~"), "project": str(pkg),
+        "host_write": str(tmp_path / "written-from-inside"), "port": listener.getsockname()[1], "marker": marker,
+    }))
+    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], Limits(wall_seconds=60, cpu_seconds=60,
+                                                                              memory_bytes=8 << 30, output_bytes=64 << 20)))
+    obs = result.observations[0]
+    line = next(ln for ln in obs.output.splitlines() if ln.startswith("RESULT "))
+    got = json.loads(line[len("RESULT "):])
+    for attempt in ("read_host_file", "list_real_home", "read_project", "write_host_tmp", "write_usr", "write_etc"):
+        assert got[attempt].startswith("fail"), (attempt, got[attempt])
+    assert got["connect_host"].startswith("fail")
+    assert got["sees_host"] is False and got["process_count"] < 20
+    assert not (tmp_path / "written-from-inside").exists()
+    try:
+        listener.accept()
+        raise AssertionError("the host's loopback listener was reached")
+    except BlockingIOError:
+        pass
+    # the detached child did not outlive the detonation
+    alive = []
+    for pid in os.listdir("/proc"):
+        try:
+            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                alive.append(pid)
+        except OSError:
+            continue
+    assert not alive
+    # each attempt is in the trace
+    opened = {ev.path for ev in obs.trace.files}
+    assert str(host_file) in opened and "/usr/lib/escape.pth" in opened
+    assert any(c.port == listener.getsockname()[1] for c in obs.trace.connects)
+    listener.close()
+
+
+def test_runaway_code_is_killed_at_its_budget(tmp_path: Path) -> None:
+    pkg = write_package(tmp_path / "spin", "spin-fixture", {"postinstall": "node -e 'for(;;){}'"}, {})
+    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], Limits(wall_seconds=3, cpu_seconds=60,
+                                                                              memory_bytes=8 << 30)))
+    assert result.observations[0].timed_out
+    assert {f.rule_id for f in result.report.findings} >= {"detonate-budget"}
+
+
+def test_memory_hog_is_stopped(tmp_path: Path) -> None:
+    pkg = write_package(tmp_path / "hog", "hog-fixture", {"postinstall": "python3 -c 'b = bytearray(3 << 30)'"}, {})
+    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], Limits(wall_seconds=60, cpu_seconds=60,
+                                                                              memory_bytes=1 << 30)))
+    assert result.observations[0].statuses["postinstall"] != 0
