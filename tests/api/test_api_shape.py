@@ -117,3 +117,14 @@ def test_endpoint_sweeps_only_the_given_home(tmp_path: Path) -> None:
     assert isinstance(result, api.EndpointResult)
     assert result.findings and all(f.primary.path.startswith("~/") for f in result.findings)
     assert result.exit_code("P2") & 1
+
+
+def test_gate_of_a_relative_package_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package named relative to the working directory is read (it once resolved twice: nothing read)."""
+    pkg = tmp_path / "packages" / "a"
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text(json.dumps({"name": "a", "version": "1.0.0"}))
+    (pkg / "index.js").write_text("module.exports = 1;\n")
+    monkeypatch.chdir(tmp_path)
+    result = api.gate(api.GateOptions(target=Path("packages/a"), packlist="builtin"))
+    assert result.errors == [] and result.stats["files"] == 2

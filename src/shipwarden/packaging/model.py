@@ -51,7 +51,9 @@ class DiskEntry:
 
     def open(self) -> IO[bytes]:
         """The file through :mod:`shipwarden.safeio`: inside ``root``, a regular file (non-blocking open)."""
-        target = safeio.resolve_inside(self.root, self.absolute) if self.root is not None else str(self.absolute)
+        # ``absolute`` may be relative to the working directory (a relative TARGET): never join it onto ``root``
+        absolute = os.path.abspath(self.absolute)
+        target = safeio.resolve_inside(self.root, absolute) if self.root is not None else absolute
         return os.fdopen(safeio.open_regular(target), "rb")
 
 
