@@ -26,6 +26,8 @@ from shipwarden.packaging.secretscan import scrub_finding
 from shipwarden.progress import SILENT, Progress
 
 WORKFLOW_ROWS = (2, 3, 5, 7)
+#: More npm packages than this are listed with gate's built-in packlist (``packlist="auto"``).
+NPM_PACK_LIMIT = 12
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +49,8 @@ class AssessOptions:
     home: Path | None = None
     env: Mapping[str, str] | None = None
     config: Path | None = None
+    #: how gate lists npm packages: auto | npm | builtin (see :func:`_packlist`)
+    packlist: str = "auto"
     progress: Progress | None = None
     #: the clock (UTC); tests pass a fixed one
     clock: Callable[[], dt.datetime] | None = None
@@ -127,17 +131,27 @@ def _deps(root: Path, options: AssessOptions, config: Config, run: _Run) -> api.
     return result
 
 
+def _packlist(targets: Targets, options: AssessOptions) -> str:
+    """How npm packages are listed: ``npm pack --dry-run`` costs seconds each, so a monorepo of more than
+    :data:`NPM_PACK_LIMIT` packages uses gate's built-in port of npm's rules unless ``packlist`` says otherwise."""
+    npm = sum(1 for p in targets.packages if p.ecosystem == "npm" and p.target is not None)
+    if options.packlist == "auto" and npm > NPM_PACK_LIMIT:
+        return "builtin"
+    return options.packlist
+
+
 def _gate(root: Path, targets: Targets, options: AssessOptions, config: Config, run: _Run) -> list[str]:
+    packlist = _packlist(targets, options)
     reviewed: list[str] = []
     for package in targets.packages:
         if package.target is None:
             continue
-        target = root / package.target if package.target != "." else root
+        target = (root / package.target if package.target != "." else root).resolve()
         build = options.build and package.ecosystem == "python"
         prefix = "" if package.target == "." else package.target.rstrip("/") + "/"
         label = f"gate:{package.ecosystem}:{package.path or '.'}"
         result = _guard(run, label, package.target, lambda: api.gate(api.GateOptions(
-            target=target, build=build, config=config)), prefix)
+            target=target, build=build, config=config, packlist=packlist)), prefix)
         if result is not None:
             reviewed.append(package.name)
             run.inputs.append(Input(label, f"{package.ecosystem} package {package.name}", package.target,
@@ -224,6 +238,9 @@ def _rows(root: Path, options: AssessOptions, run: _Run, targets: Targets, revie
         else:
             status = RowStatus.PARTLY if notes else RowStatus.ASSESSED
         what = f"{len(reviewed)} of {len(targets.packages)} publishable package(s) reviewed"
+        if _packlist(targets, options) == "builtin" and options.packlist == "auto":
+            notes.append(f"more than {NPM_PACK_LIMIT} npm packages: files listed by gate's built-in port of npm's "
+                         "packlist rules, not npm itself (--packlist npm)")
         rows.append(_row(6, status, what, *notes, "not diffed against the previous release (gate --against)",
                          analyses=tuple(sorted({k for k in run.ran if k.startswith("gate:")}))))
     rows.sort(key=lambda r: r.row)
@@ -291,4 +308,5 @@ def _options_dict(options: AssessOptions) -> dict[str, Any]:
         "build": options.build,
         "fetch": bool(options.fetch),
         "endpoint": options.endpoint,
+        "packlist": options.packlist,
     }

@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(runs the project's build backend); without it only dist/ is reviewed")
     parser.add_argument("--fetch", action="store_true",
                         help="deps: read locked versions nothing local describes from your configured registry")
+    parser.add_argument("--packlist", choices=("auto", "npm", "builtin"), default="auto",
+                        help="how to list npm packages' files: npm pack --dry-run --ignore-scripts (auto: up to 12 "
+                             "packages), or gate's built-in port of npm's rules")
     parser.add_argument("--endpoint", nargs="?", const="", default=None, metavar="HOME",
                         help="also sweep this machine's credential stores (HOME, default: yours); reads a home "
                              "directory and the environment, so never on by default")
@@ -79,6 +82,7 @@ def _one(task: _Task) -> _Outcome:
         endpoint=endpoint is not None,
         home=Path(str(endpoint)).expanduser() if endpoint else None,
         config=Path(str(a["config"])) if a["config"] else None,
+        packlist=str(a["packlist"]),
         progress=progress_for(quiet=bool(a["quiet"]) or task.multi),
     )
     try:
@@ -106,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         roots.append(raw)
     keys = ("all_branches", "build", "fetch", "endpoint", "db", "no_history", "html", "markdown", "json", "badge",
-            "fail_on", "config", "quiet")
+            "fail_on", "config", "quiet", "packlist")
     shared = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k in keys}
     multi = len(roots) > 1
     tasks = [_Task(root, shared, multi) for root in roots]
