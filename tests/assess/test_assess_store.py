@@ -53,6 +53,12 @@ def test_record_settles_new_fixed_unchanged_and_first_seen(db_url: str, assessed
     assert [p.started_at[-9:-4] for p in third.trend] == ["09:00", "09:10", "09:20"]
 
     listed = store.history(engine, assessed.scope.repository.identity)
+    if db_url.endswith(".sqlite3"):  # the quick listing (standard library) says the same
+        from shipwarden.assess.listing import quick_history
+
+        url = store.database_url(db_url, None)
+        assert quick_history(url, assessed.scope.repository.identity, None) == listed
+        assert quick_history(url, None, 2) == listed[:2]
     assert [e.id for e in listed] == [third.id, second.id, first.id]
     assert listed[1].fixed == 2 and listed[1].new == 0
     assert listed[0].counts == third.counts()

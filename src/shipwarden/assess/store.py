@@ -16,7 +16,6 @@ import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +33,15 @@ from shipwarden.assess.model import (
     Scope,
     TrendPoint,
 )
-from shipwarden.assess.repo import identity_key
+from shipwarden.assess.listing import ENV_VAR as ENV_VAR  # re-exported: where the history is, and its listing
+from shipwarden.assess.listing import HEAD as HEAD
+from shipwarden.assess.listing import HistoryEntry as HistoryEntry
+from shipwarden.assess.listing import StoreError as StoreError
+from shipwarden.assess.listing import database_url as database_url
+from shipwarden.assess.listing import default_directory as default_directory
+from shipwarden.assess.listing import entry_of
 from shipwarden.findings import Confidence, Finding, Hop, Location, ScanError, Tier
 
-ENV_VAR = "SHIPWARDEN_DB"
-#: The newest migration (``migrations/versions``); a test keeps it equal to Alembic's head.
-HEAD = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 metadata = sa.MetaData()
@@ -94,31 +96,7 @@ findings = sa.Table(
 )
 
 
-class StoreError(Exception):
-    """The history database could not be opened, migrated or written."""
-
-
 # --------------------------------------------------------------------------- where
-
-
-def default_directory() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("shipwarden", appauthor=False)) / "history"
-
-
-def database_url(db: str | None, identity: str | None) -> str:
-    """The SQLAlchemy URL for ``--db`` (a path or a ``postgresql://`` URL), ``SHIPWARDEN_DB``, or the default."""
-    value = db or os.environ.get(ENV_VAR) or None
-    if value is None:
-        if identity is None:
-            raise StoreError("no database: give --db or set " + ENV_VAR)
-        return "sqlite:///" + str(default_directory() / f"{identity_key(identity)}.sqlite3")
-    if value.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + value.split("://", 1)[1]
-    if "://" in value:
-        return value
-    return "sqlite:///" + str(Path(value).expanduser().resolve())
 
 
 def describe(url: str) -> str:
@@ -323,32 +301,6 @@ def _trend(conn: Connection, repo_id: int, limit: int = 1000) -> list[TrendPoint
 # --------------------------------------------------------------------------- read
 
 
-@dataclass(slots=True)
-class HistoryEntry:
-    id: int
-    repository: str
-    identity: str
-    started_at: str
-    commit: str | None
-    branch: str | None
-    dirty: bool | None
-    version: str
-    worst_tier: str | None
-    counts: dict[str, int]
-    new: int
-    fixed: int
-    errors: int
-    verdict: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "repository": self.repository, "identity": self.identity,
-            "started_at": self.started_at, "commit": self.commit, "branch": self.branch, "dirty": self.dirty,
-            "version": self.version, "worst_tier": self.worst_tier, "open": dict(self.counts),
-            "new": self.new, "fixed": self.fixed, "errors": self.errors, "verdict": self.verdict,
-        }
-
-
 def history(engine: Engine, identity: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
     """Past assessments, newest first (of one repository when ``identity`` is given)."""
     query = (
@@ -366,13 +318,7 @@ def history(engine: Engine, identity: str | None = None, limit: int | None = Non
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as conn:
-        return [
-            HistoryEntry(
-                r.id, r.name, r.identity, r.started_at, r.commit, r.branch, r.dirty, r.version, r.worst_tier,
-                {"P0": r.p0, "P1": r.p1, "P2": r.p2}, r.new_count, r.fixed_count, r.errors, r.verdict,
-            )
-            for r in conn.execute(query)
-        ]
+        return [entry_of(r) for r in conn.execute(query)]
 
 
 def _location(data: dict[str, Any]) -> Location:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shipwarden.assess.listing import HistoryEntry
 
 NAME = "history"
 HELP = "List past assessments of a repository (or of every repository in --db); re-render one as a report."
@@ -32,30 +37,51 @@ def _identity(path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from shipwarden.assess.outputs import Outputs, write_reports
-    from shipwarden.assess.store import StoreError, database_url, history, load, open_engine
-    from shipwarden.reporting import dump_json
+    from shipwarden.assess.listing import ENV_VAR, StoreError, database_url, quick_history
 
-    identity = None if args.all else _identity(args.path)
+    # the repository's identity is read with git: only when it is needed (its history, or its default database)
+    own = _identity(args.path) if not args.all or not (args.db or os.environ.get(ENV_VAR)) else None
+    identity = None if args.all else own
+    reports = any((args.html, args.markdown, args.json, args.badge))
     try:
-        engine = open_engine(database_url(args.db, identity or _identity(args.path)))
-        outputs = Outputs(args.html, args.markdown, args.json, args.badge)
-        if outputs.any():
-            assessment = load(engine, args.id, identity if args.id is None else None)
-            if assessment is None:
-                print("shipwarden: error: no such assessment in this history", file=sys.stderr)
-                return EXIT_USAGE
-            for written in write_reports(assessment, outputs):
-                print(f"wrote {written}")
-            return 0
-        entries = history(engine, identity, args.limit or None)
+        url = database_url(args.db, own)
+        # a plain listing of an SQLite history reads it without SQLAlchemy (its import costs more than the list)
+        entries = None if reports else quick_history(url, identity, args.limit or None)
+        if entries is None:
+            entries = _through_store(args, url, identity, reports)
+            if entries is None:
+                return 0 if reports else EXIT_USAGE
     except StoreError as exc:
         print(f"shipwarden: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         print(f"shipwarden: error: cannot write a report: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.format == "json":
+    return _print(entries, args.format)
+
+
+def _through_store(
+    args: argparse.Namespace, url: str, identity: str | None, reports: bool
+) -> list[HistoryEntry] | None:
+    """The listing, or (``reports``) the chosen assessment's reports written: ``None`` then, or raises StoreError."""
+    from shipwarden.assess.outputs import Outputs, write_reports
+    from shipwarden.assess.store import StoreError, history, load, open_engine
+
+    engine = open_engine(url)
+    if reports:
+        assessment = load(engine, args.id, identity if args.id is None else None)
+        if assessment is None:
+            raise StoreError("no such assessment in this history")
+        for written in write_reports(assessment, Outputs(args.html, args.markdown, args.json, args.badge)):
+            print(f"wrote {written}")
+        return None
+    return history(engine, identity, args.limit or None)
+
+
+def _print(entries: list[HistoryEntry], fmt: str) -> int:
+    if fmt == "json":
+        from shipwarden.reporting import dump_json
+
         sys.stdout.write(dump_json({"assessments": [e.to_dict() for e in entries]}))
         return 0
     if not entries:
