@@ -117,3 +117,22 @@ def test_deps_labels_known_hooks_and_notes_impostors(tmp_path: Path) -> None:
     assert by_name["esbuilld"].known == "" and not by_name["esbuilld"].notes
     assert by_name["@swc/core"].known == ""
     assert any("command differs from the known one" in n for n in by_name["@swc/core"].notes)
+
+
+def test_gate_says_what_the_secret_scan_did_not_read(tmp_path: Path) -> None:
+    from shipwarden.packaging.policy import GatePolicy
+    from shipwarden.packaging.verdict import render_verdict
+
+    root = tmp_path / "big"
+    root.mkdir()
+    (root / "package.json").write_text(json.dumps({"name": "big", "version": "1.0.0", "files": ["dist"]}))
+    (root / "dist").mkdir()
+    (root / "dist" / "bundle.js").write_text("var a = 1;\n" * 4000)  # 44,000 bytes
+    result = run_gate(GateOptions(root, packlist="builtin", policy=GatePolicy(secret_scan_budget=16 * 1024)))
+    (cov,) = result.report.coverage
+    assert cov.subject == "secrets" and cov.unit == "bytes"
+    assert cov.unknown > 0 and cov.total >= cov.unknown
+    assert 'secret-scan-budget = "1 MiB" in the [tool.shipwarden.gate] table of pyproject.toml' in cov.resolve
+    text = render_verdict(result, result.report.findings, "P1", width=60)
+    # wrapped, never cut: the setting is there in full
+    assert "secret-scan-budget" in text and "[tool.shipwarden.gate]" in text and "…" not in text

@@ -17,6 +17,7 @@ from shipwarden.commands.common import (
     filter_report,
     finish,
 )
+from shipwarden.progress import progress_for
 from shipwarden.config import Config, ConfigError
 from shipwarden.findings import Finding, Report
 from shipwarden.packaging.gate import GateOptions, run_gate
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             packlist=args.packlist,
             policy=policy,
             cache_dir=args.cache_dir,
+            progress=progress_for(quiet=args.quiet),
         )
     )
     code = finish(result.report, args, root=root)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipwarden.artifacts import Limits
-from shipwarden.findings import Report, ScanError
+from shipwarden.findings import Coverage, Report, ScanError
 from shipwarden.packaging.collect import Collected, archive_artifact, archive_kind, collect
 from shipwarden.packaging.diffcheck import diff_findings
 from shipwarden.packaging.inspect import ArtifactResult, InspectOptions, inspect_artifact
@@ -24,6 +24,7 @@ from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.pybuild import BuildError, build_python
 from shipwarden.packaging.secretscan import Budget, scrub_finding
 from shipwarden.packaging.summary import ReleaseDiff, ReleaseSummary, diff_releases
+from shipwarden.progress import SILENT, Progress
 from shipwarden.registry import NotFoundError, RegistryClient, RegistryError, Transport, parse_spec
 
 
@@ -38,6 +39,7 @@ class GateOptions:
     limits: Limits = field(default_factory=Limits)
     cache_dir: Path | None = None
     transport: Transport | None = None
+    progress: Progress = field(default_factory=lambda: SILENT)
 
 
 @dataclass(slots=True)
@@ -58,27 +60,43 @@ def run_gate(options: GateOptions) -> GateResult:
         result.notes.extend(collected.notes)
         budget = Budget(options.policy.secret_scan_budget)
         for artifact in collected.artifacts:
-            res = inspect_artifact(artifact, InspectOptions(policy=options.policy, budget=budget))
+            res = inspect_artifact(artifact, InspectOptions(policy=options.policy, budget=budget,
+                                                            progress=options.progress))
             result.results.append(res)
             report.findings.extend(res.findings)
             report.errors.extend(res.errors)
             result.notes.extend(dict.fromkeys(res.notes))
-        if budget.skipped:
-            result.notes.append(
-                f"{budget.skipped:,} bytes were not searched for secrets (8 MiB per file, "
-                f"{options.policy.secret_scan_budget / 1048576:g} MiB per run: gate.secret-scan-budget)"
-            )
         if options.against and result.results:
             _against(options, result, stack)
     # install scripts, dependency URLs and manifest snippets are quoted from the package:
     # no report format may carry a whole secret value
     report.findings[:] = [f if f.rule_id == "gate-secret" else scrub_finding(f) for f in report.findings]
+    if result.results:
+        report.coverage.append(_secret_coverage(str(target), result.results, options.policy.secret_scan_budget))
     stats = report.stats
     stats["artifacts"] = len(result.results)
     stats["files"] = sum(len(r.files) for r in result.results)
     stats["bytes"] = sum(r.total_size for r in result.results)
     stats["source_maps"] = sum(len(r.maps) for r in result.results)
     return result
+
+
+def _secret_coverage(target: str, results: list[ArtifactResult], run_budget: int) -> Coverage:
+    """What the secret scan read, and the exact setting that makes it read the rest."""
+    scanned = sum(r.secret_scanned_bytes for r in results)
+    unscanned = sum(r.secret_unscanned_bytes for r in results)
+    files = sum(r.secret_unscanned_files for r in results)
+    found = sum(1 for r in results for f in r.findings if f.rule_id == "gate-secret")
+    if not unscanned:
+        return Coverage(target, "secrets", "bytes", scanned, found, 0)
+    wanted = -(-(run_budget + unscanned) // (1024 * 1024))  # MiB, rounded up
+    return Coverage(
+        target, "secrets", "bytes", scanned + unscanned, found, unscanned,
+        reason=(f"{files} text file(s) were not read to the end: each file is read up to 8 MiB and the run up to "
+                f"{run_budget / 1048576:g} MiB (gate.secret-scan-budget)"),
+        resolve=(f'secret-scan-budget = "{wanted} MiB" in the [tool.shipwarden.gate] table of pyproject.toml '
+                 f"(or [gate] in .shipwarden.toml); the 8 MiB per-file limit is fixed"),
+    )
 
 
 def _collect(options: GateOptions, stack: contextlib.ExitStack) -> Collected:

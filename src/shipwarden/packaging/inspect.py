@@ -26,6 +26,7 @@ from shipwarden.packaging.python_meta import PythonMeta, parse_entry_points, par
 from shipwarden.packaging.secretscan import Budget, LocatedSecret, TextSecretScanner
 from shipwarden.packaging.sourcemap import InlineMapScanner, SourceMapParser, SourceMapSummary, SourceRef
 from shipwarden.packaging.summary import ReleaseSummary
+from shipwarden.progress import SILENT, Progress
 from shipwarden.rules.registry import RuleMeta
 from shipwarden.secrets import scan_text
 
@@ -131,6 +132,8 @@ class InspectOptions:
     map_capture_budget: int = 8 * 1024 * 1024
     #: False for the previous release of a diff: only its summary is needed.
     checks: bool = True
+    #: Progress of the pass over the files (silent unless a command asks).
+    progress: Progress = field(default_factory=lambda: SILENT)
 
 
 @dataclass(slots=True)
@@ -155,6 +158,10 @@ class ArtifactResult:
     complete: bool = True
     #: What the review chose not to report, and why (shown with the verdict).
     notes: list[str] = field(default_factory=list)
+    #: Secret scan coverage: bytes of text files read, and bytes/files not read (per-file limit, run budget).
+    secret_scanned_bytes: int = 0
+    secret_unscanned_bytes: int = 0
+    secret_unscanned_files: int = 0
 
     @property
     def total_size(self) -> int:
@@ -314,10 +321,13 @@ class _Inspector:
     # -- the pass ----------------------------------------------------------------
 
     def run(self) -> ArtifactResult:
+        task = self.o.progress.task("Reviewing package files", None) if self.o.checks else None
         try:
             for entry in self.a.entries():
                 self.r.files.append(PackedFile(entry.path, entry.size, entry.mode))
                 self._guarded_entry(entry)
+                if task is not None:
+                    task.advance()
         except (UnsafeMemberError, ArchiveLimitError) as exc:
             self.r.complete = False
             self.r.errors.append(ScanError(self.a.label, str(exc), exc.kind))
@@ -336,6 +346,9 @@ class _Inspector:
         except OSError as exc:
             self.r.complete = False
             self.r.errors.append(ScanError(self.a.label, f"cannot read: {exc}", "io"))
+        finally:
+            if task is not None:
+                task.done()
         self._finish()
         return self.r
 
@@ -459,6 +472,10 @@ class _Inspector:
         if secrets is not None:
             for hit in secrets.close():
                 self._secret(path, hit)
+            self.r.secret_scanned_bytes += secrets._taken
+            if entry.size > secrets._taken:
+                self.r.secret_unscanned_bytes += entry.size - secrets._taken
+                self.r.secret_unscanned_files += 1
 
     # -- per-file checks ---------------------------------------------------------
 

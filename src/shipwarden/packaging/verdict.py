@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from shipwarden.findings import Finding, Tier
 from shipwarden.packaging.gate import GateResult
 
@@ -53,5 +55,13 @@ def render_verdict(result: GateResult, findings: list[Finding], threshold: str, 
     for err in errors:
         lines.append(_clip(f"  ! {err.path}: {err.message}", width))
     for note in result.notes:
-        lines.append(_clip(f"  note: {note}", width))
+        # notes name settings and commands: wrapped, never cut
+        lines.extend(textwrap.wrap(f"note: {note}", width, initial_indent="  ", subsequent_indent="    ",
+                                   break_long_words=False, break_on_hyphens=False))
+    for cov in result.report.coverage:
+        if cov.unknown:
+            lines.extend(textwrap.wrap(
+                f"not scanned for {cov.subject}: {cov.unknown:,} of {cov.total:,} {cov.unit} — {cov.reason}. "
+                f"To scan them: {cov.resolve}", width, initial_indent="  ", subsequent_indent="    ",
+                break_long_words=False, break_on_hyphens=False))
     return "\n".join(lines) + "\n"
