@@ -44,6 +44,8 @@ def _expected(root: Path, rule: str) -> set[tuple[str, int, str]]:
 def test_fixture(rule: str, case: str) -> None:
     gitlab_rules()
     jenkins_rules()
+    import shipwarden.ci.gitlab.paths  # noqa: F401 - declares the shared attack-path rule
+
     assert rule in RULES, f"fixture directory for unknown rule {rule}"
     root = FIXTURES / rule / case
     result = scan_root(str(root))

@@ -30,7 +30,8 @@ class Tri(enum.IntEnum):
 
 
 class _Sym(enum.Enum):
-    ANY = "any"  # unknown text
+    ANY = "any"  # unknown text, possibly empty
+    SOME = "some"  # unknown, non-empty text (a tag name in a tag pipeline)
     OTHER = "other"  # a branch name that equals no literal in the file
     DEFAULT = "default"  # the default branch's name
 
@@ -65,7 +66,7 @@ _KNOWN: dict[str, dict[str, Value]] = {
         "CI_COMMIT_TAG": None,
         "CI_COMMIT_REF_PROTECTED": "true",
     },
-    "tag": {**_PUSH, "CI_COMMIT_BRANCH": None, "CI_COMMIT_TAG": _Sym.ANY, "CI_COMMIT_REF_NAME": _Sym.ANY},
+    "tag": {**_PUSH, "CI_COMMIT_BRANCH": None, "CI_COMMIT_TAG": _Sym.SOME, "CI_COMMIT_REF_NAME": _Sym.SOME},
 }
 
 
@@ -204,8 +205,8 @@ def _truthy(v: Value | _Regex) -> Tri:
 def _equal(a: Value | _Regex, b: Value | _Regex) -> Tri:
     if isinstance(a, _Regex) or isinstance(b, _Regex):
         return Tri.MAYBE
-    if a is _Sym.ANY or b is _Sym.ANY:
-        return Tri.MAYBE
+    if a in (_Sym.ANY, _Sym.SOME) or b in (_Sym.ANY, _Sym.SOME):
+        return Tri.NO if (a is None and b is _Sym.SOME) or (b is None and a is _Sym.SOME) else Tri.MAYBE
     if a is None or b is None:
         return Tri.YES if a is b else Tri.NO
     if isinstance(a, _Sym) and isinstance(b, _Sym):

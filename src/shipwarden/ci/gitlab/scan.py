@@ -8,7 +8,8 @@ from shipwarden.ci import ProviderResult
 from shipwarden.ci.gitlab.loader import load_pipeline, root_files
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.rules import load_rules
-from shipwarden.findings import ScanError
+from shipwarden.ci.gitlab.paths import find_paths
+from shipwarden.findings import Finding, ScanError
 
 
 def scan_gitlab(root: Path) -> ProviderResult:
@@ -26,13 +27,19 @@ def scan_gitlab(root: Path) -> ProviderResult:
             continue
         for each in _family(pipeline):
             result.pipelines += 1
+            found: list[Finding] = []
             for rule in load_rules():
                 try:
-                    result.findings.extend(rule.check(each))
+                    found.extend(rule.check(each))
                 except Exception as exc:  # noqa: BLE001 - one broken rule must not end the scan
                     result.errors.append(
                         ScanError(each.path, f"rule {rule.meta.id} failed: {type(exc).__name__}: {exc}", "internal")
                     )
+            try:
+                found.extend(find_paths(each, found))
+            except Exception as exc:  # noqa: BLE001
+                result.errors.append(ScanError(each.path, f"path search failed: {type(exc).__name__}: {exc}", "internal"))
+            result.findings.extend(found)
     return result
 
 
