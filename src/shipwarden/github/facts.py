@@ -514,6 +514,24 @@ def _cache(step: Step, info: ActionInfo | None, repo: Repository | None = None) 
     return CacheUse(step, restores, saves, key or info.cache.key, restore_keys, implicit, info.name)
 
 
+def _literal_prefix(key: str) -> str:
+    i = key.find("${{")
+    return key if i < 0 else key[:i]
+
+
+def cache_keys_meet(saved: str, key: str, restore_keys: tuple[str, ...]) -> bool:
+    """Can a cache entry saved as ``saved`` be restored by ``key``/``restore_keys``?
+    Expressions match anything; literal prefixes must agree."""
+    saved_prefix = _literal_prefix(saved)
+    for candidate in (key, *restore_keys):
+        prefix = _literal_prefix(candidate)
+        if not prefix or not saved_prefix:
+            return True
+        if prefix.startswith(saved_prefix) or saved_prefix.startswith(prefix):
+            return True
+    return False
+
+
 def _build_facts(job: Job) -> JobFacts:
     steps = job.all_steps()
     facts = JobFacts(job, steps)

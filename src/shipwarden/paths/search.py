@@ -23,7 +23,16 @@ import re
 from dataclasses import dataclass, field
 
 from shipwarden.findings import Confidence, Finding, Hop, Location, Tier
-from shipwarden.github.facts import JobFacts, Tracer, approval, blocked, fork_artifacts, gates_for, job_facts
+from shipwarden.github.facts import (
+    JobFacts,
+    Tracer,
+    approval,
+    blocked,
+    cache_keys_meet,
+    fork_artifacts,
+    gates_for,
+    job_facts,
+)
 from shipwarden.github.knowledge import event_info, step_info
 from shipwarden.github.model import Job, Repository, Workflow
 from shipwarden.rules.registry import RuleMeta, declare
@@ -301,21 +310,8 @@ def _resolve_os(key: str, os_name: str) -> str:
     return _OS_EXPR.sub(os_name, key) if os_name else key
 
 
-def _literal_prefix(key: str) -> str:
-    i = key.find("${{")
-    return key if i < 0 else key[:i]
-
-
 def _keys_meet(saved: str, key: str, restore_keys: tuple[str, ...]) -> bool:
-    """Can an entry saved as ``saved`` be restored by ``key``/``restore_keys``? Expressions match anything."""
-    saved_prefix = _literal_prefix(saved)
-    for candidate in (key, *restore_keys):
-        prefix = _literal_prefix(candidate)
-        if not prefix or not saved_prefix:
-            return True
-        if prefix.startswith(saved_prefix) or saved_prefix.startswith(prefix):
-            return True
-    return False
+    return cache_keys_meet(saved, key, restore_keys)
 
 
 def _dispatchable(repo: Repository, job: Job) -> list[Workflow]:
@@ -622,6 +618,7 @@ PATH_RULES = frozenset(
         "publish-without-environment",
         "excessive-permissions",
         "secrets-workflow-env",
+        "cache-in-publish-job",
     }
 )
 

@@ -1,0 +1,68 @@
+"""cache-in-publish-job: a publishing job restores an Actions cache.
+
+Any code that ever ran in the default branch's cache scope — a pull_request_target
+job, a workflow on the default branch running a compromised dependency — can
+save a cache entry that this job then restores and runs (TanStack, May 2026).
+Reported even when no writer is in view; writers in this repository are named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shipwarden.findings import Confidence, Finding, Tier
+from shipwarden.github.facts import CacheUse, cache_keys_meet, job_facts
+from shipwarden.github.knowledge import event_info
+from shipwarden.github.model import Job, Repository, Workflow
+from shipwarden.github.publishing import package_sites
+from shipwarden.rules.registry import RuleMeta, workflow_rule
+
+META = RuleMeta(
+    id="cache-in-publish-job",
+    row=2,
+    tier=Tier.P1,
+    confidence=Confidence.HIGH,
+    title="Publishing job restores an Actions cache",
+)
+
+
+def _writers(repo: Repository, job: Job, cache: CacheUse) -> list[str]:
+    out: list[str] = []
+    for wf in repo.workflows:
+        outsider = any(event_info(e).outsider for e in repo.effective_events(wf))
+        for other in wf.jobs:
+            if other is job:
+                continue
+            for saved in job_facts(other).caches:
+                if saved.saves and cache_keys_meet(saved.key, cache.key, cache.restore_keys):
+                    who = " (outsiders can start it)" if outsider else ""
+                    out.append(f"`{wf.path}` job `{other.id}`{who}")
+                    break
+    return out
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    for job in wf.jobs:
+        sites = [s for s in package_sites(job) if not s.test_index]
+        if not sites:
+            continue
+        restores = [c for c in job_facts(job).caches if c.restores]
+        if not restores:
+            continue
+        cache = restores[0]
+        writers = _writers(repo, job, cache)
+        shown = "; written by " + ", ".join(writers[:3]) + ("…" if len(writers) > 3 else "") if writers else (
+            "; no job of this repository in view saves it, but any code that runs in the default branch's cache"
+            " scope can"
+        )
+        registries = ", ".join(dict.fromkeys(s.name for s in sites))
+        keys = ", ".join(f"`{k}`" for k in (cache.key, *cache.restore_keys) if k)
+        yield META.finding(
+            f"job `{job.id}` publishes to {registries} and restores a cache ({cache.action}{': ' + keys if keys else ''})"
+            f"{shown}. A poisoned entry runs with the publish credentials (TanStack, May 2026); publish from a job"
+            " that restores no cache and only downloads the built artifact",
+            [cache.location(), sites[0].location],
+            key=f"{wf.path}|{job.id}|cache-in-publish",
+            properties={"job": job.id, "writers": writers},
+        )
