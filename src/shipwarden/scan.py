@@ -73,6 +73,7 @@ def run_rules(repo: Repository, rules: Iterable[WorkflowRule] | None = None) -> 
                 result.findings.extend(rule.check(wf, repo))
             except Exception as exc:  # noqa: BLE001 - one broken rule must not end the scan
                 result.errors.append(_internal_error(wf.path, rule.meta.id, exc))
+    _action_rules(repo, result)
     try:
         result.findings = apply_paths(repo, result.findings)
     except Exception as exc:  # noqa: BLE001
@@ -161,7 +162,25 @@ def _run_rules_no_paths(repo: Repository) -> RootResult:
                 result.findings.extend(rule.check(wf, repo))
             except Exception as exc:  # noqa: BLE001
                 result.errors.append(_internal_error(wf.path, rule.meta.id, exc))
+    _action_rules(repo, result)
     return result
+
+
+def _action_rules(repo: Repository, result: RootResult) -> None:
+    """Action definitions no workflow reaches (an action repository's product)."""
+    if not repo.published_actions:
+        return
+    from shipwarden.rules.action_definition import check_actions
+
+    try:
+        # a finding the workflow rules already made at the same place (an action a
+        # workflow reaches, judged in context) is not repeated
+        seen = {(f.rule_id, f.primary.path, f.primary.line) for f in result.findings}
+        result.findings.extend(
+            f for f in check_actions(repo) if (f.rule_id, f.primary.path, f.primary.line) not in seen
+        )
+    except Exception as exc:  # noqa: BLE001
+        result.errors.append(_internal_error(repo.root, "action-definition", exc))
 
 
 Task = tuple[str, str, bool, bool, RunnerLabels | None]

@@ -64,7 +64,7 @@ def test_every_workflow_rule_has_positive_and_negative_fixtures() -> None:
 def test_every_rule_has_a_doc_page() -> None:
     load_rules()
     # the attack-path rule and the other commands' rules are declared on import
-    for module in ("paths.search", "packaging.rules", "deps.rules", "endpoint.rules", "detonate.rules"):
+    for module in ("paths.search", "packaging.rules", "deps.rules", "endpoint.rules", "detonate.rules", "provenance.rules"):
         importlib.import_module(f"shipwarden.{module}")
     for provider in ("ci.gitlab.rules", "ci.jenkins.rules"):  # GitLab CI and Jenkins rules
         importlib.import_module(f"shipwarden.{provider}").load_rules()

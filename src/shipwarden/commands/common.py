@@ -205,7 +205,12 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
             print(f"shipwarden: error: {raw}: give the repository root ({root}), not its .github folder", file=err)
             return None
         if not (path / ".github" / "workflows").is_dir() and not _other_ci(path):
-            print(f"shipwarden: warning: {raw}: no .github/workflows folder; nothing to scan there", file=err)
+            from shipwarden.github.loader import action_definition_paths
+
+            if action_definition_paths(path):
+                print(f"shipwarden: {raw}: no .github/workflows folder; scanning its action definitions", file=err)
+            else:
+                print(f"shipwarden: warning: {raw}: no .github/workflows folder; nothing to scan there", file=err)
         roots.append(str(path))
     return roots
 

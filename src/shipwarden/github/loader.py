@@ -325,6 +325,53 @@ def _load_actions(repo: Repository, read: Reader, result: LoadResult, prefix: st
             missing.add(target)
 
 
+#: Folders never searched for action definitions (dependencies, test data, VCS).
+_SKIP_DIRS = frozenset(
+    {".git", "node_modules", "vendor", "test", "tests", "__tests__", "fixtures", "testdata", "examples", "dist"}
+)
+MAX_ACTION_FILES = 200
+MAX_ACTION_DEPTH = 6
+
+
+def action_definition_paths(root: Path) -> list[str]:
+    """``action.yml``/``action.yaml`` files anywhere outside ``.github/workflows`` (bounded
+    walk, links not followed): the product of an action repository."""
+    found: list[str] = []
+    for current, dirs, files in os.walk(root, followlinks=False):
+        rel = os.path.relpath(current, root)
+        depth = 0 if rel == "." else rel.count(os.sep) + 1
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in _SKIP_DIRS and depth < MAX_ACTION_DEPTH and not os.path.islink(os.path.join(current, d))
+            and not (rel == ".github" and d == "workflows")
+        )
+        for name in ACTION_FILES:
+            if name in files and not os.path.islink(os.path.join(current, name)):
+                found.append(name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}")
+                break
+        if len(found) >= MAX_ACTION_FILES:
+            break
+    return sorted(found)
+
+
+def _load_definitions(repo: Repository, root: Path, result: LoadResult) -> None:
+    """Load every action definition of the checkout (those workflows reached are kept as loaded)."""
+    for rel in action_definition_paths(root):
+        target = rel.rsplit("/", 1)[0] if "/" in rel else "."
+        if target in repo.actions:
+            repo.published_actions.append(target)
+            continue
+        try:
+            data = _read_inside(root, rel)
+            action = parse_action(rel, target, decode(data, rel))
+        except (YamlError, ModelError, OSError, ValueError) as exc:
+            result.errors.append(_error(rel, exc))
+            continue
+        result.files += 1
+        repo.actions[target] = action
+        repo.published_actions.append(target)
+
+
 def _workflow_paths(root: Path) -> list[str]:
     wdir = root / WORKFLOW_DIR
     if not wdir.is_dir():
@@ -339,6 +386,8 @@ def load_directory(root: Path, files: list[str] | None = None) -> LoadResult:
     result = LoadResult(repo)
     paths = files if files is not None else _workflow_paths(root)
     _load_into(repo, paths, lambda rel: _read_inside(root, rel), result, "")
+    if files is None:
+        _load_definitions(repo, root, result)
     return result
 
 

@@ -503,6 +503,9 @@ class Repository:
     package_manager: str = ""
     #: runner labels the user declared (configuration), lower-cased
     runner_labels: RunnerLabels | None = None
+    #: action definitions found in the checkout (an action repository's product, and
+    #: local actions), as keys of ``actions``
+    published_actions: list[str] = field(default_factory=list)
 
     def action_for(self, uses: Uses, from_path: str = "") -> Action | None:
         if uses.kind != "local":
