@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +65,11 @@ def load_policy(path: Path | None, args: argparse.Namespace | None = None) -> An
 
     table: dict[str, Any] = {}
     if path is not None:
+        from shipwarden.safeio import load_toml, read_text
+
         try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+            doc = load_toml(read_text(path), what="policy")
+        except (OSError, ValueError) as exc:
             raise ConfigError(f"{path}: {exc}") from None
         table = doc.get("provenance", doc.get("tool", {}).get("shipwarden", {}).get("provenance", {}))
         if not isinstance(table, dict):
@@ -191,7 +192,7 @@ def _from_registry(target: Any, root: Any) -> tuple[list[tuple[bytes, str]], lis
         last = earlier[-1]
         prev_pub = fetch.npm_published(client, target.name, last.version)
         if prev_pub.attestations:
-            vs, _ = verify_documents([(prev_pub.attestations, prev_pub.attestations_url)], Target("npm", target.name, last.version), root)
+            vs = verify_documents([(prev_pub.attestations, prev_pub.attestations_url)], Target("npm", target.name, last.version), root)
             ok = [v for v in vs if v.signature_valid]
             if ok:
                 c = claims_of(sorted(ok, key=lambda v: 0 if "slsa" in str((v.statement or {}).get("predicateType")) else 1)[0])

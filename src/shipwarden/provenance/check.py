@@ -86,14 +86,12 @@ class Result:
         }
 
 
-def verify_documents(
-    docs: Iterable[tuple[bytes, str]], target: Target, root: TrustRoot
-) -> tuple[list[Verification], list[str]]:
-    """Verify every bundle in the given (raw document, source) pairs."""
+def verify_documents(docs: Iterable[tuple[bytes, str]], target: Target, root: TrustRoot) -> list[Verification]:
+    """Verify every bundle in the given (raw document, source) pairs; an
+    unreadable document is a verification with a failed ``bundle`` check."""
     from shipwarden.provenance.verify import BundleError, Check, _pep740_cross_check
 
     out: list[Verification] = []
-    errors: list[str] = []
     for raw, source in docs:
         try:
             parsed = parse_documents(raw, source)
@@ -105,7 +103,7 @@ def verify_documents(
             if extra.get("pep740") is not None:
                 _pep740_cross_check(res, extra["pep740"], root, target.digests, target.filename or None)
             out.append(res)
-    return out, errors
+    return out
 
 
 def claims_of(verification: Verification) -> Claims | None:
@@ -143,7 +141,7 @@ def check(
     result = Result(target)
     docs = list(documents)
     result.sources = [s for _, s in docs]
-    result.verifications, result.notes = verify_documents(docs, target, root)
+    result.verifications = verify_documents(docs, target, root)
     good = [v for v in result.verifications if v.signature_valid]
     for v in result.verifications:
         if v.failures or not v.signature_valid:

@@ -105,7 +105,7 @@ def _fetch_one(client: RegistryClient, up: Update, root: TrustRoot) -> _Fetched:
             if prev_version:
                 prev = fetch.npm_published(client, dep.name, prev_version)
                 if prev.attestations:
-                    vs, _ = verify_documents(
+                    vs = verify_documents(
                         [(prev.attestations, prev.attestations_url)], Target("npm", dep.name, prev_version), root
                     )
                     good = [v for v in vs if v.signature_valid]

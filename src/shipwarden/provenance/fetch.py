@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from shipwarden.provenance.intent import Release
+from shipwarden.safeio import load_json
 from shipwarden.registry import RegistryClient, RegistryError
 
 JSON_ACCEPT = "application/json"
@@ -111,7 +111,7 @@ def pypi_published(
 
     url = client.pypi_index() + _normalize_pypi(name) + "/"
     try:
-        doc = json.loads(_get(client, url, PYPI_JSON_ACCEPT))
+        doc = load_json(_get(client, url, PYPI_JSON_ACCEPT), what="index page")
     except ValueError:
         raise RegistryError(f"{url}: the index did not answer in JSON; provenance needs the JSON API") from None
     files = [f for f in (doc.get("files") or []) if isinstance(f, dict) and isinstance(f.get("filename"), str)]

@@ -457,16 +457,11 @@ def check_subject(out: Verification, digests: Mapping[str, str] | None, name: st
 
 
 def _read(path: str) -> bytes:
-    import os
-    import stat
+    """A regular file of at most :data:`MAX_BUNDLE_BYTES` (``safeio``: no FIFOs,
+    devices or symlinks followed at the last component)."""
+    from shipwarden.safeio import read_bytes
 
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise BundleError(f"{path}: not a regular file")
-    if st.st_size > MAX_BUNDLE_BYTES:
-        raise BundleError(f"{path}: larger than {MAX_BUNDLE_BYTES} bytes")
-    with open(path, "rb") as fh:
-        return fh.read(MAX_BUNDLE_BYTES + 1)
+    return read_bytes(path, limit=MAX_BUNDLE_BYTES)
 
 
 def parse_documents(raw: bytes, source: str) -> list[tuple[Any, str, dict[str, Any]]]:
@@ -475,8 +470,10 @@ def parse_documents(raw: bytes, source: str) -> list[tuple[Any, str, dict[str, A
     attestations response. Returns (sigstore Bundle, media, extra facts)."""
     from sigstore.models import Bundle
 
+    from shipwarden.safeio import load_json
+
     try:
-        doc = json.loads(raw)
+        doc = load_json(raw, what="attestation")
     except ValueError as exc:
         raise BundleError(f"{source}: not JSON: {exc}") from None
     if not isinstance(doc, dict):
