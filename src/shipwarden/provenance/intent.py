@@ -146,22 +146,42 @@ def check_policy(subject: Subject, policy: Policy) -> Iterable[Finding]:
                 key=f"{subject.package}|missing",
             )
         return
-    if policy.workflow and c.is_ci and c.workflow_path != policy.workflow:
+    yield from _compare(
+        subject, c, policy.workflow, policy.repository, policy.repository_id, where="the policy", tag="policy"
+    )
+
+
+def _compare(
+    subject: Subject,
+    c: Claims,
+    workflow: str,
+    repository: str,
+    repository_id: str,
+    *,
+    where: str,
+    tag: str,
+    props: dict[str, Any] | None = None,
+) -> Iterable[Finding]:
+    """The claims against an expected workflow, repository and repository id
+    (from the policy or from an earlier version's attestation)."""
+    extra = props or {}
+    if workflow and c.is_ci and c.workflow_path and c.workflow_path != workflow:
         yield rules.WORKFLOW_CHANGED.finding(
-            f"{_name(subject)} was built by `{c.workflow_path}`; the policy names `{policy.workflow}`",
+            f"{_name(subject)} was built by `{c.workflow_path}`; {where} names `{workflow}`",
             [_loc(subject)],
-            key=f"{subject.package}|policy-workflow|{c.workflow_path}",
-            properties={"workflow": c.workflow_path, "expected": policy.workflow},
+            key=f"{subject.package}|{tag}-workflow|{c.workflow_path}",
+            properties={"workflow": c.workflow_path, "expected": workflow, **extra},
         )
-    if policy.repository and c.repository and c.repository.lower() != policy.repository.lower():
+    renamed = bool(repository_id) and repository_id == c.repository_id
+    if repository and c.repository and c.repository.lower() != repository.lower() and not renamed:
         yield rules.WORKFLOW_CHANGED.finding(
-            f"{_name(subject)} was built in `{c.repository}`; the policy names `{policy.repository}`",
+            f"{_name(subject)} was built in `{c.repository}`; {where} names `{repository}`",
             [_loc(subject)],
-            key=f"{subject.package}|policy-repo|{c.repository}",
-            properties={"repository": c.repository, "expected": policy.repository},
+            key=f"{subject.package}|{tag}-repo|{c.repository}",
+            properties={"repository": c.repository, "expected": repository, **extra},
         )
-    if policy.repository_id and c.repository_id and c.repository_id != policy.repository_id:
-        yield from _identity_change(subject, c, policy.repository, policy.repository_id, "the policy")
+    if repository_id and c.repository_id and c.repository_id != repository_id:
+        yield from _identity_change(subject, c, repository, repository_id, where)
 
 
 # --------------------------------------------------------------------------- across versions
@@ -195,7 +215,6 @@ def check_regression(subject: Subject) -> Iterable[Finding]:
     prev = _previous(subject)
     if not prev:
         return
-    last = prev[-1]
     with_prov = [r for r in prev if r.claims is not None or r.has_provenance]
     c = subject.claims
     if c is None:
@@ -212,24 +231,16 @@ def check_regression(subject: Subject) -> Iterable[Finding]:
     if ref is None or ref.claims is None:
         return
     rc = ref.claims
-    if rc.workflow_path and c.workflow_path and rc.workflow_path != c.workflow_path:
-        yield rules.WORKFLOW_CHANGED.finding(
-            f"{_name(subject)} was built by `{c.workflow_path}`; {ref.version} by `{rc.workflow_path}`",
-            [_loc(subject)],
-            key=f"{subject.package}|prev-workflow|{c.workflow_path}",
-            properties={"workflow": c.workflow_path, "previous": rc.workflow_path, "previous_version": ref.version},
-        )
-    if rc.repository and c.repository and rc.repository.lower() != c.repository.lower():
-        if not (rc.repository_id and rc.repository_id == c.repository_id):
-            yield rules.WORKFLOW_CHANGED.finding(
-                f"{_name(subject)} was built in `{c.repository}`; {ref.version} in `{rc.repository}`",
-                [_loc(subject)],
-                key=f"{subject.package}|prev-repo|{c.repository}",
-                properties={"repository": c.repository, "previous": rc.repository},
-            )
-    if rc.repository_id and c.repository_id and rc.repository_id != c.repository_id:
-        yield from _identity_change(subject, c, rc.repository, rc.repository_id, f"version {ref.version}")
-    del last
+    yield from _compare(
+        subject,
+        c,
+        rc.workflow_path,
+        rc.repository,
+        rc.repository_id,
+        where=f"version {ref.version}",
+        tag="prev",
+        props={"previous_version": ref.version},
+    )
 
 
 def bursts(releases: Iterable[Release]) -> list[tuple[str, list[Release]]]:
