@@ -121,14 +121,35 @@ def test_json_carries_coverage_and_validates(tmp_path: Path, capsys: pytest.Capt
     assert data["stats"]["packages_unknown"] == entry["unknown"]
 
 
-def test_unreadable_lockfile_is_a_coverage_gap(tmp_path: Path) -> None:
+def _lockb(packages: int, size: int = 512) -> bytes:
+    """A bun.lockb header in the shape of EDAMGHY/bun-api@05bb61985918ed7c0fe16f40ea1c0d220368ac02's (Bun
+    format v2, 16 packages, 6,722 bytes): magic, u32 version, 32-byte meta hash, u64 end, u64 package count."""
+    import struct
+
+    head = b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n" + struct.pack("<I32sQQ", 2, b"\x11" * 32, size, packages)
+    return head + b"\0" * (size - len(head))
+
+
+def test_bun_lockb_header_is_read_and_the_rest_said_precisely(tmp_path: Path) -> None:
     app = tmp_path / "app"
     app.mkdir()
-    (app / "bun.lockb").write_bytes(b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n\x02\x00\x00\x00")
-    result = scan_deps(app)
+    (app / "bun.lockb").write_bytes(_lockb(16))
+    result = scan_deps(app, DepsOptions(root_arg="app"))
     (c,) = result.report.coverage
-    assert c.path == "bun.lockb" and c.unknown >= 1
-    assert "bun install --save-text-lockfile" in c.resolve
+    assert (c.path, c.format, c.total, c.unknown) == ("bun.lockb", "unread", 16, 16)
+    assert "format v2" in c.reason and "16 package(s)" in c.reason and "header only" in c.reason
+    assert c.resolve.startswith("bun install --save-text-lockfile --frozen-lockfile --lockfile-only")
+    assert c.resolve.endswith("shipwarden deps app")
+    assert [e.kind for e in result.report.errors] == ["unsupported"]
+
+
+@pytest.mark.parametrize("data", [b"", b"not bun", b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n\x02"])
+def test_bun_lockb_that_is_not_one_is_still_a_gap(tmp_path: Path, data: bytes) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "bun.lockb").write_bytes(data)
+    (c,) = scan_deps(app).report.coverage
+    assert c.unknown == 1 and c.format == "unread"
 
 
 # --------------------------------------------------------------------------- --fetch against a local server
@@ -238,3 +259,21 @@ def test_registry_configuration_is_read_once_per_run(tmp_path: Path) -> None:
     assert got["@corp/p1"] == "https://corp.example.invalid/"
     assert got["@s4/p"] == "https://npm.example.invalid/"
     assert calls.read_text().splitlines() == ["config list --json"]
+
+
+def test_yarn_berry_unplugged_packages_are_read(tmp_path: Path) -> None:
+    """Plug'n'Play keeps packages in zip archives and extracts the ones with build scripts to
+    .yarn/unplugged/<name>-npm-<version>-<hash>/node_modules/<name> (layout of yarn 4's unplugged folder)."""
+    app = project(tmp_path, "yarn-berry/yarn.lock")
+    (app / ".pnp.cjs").write_text("#!/usr/bin/env node\n/* eslint-disable */\n")
+    pkg = app / ".yarn" / "unplugged" / "esbuild-npm-0.25.0-3c0d1a2b4e" / "node_modules" / "esbuild"
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text(json.dumps({"name": "esbuild", "version": "0.25.0",
+                                                  "scripts": {"postinstall": "node install.js"}}))
+    (pkg / "install.js").write_text("console.log('ok')\n")
+    result = scan_deps(app)
+    (hook,) = [r.hook for r in result.hooks if r.hook.package == "esbuild"]
+    assert hook.package_dir.startswith(".yarn/unplugged/esbuild-npm-0.25.0-")
+    (c,) = result.report.coverage
+    assert c.found == 1  # esbuild: read from its unplugged folder, matched to its yarn.lock entry
+    assert c.unknown == c.total - 1

@@ -131,9 +131,10 @@ def lockfile_coverage(
                     reason="; ".join(reasons), resolve=resolve, format=fmt)
 
 
-def unreadable_coverage(path: str, reason: str, resolve: str) -> Coverage:
-    """A lockfile that could not be read at all: every package is unknown (the count too)."""
-    return Coverage(path, SUBJECT, "packages", 0, 0, 1, reason=reason, resolve=resolve, format="unread")
+def unreadable_coverage(path: str, reason: str, resolve: str, packages: int = 0) -> Coverage:
+    """A lockfile that could not be read: every package is unknown (at least 1 when even the count is)."""
+    return Coverage(path, SUBJECT, "packages", packages, 0, max(packages, 1), reason=reason, resolve=resolve,
+                    format="unread")
 
 
 def describe(c: Coverage) -> list[str]:

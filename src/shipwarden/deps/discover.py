@@ -41,6 +41,8 @@ def discover(root: Path, excluded: Callable[[str], bool] = lambda _p: False) -> 
         keep = []
         for d in dirs:
             rel = f"{rel_dir}/{d}" if rel_dir else d
+            if d == ".yarn" and not excluded(rel):
+                layout.node_modules.extend(_unplugged(root, rel))
             if d in _PRUNE or excluded(rel) or os.path.islink(os.path.join(current, d)):
                 continue
             if d == "node_modules":
@@ -61,6 +63,20 @@ def discover(root: Path, excluded: Callable[[str], bool] = lambda _p: False) -> 
             elif name == "package.json":
                 layout.manifests.append(rel)
     return layout
+
+
+def _unplugged(root: Path, yarn_dir: str) -> list[str]:
+    """Yarn berry's ``.yarn/unplugged/<pkg>/node_modules``: the packages Plug'n'Play extracts to disk
+    (every package with a build script among them); the rest stay in zip archives."""
+    base = root / yarn_dir / "unplugged"
+    if base.is_symlink() or not base.is_dir():
+        return []
+    out = []
+    for entry in sorted(_first_entries(base, limit=20000), key=lambda p: p.name):
+        nm = entry / "node_modules"
+        if not entry.is_symlink() and nm.is_dir() and not nm.is_symlink():
+            out.append(f"{yarn_dir}/unplugged/{entry.name}/node_modules")
+    return out
 
 
 def _first_entries(root: Path, limit: int = 200) -> list[Path]:

@@ -38,7 +38,7 @@ _GLOBS: tuple[tuple[str, Reader], ...] = (
     ("*requirements*.txt", requirements.parse),
 )
 #: Files that are lockfiles but are not read (binary formats).
-UNREADABLE = {"bun.lockb": "bun.lockb is binary: run `bun install --save-text-lockfile` to get bun.lock"}
+UNREADABLE = {"bun.lockb": "run `bun install --save-text-lockfile --frozen-lockfile --lockfile-only` to write bun.lock"}
 
 
 def reader_for(path: str) -> Reader | None:

@@ -6,6 +6,7 @@ plus the inventory of install-time code the human view lists first.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipwarden.deps import npm_lock
+from shipwarden.deps import bun_lockb, npm_lock
 from shipwarden.deps import requirements as requirements_parser
 from shipwarden.deps import rules as R
 from shipwarden.deps.allowlist import Allowlist, Change, compare_hooks, compare_sources
@@ -175,6 +176,9 @@ def _read_lockfiles(root: Path, paths: list[str], errors: list[ScanError]) -> li
     locks: list[Lockfile] = []
     for path in paths:
         name = posixpath.basename(path)
+        if name == "bun.lockb":
+            errors.append(ScanError(path, _bun_lockb(root / path)[1], "unsupported"))
+            continue
         if name in UNREADABLE:
             errors.append(ScanError(path, UNREADABLE[name], "unsupported"))
             continue
@@ -196,6 +200,21 @@ def _read_lockfiles(root: Path, paths: list[str], errors: list[ScanError]) -> li
             where = f" (line {exc.line})" if exc.line else ""
             errors.append(ScanError(path, f"{exc}{where}", exc.kind))
     return locks
+
+
+def _bun_lockb(path: Path) -> tuple[bun_lockb.BunLockbHeader | None, str]:
+    """The header of a ``bun.lockb`` (None when unreadable) and the message that says what was not read."""
+    try:
+        with path.open("rb") as f:
+            header = bun_lockb.read_header(f.read(bun_lockb.HEADER_BYTES), os.fstat(f.fileno()).st_size)
+    except bun_lockb.NotBunLockb as exc:
+        return None, f"{exc}; {UNREADABLE['bun.lockb']}"
+    except OSError as exc:
+        return None, f"cannot read: {exc}"
+    return header, (f"bun.lockb (binary, format v{header.format_version}) records {header.packages} package(s), the "
+                    "root and workspaces included; shipwarden reads its header only (names, versions and Bun's "
+                    "has_install_script flag sit in Bun's internal column layout, which changes between Bun "
+                    f"versions): {UNREADABLE['bun.lockb']}")
 
 
 def _hidden_lockfile(root: Path, nm: str) -> list[Dependency]:
@@ -515,7 +534,7 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
 
     npm_folders = {_folder(p) for p in layout.manifests}
     npm_folders |= {_folder(p) for p in layout.lockfiles if posixpath.basename(p) in _MANAGER_BY_LOCKFILE}
-    npm_folders |= {_folder(n) for n in layout.node_modules if n}
+    npm_folders |= {_project_of_node_modules(n) for n in layout.node_modules if n}
     policies = {f: read_policy(root, f, _manager(root, f, layout.lockfiles)) for f in sorted(npm_folders)}
     if "" in layout.node_modules and "" not in policies:
         policies[""] = Policy("", "npm")
@@ -530,7 +549,7 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
             by_folder.setdefault(_folder(dep.origin.path), []).append(dep)
 
     for nm in layout.node_modules:
-        project = _folder(nm) if nm else ""
+        project = _project_of_node_modules(nm)
         project_deps = by_folder.get(project, []) or _hidden_lockfile(root, nm)
         by_path = {d.install_path: d for d in project_deps if d.install_path}
         by_version = {(d.name, d.version): d for d in project_deps}
@@ -675,8 +694,11 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
     report = Report(command="deps", roots=[str(root)], findings=findings, errors=errors)
     fetched_any = options.fetcher is not None
     report.coverage = [lockfile_coverage(lock, seen, options.root_arg, fetched=fetched_any) for lock in locks]
-    report.coverage += [unreadable_coverage(e.path, e.message, _unreadable_fix(e.path, options.root_arg))
-                        for e in errors if e.path in set(layout.lockfiles)]
+    for e in errors:
+        if e.path in set(layout.lockfiles):
+            header = _bun_lockb(root / e.path)[0] if posixpath.basename(e.path) == "bun.lockb" else None
+            report.coverage.append(unreadable_coverage(e.path, e.message, _unreadable_fix(e.path, options.root_arg),
+                                                       packages=header.packages if header else 0))
     report.coverage.sort(key=lambda c: c.path)
     report.stats = {
         "lockfiles": len(locks),
@@ -688,6 +710,16 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
         "packages_unknown": sum(c.unknown for c in report.coverage if c.format != "unread"),
     }
     return DepsResult(report, records, dependencies, locks, policies)
+
+
+def _project_of_node_modules(nm: str) -> str:
+    """The project folder a ``node_modules`` belongs to (yarn berry's unplugged ones: the folder of ``.yarn``)."""
+    if not nm:
+        return ""
+    marker = nm.find(".yarn/unplugged/")
+    if marker == 0 or (marker > 0 and nm[marker - 1] == "/"):
+        return nm[: max(marker - 1, 0)]
+    return _folder(nm)
 
 
 def _fetch_all(options: DepsOptions, deps: list[Dependency]) -> dict[int, FetchedPackage]:
@@ -715,7 +747,8 @@ def _python_local_dir(dep: Dependency, root: Path, lock_path: str) -> bool:
 def _unreadable_fix(path: str, root_arg: str) -> str:
     name = posixpath.basename(path)
     if name == "bun.lockb":
-        return "bun install --save-text-lockfile (writes bun.lock beside it), then shipwarden deps " + (root_arg or ".")
+        return ("bun install --save-text-lockfile --frozen-lockfile --lockfile-only (writes bun.lock beside it, "
+                "runs no script), then shipwarden deps " + (root_arg or "."))
     return "fix the error above, then run shipwarden deps again"
 
 
