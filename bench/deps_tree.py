@@ -15,26 +15,41 @@ Then, in one run, prints:
 * per-package time of shipwarden (wall / packages) and of GuardDog
   (`guarddog npm scan DIR` / `guarddog pypi scan DIR` on a --sample of the same
   packages, one process per package as GuardDog is used), and the ratio;
-* detection on the inert fixtures: which samples each tool flags.
+* detection on the inert fixtures: which samples each tool flags;
+* `deps --fetch` cold and warm (fresh cache, then the same cache) on a
+  yarn.lock of --fetch-packages packages (default 1,400; yarn.lock records no
+  script flag, so every package is looked up), served by a local HTTP server on
+  127.0.0.1 that answers from recorded responses with --latency ms added to
+  each (default 40 ms, about a public registry's round trip seen from here);
+  with --fetch-project DIR, also cold/warm on that real project through your
+  own registry configuration (network).
 
 GuardDog is installed from the package index into bench/.venv (pip's own
 configuration chooses the index). If it cannot be installed, that is said
 clearly and shipwarden's own figures are still printed.
 
 Usage: .venv/bin/python bench/deps_tree.py [--packages N] [--sample N] [--repeat N] [--keep] [--no-guarddog]
+       [--fetch-packages N] [--latency MS] [--fetch-project DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import http.server
+import io
 import json
+import os
 import random
 import shutil
 import statistics
 import string
 import subprocess
 import sys
+import tarfile
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,6 +341,115 @@ def detection(exe: Path | None, work: Path) -> None:
 # ---------------------------------------------------------------------------- main
 
 
+# ---------------------------------------------------------------------------- --fetch
+
+
+def _tgz(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def recorded_registry(n: int, seed: int, base: str) -> tuple[dict[str, bytes], list[str]]:
+    """Responses of a registry at ``base`` for ``n`` packages (about 3 % with an install script), and yarn.lock lines."""
+    rng = random.Random(seed)
+    files: dict[str, bytes] = {}
+    lock = ["# yarn lockfile v1", ""]
+    for i in range(n):
+        name = f"{_word(rng)}-{i}" if i % 5 else f"@{_word(rng, 5)}/{_word(rng)}-{i}"
+        tail = f"{name}/-/{name.rsplit('/', 1)[-1]}-1.0.0.tgz"
+        manifest: dict[str, object] = {"name": name, "version": "1.0.0", "description": _word(rng, 30)}
+        dist: dict[str, str] = {"tarball": base + tail}
+        if rng.random() < 0.03:
+            manifest["scripts"] = {"postinstall": "node install.js"}
+            data = _tgz({"package.json": json.dumps(manifest), "install.js": POSTINSTALL_JS.format(name=name, quiet="Q")})
+            dist["integrity"] = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+            files["/" + tail] = data
+        files[f"/{name.replace('/', '%2f')}/1.0.0"] = json.dumps({**manifest, "dist": dist}).encode()
+        lock += [f'"{name}@^1.0.0":', '  version "1.0.0"', f'  resolved "{base}{tail}"', ""]
+    return files, lock
+
+
+def serve(files: dict[str, bytes], latency: float) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """A local registry answering from ``files`` (filled in by the caller), ``latency`` seconds per response."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802
+            time.sleep(latency)
+            body = files.get(self.path)
+            if body is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def fetch_run(project: Path, cache: Path, env: dict[str, str]) -> tuple[float, dict[str, object]]:
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "shipwarden", "deps", str(project), "--fetch", "--quiet",
+                          "--format", "json", "--fail-on", "none"],
+                         capture_output=True, text=True, env={**os.environ, **env, "SHIPWARDEN_CACHE_DIR": str(cache)})
+    wall = time.perf_counter() - t
+    data = json.loads(out.stdout) if out.stdout.strip() else {}
+    return wall, data
+
+
+def _fetch_line(label: str, wall: float, data: dict[str, object]) -> str:
+    stats = data.get("stats", {}) if isinstance(data, dict) else {}
+    cov = data.get("coverage", []) if isinstance(data, dict) else []
+    unknown = sum(c.get("unknown", 0) for c in cov) if isinstance(cov, list) else "?"
+    errors = data.get("summary", {}).get("errors") if isinstance(data.get("summary"), dict) else "?"  # type: ignore[union-attr]
+    return (f"  {label:5} {wall:6.2f}s  looked up {stats.get('looked_up', 0)}, tarballs read {stats.get('fetched', 0)}, "  # type: ignore[union-attr]
+            f"packages still unknown {unknown}, errors {errors}")
+
+
+def fetch_bench(work: Path, n: int, seed: int, latency_ms: float, project: Path | None) -> None:
+    if n > 0:
+        files: dict[str, bytes] = {}
+        server, base = serve(files, latency_ms / 1000)
+        try:
+            recorded, lock = recorded_registry(n, seed, base)
+            files.update(recorded)
+            app = work / "fetch-app"
+            app.mkdir()
+            (app / "yarn.lock").write_text("\n".join(lock))
+            cache = work / "fetch-cache"
+            env = {"NPM_CONFIG_REGISTRY": base, "npm_config_registry": base}
+            print(f"\nshipwarden deps --fetch on a yarn.lock of {n} packages, local recorded registry on 127.0.0.1 "
+                  f"(+{latency_ms:g} ms per response):")
+            for label in ("cold", "warm"):
+                wall, data = fetch_run(app, cache, env)
+                print(_fetch_line(label, wall, data))
+        finally:
+            server.shutdown()
+            server.server_close()
+    if project is not None:
+        cache = work / "project-cache"
+        print(f"\nshipwarden deps --fetch on {project} through your registry configuration (network):")
+        for label in ("cold", "warm"):
+            wall, data = fetch_run(project, cache, {})
+            print(_fetch_line(label, wall, data))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--packages", type=int, default=2000)
@@ -334,6 +458,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the generated tree and print its path")
     parser.add_argument("--no-guarddog", action="store_true")
+    parser.add_argument("--fetch-packages", type=int, default=1400, help="packages of the --fetch run (0: skip it)")
+    parser.add_argument("--latency", type=float, default=40.0, help="ms added to each recorded response")
+    parser.add_argument("--fetch-project", type=Path, help="also time --fetch on this real project (network)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="shipwarden-deps-bench-"))
@@ -368,6 +495,8 @@ def main() -> int:
             print(f"  shipwarden is {gd_per / per_pkg:.0f}x faster per package "
                   f"(target: at least 20x); GuardDog over the whole tree would take ~{gd_per * info.packages / 60:.0f} min")
         detection(exe, work)
+        if args.fetch_packages > 0 or args.fetch_project is not None:
+            fetch_bench(work, args.fetch_packages, args.seed, args.latency, args.fetch_project)
         if args.keep:
             print(f"\ntree kept at {tree}")
     finally:
