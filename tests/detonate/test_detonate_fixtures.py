@@ -5,6 +5,7 @@ Fixtures: tests/deps/fixtures/projects/npm-app/node_modules (read in place, copi
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,11 @@ def test_postinstall_stealer_reads_the_stores_it_names() -> None:
         assert store in read.message
     network = next(f for f in result.report.findings if f.rule_id == "detonate-network")
     assert "collector.attacker.invalid" in network.message
+    if shutil.which("openssl"):
+        # the sink terminates TLS with the run's own CA: the base64 loot is seen in the clear
+        sent = next(f for f in result.report.findings if f.rule_id == "detonate-canary-sent")
+        assert sent.tier.value == "P0" and "collector.attacker.invalid:443" in sent.message
+        assert "env:NPM_TOKEN" in sent.message and "~/.npmrc" in sent.message
 
 
 def test_plain_http_exfiltration_and_rc_file(tmp_path: Path) -> None:
@@ -76,3 +82,16 @@ def test_benign_installers_get_no_p0_or_p1(name: str) -> None:
     assert not [f for f in result.report.findings if f.tier.value in ("P0", "P1")], [
         f.message for f in result.report.findings
     ]
+
+
+def test_deps_detonate_runs_only_flagged_hooks(tmp_path: Path) -> None:
+    """`deps --detonate`: the flagged stealer is detonated, the clean native add-on is not."""
+    from shipwarden.deps.scan import DepsOptions, scan_deps
+    from shipwarden.detonate import detonate_hooks
+
+    project = tmp_path / "app"
+    shutil.copytree(FIXTURES.parent, project, ignore=shutil.ignore_patterns("@tanstack", "esbuild", "sharp-like"))
+    static = scan_deps(project, DepsOptions())
+    result = detonate_hooks(project, list(static.hooks), DetonateOptions([], [Profile.LAPTOP], LIMITS, jobs=2))
+    assert {o.package.name for o in result.observations} == {"crypto-helper-fixture"}
+    assert "detonate-credential-read" in rules(result)

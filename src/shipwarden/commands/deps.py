@@ -23,7 +23,7 @@ from shipwarden.deps.allowlist import (
     render_allowlist,
 )
 from shipwarden.deps.render import render_inventory
-from shipwarden.deps.scan import DepsOptions, scan_deps
+from shipwarden.deps.scan import DepsOptions, DepsResult, scan_deps
 from shipwarden.progress import progress_for
 
 NAME = "deps"
@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=16, metavar="N",
                         help="concurrent registry look-ups with --fetch (default: 16)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+    parser.add_argument("--detonate", action="store_true",
+                        help="also run every installed npm package whose install hook is flagged in the bubblewrap "
+                        "sandbox with bait (see `shipwarden detonate`), in parallel across cores")
     verify = parser.add_argument_group("provenance of updates (with --against)")
     verify.add_argument("--verify", action="store_true",
                         help="verify the attestations of every package whose locked version changed since --against "
@@ -117,6 +120,11 @@ def run(args: argparse.Namespace) -> int:
         from shipwarden.provenance.deps_command import write_sbom
 
         return write_sbom(result, verified, args)
+    if getattr(args, "detonate", False):
+        refused = _detonate(root, result)
+        if refused is not None:
+            return refused
+
     text_view = (getattr(args, "format", "text") or "text") == "text"
     output: Path | None = getattr(args, "output", None)
     section = render_inventory(result) if text_view else ""
@@ -127,3 +135,25 @@ def run(args: argparse.Namespace) -> int:
     if section and output is not None and output.is_file():
         output.write_text(section + output.read_text(encoding="utf-8"), encoding="utf-8")
     return code
+
+
+def _detonate(root: Path, result: DepsResult) -> int | None:
+    """``--detonate``: dynamic findings joined to the report; an exit code when the sandbox is refused."""
+    import os
+
+    from shipwarden import sandbox
+    from shipwarden.detonate import DetonateOptions, Profile, detonate_hooks
+    from shipwarden.packaging.secretscan import redact_secrets
+
+    options = DetonateOptions([], [Profile.LAPTOP, Profile.CI], jobs=os.cpu_count() or 1)
+    try:
+        dynamic = detonate_hooks(root, list(result.hooks), options)
+    except sandbox.SandboxUnavailable as exc:
+        print(f"shipwarden: --detonate refused: {exc}", file=sys.stderr)
+        return 4
+    result.report.findings.extend(dynamic.report.findings)
+    result.report.errors.extend(dynamic.report.errors)
+    result.report.stats["detonations"] = len(dynamic.observations)
+    for note in dynamic.notes:
+        print(redact_secrets(note), file=sys.stderr)
+    return None

@@ -33,6 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", type=int, default=8192, metavar="MIB",
                         help="address-space limit per process in MiB (default: 8192)")
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="packages detonated in parallel")
+    parser.add_argument(
+        "--with-deps", action="store_true",
+        help="first install the package's dependencies beside it with `npm install --ignore-scripts` (outside the "
+        "sandbox, through your npm configuration; fetches code, runs none), so its install script finds them",
+    )
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="registry cache (default: ~/.cache/shipwarden)")
     parser.add_argument("--quiet", "-q", action="store_true", help="do not print what ran on stderr")
     add_output_arguments(parser, default_fail_on="P1")
@@ -51,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         print("shipwarden: error: --timeout, --memory and --jobs must be positive", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = run_detonate(DetonateOptions(list(args.targets), profiles, limits, args.jobs, args.cache_dir))
+        result = run_detonate(DetonateOptions(list(args.targets), profiles, limits, args.jobs, args.cache_dir, args.with_deps))
     except sandbox.SandboxUnavailable as exc:
         print(f"shipwarden: detonate refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED

@@ -24,12 +24,12 @@ from shipwarden.deps.analysis import DirFiles, analyze_hook
 from shipwarden.deps.model import Ecosystem, HookKind, InstallHook
 from shipwarden.detonate.bait import Profile
 from shipwarden.detonate.rules import judge
-from shipwarden.detonate.run import DetonateError, Observation, Package, detonate, prepare
+from shipwarden.detonate.run import DetonateError, Observation, Package, detonate, install_dependencies, prepare
 from shipwarden.findings import Location, Report, ScanError
 from shipwarden.packaging.secretscan import scrub_finding
 from shipwarden.registry import RegistryClient, RegistryError, parse_spec
 
-__all__ = ["DetonateOptions", "DetonateResult", "Profile", "run_detonate", "static_verdict"]
+__all__ = ["DetonateOptions", "DetonateResult", "Profile", "detonate_hooks", "run_detonate", "static_verdict"]
 
 
 @dataclass(slots=True)
@@ -43,6 +43,8 @@ class DetonateOptions:
     )
     jobs: int = 1
     cache_dir: Path | None = None
+    #: install the package's dependencies (npm --ignore-scripts, outside the sandbox) beside it first
+    with_deps: bool = False
 
 
 @dataclass(slots=True)
@@ -87,19 +89,51 @@ def _resolve(spec_text: str, work: Path, options: DetonateOptions) -> Path:
     return tarball
 
 
-def _one(target: str, profile: Profile, options: DetonateOptions) -> tuple[Observation | None, str | None]:
+def _one(target: str, options: DetonateOptions) -> tuple[list[Observation], str | None]:
+    """Prepare ``target`` once (and its dependencies), then detonate it in every profile."""
     with tempfile.TemporaryDirectory(prefix="shipwarden-detonate-pkg-") as tmp:
         work = Path(tmp)
         try:
-            package = prepare(_resolve(target, work, options), work)
+            source = _resolve(target, work, options)
+            package = prepare(source, work)
+            if not package.scripts:
+                return [], f"{package.label}: no install-time scripts (preinstall, install, postinstall, binding.gyp)"
+            if options.with_deps:
+                install_dependencies(package, source, work)
         except DetonateError as exc:
-            return None, str(exc)
-        if not package.scripts:
-            return None, f"{package.label}: no install-time scripts (preinstall, install, postinstall, binding.gyp)"
-        obs = detonate(package, profile, options.limits)
-        obs.package = dataclasses.replace(package, source=Path(package.label))
-        obs.notes.append("static: " + (", ".join(static_verdict(package)) or "nothing flagged"))
-        return obs, None
+            return [], str(exc)
+        static = "static: " + (", ".join(static_verdict(package)) or "nothing flagged")
+        out = []
+        for profile in options.profiles:
+            obs = detonate(package, profile, options.limits)
+            obs.package = dataclasses.replace(package, source=Path(package.label), dependencies=None)
+            obs.notes.append(static)
+            out.append(obs)
+        return out, None
+
+
+def detonate_hooks(root: Path, hooks: list[object], options: DetonateOptions) -> DetonateResult:
+    """``deps --detonate``: detonate every installed npm package whose install hook ``deps`` did not judge clean.
+
+    ``hooks`` are ``deps``' hook records; a package is detonated once (from its
+    folder under ``root``), in every profile, in parallel across cores.
+    """
+    from shipwarden.deps.scan import HookRecord
+
+    folders: list[str] = []
+    for record in hooks:
+        if not isinstance(record, HookRecord):
+            continue
+        hook = record.hook
+        if hook.ecosystem is not Ecosystem.NPM or not hook.package_dir or not record.analysis.judgements:
+            continue
+        folder = root / hook.package_dir
+        if (folder / "package.json").is_file() and str(folder) not in folders:
+            folders.append(str(folder))
+    if not folders:
+        return DetonateResult(Report(command="detonate", roots=[str(root)]),
+                              notes=["--detonate: no installed npm package with a flagged install hook"])
+    return run_detonate(dataclasses.replace(options, targets=folders))
 
 
 def run_detonate(options: DetonateOptions) -> DetonateResult:
@@ -107,30 +141,32 @@ def run_detonate(options: DetonateOptions) -> DetonateResult:
     sandbox.check_available()
     report = Report(command="detonate", roots=list(options.targets))
     result = DetonateResult(report)
-    jobs = [(t, p) for t in options.targets for p in options.profiles]
-    workers = max(1, min(options.jobs, len(jobs) or 1, os.cpu_count() or 1))
+    workers = max(1, min(options.jobs, len(options.targets) or 1, os.cpu_count() or 1))
     with contextlib.ExitStack() as stack:
         pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(max_workers=workers))
-        futures = [pool.submit(_one, t, p, options) for t, p in jobs]
-        for (target, _profile), fut in zip(jobs, futures, strict=True):
+        futures = [pool.submit(_one, t, options) for t in options.targets]
+        for target, fut in zip(options.targets, futures, strict=True):
             try:
-                obs, error = fut.result()
+                observations, error = fut.result()
             except DetonateError as exc:
-                obs, error = None, str(exc)
+                observations, error = [], str(exc)
             if error is not None:
                 report.errors.append(ScanError(target, error, "detonate"))
-                continue
-            assert obs is not None
-            result.observations.append(obs)
-            static = next((n[len("static: "):] for n in obs.notes if n.startswith("static: ")), "")
-            for finding in judge(obs):
-                finding.properties["static"] = static
-                report.findings.append(scrub_finding(finding))
-            ran = ", ".join(f"{e} (exit {c})" for e, c in obs.statuses.items()) or "nothing finished"
-            result.notes.append(
-                f"{obs.package.name}@{obs.package.version} [{obs.profile.value}]: ran {ran} in {obs.seconds:.1f} s; "
-                + "; ".join(n for n in obs.notes)
-            )
+            for obs in observations:
+                _record(result, obs)
     report.stats["packages"] = len({(o.package.name, o.package.version) for o in result.observations})
     report.stats["detonations"] = len(result.observations)
     return result
+
+
+def _record(result: DetonateResult, obs: Observation) -> None:
+    result.observations.append(obs)
+    static = next((n[len("static: "):] for n in obs.notes if n.startswith("static: ")), "")
+    for finding in judge(obs):
+        finding.properties["static"] = static
+        result.report.findings.append(scrub_finding(finding))
+    ran = ", ".join(f"{e} (exit {c})" for e, c in obs.statuses.items()) or "nothing finished"
+    result.notes.append(
+        f"{obs.package.name}@{obs.package.version} [{obs.profile.value}]: ran {ran} in {obs.seconds:.1f} s; "
+        + "; ".join(obs.notes)
+    )

@@ -97,7 +97,7 @@ def tool_name(proc: Process) -> str:
     name = os.path.basename(proc.exe or (proc.argv[0] if proc.argv else "?"))
     if name.startswith("node") and len(proc.argv) > 1:
         script = os.path.basename(proc.argv[1])
-        return _NODE_TOOLS.get(script, name)
+        return _NODE_TOOLS.get(script, script if script in _NODE_TOOLS.values() else name)
     if name.startswith("python") and len(proc.argv) > 2 and proc.argv[1] == "-m":
         return proc.argv[2]
     return name
@@ -312,7 +312,8 @@ def _credential_reads(obs: Observation, beh: Behaviour) -> list[Finding]:
         if store is None:
             continue
         proc = obs.trace.processes.get(ev.pid)
-        if proc is not None and tool_name(proc) in beh.expected_readers.get(store, ()):
+        expected = beh.expected_readers.get(store, ())
+        if "*" in expected or (proc is not None and tool_name(proc) in expected):
             continue
         state = "read" if ev.ok else "tried"
         reads.setdefault(f"~/{rel} ({state})", set()).add(_actor(obs, ev.pid))

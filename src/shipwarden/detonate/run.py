@@ -55,6 +55,8 @@ class Package:
     #: host folder of the unpacked package (or the archive, for wheels)
     source: Path = Path()
     label: str = ""
+    #: host folder of a node_modules tree installed beside it (``--with-deps``), or None
+    dependencies: Path | None = None
 
 
 @dataclass(slots=True)
@@ -160,6 +162,37 @@ def load_npm_package(folder: Path, label: str, *, from_source: bool = False) -> 
     return Package("npm", name, version, scripts, manifest, folder, label or f"{name}@{version}")
 
 
+def install_dependencies(package: Package, tarball: Path, work: Path, timeout: float = 600.0) -> None:
+    """Install the package's dependency tree beside it, the way npm would, but with ``--ignore-scripts``.
+
+    Runs npm outside the sandbox through the user's npm configuration (this
+    fetches code, never runs it), in an empty project of its own so no project
+    ``.npmrc`` applies; its logs stay in ``work``. The tree then goes into the
+    sandbox's workspace, so the install script finds what it requires.
+    """
+    npm = shutil.which("npm")
+    if npm is None:
+        raise DetonateError("--with-deps needs npm")
+    project = work / "deps-project"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "detonate-deps", "version": "1.0.0", "private": true}\n')
+    cmd = [npm, "install", str(tarball), "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev",
+           "--no-save", "--loglevel=error", f"--logs-dir={work / 'npm-logs'}", "--foreground-scripts=false"]
+    import subprocess
+
+    try:
+        proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DetonateError(f"{package.label}: npm install --ignore-scripts failed to run ({exc})") from None
+    if proc.returncode != 0:
+        from shipwarden.packaging.secretscan import redact_secrets
+
+        tail = " / ".join(redact_secrets(proc.stderr).strip().splitlines()[-3:])
+        raise DetonateError(f"{package.label}: its dependencies could not be installed: {tail}")
+    package.dependencies = project / "node_modules"
+
+
 def prepare(target: Path, work: Path) -> Package:
     """Unpack or copy ``target`` under ``work`` and read what it runs at install time."""
     name = target.name
@@ -224,7 +257,16 @@ def _lay_out(scratch: Path, bait: Bait, package: Package) -> tuple[str, str]:
     (ws / "src").mkdir(exist_ok=True)
     _write(ws / "src/index.js", "module.exports = 1\n")
     pkg_rel = f"node_modules/{package.name}"
+    if package.dependencies is not None:
+        try:
+            copy_tree(package.dependencies, ws / "node_modules", max_bytes=4 << 30)
+        except (CopyLimitError, OSError) as exc:
+            raise DetonateError(f"{package.label}: its dependencies could not be copied ({exc})") from None
     dest = ws / pkg_rel
+    if dest.is_symlink() or dest.is_file():
+        dest.unlink()
+    elif dest.exists():
+        shutil.rmtree(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(package.source, dest, symlinks=True)
     (scratch / "tmp").mkdir()
@@ -314,6 +356,27 @@ exit $rc
     return launch, run
 
 
+def _make_ca(tls: Path) -> bytes | None:
+    """A CA for this run only (openssl); its certificate, or None when openssl is missing."""
+    openssl = shutil.which("openssl")
+    if openssl is None or sandbox.bwrap.which_inside("openssl") is None:
+        return None
+    tls.mkdir(parents=True)
+    import subprocess
+
+    try:
+        subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-days", "2", "-subj", "/CN=detonate sandbox CA", "-keyout", str(tls / "ca.key"),
+                        "-out", str(tls / "ca.pem")], check=True, capture_output=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (tls / "ca.pem").read_bytes()
+
+
+_SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
 def tools_missing() -> list[str]:
     return [t for t in ("strace", "unshare", "ip", "python3") if sandbox.bwrap.which_inside(t) is None]
 
@@ -325,6 +388,7 @@ def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Obse
     if missing:
         raise sandbox.SandboxUnavailable(f"detonate needs {', '.join(missing)} under /usr (strace: apt-get install strace)")
     bait = make_bait(profile)
+    notes_pre: list[str] = []
     scratch = sandbox.new_scratch("shipwarden-detonate-")
     started = time.monotonic()
     try:
@@ -348,6 +412,19 @@ def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Obse
              "PWD": pkg_dir},
             home=bait.home,
         )
+        files: dict[str, bytes] = {}
+        ca = _make_ca(sw / "tls")
+        if ca is not None:
+            # trusted inside this sandbox only: the system bundle plus the run's CA
+            try:
+                system = Path(_SYSTEM_BUNDLE).read_bytes()[: 16 << 20]
+            except OSError:
+                system = b""
+            files[_SYSTEM_BUNDLE] = system + b"\n" + ca
+            env.update({"NODE_EXTRA_CA_CERTS": _SYSTEM_BUNDLE, "SSL_CERT_FILE": _SYSTEM_BUNDLE,
+                        "REQUESTS_CA_BUNDLE": _SYSTEM_BUNDLE})
+        else:
+            notes_pre.append("openssl missing: HTTPS payloads are not decrypted (names and ports are still recorded)")
         if profile is Profile.CI:
             env.update({"RUNNER_TEMP": "/tmp", "RUNNER_WORKSPACE": os.path.dirname(workspace),
                         "GITHUB_WORKSPACE": workspace, "GITHUB_ACTOR": "dev"})
@@ -363,6 +440,7 @@ def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Obse
             uid=0,
             caps=_CAPS,
             users=[f"{user}:x:1000:1000:{user}:{bait.home}:/bin/bash"],
+            files=files,
         )
         res = sandbox.run(spec)
         seconds = time.monotonic() - started
@@ -385,7 +463,7 @@ def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Obse
         if out_file.is_file() and not out_file.is_symlink():
             with open(out_file, "rb") as fh:
                 output = fh.read(256 << 10).decode("utf-8", "replace")
-        notes = []
+        notes = list(notes_pre)
         if res.truncated:
             notes.append(f"{res.truncated:,} bytes of trace or sink records beyond the cap were dropped")
         if (sw / "notes").is_file():

@@ -9,6 +9,9 @@ lo``), so a connection to any IP on a listened port arrives here. The sink:
 * accepts TCP on the ports below, records the destination, the TLS server name
   of a ClientHello, and up to 64 KiB of what was sent; answers HTTP requests
   with an empty ``200`` (or ``201`` to a PUT) so a client sends its body;
+* terminates TLS with a certificate for the requested name, signed by the
+  run's own CA (``<out>/tls/ca.pem``, trusted inside the sandbox only), so
+  what a client sends over HTTPS is recorded in the clear;
 * writes one JSON object per event to its stdout (``<out>/sink.ready`` says it listens).
 
 Nothing leaves the namespace: it has no other interface.
@@ -17,10 +20,13 @@ Nothing leaves the namespace: it has no other interface.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import socket
+import ssl
 import struct
+import subprocess
 import sys
 import threading
 from typing import Any
@@ -31,6 +37,8 @@ MAX_PAYLOAD = 65536
 _lock = threading.Lock()
 _names: dict[str, str] = {}
 _out: Any = None
+_tls_dir: str | None = None
+_contexts: dict[str, ssl.SSLContext] = {}
 
 
 def record(event: dict[str, Any]) -> None:
@@ -144,12 +152,60 @@ def _http_complete(data: bytes) -> bool:
     return True
 
 
+def tls_context(name: str) -> ssl.SSLContext | None:
+    """A server context with a certificate for ``name`` signed by the run's CA (made with openssl)."""
+    if _tls_dir is None:
+        return None
+    with _lock:
+        if name in _contexts:
+            return _contexts[name]
+        safe = "".join(c if c.isalnum() or c in ".-" else "_" for c in name)[:200] or "noname"
+        key, csr, crt = (os.path.join(_tls_dir, f"{safe}.{ext}") for ext in ("key", "csr", "crt"))
+        try:
+            ipaddress.ip_address(name)
+            san = f"IP:{name}"
+        except ValueError:
+            san = f"DNS:{name}"
+        ext = os.path.join(_tls_dir, f"{safe}.ext")
+        with open(ext, "w") as fh:
+            fh.write(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+        try:
+            subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                            "-nodes", "-subj", "/CN=" + safe, "-keyout", key, "-out", csr],
+                           check=True, capture_output=True, timeout=20)
+            subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(_tls_dir, "ca.pem"),
+                            "-CAkey", os.path.join(_tls_dir, "ca.key"), "-CAcreateserial", "-days", "2",
+                            "-extfile", ext, "-out", crt], check=True, capture_output=True, timeout=20)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(crt, key)
+        except (OSError, subprocess.SubprocessError, ssl.SSLError):
+            return None
+        _contexts[name] = ctx
+        return ctx
+
+
 def handle(conn: socket.socket, port: int) -> None:
     data = b""
     dest = conn.getsockname()[0]
+    sni: str | None = None
+    intercepted = False
     try:
         conn.settimeout(3)
-        while len(data) < MAX_PAYLOAD:
+        try:
+            hello = conn.recv(16384, socket.MSG_PEEK)
+        except (TimeoutError, OSError):
+            hello = b""
+        if hello[:1] == b"\x16":
+            sni = tls_server_name(hello)
+            names = [n for n, ip in _names.items() if ip == dest]
+            ctx = tls_context(sni or (names[0] if names else dest))
+            if ctx is not None:
+                try:
+                    conn = ctx.wrap_socket(conn, server_side=True)
+                    intercepted = True
+                except (ssl.SSLError, OSError):
+                    data = hello
+        while len(data) < MAX_PAYLOAD and not (data[:1] == b"\x16" and not intercepted):
             try:
                 chunk = conn.recv(16384)
             except TimeoutError:
@@ -158,7 +214,7 @@ def handle(conn: socket.socket, port: int) -> None:
                 break
             data += chunk
             if data[:1] == b"\x16":
-                break  # TLS: the ClientHello is all we can read
+                break  # TLS we could not terminate: the ClientHello is all we can read
             if data[:8].split(b" ")[0] in (b"GET", b"POST", b"PUT", b"HEAD", b"PATCH", b"DELETE", b"OPTIONS") \
                     and _http_complete(data):
                 status = b"201 Created" if data.startswith(b"PUT") else b"200 OK"
@@ -174,7 +230,8 @@ def handle(conn: socket.socket, port: int) -> None:
         "dest": dest,
         "port": port,
         "name": names[0] if names else None,
-        "sni": tls_server_name(data),
+        "sni": sni or tls_server_name(data),
+        "tls": intercepted,
         "bytes": len(data),
         "payload": base64.b64encode(data[:MAX_PAYLOAD]).decode(),
     }
@@ -188,8 +245,10 @@ def serve_tcp(sock: socket.socket, port: int) -> None:
 
 
 def main() -> int:
-    global _out
+    global _out, _tls_dir
     out_dir = sys.argv[1]
+    if os.path.isfile(os.path.join(out_dir, "tls", "ca.key")):
+        _tls_dir = os.path.join(out_dir, "tls")
     # records go to stdout: a pipe to shipwarden that the package's code does not hold
     _out = sys.stdout
     threads = []

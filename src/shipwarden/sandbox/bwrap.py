@@ -52,6 +52,7 @@ _ETC = (
     "localtime",
     "nsswitch.conf",
     "ssl/certs",
+    "ssl/openssl.cnf",
     "ca-certificates",
     "alternatives",
     "os-release",
