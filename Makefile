@@ -30,6 +30,7 @@ test: $(STAMP)
 ## Benchmarks against peers installed into bench/.venv (needs the package registry).
 bench: $(STAMP)
 	$(PY) bench/scan_corpus.py
+	$(PY) bench/scan_ci.py
 	$(PY) bench/gate_large.py
 	$(PY) bench/deps_tree.py
 	$(PY) bench/endpoint_home.py

@@ -14,6 +14,7 @@ Only a definite *yes* raises a finding's tier; *maybe* never does.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -107,7 +108,13 @@ class _Unparsed(Exception):
     pass
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[tuple[str, str], ...]:
+    """Tokens of a ``rules:if`` expression (cached: templates repeat the same ones)."""
+    return tuple(_scan(text))
+
+
+def _scan(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos = 0
     text = text.strip()
@@ -128,7 +135,7 @@ class _Regex:
 
 
 class _Eval:
-    def __init__(self, tokens: list[tuple[str, str]], ctx: str, variables: dict[str, Scalar]) -> None:
+    def __init__(self, tokens: tuple[tuple[str, str], ...], ctx: str, variables: dict[str, Scalar]) -> None:
         self.t = tokens
         self.i = 0
         self.ctx = ctx
@@ -351,6 +358,18 @@ def job_reach(job: Job, ctx: str) -> Reach:
 
 
 def workflow_reach(pipeline: Pipeline, ctx: str) -> Tri:
+    memo = pipeline.memo.get(-1)
+    if not isinstance(memo, dict):
+        memo = {}
+        pipeline.memo[-1] = memo
+    if ctx not in memo:
+        memo[ctx] = _workflow_reach(pipeline, ctx)
+    result = memo[ctx]
+    assert isinstance(result, Tri)
+    return result
+
+
+def _workflow_reach(pipeline: Pipeline, ctx: str) -> Tri:
     wf = pipeline.workflow
     rules = wf.get("rules") if wf is not None else None
     if not isinstance(rules, Sequence):
