@@ -59,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "verify", False) and not args.against:
+        print("shipwarden: error: --verify needs --against REF", file=sys.stderr)
+        return EXIT_USAGE
     root = Path(args.path)
     if not root.exists():
         print(f"shipwarden: error: {root} does not exist", file=sys.stderr)
@@ -92,9 +95,6 @@ def run(args: argparse.Namespace) -> int:
                                          progress=progress, root_arg=str(args.path)))
     verified = None
     if getattr(args, "verify", False):
-        if not args.against:
-            print("shipwarden: error: --verify needs --against REF", file=sys.stderr)
-            return EXIT_USAGE
         from shipwarden.provenance.deps_command import run_verify
 
         code, verified = run_verify(root, result, args)
