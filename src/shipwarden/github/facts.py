@@ -398,6 +398,11 @@ def _secret_names(text: str) -> set[str]:
     return names
 
 
+#: names of values that carry a pull request's ref (``headSha``, ``pr_number``, ``pull_ref``), as
+#: words — ``needs.prepare.outputs.tag`` is no pull request
+_PR_WORDS = re.compile(r"(?i)\bpr\b|\bpr_?(?:number|num|ref|sha|head|branch)|pull|head|sha\b|\bref\b")
+
+
 def _checkout(step: Step, info: ActionInfo | None) -> Checkout | None:
     if not info or "checkout" not in info.does:
         return None
@@ -413,8 +418,8 @@ def _checkout(step: Step, info: ActionInfo | None) -> Checkout | None:
             paths = all_paths(site.text)
             if any(is_pr_code_context(p) for p in paths):
                 pr_code = True
-            elif any(p.lower().startswith(("steps.", "needs.", "env.", "inputs.")) for p in paths) and any(
-                word in site.text.lower() for word in ("head", "pr", "pull", "sha", "ref")
+            elif any(p.lower().startswith(("steps.", "needs.", "env.", "inputs.")) for p in paths) and _PR_WORDS.search(
+                site.text
             ):
                 pr_code, confidence = True, Confidence.MEDIUM
         if "refs/pull/" in text or any(lit in text for lit in literals if lit.startswith("refs/")):

@@ -8,6 +8,7 @@ cannot be analysed becomes a :class:`ScanError` while the rest goes on.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -380,9 +381,29 @@ def _workflow_paths(root: Path) -> list[str]:
     return [f"{WORKFLOW_DIR}/{n}" for n in names if not (wdir / n).is_dir()]
 
 
+_REMOTE = re.compile(r'^\s*\[remote\s+"origin"\]\s*$(.*?)(?=^\s*\[|\Z)', re.M | re.S)
+_URL = re.compile(r"^\s*url\s*=\s*(\S+)\s*$", re.M)
+_SLUG = re.compile(r"[:/]([A-Za-z0-9][A-Za-z0-9_.-]*)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+
+
+def origin_slug(root: Path) -> str:
+    """``owner/name`` of the checkout's ``origin`` remote (``.git/config``, read bounded, never run)."""
+    config = root / ".git" / "config"
+    try:
+        if config.is_symlink() or not config.is_file() or config.stat().st_size > 64 * 1024:
+            return ""
+        text = config.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    block = _REMOTE.search(text)
+    url = _URL.search(block.group(1)) if block else None
+    slug = _SLUG.search(url.group(1)) if url else None
+    return f"{slug.group(1)}/{slug.group(2)}".lower() if slug else ""
+
+
 def load_directory(root: Path, files: list[str] | None = None) -> LoadResult:
     """Load a repository checkout (or, with ``files``, just those workflow files)."""
-    repo = Repository(str(root))
+    repo = Repository(str(root), slug=origin_slug(root))
     result = LoadResult(repo)
     paths = files if files is not None else _workflow_paths(root)
     _load_into(repo, paths, lambda rel: _read_inside(root, rel), result, "")

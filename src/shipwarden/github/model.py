@@ -503,9 +503,22 @@ class Repository:
     package_manager: str = ""
     #: runner labels the user declared (configuration), lower-cased
     runner_labels: RunnerLabels | None = None
+    #: ``owner/name`` of the repository (lower case) from the checkout's ``origin``
+    #: remote, "" when unknown: actions of the same owner are its own trust boundary
+    slug: str = ""
     #: action definitions found in the checkout (an action repository's product, and
     #: local actions), as keys of ``actions``
     published_actions: list[str] = field(default_factory=list)
+
+    def same_owner(self, uses: Uses) -> str:
+        """"repository" or "owner" when ``uses`` names this repository or another of its
+        owner (known from the checkout's remote), else ""."""
+        if not self.slug or uses.kind != "repo":
+            return ""
+        owner, _, name = self.slug.partition("/")
+        if uses.owner.lower() != owner:
+            return ""
+        return "repository" if uses.repo.lower() == name else "owner"
 
     def action_for(self, uses: Uses, from_path: str = "") -> Action | None:
         if uses.kind != "local":

@@ -81,12 +81,12 @@ def _injections(action: Action) -> Iterator[Finding]:
                 break
 
 
-def _unpinned(action: Action) -> Iterator[Finding]:
+def _unpinned(action: Action, repo: Repository) -> Iterator[Finding]:
     for step in action.steps:
         uses = step.uses
         if uses is None or uses.kind != "repo" or uses.pinned:
             continue
-        tier = Tier.P2 if first_party(uses) else Tier.P1
+        tier = Tier.P2 if first_party(uses) or repo.same_owner(uses) else Tier.P1
         ref = f"the {'tag' if uses.ref_kind == 'tag' else 'branch'} `{uses.ref}`" if uses.ref else "no ref at all"
         yield unpinned_uses.META.finding(
             f"`{uses.raw}` inside the published action `{action.path}` is pinned to {ref}: whoever can move it runs"
@@ -126,6 +126,6 @@ def check_actions(repo: Repository) -> list[Finding]:
         if action is None:
             continue
         out.extend(_injections(action))
-        out.extend(_unpinned(action))
+        out.extend(_unpinned(action, repo))
         out.extend(_persisted(action))
     return out

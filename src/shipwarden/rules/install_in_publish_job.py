@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.findings import Confidence, Finding, Tier
-from shipwarden.github.facts import Exec, job_facts, privileged_outsider_events
+from shipwarden.github.facts import Exec, JobFacts, job_facts, privileged_outsider_events
 from shipwarden.github.model import Repository, Workflow
 from shipwarden.github.publishing import package_sites
 from shipwarden.rules.registry import RuleMeta, workflow_rule
@@ -44,6 +44,11 @@ def _install_time(execs: list[Exec]) -> list[Exec]:
     return out
 
 
+def checkout_free(facts: JobFacts) -> bool:
+    """No pull request's code in the job (that case raises the tier and stays here)."""
+    return facts.first_pr_checkout() is None
+
+
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     for job in wf.jobs:
@@ -56,6 +61,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             continue
         first = installs[0]
         held = list(dict.fromkeys(c.secret for s in sites for c in s.credentials))
+        if not held and facts.id_token and (checkout_free(facts) or not privileged_outsider_events(wf)):
+            continue  # an OIDC grant only: oidc-overscoped reports the same job and fix
         power = (
             ", ".join(f"`{h}`" for h in held[:3])
             if held

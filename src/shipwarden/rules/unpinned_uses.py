@@ -34,8 +34,11 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         uses = step.uses
         if uses is None or uses.kind != "repo" or uses.pinned:
             continue
-        tier = Tier.P1 if power and not first_party(uses) else Tier.P2
+        own = repo.same_owner(uses)
+        tier = Tier.P1 if power and not first_party(uses) and not own else Tier.P2
         why = f"; the job holds {power.describe()}, which the action's code can read" if tier is Tier.P1 else ""
+        if own:
+            why = f"; it is {'this repository' if own == 'repository' else 'an action of the same owner'}, so moving it takes write access you already guard"
         yield META.finding(
             f"`{uses.raw}` is pinned to {_what(uses)}, which its owner (or a thief of their account) can move{why}",
             [step.file.location(uses.node)],
@@ -56,7 +59,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         writes = [s for s in perms.writes() if s in POWER_SCOPES] if perms else []
         if writes:
             passes.append("write scopes " + ", ".join(writes))
-        tier = Tier.P1 if passes and not first_party(uses) else Tier.P2
+        own = repo.same_owner(uses)
+        tier = Tier.P1 if passes and not first_party(uses) and not own else Tier.P2
         why = f"; the call hands it {' and '.join(passes)}" if tier is Tier.P1 else ""
         yield META.finding(
             f"reusable workflow `{uses.raw}` is pinned to {_what(uses)}: whoever can move it decides what"
