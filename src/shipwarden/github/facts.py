@@ -482,7 +482,11 @@ def fork_artifacts(step: Step, wf: Workflow) -> bool:
     """
     info = step_info(step)
     if info is None or "artifact-download" not in info.does:
-        return False
+        # `gh run download`, or a github-script that lists and downloads a run's artifacts
+        text = _script_text(step)
+        if not _OTHER_DOWNLOAD.search(text):
+            return False
+        return "workflow_run" in wf.triggers or bool(_RUN_ID_OF_OTHERS.search(text))
     if info.name == "actions/download-artifact":
         return "run-id" in step.with_ or ("workflow_run" in wf.triggers and "github-token" in step.with_)
     if not info.forks_input:
@@ -495,6 +499,18 @@ def fork_artifacts(step: Step, wf: Workflow) -> bool:
         return "${{" in text or text not in ("", "false")
     major = uses_major(step)
     return major is not None and major < info.forks_default_until_major
+
+
+#: artifact downloads written as commands or API calls instead of a downloader action
+_OTHER_DOWNLOAD = re.compile(
+    r"\bgh\s+run\s+download\b|\bdownloadArtifact\s*\(|\blistWorkflowRunArtifacts\s*\("
+    r"|/actions/artifacts/[^\s'\"]*/zip|/actions/runs/[^\s'\"]*/artifacts"
+)
+#: ... naming another run than this one
+_RUN_ID_OF_OTHERS = re.compile(
+    r"workflow_run\.id|run_id\s*[:=]\s*(?!context\.runId|process\.env\.GITHUB_RUN_ID)"
+    r"|\bgh\s+run\s+download\s+(?!\$\{\{\s*github\.run_id\s*\}\}|\$\{?GITHUB_RUN_ID\b|-)\S"
+)
 
 
 def _cache(step: Step, info: ActionInfo | None, repo: Repository | None = None) -> CacheUse | None:
@@ -559,6 +575,8 @@ def _build_facts(job: Job) -> JobFacts:
             _uses_facts(facts, step, info)
         if step.run is not None:
             _run_facts(facts, step, tracer, job)
+        if (info is None or "artifact-download" not in info.does) and _OTHER_DOWNLOAD.search(_script_text(step)):
+            facts.artifact_downloads.append(step)
     return facts
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from shipwarden.findings import Confidence, Finding, Location, Tier
@@ -28,9 +29,16 @@ def _foreign(step: Step, wf: Workflow) -> bool:
 WORKSPACE = {"", ".", "./", "${{ github.workspace }}"}
 
 
+_GH_DIR = re.compile(r"\bgh\s+run\s+download\b[^\n]*?\s(?:-D|--dir)[= ]\s*['\"]?([^\s'\"]+)")
+
+
 def _destination(step: Step) -> str | None:
     """None when artifacts land in the workspace (and may overwrite the checked-out code);
     else the last component of the directory they are extracted to."""
+    if step.run is not None:
+        m = _GH_DIR.search(step.run.value)
+        value = m.group(1) if m else ""
+        return None if value in WORKSPACE else value.rstrip("/").rsplit("/", 1)[-1] or None
     node = step.with_.get("path")
     value = node.value.strip() if node is not None else ""
     if value in WORKSPACE:
@@ -82,6 +90,11 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         for ex in facts.execs:
             if order.get(id(ex.step), -1) > after and (dest is None or dest in ex.what):
                 uses.append((ex.location(), ex.what))
+        for pub in facts.publishes:
+            # publishing what was downloaded ships the other run's build (a fork's npmDist)
+            text = pub.step.run.value if pub.step.run is not None else " ".join(v.value for v in pub.step.with_.values())
+            if order.get(id(pub.step), -1) > after and (dest is None or dest in text):
+                uses.append((pub.location(), f"publishes it to {pub.registry} ({pub.tool})"))
         if not uses:
             continue
         if upstream is False:
