@@ -19,6 +19,7 @@ from shipwarden.github.facts import (
     tracer_for,
 )
 from shipwarden.github.knowledge import exposure_table
+from shipwarden.github import expressions as ex
 from shipwarden.github.model import Job, Repository, Workflow
 from shipwarden.rules.common import environment_gate
 from shipwarden.rules.registry import RuleMeta, workflow_rule
@@ -85,6 +86,43 @@ def _capabilities(agent: Agent, facts: JobFacts) -> list[str]:
 
 
 _EVENT_FILE = re.compile(r"\$\{?GITHUB_EVENT_PATH\b")
+#: a script writing to a file: `> issue.md`, `>> ctx.txt`, `tee issue.md`
+_WRITES_FILE = re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*['\"]?([\w./$-]*[\w-]\.(?:md|txt|json|ya?ml))\b")
+#: commands that fetch outsider text by themselves
+_FETCHES_TEXT = re.compile(r"\bgh\s+(?:issue|pr)\s+view\b|\bgh\s+api\b[^\n]*(?:issues|pulls|comments)|GITHUB_EVENT_PATH")
+
+
+def _fed_by_file(agent: Agent, job: Job, tracer: Tracer) -> tuple[Taint, Location] | None:
+    """Outsider text an earlier step wrote to a file the agent's inputs name."""
+    named = " ".join(v.value for v in agent.step.with_.values())
+    for step in job_facts(job).steps:
+        if step is agent.step or step.node is agent.step.node:
+            break
+        if step.run is None:
+            continue
+        script = step.run.value
+        for m in _WRITES_FILE.finditer(script):
+            target = m.group(1).rsplit("/", 1)[-1]
+            if not target or target not in named:
+                continue
+            line = script[script.rfind("\n", 0, m.start()) + 1 : m.end()]
+            taint = None
+            for site in ex.find_expressions(line) if "${{" in line else ():
+                taint = tracer.trace_inner(site.text, step, job)
+                if taint:
+                    break
+            if taint is None:
+                for name, node in step.env.items():
+                    if f"${name}" in line or f"${{{name}}}" in line:
+                        taint = tracer.trace_value(node, step, job, 0)
+                        if taint:
+                            break
+            if taint is None and _FETCHES_TEXT.search(line):
+                taint = Taint((f"text fetched by `{line.strip()[:60]}`",), (), Confidence.MEDIUM)
+            if taint is not None:
+                loc = step.file.value_location(step.run, m.start(), m.end(), f"outsider text written to {target}")
+                return Taint(taint.sources, (*taint.via, f"the file {target}"), taint.confidence), loc
+    return None
 
 
 def prompt_taint(agent: Agent, job: Job, tracer: Tracer) -> tuple[Taint, Location] | None:
@@ -99,7 +137,14 @@ def prompt_taint(agent: Agent, job: Job, tracer: Tracer) -> tuple[Taint, Locatio
         found = tracer.trace_value(node, agent.step, job, 0)
         if found:
             return found, agent.step.file.location(node, "outsider text enters the prompt")
-    if agent.info is not None or agent.step.run is None:
+    if agent.info is not None:
+        # an agent action reads its step's environment, and files earlier steps wrote
+        for name, node in agent.step.env.items():
+            found = tracer.trace_value(node, agent.step, job, 0)
+            if found:
+                return found, agent.step.file.location(node, f"outsider text in the agent's ${name}")
+        return _fed_by_file(agent, job, tracer)
+    if agent.step.run is None:
         return None
     script = agent.step.run.value
     for name, node in {**job.env, **agent.step.env}.items():
