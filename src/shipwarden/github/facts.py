@@ -9,7 +9,7 @@ parser and the shell analyser, and cached per job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from shipwarden.findings import Confidence, Location
@@ -177,6 +177,26 @@ class Tracer:
             info = step_info(candidate)
             if info and "outsider-outputs" in info.does:
                 return Taint((f"outputs of {candidate.uses.raw if candidate.uses else step_id}",), (), Confidence.HIGH)
+            if info and "passes-inputs" in info.does:
+                # the output is one of its inputs: as controlled as the most controlled of them
+                found: Taint | None = None
+                for value in candidate.with_.values():
+                    sub = self.trace_value(value, candidate, job, depth + 1)
+                    if sub:
+                        found = _merge(found, sub)
+                if found:
+                    return Taint(found.sources, (*found.via, f"{info.name} output"), found.confidence)
+            script = _script_text(candidate)
+            if (
+                script
+                and _SETS_OUTPUT.search(script)
+                and _READS_EVENT_PAYLOAD.search(script)
+                and _EVENT_TEXT_FIELD.search(script)
+            ):
+                # a script that reads the event payload and sets outputs: its outputs carry that text
+                return Taint(
+                    (f"the event payload read by step `{candidate.id}`",), (), Confidence.MEDIUM
+                )
             facts = job_facts(job)
             for writer in facts.env_writes:
                 if writer.step is candidate and writer.file == "GITHUB_OUTPUT" and writer.taint:
@@ -427,6 +447,26 @@ def _checkout(step: Step, info: ActionInfo | None) -> Checkout | None:
     return Checkout(step, pr_code, confidence, " ".join(texts), persist, path=_checkout_path(step))
 
 
+_STEP_OUTPUT_REF = re.compile(r"steps\.([A-Za-z0-9_-]+)\.outputs\.")
+
+
+def _checkout_via_outputs(checkout: Checkout, facts: JobFacts) -> Checkout:
+    """A checkout whose ref is the output of an earlier step that picks a pull request's ref
+    (a conditional-value action given `refs/pull/…/merge`, a script reading the PR's head)."""
+    ids = set(_STEP_OUTPUT_REF.findall(checkout.ref_text))
+    if not ids:
+        return checkout
+    for earlier in facts.steps:
+        if (earlier.id or "") not in ids:
+            continue
+        texts = [v.value for v in earlier.with_.values()] + ([earlier.run.value] if earlier.run is not None else [])
+        for text in texts:
+            paths = [p for site in ex.find_expressions(text) for p in all_paths(site.text)]
+            if "refs/pull/" in text or any(is_pr_code_context(p) for p in paths):
+                return replace(checkout, pr_code=True, confidence=Confidence.MEDIUM)
+    return checkout
+
+
 _WORKSPACE_PREFIX = re.compile(r"^\$\{\{\s*github\.workspace\s*\}\}/?|^\$\{?GITHUB_WORKSPACE\}?/?")
 
 
@@ -500,6 +540,14 @@ def fork_artifacts(step: Step, wf: Workflow) -> bool:
     major = uses_major(step)
     return major is not None and major < info.forks_default_until_major
 
+
+#: a script that sets step outputs ...
+_SETS_OUTPUT = re.compile(r"GITHUB_OUTPUT|core\.setOutput\s*\(|::set-output\b")
+#: ... from the event payload's outsider-written fields (titles, bodies, branch names, authors)
+_READS_EVENT_PAYLOAD = re.compile(r"GITHUB_EVENT_PATH|github\.event_path|context\.payload\.")
+_EVENT_TEXT_FIELD = re.compile(
+    r"\.(?:title|body|message|head\.ref|head_ref|label|name|email|login)\b|\[['\"](?:title|body|message)['\"]\]"
+)
 
 #: artifact downloads written as commands or API calls instead of a downloader action
 _OTHER_DOWNLOAD = re.compile(
@@ -583,6 +631,8 @@ def _build_facts(job: Job) -> JobFacts:
 def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
     assert step.uses is not None
     checkout = _checkout(step, info)
+    if checkout is not None and not checkout.pr_code:
+        checkout = _checkout_via_outputs(checkout, facts)
     if checkout:
         facts.checkouts.append(checkout)
     cache = _cache(step, info, facts.job.workflow.repo)
