@@ -42,6 +42,8 @@ from typing import Any, Protocol
 from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from shipwarden import safeio
+
 MiB = 1024 * 1024
 #: Largest metadata document (packument, index page) accepted.
 MAX_METADATA = 64 * MiB
@@ -460,7 +462,7 @@ class RegistryClient:
     def npm_packument(self, name: str) -> dict[str, Any]:
         url = self.npm_registry(name) + name.replace("/", "%2f")
         try:
-            data = json.loads(self._metadata(url, NPM_ACCEPT))
+            data = safeio.load_json(self._metadata(url, NPM_ACCEPT), "packument")
         except ValueError:
             raise RegistryError(f"{url}: not JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("versions"), dict):
@@ -535,7 +537,7 @@ class RegistryClient:
         raw = self._metadata(url, PYPI_ACCEPT)
         files: list[tuple[str, str, str, bool]] = []
         try:
-            doc = json.loads(raw)
+            doc = safeio.load_json(raw, "simple index")
         except ValueError:
             doc = None
         if isinstance(doc, dict) and isinstance(doc.get("files"), list):

@@ -52,12 +52,12 @@ class ReadRefused(OSError, ValueError):
     per-file error keeps doing so."""
 
     def __init__(self, message: str, kind: str = "io", line: int = 0) -> None:
-        super().__init__(message)
+        super().__init__(errno.EINVAL, message)  # ``strerror`` is the message
         self.kind = kind
         self.line = line
 
     def __str__(self) -> str:
-        return str(self.args[0]) if self.args else self.kind
+        return str(self.strerror)
 
 
 def _kind_name(mode: int) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from shipwarden import safeio
 from shipwarden.findings import ScanError
 
 #: Structured stores larger than this are skipped with a note.
@@ -200,7 +201,7 @@ class Home:
     def read_bytes(self, info: FileInfo, *, limit: int = MAX_FILE_BYTES, tail: bool = False) -> bytes | None:
         """Up to ``limit`` bytes (the last ones when ``tail``); None and a note on failure."""
         try:
-            with open(info.real, "rb") as fh:
+            with safeio.open_binary(info.real) as fh:
                 if info.size > limit and tail:
                     fh.seek(info.size - limit)
                 return fh.read(limit)
@@ -250,7 +251,7 @@ class Home:
         """
         budget = min(info.size, MAX_LARGE_SCAN_BYTES)
         try:
-            with open(info.real, "rb") as fh:
+            with safeio.open_binary(info.real) as fh:
                 start, lines = 0, 0
                 while start < budget:
                     fh.seek(start)
@@ -275,7 +276,7 @@ class Home:
             return 0
         count, remaining = 0, info.size - limit
         try:
-            with open(info.real, "rb") as fh:
+            with safeio.open_binary(info.real) as fh:
                 while remaining > 0:
                     chunk = fh.read(min(remaining, 1 << 20))
                     if not chunk:

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from shipwarden import safeio
+
 #: Nodes visited per document (defeats YAML alias bombs) and nesting depth.
 MAX_NODES = 200_000
 MAX_DEPTH = 64
@@ -114,6 +116,10 @@ def _strip_jsonc(text: str) -> str:
 
 def parse_json(text: str) -> list[Leaf]:
     try:
+        safeio.check_json_depth(_strip_jsonc(text) if "/" in text else text, MAX_DEPTH)
+    except safeio.ReadRefused:
+        raise ParseProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels; not parsed") from None
+    try:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError:
@@ -127,7 +133,10 @@ def parse_json(text: str) -> list[Leaf]:
 
 def parse_toml(text: str) -> list[Leaf]:
     try:
+        safeio.check_toml_depth(text, MAX_DEPTH)
         doc = tomllib.loads(text)
+    except safeio.ReadRefused:
+        raise ParseProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels; not parsed") from None
     except tomllib.TOMLDecodeError:
         raise ParseProblem("toml", "not valid TOML") from None
     except RecursionError:
@@ -147,7 +156,10 @@ _SafeLoader.yaml_implicit_resolvers = {
 
 def parse_yaml(text: str) -> list[Leaf]:
     try:
+        safeio.check_yaml_depth(text, MAX_DEPTH)
         docs = list(yaml.load_all(text, Loader=_SafeLoader))  # noqa: S506 - a SafeLoader subclass
+    except safeio.ReadRefused:
+        raise ParseProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels; not parsed") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1})" if mark is not None else ""

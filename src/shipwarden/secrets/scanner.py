@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
-import json
 import posixpath
 import re
 from dataclasses import dataclass
 
+from shipwarden import safeio
 from shipwarden.findings import Confidence
 from shipwarden.secrets.entropy import shannon_entropy
 from shipwarden.secrets.redaction import fingerprint, redact
@@ -119,7 +119,7 @@ def _plausible_jwt(value: str) -> bool:
         return True
     try:
         payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode("utf-8")
-        claims = json.loads(payload)
+        claims = safeio.load_json(payload, "JWT payload")
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return True
     if not isinstance(claims, dict):
