@@ -111,7 +111,8 @@ def scan_root(
         except OSError as exc:
             refs = []
             loads[0].errors.append(ScanError(prefix or ".", f"--all-branches: {exc}", "git"))
-        loads.extend(load_git_ref(path, ref) for ref in refs)
+        blobs: dict[bytes, bytes] = {}
+        loads.extend(load_git_ref(path, ref, blobs) for ref in refs)
     total = RootResult()
     seen: set[str] = set()
     for loaded in loads:

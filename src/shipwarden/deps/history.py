@@ -16,6 +16,7 @@ from shipwarden.deps.model import (
     SourceKind,
 )
 from shipwarden.findings import ScanError
+from shipwarden.gitconfig import config_hazard
 
 GIT_TIMEOUT = 30
 
@@ -25,6 +26,9 @@ class HistoryError(RuntimeError):
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    hazard = config_hazard(root)
+    if hazard is not None:
+        raise HistoryError(hazard)
     try:
         return subprocess.run(
             ["git", "-C", str(root), *args], capture_output=True, timeout=GIT_TIMEOUT, check=False

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from shipwarden import safeio
 from shipwarden.findings import ScanError
+from shipwarden.gitconfig import config_hazard
 from shipwarden.github.model import (
     Action,
     ActionInput,
@@ -415,15 +416,27 @@ def load_directory(root: Path, files: list[str] | None = None) -> LoadResult:
 # --------------------------------------------------------------------------- git refs
 
 
+_HAZARDS: dict[str, str | None] = {}
+
+
 def _git(root: Path, *args: str, max_bytes: int = 64 * 1024 * 1024) -> bytes:
-    proc = subprocess.run(
-        # plumbing commands only; the repository's own config must not run anything
-        ["git", "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", *args],
-        capture_output=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"},
-    )
+    key = str(root)
+    if key not in _HAZARDS:
+        _HAZARDS[key] = config_hazard(root)
+    hazard = _HAZARDS[key]
+    if hazard is not None:
+        raise OSError(hazard)
+    try:
+        proc = subprocess.run(
+            # plumbing commands only; the repository's own config must not run anything
+            ["git", "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", *args],
+            capture_output=True,
+            check=False,
+            timeout=120,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"},
+        )
+    except subprocess.TimeoutExpired:
+        raise OSError(f"git {args[0]} did not finish in 120 s") from None
     if proc.returncode != 0:
         raise OSError(proc.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
     return proc.stdout[:max_bytes]
@@ -436,8 +449,13 @@ def branch_refs(root: Path) -> list[str]:
     return sorted(refs)
 
 
-def load_git_ref(root: Path, ref: str) -> LoadResult:
-    """Load the workflows of ``ref`` straight from git objects (no checkout)."""
+def load_git_ref(root: Path, ref: str, blobs: dict[bytes, bytes] | None = None) -> LoadResult:
+    """Load the workflows of ``ref`` straight from git objects (no checkout).
+
+    ``blobs`` (object id → content) is shared across the refs of one scan, so a
+    workflow identical on many branches is read from git once.
+    """
+    blobs = blobs if blobs is not None else {}
     short = ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
     repo = Repository(str(root), ref=short)
     result = LoadResult(repo)
@@ -449,6 +467,7 @@ def load_git_ref(root: Path, ref: str) -> LoadResult:
         result.errors.append(ScanError(f"{short}:", f"cannot list workflows: {exc}", "git"))
         return result
     paths: list[str] = []
+    objects: dict[str, tuple[bytes, int]] = {}
     for entry in listing.split(b"\0"):
         if not entry:
             continue
@@ -461,8 +480,16 @@ def load_git_ref(root: Path, ref: str) -> LoadResult:
             result.errors.append(ScanError(f"{short}:{rel}", "symbolic link in git tree; not followed", "symlink"))
             continue
         paths.append(rel)
+        objects[rel] = (_obj, int(size) if size.isdigit() else 0)
 
     def read(rel: str) -> bytes:
+        if rel in objects:
+            obj, size = objects[rel]
+            if size > MAX_FILE_BYTES:
+                raise YamlError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit", kind="too-large")
+            if obj not in blobs:
+                blobs[obj] = _git(root, "cat-file", "blob", obj.decode("ascii", "replace"))
+            return blobs[obj]
         try:
             size = int(_git(root, "cat-file", "-s", f"{ref}:{prefix}{rel}").strip())
         except (OSError, ValueError):
