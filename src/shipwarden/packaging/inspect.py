@@ -7,6 +7,7 @@ for manifests and ``.pth`` files), so memory stays flat however large the file.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections import Counter
@@ -45,6 +46,10 @@ def known_script_files() -> frozenset[str]:
 CHUNK = 1024 * 1024
 MANIFEST_LIMIT = 4 * 1024 * 1024
 SMALL_LIMIT = 1024 * 1024
+#: Never-ship findings of one category listed one by one; the rest are counted in one more finding.
+FOLD_AFTER = 20
+#: Paths of the folded files named in that finding's properties.
+FOLD_PATHS = 100
 JS_EXT = (".js", ".mjs", ".cjs", ".jsx", ".css")
 BINARY_EXT = (
     ".png",
@@ -570,6 +575,34 @@ class _Inspector:
             self._python()
         self._native()
         self._layout()
+        self._fold_never_ship()
+
+    def _fold_never_ship(self) -> None:
+        """Many never-ship files of one category (99,000 ``.env`` files) become the first
+        :data:`FOLD_AFTER` findings plus one that counts the rest and names some of them."""
+        groups: dict[tuple[str, str], list[Finding]] = {}
+        for f in self.r.findings:
+            if f.rule_id == rules.NEVER_SHIP.id:
+                groups.setdefault((f.tier.value, str(f.properties.get("category", ""))), []).append(f)
+        drop: set[int] = set()
+        folded: list[Finding] = []
+        for (_tier, category), found in groups.items():
+            if len(found) <= FOLD_AFTER:
+                continue
+            rest = found[FOLD_AFTER:]
+            drop.update(id(f) for f in rest)
+            paths = [f.primary.path for f in rest]
+            first = rest[0]
+            shown = ", ".join(p.removeprefix(self.a.prefix) for p in paths[:3])
+            folded.append(dataclasses.replace(
+                first,
+                message=f"{len(rest):,} more files of the same kind would be published ({shown}, …); "
+                f"{first.message.split(': ', 1)[0]}",
+                key=f"{category}:more",
+                properties={**first.properties, "count": len(rest), "paths": paths[:FOLD_PATHS]},
+            ))
+        if drop:
+            self.r.findings = [f for f in self.r.findings if id(f) not in drop] + folded
 
     def _summary(self) -> ReleaseSummary:
         s = ReleaseSummary(label=self.a.label, kind=self.a.kind.value)

@@ -20,7 +20,8 @@ def render_verdict(result: GateResult, findings: list[Finding], threshold: str, 
     """``findings`` are the ones left after select/ignore/suppressions/baseline."""
     limit = None if threshold == "none" else Tier.parse(threshold)
     blocking = [f for f in findings if limit is not None and f.tier.at_least(limit)]
-    others = [f for f in findings if f not in blocking]
+    blocking_ids = {id(f) for f in blocking}
+    others = [f for f in findings if id(f) not in blocking_ids]
     errors = result.report.errors
     if blocking:
         head = "BLOCK"
