@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,22 +44,41 @@ def _env() -> dict[str, str]:
     return env
 
 
+def pinned_args(scratch: Path) -> list[str]:
+    """Settings a project's ``.npmrc`` must not choose: command-line flags beat every npmrc file.
+
+    A hostile ``.npmrc`` could otherwise point ``logs-dir`` or ``cache`` at any
+    path of the user's (npm writes there) or turn scripts back on.
+    """
+    return [
+        f"--logs-dir={scratch / 'logs'}",
+        "--logs-max=0",
+        f"--cache={scratch / 'cache'}",
+        "--loglevel=error",
+        "--audit=false",
+        "--fund=false",
+        "--update-notifier=false",
+        "--progress=false",
+    ]
+
+
 def npm_pack_dry_run(directory: Path, npm: str | None = None, timeout: float = 120.0) -> list[PackEntry]:
     """The file list from ``npm pack --dry-run --json --ignore-scripts`` in ``directory``."""
     exe = npm or find_npm()
     if exe is None:
         raise NpmPackError("npm is not installed")
     try:
-        proc = subprocess.run(
-            [exe, *NPM_PACK_ARGS],
-            cwd=directory,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="shipwarden-npm-") as scratch:
+            proc = subprocess.run(
+                [exe, *NPM_PACK_ARGS, *pinned_args(Path(scratch))],
+                cwd=directory,
+                env=_env(),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise NpmPackError(f"npm pack failed to run: {exc}") from None
     if proc.returncode != 0:
