@@ -100,7 +100,7 @@ def open_regular(path: StrPath) -> int:
             raise ReadRefused("a symbolic link where a file was expected; not read", "not-regular") from None
         if exc.errno == errno.ENXIO:  # a socket, or a FIFO opened for writing
             raise ReadRefused("not a regular file (a socket or a pipe); not read", "not-regular") from None
-        if exc.errno == errno.ENOENT:
+        if exc.errno in (errno.ENOENT, errno.EACCES, errno.EPERM):
             raise
         raise ReadRefused(f"cannot read: {exc.strerror or exc}", "io") from None
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import os
 from pathlib import Path
 
 import pytest
@@ -28,4 +29,12 @@ def deny_open(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
             raise PermissionError(13, "Permission denied")
         return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
 
+    real_os_open = os.open
+
+    def deny_os(file: object, *args: object, **kwargs: object) -> int:
+        if Path(str(file)) == target:
+            raise PermissionError(13, "Permission denied")
+        return real_os_open(file, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(builtins, "open", deny)
+    monkeypatch.setattr(os, "open", deny_os)

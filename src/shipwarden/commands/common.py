@@ -181,6 +181,31 @@ def _use_color(args: argparse.Namespace, stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def unusable_path(raw: str, *, files: bool = False, what: str = "directory") -> str | None:
+    """Why the PATH a user named cannot be analysed (exit 2, see docs/output.md), or ``None``.
+
+    ``files``: a regular file is acceptable too (``gate`` takes an archive,
+    ``deps`` a single lockfile). The message names the path as given and, when
+    it differs, the real path it resolves to.
+    """
+    path = Path(raw).expanduser()
+    real = os.path.realpath(path)
+    shown = raw if real in (raw, raw.rstrip("/")) else f"{raw} ({real})"
+    if not path.exists():
+        return f"{shown}: no such file or directory"
+    if path.is_dir():
+        try:
+            with os.scandir(path) as entries:
+                next(entries, None)
+        except OSError as exc:
+            return f"{shown}: cannot list this {what}: {exc.strerror or exc}"
+        return None
+    if files and path.is_file():
+        return None
+    kind = "a regular file" if path.is_file() else "not a regular file or a directory"
+    return f"{shown}: {kind}; give a {what}" + (" or a file" if files else "")
+
+
 def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] | None:
     """Check the PATH arguments of ``scan``/``paths``: each must be a directory.
 
@@ -198,6 +223,10 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
             return None
         if not path.is_dir():
             print(f"shipwarden: error: {raw}: not a directory; give the repository root (holding .github/)", file=err)
+            return None
+        problem = unusable_path(raw, what="repository root")
+        if problem is not None:
+            print(f"shipwarden: error: {problem}", file=err)
             return None
         parts = path.resolve().parts
         if parts[-1:] == (".github",) or parts[-2:] == (".github", "workflows"):

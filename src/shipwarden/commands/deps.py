@@ -13,6 +13,7 @@ from shipwarden.commands.common import (
     add_output_arguments,
     config_from_args,
     finish,
+    unusable_path,
 )
 from shipwarden.config import ConfigError
 from shipwarden.deps.allowlist import (
@@ -63,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
         print("shipwarden: error: --verify needs --against REF", file=sys.stderr)
         return EXIT_USAGE
     root = Path(args.path)
-    if not root.exists():
-        print(f"shipwarden: error: {root} does not exist", file=sys.stderr)
+    problem = unusable_path(str(args.path), files=True, what="project folder")
+    if problem is not None:
+        print(f"shipwarden: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
         config = config_from_args(args, root if root.is_dir() else root.parent)
@@ -93,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
     result = scan_deps(root, DepsOptions(allowlist=allowlist, against=args.against, fetcher=fetcher,
                                          excluded=config.is_excluded, fetch_workers=max(1, args.jobs),
                                          progress=progress, root_arg=str(args.path)))
+    if not result.lockfiles and not result.hooks and not result.dependencies and not result.report.errors:
+        print(f"shipwarden: warning: {args.path}: nothing to judge here (no lockfile, requirements file, "
+              "node_modules or site-packages)", file=sys.stderr)
     verified = None
     if getattr(args, "verify", False):
         from shipwarden.provenance.deps_command import run_verify

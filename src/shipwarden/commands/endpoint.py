@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
-from shipwarden.commands.common import add_output_arguments, finish
+from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, unusable_path
 from shipwarden.endpoint import sweep
 from shipwarden.api import home_reader
 
@@ -38,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     home = Path(args.home).expanduser() if args.home else Path.home()
+    problem = unusable_path(str(args.home) if args.home else str(home), what="home directory")
+    if problem is not None:
+        print(f"shipwarden: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     report = sweep(
         home,
         include=[Path(p).expanduser() for p in args.include],

@@ -16,6 +16,7 @@ from shipwarden.commands.common import (
     fail_on,
     filter_report,
     finish,
+    unusable_path,
 )
 from shipwarden.progress import progress_for
 from shipwarden.config import Config, ConfigError
@@ -68,6 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     target = Path(args.target)
+    problem = unusable_path(str(args.target), files=True, what="package folder")
+    if problem is not None:
+        print(f"shipwarden: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     root = gate_root(target)
     try:
         config = config_from_args(args, root)
