@@ -159,6 +159,18 @@ def _nm_zero(base: Path) -> list[str]:
     return ["deps", str(root)]
 
 
+@case("deps-lockfile-device-inside", 3, heavy=True)
+def _device_inside(base: Path) -> list[str]:
+    """A character device (/dev/zero's numbers) committed inside the root: only root can make one."""
+    import stat
+
+    root = base / "root"
+    write(root / "requirements.txt", "requests==2.0\n")
+    if os.geteuid() == 0:
+        os.mknod(root / "package-lock.json", stat.S_IFCHR | 0o644, os.makedev(1, 5))
+    return ["deps", str(root)]
+
+
 @case("deps-requirements-fanout", 3, heavy=True)
 def _fanout(base: Path) -> list[str]:
     root = base / "root"
@@ -335,7 +347,7 @@ def _gate_deep_pkg(base: Path) -> list[str]:
 # --------------------------------------------------------------------------- class 5: archive headers
 
 
-def _tgz_with_header(kind: str, claimed: int) -> bytes:
+def _tgz_with_header(kind: str, claimed: int, level: int = 6) -> bytes:
     """A .tgz whose first member is a pax (``x``) or GNU long-name (``L``) header claiming ``claimed`` bytes."""
     header = tarfile.TarInfo("././@PaxHeader" if kind == "pax" else "././@LongLink")
     header.type = tarfile.XHDTYPE if kind == "pax" else tarfile.GNUTYPE_LONGNAME
@@ -347,7 +359,7 @@ def _tgz_with_header(kind: str, claimed: int) -> bytes:
     import zlib
 
     rng = random.Random(0)
-    gz = zlib.compressobj(6, zlib.DEFLATED, 31)
+    gz = zlib.compressobj(level, zlib.DEFLATED, 31)
     parts = [gz.compress(raw[:512])]
     block = bytearray(1024 * 1024)
     for _ in range(claimed // len(block)):
@@ -385,14 +397,14 @@ def _unreadable(base: Path) -> list[str]:
 
 
 @case("gate-wheel-many-env", 8, heavy=True)
-def _many_env(base: Path) -> list[str]:
+def _many_env(base: Path, count: int = 99_000) -> list[str]:
     path = base / "pkg-1.0-py3-none-any.whl"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("pkg/__init__.py", "")
         zf.writestr("pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n")
         zf.writestr("pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-        for i in range(99_000):
+        for i in range(count):
             zf.writestr(f"pkg/d{i}/.env", "")
         zf.writestr("pkg-1.0.dist-info/RECORD", "")
     write(path, buf.getvalue())
@@ -414,6 +426,15 @@ def _git_fifo(base: Path) -> list[str]:
     with open(root / ".git/config", "a", encoding="utf-8") as fh:
         fh.write("[include]\n\tpath = fifo\n")
     return ["scan", "--all-branches", str(root)]
+
+
+@case("gate-npmrc-logs-dir", 8)
+def _npmrc(base: Path) -> list[str]:
+    root = base / "pkg"
+    write(root / "package.json", json.dumps({"name": "pkg", "version": "1.0.0"}))
+    write(root / "index.js", "module.exports = 1\n")
+    write(root / ".npmrc", f"logs-dir={base / 'hostile-logs'}\ncache={base / 'hostile-cache'}\nloglevel=silly\n")
+    return ["gate", "--packlist", "npm", str(root)]
 
 
 @case("exit-missing-path", 8)

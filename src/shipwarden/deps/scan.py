@@ -199,6 +199,8 @@ def _read_lockfiles(root: Path, paths: list[str], errors: list[ScanError]) -> li
         except LockfileError as exc:
             where = f" (line {exc.line})" if exc.line else ""
             errors.append(ScanError(path, f"{exc}{where}", exc.kind))
+        except Exception as exc:  # noqa: BLE001 - one lockfile must not end the run
+            errors.append(ScanError(path, f"not parsed: {type(exc).__name__}", "internal"))
     return locks
 
 
@@ -652,7 +654,12 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
         if key in by_key:
             by_key[key].duplicates += 1
             continue
-        analysis = analyze_hook(hook, files)
+        try:
+            analysis = analyze_hook(hook, files)
+        except Exception as exc:  # noqa: BLE001 - one hook must not end the run
+            errors.append(ScanError(hook.location.path, f"{hook.package} {hook.event}: not analysed: "
+                                    f"{type(exc).__name__}", "internal"))
+            continue
         hook.file_hashes = dict(analysis.file_hashes)
         recognition = recognise(hook, analysis)
         if recognition is not None and recognition.known:
