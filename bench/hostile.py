@@ -1,6 +1,6 @@
 """Benchmark: peak memory and time of every command on the hostile corpus.
 
-Builds each input of ``tests/hostile/corpus.py`` in a temporary folder, runs
+Builds each input of ``tests/hostile/hostile_corpus.py`` in a temporary folder, runs
 the command line it names in a child process capped at ``--cap`` MiB of
 address space and ``--timeout`` seconds, and prints the child's exit code,
 wall time and peak RSS (``wait4``'s ``ru_maxrss``, as ``/usr/bin/time -v``
@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "hostile"))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-import corpus  # noqa: E402
+import hostile_corpus as corpus  # noqa: E402
 
 
 def run(argv: list[str], cap_mib: int, timeout: float, src: str | None, cwd: Path) -> tuple[int, float, float, str]:

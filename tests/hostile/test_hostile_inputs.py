@@ -3,7 +3,7 @@
 Every case runs the real CLI in a child process (a regression that reads
 ``/dev/zero`` or a 510 MiB header then fails on its address-space cap instead
 of eating the machine; one that blocks on a FIFO is killed by a generous hang
-guard, which is not a timing assertion). Inputs are built by ``corpus.py``.
+guard, which is not a timing assertion). Inputs are built by ``hostile_corpus.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import corpus
+import hostile_corpus as corpus
 import pytest
 
 from shipwarden.findings import Tier
