@@ -275,3 +275,19 @@ def test_fixed_script_prints_what_the_original_printed(pieces: list[str], title:
     got = subprocess.run(["bash", "-c", step["run"]], capture_output=True, text=True, env=env)
     assert got.stdout == want.stdout
     shutil.rmtree(root)
+
+
+def test_installs_in_a_publishing_job_get_ignore_scripts_only_when_unsafe(tmp_path: Path) -> None:
+    root = _copy("install-publish", tmp_path)
+    path = _workflow(root)
+    before = path.read_text(encoding="utf-8")
+    _, report = _scan_json(root, tmp_path, "--fix")
+    assert path.read_text(encoding="utf-8") == before
+    assert "install-in-publish-job" in _rules(report)
+    _, report = _scan_json(root, tmp_path, "--fix=unsafe")
+    after = path.read_text(encoding="utf-8")
+    assert "install-in-publish-job" not in _rules(report)
+    assert "      - run: npm ci --ignore-scripts && npm run build   # builds dist/\n" in after
+    expected = _plain(before)
+    expected["jobs"]["publish"]["steps"][2]["run"] = "npm ci --ignore-scripts && npm run build"
+    assert _plain(after) == expected
