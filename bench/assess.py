@@ -34,14 +34,27 @@ from shipwarden.assess.model import Assessment, OpenFinding  # noqa: E402
 from shipwarden.assess.run import AssessOptions, assess_repository  # noqa: E402
 
 
+#: Forks and execs the command from a small process, so that the child's peak RSS (which counts the pages
+#: it had before exec) is the command's own, not this benchmark's; prints wall, maxrss KiB, code, cpu.
+_LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, 1); os.dup2(fd, 2)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status),
+      usage.ru_utime + usage.ru_stime)
+"""
+
+
 def run(argv: list[str], cwd: Path | None = None) -> tuple[float, int, int, float]:
     """Wall seconds, peak RSS (MiB), exit code and CPU seconds (user + system) of one ``shipwarden`` process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "shipwarden", *argv], cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
+    out = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, sys.executable, "-m", "shipwarden", *argv],
+                         cwd=cwd, capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), int(out[1]) // 1024, int(out[2]), float(out[3])
 
 
 def measure(label: str, argv: list[str], runs: int, cwd: Path | None = None) -> None:

@@ -108,7 +108,10 @@ def test_report_in_chromium(chromium_page: tuple[Page, Recorder], report: tuple[
     assert page.js("document.querySelectorAll('#findings-table tr[data-new=\"1\"]').length") == assessment.new_count
     assert "<img" in page.js("document.getElementById('findings-table').innerText")
     # attack paths drawn as chains
-    graphs = page.js("[...document.querySelectorAll('svg.path-graph')].map(s => s.querySelectorAll('g.hop').length)")
+    graphs = page.js("[...document.querySelectorAll('svg.path-graph.h')].map(s => s.querySelectorAll('g.hop').length)")
+    assert page.js("[...document.querySelectorAll('svg.path-graph.v')].map(s => s.querySelectorAll('g.hop').length)"
+                   ) == graphs
+    assert page.js("getComputedStyle(document.querySelector('svg.path-graph.h')).display") != "none"
     paths_found = [i for i in assessment.findings if i.finding.rule_id == "attack-path"]
     assert len(graphs) == len(paths_found) > 0 and all(n >= 2 for n in graphs)
     # the trend: two assessments
@@ -118,6 +121,9 @@ def test_report_in_chromium(chromium_page: tuple[Page, Recorder], report: tuple[
     desktop = page.screenshot(out / "report-desktop.png")
     page.open(path.as_uri(), 390, 844)
     assert page.js("document.documentElement.scrollWidth") <= 390 + 1  # nothing wider than a phone
+    # on a phone the chains run top to bottom
+    assert page.js("getComputedStyle(document.querySelector('svg.path-graph.h')).display") == "none"
+    assert page.js("document.querySelector('svg.path-graph.v').getBoundingClientRect().width") <= 390
     narrow = page.screenshot(out / "report-narrow.png")
     printed = page.pdf(out / "report.pdf")
     assert desktop.stat().st_size > 10_000 and narrow.stat().st_size > 10_000

@@ -125,49 +125,77 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
     return out
 
 
-def path_svg(finding: Finding) -> str:
-    """One attack path as a chain of boxes (one per hop) joined by arrows."""
-    hops = finding.hops
+def _box_lines(finding: Finding) -> list[tuple[list[str], list[str], list[str]]]:
     boxes = []
-    for i, hop in enumerate(hops):
+    for i, hop in enumerate(finding.hops):
         title = f"{i + 1}. Row {hop.row} · {ROW_NAMES.get(hop.row, '')}"
         boxes.append((_wrap(title, _WRAP + 2, 1), _wrap(_loc(hop.location), _WRAP + 2, 2),
                       _wrap(hop.description, _WRAP, 5)))
-    height = max((18 + 14 * (len(b[1])) + _LINE_H * len(b[2]) + 22 for b in boxes), default=60) + 8
-    width = len(boxes) * _BOX_W + max(0, len(boxes) - 1) * _GAP + 4
-    colour = _COLOURS.get(finding.tier.value, "#1d4ed8")
-    parts = [
-        f'<svg class="path-graph" data-hops="{len(hops)}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{_e(finding.message)}">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#475467"/></marker></defs>',
-    ]
-    for i, (head, where, what) in enumerate(boxes):
-        x = 2 + i * (_BOX_W + _GAP)
-        last = i == len(boxes) - 1
-        stroke = colour if last or i == 0 else "#98a2b3"
-        fill = "#fef3f2" if last else ("#f5f8ff" if i == 0 else "#ffffff")
-        parts.append(f'<g class="hop" data-row="{hops[i].row}"><rect x="{x}" y="2" width="{_BOX_W}" '
-                     f'height="{height - 6}" rx="8" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>')
-        y = 20
-        parts.append(f'<text x="{x + 10}" y="{y}" font-size="11" font-weight="700" fill="#475467">'
-                     f'{_e(head[0])}</text>')
-        for line in where:
-            y += 14
-            parts.append(f'<text x="{x + 10}" y="{y}" font-size="10.5" fill="#1d4ed8" '
-                         f'font-family="ui-monospace,Menlo,Consolas,monospace">{_e(line)}</text>')
-        y += 6
-        for line in what:
-            y += _LINE_H
-            parts.append(f'<text x="{x + 10}" y="{y}" font-size="12" fill="#1b2230">{_e(line)}</text>')
-        parts.append("</g>")
-        if not last:
-            ax = x + _BOX_W
-            mid = (height - 2) / 2
-            parts.append(f'<line x1="{ax + 2}" y1="{mid:.0f}" x2="{ax + _GAP - 3}" y2="{mid:.0f}" stroke="#475467" '
-                         'stroke-width="2" marker-end="url(#arrow)"/>')
-    parts.append("</svg>")
+    return boxes
+
+
+def _box(x: float, y: float, h: float, lines: tuple[list[str], list[str], list[str]], row: int, kind: str) -> str:
+    head, where, what = lines
+    stroke = {"first": "#1d4ed8", "last": "#b42318"}.get(kind, "#98a2b3")
+    fill = {"first": "#f5f8ff", "last": "#fef3f2"}.get(kind, "#ffffff")
+    parts = [f'<g class="hop" data-row="{row}"><rect x="{x}" y="{y}" width="{_BOX_W}" height="{h}" rx="8" '
+             f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>']
+    ty = y + 18
+    parts.append(f'<text x="{x + 10}" y="{ty}" font-size="11" font-weight="700" fill="#475467">{_e(head[0])}</text>')
+    for line in where:
+        ty += 14
+        parts.append(f'<text x="{x + 10}" y="{ty}" font-size="10.5" fill="#1d4ed8" '
+                     f'font-family="ui-monospace,Menlo,Consolas,monospace">{_e(line)}</text>')
+    ty += 6
+    for line in what:
+        ty += _LINE_H
+        parts.append(f'<text x="{x + 10}" y="{ty}" font-size="12" fill="#1b2230">{_e(line)}</text>')
+    parts.append("</g>")
     return "".join(parts)
+
+
+def _box_height(lines: tuple[list[str], list[str], list[str]]) -> int:
+    return 18 + 14 * len(lines[1]) + _LINE_H * len(lines[2]) + 22
+
+
+_ARROW = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+          'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#475467"/></marker></defs>')
+
+
+def path_svg(finding: Finding, vertical: bool = False) -> str:
+    """One attack path as a chain of boxes (one per hop) joined by arrows: left to right, or top to bottom
+    (narrow screens and print)."""
+    boxes = _box_lines(finding)
+    rows = [h.row for h in finding.hops]
+    kinds = ["first" if i == 0 else "last" if i == len(boxes) - 1 else "" for i in range(len(boxes))]
+    parts: list[str] = []
+    if vertical:
+        y = 2.0
+        for i, lines in enumerate(boxes):
+            h = _box_height(lines)
+            parts.append(_box(2, y, h, lines, rows[i], kinds[i]))
+            y += h
+            if i < len(boxes) - 1:
+                mid = 2 + _BOX_W / 2
+                parts.append(f'<line x1="{mid}" y1="{y + 2}" x2="{mid}" y2="{y + _GAP / 2 - 3}" stroke="#475467" '
+                             'stroke-width="2" marker-end="url(#arrow)"/>')
+                y += _GAP / 2
+        width, height = _BOX_W + 4, int(y + 4)
+        cls = "path-graph v"
+    else:
+        height = max((_box_height(b) for b in boxes), default=60) + 8
+        width = len(boxes) * _BOX_W + max(0, len(boxes) - 1) * _GAP + 4
+        for i, lines in enumerate(boxes):
+            x = 2 + i * (_BOX_W + _GAP)
+            parts.append(_box(x, 2, height - 6, lines, rows[i], kinds[i]))
+            if i < len(boxes) - 1:
+                ax, mid = x + _BOX_W, (height - 2) / 2
+                parts.append(f'<line x1="{ax + 2}" y1="{mid:.0f}" x2="{ax + _GAP - 3}" y2="{mid:.0f}" '
+                             'stroke="#475467" stroke-width="2" marker-end="url(#arrow)"/>')
+        cls = "path-graph h"
+    return (f'<svg class="{cls}" data-hops="{len(boxes)}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{_e(finding.message)}">'
+            + _ARROW + "".join(parts) + "</svg>")
 
 
 def _paths(a: Assessment) -> str:
@@ -178,7 +206,7 @@ def _paths(a: Assessment) -> str:
     cards = []
     for f in paths:
         cards.append(f'<div class="path"><h3><span class="pill {f.tier.value}">{f.tier.value}</span> '
-                     f'{_e(f.message)}</h3><div class="scroll">{path_svg(f)}</div></div>')
+                     f'{_e(f.message)}</h3><div class="scroll">{path_svg(f)}{path_svg(f, vertical=True)}</div></div>')
     return (f'<section id="paths" class="paths"><h2>Attack paths ({len(paths)})</h2>'
             f"{''.join(cards)}</section>")
 

@@ -41,9 +41,10 @@ table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.78rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);font-weight:600}
 .matrix td.n{font-weight:700;color:var(--muted);width:2.2em}
-.matrix .class{font-weight:600}
-.matrix .count{text-align:center;width:3.4em;font-variant-numeric:tabular-nums}
-.count b{display:inline-block;min-width:1.9em;border-radius:6px;padding:0 4px;color:#fff}
+.matrix .class{font-weight:600}.matrix td:nth-child(2){min-width:13em}
+.matrix .count{text-align:center;width:3.8em;font-variant-numeric:tabular-nums}
+.matrix td.count{overflow-wrap:normal;white-space:nowrap}
+.count b{display:inline-block;min-width:1.9em;white-space:nowrap;border-radius:6px;padding:0 4px;color:#fff}
 .count b.P0{background:var(--p0)}.count b.P1{background:var(--p1)}.count b.P2{background:var(--p2)}
 .count .zero{color:#b0b6c1}
 .reasons{margin:0;padding:0;list-style:none;color:var(--muted);font-size:.86rem}
@@ -52,6 +53,7 @@ th{font-size:.78rem;text-transform:uppercase;letter-spacing:.05em;color:var(--mu
 .paths .path:first-of-type{border-top:0;padding-top:0}
 .path h3{font-size:.98rem;margin:0 0 8px;font-weight:600}
 .scroll{overflow-x:auto;padding-bottom:6px}
+.path-graph.v{display:none}
 .path-graph text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 .controls{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:10px}
 .controls input[type=search]{flex:1 1 240px;padding:7px 10px;border:1px solid #c9ced6;border-radius:8px;font:inherit}
@@ -86,11 +88,12 @@ footer{color:var(--muted);font-size:.82rem;text-align:center;margin-top:24px}
  section{padding:16px 14px}
  .matrix thead{display:none}.matrix tr{display:grid;grid-template-columns:2em 1fr auto auto auto;grid-auto-flow:row dense;gap:2px 8px;
   padding:10px 0;border-bottom:1px solid var(--line)}
- .matrix td{border:0;padding:0}.matrix td.scope{grid-column:2/-1}.matrix td.st{grid-column:2/-1}
+ .matrix td{border:0;padding:0}.matrix td:nth-child(2){min-width:0}.matrix .count{width:auto}.matrix td.scope{grid-column:2/-1}.matrix td.st{grid-column:2/-1}
  .findings thead{display:none}
  .findings tr{display:block;border-bottom:1px solid var(--line);padding:10px 0}
  .findings td{display:block;border:0;padding:2px 0;max-width:none}
  .findings td.msg{min-width:0}
+ .path-graph.h{display:none}.path-graph.v{display:block;max-width:100%;height:auto}
 }
 @media print{
  body{background:#fff;font-size:10.5pt}.answer{background:#fff;color:#000;padding:0 0 8px}
@@ -99,6 +102,7 @@ footer{color:var(--muted);font-size:.82rem;text-align:center;margin-top:24px}
  section{border:0;padding:8px 0;margin:10px 0;break-inside:auto}
  .controls,.findings details summary{display:none}
  tr,.path{break-inside:avoid}.scroll{overflow:visible}
+ .path-graph.h{display:none}.path-graph.v{display:block;max-width:55%;height:auto}
  .findings tr[hidden]{display:table-row!important}
  a{color:inherit;text-decoration:none}
 }
