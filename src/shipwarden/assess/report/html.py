@@ -158,13 +158,14 @@ def _box_height(lines: tuple[list[str], list[str], list[str]]) -> int:
     return 18 + 14 * len(lines[1]) + _LINE_H * len(lines[2]) + 22
 
 
-_ARROW = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+_ARROW = ('<defs><marker id="{id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
           'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#475467"/></marker></defs>')
 
 
-def path_svg(finding: Finding, vertical: bool = False) -> str:
+def path_svg(finding: Finding, vertical: bool = False, uid: str = "0") -> str:
     """One attack path as a chain of boxes (one per hop) joined by arrows: left to right, or top to bottom
-    (narrow screens and print)."""
+    (narrow screens and print). ``uid`` keeps its arrow head's id unique in the page."""
+    arrow = f"arrow-{uid}-{'v' if vertical else 'h'}"
     boxes = _box_lines(finding)
     rows = [h.row for h in finding.hops]
     kinds = ["first" if i == 0 else "last" if i == len(boxes) - 1 else "" for i in range(len(boxes))]
@@ -178,7 +179,7 @@ def path_svg(finding: Finding, vertical: bool = False) -> str:
             if i < len(boxes) - 1:
                 mid = 2 + _BOX_W / 2
                 parts.append(f'<line x1="{mid}" y1="{y + 2}" x2="{mid}" y2="{y + _GAP / 2 - 3}" stroke="#475467" '
-                             'stroke-width="2" marker-end="url(#arrow)"/>')
+                             f'stroke-width="2" marker-end="url(#{arrow})"/>')
                 y += _GAP / 2
         width, height = _BOX_W + 4, int(y + 4)
         cls = "path-graph v"
@@ -191,11 +192,11 @@ def path_svg(finding: Finding, vertical: bool = False) -> str:
             if i < len(boxes) - 1:
                 ax, mid = x + _BOX_W, (height - 2) / 2
                 parts.append(f'<line x1="{ax + 2}" y1="{mid:.0f}" x2="{ax + _GAP - 3}" y2="{mid:.0f}" '
-                             'stroke="#475467" stroke-width="2" marker-end="url(#arrow)"/>')
+                             f'stroke="#475467" stroke-width="2" marker-end="url(#{arrow})"/>')
         cls = "path-graph h"
     return (f'<svg class="{cls}" data-hops="{len(boxes)}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{_e(finding.message)}">'
-            + _ARROW + "".join(parts) + "</svg>")
+            + _ARROW.replace("{id}", arrow) + "".join(parts) + "</svg>")
 
 
 def _paths(a: Assessment) -> str:
@@ -204,9 +205,9 @@ def _paths(a: Assessment) -> str:
         return ('<section id="paths" class="paths"><h2>Attack paths</h2><p class="empty">No complete path from an '
                 "outsider to a publish capability or a secret was found.</p></section>")
     cards = []
-    for f in paths:
+    for n, f in enumerate(paths):
         cards.append(f'<div class="path"><h3><span class="pill {f.tier.value}">{f.tier.value}</span> '
-                     f'{_e(f.message)}</h3><div class="scroll">{path_svg(f)}{path_svg(f, vertical=True)}</div></div>')
+                     f'{_e(f.message)}</h3><div class="scroll">{path_svg(f, uid=str(n))}{path_svg(f, vertical=True, uid=str(n))}</div></div>')
     return (f'<section id="paths" class="paths"><h2>Attack paths ({len(paths)})</h2>'
             f"{''.join(cards)}</section>")
 

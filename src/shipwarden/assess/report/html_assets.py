@@ -93,7 +93,7 @@ footer{color:var(--muted);font-size:.82rem;text-align:center;margin-top:24px}
  .findings tr{display:block;border-bottom:1px solid var(--line);padding:10px 0}
  .findings td{display:block;border:0;padding:2px 0;max-width:none}
  .findings td.msg{min-width:0}
- .path-graph.h{display:none}.path-graph.v{display:block;max-width:100%;height:auto}
+ .path-graph.h{display:none}.path-graph.v{display:block;width:100%;max-width:420px;height:auto}
 }
 @media print{
  body{background:#fff;font-size:10.5pt}.answer{background:#fff;color:#000;padding:0 0 8px}
