@@ -88,3 +88,47 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     (tmp_path / ".shipwarden.toml").write_text("fail-on = 'P9'\n")
     assert main(["assess", str(tmp_path), "--no-history", "-q"]) == 2
     assert "fail-on" in capsys.readouterr().err
+
+
+def test_history_on_postgresql_through_the_command_line(
+    repo: Path, tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"),
+                              isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text('CREATE DATABASE "cli_history"'))
+    engine.dispose()
+    url = postgres_url.replace("/postgres?", "/cli_history?")
+    assert main(["assess", str(repo), "--db", url, "-q", "--fail-on", "none"]) == 0
+    assert main(["assess", str(repo), "--db", url, "-q", "--fail-on", "none", "--json", str(tmp_path / "a.json")]) == 0
+    capsys.readouterr()
+    assert main(["history", str(repo), "--db", url, "--format", "json"]) == 0
+    assert [e["id"] for e in json.loads(capsys.readouterr().out)["assessments"]] == [2, 1]
+    assert json.loads((tmp_path / "a.json").read_text())["summary"]["previous_at"] is not None
+
+
+def test_no_report_carries_a_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A token written into a workflow is quoted by findings; every report and the summary carry it redacted."""
+    from shipwarden.secrets.fakes import fake_token
+
+    token = fake_token("npm-token", 11)
+    root = example_repo(tmp_path / "src")
+    (root / ".github/workflows/leak.yml").write_text(
+        "on: pull_request_target\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n"
+        f"      NPM_TOKEN: {token}\n    steps:\n      - uses: actions/checkout@v4\n"
+        "        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n"
+        f"      - run: npm publish --token {token}\n"
+    )
+    out = tmp_path / "out"
+    assert main(["assess", str(root), "--db", str(tmp_path / "h.sqlite3"), "-q", "--fail-on", "none", "--html",
+                 str(out / "r.html"), "--markdown", str(out / "r.md"), "--json", str(out / "r.json"), "--badge",
+                 str(out / "b.svg")]) == 0
+    printed = capsys.readouterr()
+    data = json.loads((out / "r.json").read_text())
+    assert any("leak.yml" in f["locations"][0]["path"] for f in data["findings"])
+    for path in out.iterdir():
+        assert token not in path.read_text(), path.name
+    assert token not in printed.out + printed.err
+    assert token not in (tmp_path / "h.sqlite3").read_bytes().decode("utf-8", "replace")

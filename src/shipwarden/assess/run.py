@@ -19,10 +19,10 @@ from shipwarden import __version__, api
 from shipwarden.assess.catalogue import config_hash, rules_hash
 from shipwarden.assess.model import Assessment, Input, OpenFinding, RowScope, RowStatus, Scope
 from shipwarden.assess.repo import read_repository
+from shipwarden.assess.report import scrub_finding
 from shipwarden.assess.targets import Targets, find_targets
 from shipwarden.config import Config, load_config
 from shipwarden.findings import Finding, Location, ScanError
-from shipwarden.packaging.secretscan import scrub_finding
 from shipwarden.progress import SILENT, Progress
 
 WORKFLOW_ROWS = (2, 3, 5, 7)

@@ -40,6 +40,7 @@ from shipwarden.assess.listing import StoreError as StoreError
 from shipwarden.assess.listing import database_url as database_url
 from shipwarden.assess.listing import default_directory as default_directory
 from shipwarden.assess.listing import entry_of
+from shipwarden.assess.report import scrub
 from shipwarden.findings import Confidence, Finding, Hop, Location, ScanError, Tier
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -269,7 +270,7 @@ def record(engine: Engine, assessment: Assessment) -> Assessment:
                 p1=counts["P1"],
                 p2=counts["P2"],
                 errors=len(scope.errors),
-                scope=scope.to_dict(),
+                scope=scrub(scope.to_dict()),
                 new_count=assessment.new_count,
                 fixed_count=len(assessment.fixed),
             )

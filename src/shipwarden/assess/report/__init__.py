@@ -6,7 +6,11 @@ project's secret redactor, before it is escaped for its format.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from shipwarden.assess.model import RowStatus
+from shipwarden.findings import Finding, Location
 from shipwarden.matrix import ROWS
 from shipwarden.packaging.secretscan import redact_secrets
 
@@ -19,6 +23,36 @@ STATUS_ORDER = (RowStatus.ASSESSED, RowStatus.PARTLY, RowStatus.NOT_APPLICABLE, 
 def clean(text: str) -> str:
     """``text`` with every secret the scanner finds redacted (the exit-point redactor)."""
     return redact_secrets(text)
+
+
+def scrub(value: Any) -> Any:
+    """``value`` (JSON-shaped: str, list, dict, scalars) with :func:`clean` applied to every string in it."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    return value
+
+
+def scrub_finding(finding: Finding) -> Finding:
+    """``finding`` with every text it quotes redacted: message, key, locations and hops (labels, snippets,
+    descriptions) and properties. The fingerprint then rests on the redacted key, which is just as stable."""
+
+    def loc(location: Location) -> Location:
+        return dataclasses.replace(location, path=clean(location.path), label=clean(location.label),
+                                   snippet=clean(location.snippet))
+
+    return dataclasses.replace(
+        finding,
+        message=clean(finding.message),
+        key=clean(finding.key),
+        locations=[loc(x) for x in finding.locations],
+        hops=[dataclasses.replace(h, location=loc(h.location), description=clean(h.description))
+              for h in finding.hops],
+        properties=scrub(finding.properties),
+    )
 
 
 def date_of(timestamp: str) -> str:

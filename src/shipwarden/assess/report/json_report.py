@@ -5,18 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from shipwarden.assess.model import ASSESS_SCHEMA_VERSION, Assessment
-from shipwarden.assess.report import ROW_NAMES, clean
+from shipwarden.assess.report import ROW_NAMES, scrub
 from shipwarden.reporting import dump_json
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
-    return value
 
 
 def assessment_dict(assessment: Assessment) -> dict[str, Any]:
@@ -53,7 +43,7 @@ def assessment_dict(assessment: Assessment) -> dict[str, Any]:
         "trend": [{"id": t.id, "started_at": t.started_at, "open": dict(t.counts), "commit": t.commit}
                   for t in assessment.trend],
     }
-    scrubbed: dict[str, Any] = _scrub(data)
+    scrubbed: dict[str, Any] = scrub(data)
     return scrubbed
 
 
