@@ -430,11 +430,25 @@ class RegistryClient:
         #: Registries by npm scope ("" for the default), read from the configuration once per client.
         self._scopes: dict[str, str] | None = None
         self._lock = threading.Lock()
+        self._preparing: threading.Thread | None = None
 
     # -- registries ---------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Start reading the npm configuration in the background (one ``npm config list``, about a second),
+        so that it overlaps with the caller's own work; :meth:`npm_registry` waits for it."""
+        if self._npm or self._scopes is not None or self._preparing is not None:
+            return
+        self._preparing = threading.Thread(target=self._load_scopes, name="npm-config", daemon=True)
+        self._preparing.start()
+
+    def _load_scopes(self) -> None:
+        with self._lock:
+            if self._scopes is None:
+                self._scopes = npm_registries(cwd=self._cwd, env=self._env)
+
     def npm_registry(self, name: str = "") -> str:
-        """The registry of ``name``'s scope, read from the configuration once per scope and client."""
+        """The registry of ``name``'s scope, read from the configuration once per client."""
         if self._npm:
             return self._npm
         scope = name.split("/", 1)[0] if name.startswith("@") else ""

@@ -89,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
         from shipwarden.deps.fetch import RegistryFetcher
         from shipwarden.registry import RegistryClient
 
-        fetcher = RegistryFetcher(RegistryClient(cwd=root if root.is_dir() else None))
+        client = RegistryClient(cwd=root if root.is_dir() else None)
+        client.prepare()  # the npm configuration is read while the lockfiles are parsed
+        fetcher = RegistryFetcher(client)
 
     progress = progress_for(quiet=args.quiet)
     result = scan_deps(root, DepsOptions(allowlist=allowlist, against=args.against, fetcher=fetcher,
