@@ -81,27 +81,23 @@ def _run(cmd: list[str], cwd: Path | None, env: Mapping[str, str]) -> str:
 def npm_registries(*, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every npm registry the user's configuration names, read once: ``""`` → the default registry,
     ``"@scope"`` → that scope's. One ``npm config list --json`` (which reads every ``.npmrc`` and the
-    environment) when npm is installed, else the environment and the project's and user's ``.npmrc``."""
+    environment) when npm is installed, else the environment and the user's and project's ``.npmrc``.
+    npm refuses to run inside a project whose ``devEngines.packageManager`` names another manager
+    (EBADDEVENGINES); then it is asked outside the project and the project's ``.npmrc`` is read here."""
     env = os.environ if env is None else env
     found: dict[str, str] = {}
     home = env.get("HOME") or str(Path.home())
-    for path in ([Path(home) / ".npmrc"] + ([Path(cwd) / ".npmrc"] if cwd else [])):  # project wins
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
-            continue
-        for m in _NPMRC_REGISTRY.finditer(text):
-            found[m.group(1) or ""] = m.group(2).strip("\"'")
+    found.update(_npmrc_registries(Path(home) / ".npmrc"))
     npm = shutil.which("npm", path=env.get("PATH"))
+    in_project = False
     if npm:
-        try:
-            listed = json.loads(_run([npm, "config", "list", "--json"], cwd, env) or "{}")
-        except ValueError:
-            listed = {}
-        if isinstance(listed, dict):
-            for key, value in listed.items():
-                if isinstance(value, str) and value and (key == "registry" or re.fullmatch(r"@[^:/\s]+:registry", key)):
-                    found["" if key == "registry" else key.split(":", 1)[0]] = value
+        listed = _npm_config_list(npm, cwd, env)
+        in_project = listed is not None and cwd is not None
+        if listed is None:
+            listed = _npm_config_list(npm, Path(home) if Path(home).is_dir() else Path("/"), env)
+        found.update(listed or {})
+    if cwd is not None and not in_project:
+        found.update(_npmrc_registries(Path(cwd) / ".npmrc"))
     for name, value in env.items():
         low = name.lower()
         if low == "npm_config_registry" and value:
@@ -109,6 +105,29 @@ def npm_registries(*, cwd: Path | None = None, env: Mapping[str, str] | None = N
         elif low.startswith("npm_config_@") and low.endswith(":registry") and value:
             found[name[len("npm_config_") : -len(":registry")]] = value
     return {scope: url.rstrip("/") + "/" for scope, url in found.items() if url and url != "undefined"}
+
+
+def _npm_config_list(npm: str, cwd: Path | None, env: Mapping[str, str]) -> dict[str, str] | None:
+    """Registries from ``npm config list --json`` run in ``cwd`` (None when npm fails there)."""
+    try:
+        listed = json.loads(_run([npm, "config", "list", "--json"], cwd, env) or "null")
+    except ValueError:
+        return None
+    if not isinstance(listed, dict) or "error" in listed:
+        return None
+    out: dict[str, str] = {}
+    for key, value in listed.items():
+        if isinstance(value, str) and value and (key == "registry" or re.fullmatch(r"@[^:/\s]+:registry", key)):
+            out["" if key == "registry" else key.split(":", 1)[0]] = value
+    return out
+
+
+def _npmrc_registries(path: Path) -> dict[str, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {m.group(1) or "": m.group(2).strip("\"'") for m in _NPMRC_REGISTRY.finditer(text)}
 
 
 _NPMRC_REGISTRY = re.compile(r"^\s*(@[^:\s]+)?:?registry\s*=\s*(\S+)\s*$", re.M)
@@ -316,7 +335,7 @@ class Cache:
     def put(self, url: str, data: bytes, suffix: str = ".meta") -> Path:
         path = self._path(url, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+        tmp = path.with_suffix(path.suffix + f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
         return path

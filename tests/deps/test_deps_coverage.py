@@ -277,3 +277,25 @@ def test_yarn_berry_unplugged_packages_are_read(tmp_path: Path) -> None:
     (c,) = result.report.coverage
     assert c.found == 1  # esbuild: read from its unplugged folder, matched to its yarn.lock entry
     assert c.unknown == c.total - 1
+
+
+def test_registry_configuration_outside_a_project_npm_refuses(tmp_path: Path) -> None:
+    """npm exits EBADDEVENGINES inside a project whose devEngines.packageManager is pnpm (pnpm/pnpm's own
+    repository): the configuration is then read outside it, and the project's .npmrc here."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    project_dir = tmp_path / "proj"
+    project_dir.mkdir()
+    (project_dir / ".npmrc").write_text("@corp:registry=https://corp.example.invalid/\n")
+    npm = bin_dir / "npm"
+    npm.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$(pwd)" = "{project_dir}" ]; then echo \'{{"error": {{"code": "EBADDEVENGINES"}}}}\'; exit 1; fi\n'
+        "echo '{\"registry\": \"https://npm.example.invalid/\"}'\n"
+    )
+    npm.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    client = RegistryClient(cache_dir=tmp_path / "cache", cwd=project_dir, env={"PATH": str(bin_dir), "HOME": str(home)})
+    assert client.npm_registry("left-pad") == "https://npm.example.invalid/"
+    assert client.npm_registry("@corp/x") == "https://corp.example.invalid/"

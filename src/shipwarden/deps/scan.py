@@ -734,15 +734,21 @@ def _fetch_all(options: DepsOptions, deps: list[Dependency]) -> dict[int, Fetche
     fetcher = options.fetcher
     if fetcher is None or not deps:
         return {}
+    # one look-up per distinct locked version (workspaces and fixture lockfiles repeat them)
+    groups: dict[tuple[object, ...], list[Dependency]] = {}
+    for dep in deps:
+        key = (dep.ecosystem, dep.name, dep.version, dep.source, dep.hashes, dep.builds_from_source)
+        groups.setdefault(key, []).append(dep)
     out: dict[int, FetchedPackage] = {}
-    task = options.progress.task("Reading locked versions from the registry", len(deps))
+    task = options.progress.task("Reading locked versions from the registry", len(groups))
     with ThreadPoolExecutor(max_workers=max(1, options.fetch_workers)) as pool:
-        futures = {pool.submit(fetcher, dep): dep for dep in deps}
+        futures = {pool.submit(fetcher, same[0]): same for same in groups.values()}
         for future in as_completed(futures):
             task.advance()
             result = future.result()
             if result is not None:
-                out[id(futures[future])] = result
+                for dep in futures[future]:
+                    out[id(dep)] = result
     task.done()
     return out
 
