@@ -40,6 +40,22 @@ class _Loader(_Base):
     def resolve(self, kind: type, value: object, implicit: object) -> str:
         return _TAGS.get(kind, "tag:yaml.org,2002:str")
 
+class _RedefiningLoader(yaml.BaseLoader):
+    """Pure-Python composer that lets a later anchor of the same name replace the earlier
+    one (YAML 1.2; Ruby's parser, which GitLab uses, accepts it). libyaml's composer refuses
+    it, so this slower path is taken only after that refusal, for GitLab files."""
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        return _TAGS.get(kind, "tag:yaml.org,2002:str")
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if not self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            if event.anchor is not None:
+                self.anchors.pop(event.anchor, None)
+        return super().compose_node(parent, index)
+
+
 #: Largest workflow file we read. GitHub itself rejects far smaller files.
 MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Upper bound on nodes after alias expansion (alias bombs).
@@ -218,6 +234,15 @@ def load_documents(text: str, *, duplicates: str = "error") -> list[Node]:
     return _compose(text, duplicates, single=False)
 
 
+def _compose_all(text: str, duplicates: str) -> list[yaml.Node]:
+    try:
+        return [r for r in yaml.compose_all(text, Loader=_Loader) if r is not None]  # noqa: S506
+    except yaml.composer.ComposerError as exc:
+        if duplicates != "last" or "duplicate anchor" not in str(exc.context or ""):
+            raise
+        return [r for r in yaml.compose_all(text, Loader=_RedefiningLoader) if r is not None]  # noqa: S506
+
+
 def _compose(text: str, duplicates: str, *, single: bool) -> list[Node]:
     try:
         if len(text) > DEPTH_PRECHECK_CHARS:
@@ -226,7 +251,7 @@ def _compose(text: str, duplicates: str, *, single: bool) -> list[Node]:
             one = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose never constructs objects
             roots = [one] if one is not None else []
         else:
-            roots = [r for r in yaml.compose_all(text, Loader=_Loader) if r is not None]  # noqa: S506
+            roots = _compose_all(text, duplicates)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
