@@ -117,3 +117,22 @@ def test_offline_without_bundles_fetches_nothing(server: Server, capsys: pytest.
     code, report, err = _run(["provenance", "sigstore@1.0.0", "--offline"], capsys)
     assert not server.hits and report["stats"]["bundles"] == 0
     assert "no attestation found" in err
+
+
+def test_registry_key_signed_publish_attestation_is_skipped_not_invalid(
+    server: Server, fixtures: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """npm serves its own publish attestation signed with the registry's key
+    (``verificationMaterial.publicKey``) beside the Fulcio-signed provenance."""
+    _npm_records(server, fixtures)
+    bundle = json.loads((fixtures / "bundleV03-intoto.sigstore").read_text())
+    keyed = json.loads((fixtures / "bundleV03-dsse.sigstore").read_text())
+    keyed["verificationMaterial"] = {"publicKey": {"hint": "SHA256:test"}, "tlogEntries": keyed["verificationMaterial"]["tlogEntries"]}
+    server.json(
+        "/npm/-/npm/v1/attestations/sigstore@1.0.0",
+        {"attestations": [{"predicateType": NPM_PUBLISH, "bundle": keyed}, {"predicateType": "https://slsa.dev/provenance/v1", "bundle": bundle}]},
+    )
+    code, report, err = _run(["provenance", "sigstore@1.0.0"], capsys)
+    assert report["stats"]["bundles"] == 2 and report["stats"]["verified"] == 1
+    assert not [f for f in report["findings"] if f["rule"] == "provenance-invalid"]
+    assert "skipped — signed with a registry key (hint SHA256:test)" in err

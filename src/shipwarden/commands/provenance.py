@@ -104,7 +104,9 @@ def summary_lines(results: list[Any]) -> list[str]:
     for res in results:
         for v in res.verifications:
             state = "verified" if v.verified else ("signature valid" if v.signature_valid else "NOT VERIFIED")
-            lines.append(f"{res.target.name}@{res.target.version}: {v.source} [{v.kind}]: {state} — {v.reason}")
+            if v.skipped:
+                state = "skipped"
+            lines.append(f"{res.target.name}@{res.target.version}: {v.source} [{v.kind}]: {state} — {v.skipped or v.reason}")
             for c in v.checks:
                 mark = {True: "pass", False: "FAIL", None: "not run"}[c.ok]
                 lines.append(f"    {mark:8} {c.name}{': ' + c.detail if c.detail else ''}")

@@ -89,7 +89,7 @@ class Result:
 def verify_documents(docs: Iterable[tuple[bytes, str]], target: Target, root: TrustRoot) -> list[Verification]:
     """Verify every bundle in the given (raw document, source) pairs; an
     unreadable document is a verification with a failed ``bundle`` check."""
-    from shipwarden.provenance.verify import BundleError, Check, _pep740_cross_check
+    from shipwarden.provenance.verify import BundleError, Check, _pep740_cross_check, skipped
 
     out: list[Verification] = []
     for raw, source in docs:
@@ -99,6 +99,9 @@ def verify_documents(docs: Iterable[tuple[bytes, str]], target: Target, root: Tr
             out.append(Verification(source=source, kind="unreadable", checks=[Check("bundle", False, str(exc))]))
             continue
         for bundle, media, extra in parsed:
+            if bundle is None:
+                out.append(skipped(source, media, str(extra.get("skipped", ""))))
+                continue
             res = verify_bundle(bundle, root=root, digests=target.digests or None, source=source, media=media)
             if extra.get("pep740") is not None:
                 _pep740_cross_check(res, extra["pep740"], root, target.digests, target.filename or None)
@@ -143,8 +146,11 @@ def check(
     result.sources = [s for _, s in docs]
     result.verifications = verify_documents(docs, target, root)
     good = [v for v in result.verifications if v.signature_valid]
+    judged = [v for v in result.verifications if not v.skipped]
     for v in result.verifications:
-        if v.failures or not v.signature_valid:
+        if v.skipped:
+            result.notes.append(f"{v.source}: {v.skipped}")
+        elif v.failures or not v.signature_valid:
             result.findings.append(_invalid(target, v))
         elif not v.verified and target.digests:
             result.findings.append(_invalid(target, v))
@@ -159,7 +165,7 @@ def check(
         if previous_claims and rel.version in previous_claims:
             rel.claims = previous_claims[rel.version]
     source = result.sources[0] if result.sources else f"{target.ecosystem}:{target.name}@{target.version}"
-    if not docs or good:
+    if not judged or good:
         subject = Subject(target.name, target.version, source, chosen if good else None, hist)
         found, notes = judge(subject, policy, repo=repo, releases=releases)
         result.findings.extend(found)

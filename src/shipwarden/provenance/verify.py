@@ -86,6 +86,8 @@ class Verification:
     statement: dict[str, Any] | None = None
     integrated_time: int | None = None
     log_index: int | None = None
+    #: why this bundle was deliberately not verified ('' when it was)
+    skipped: str = ""
 
     @property
     def failures(self) -> list[Check]:
@@ -131,7 +133,7 @@ class Verification:
             "kind": self.kind,
             "verified": self.verified,
             "signature_valid": self.signature_valid,
-            "reason": self.reason,
+            "reason": self.skipped or self.reason,
             "integrated_time": self.integrated_time,
             "log_index": self.log_index,
             "checks": [c.to_dict() for c in self.checks],
@@ -481,7 +483,11 @@ def parse_documents(raw: bytes, source: str) -> list[tuple[Any, str, dict[str, A
     out: list[tuple[Any, str, dict[str, Any]]] = []
     try:
         if "mediaType" in doc:
-            out.append((Bundle.from_json(raw), "", {}))
+            reason = _key_signed(doc)
+            if reason:
+                out.append((None, "key-signed bundle", {"skipped": reason}))
+            else:
+                out.append((Bundle.from_json(raw), "", {}))
         elif "envelope" in doc and "verification_material" in doc:
             out.append(_pep740(raw, {}))
         elif "attestation_bundles" in doc:
@@ -493,6 +499,10 @@ def parse_documents(raw: bytes, source: str) -> list[tuple[Any, str, dict[str, A
             for att in doc.get("attestations") or []:
                 if isinstance(att, dict) and isinstance(att.get("bundle"), dict):
                     extra = {"predicate_type": att.get("predicateType")}
+                    reason = _key_signed(att["bundle"])
+                    if reason:
+                        out.append((None, "key-signed bundle", {**extra, "skipped": reason}))
+                        continue
                     out.append((Bundle.from_json(json.dumps(att["bundle"]).encode()), "", extra))
         else:
             raise BundleError(f"{source}: neither a Sigstore bundle nor an attestation")
@@ -501,6 +511,24 @@ def parse_documents(raw: bytes, source: str) -> list[tuple[Any, str, dict[str, A
     except Exception as exc:  # noqa: BLE001 - library parse errors of many kinds
         raise BundleError(f"{source}: unreadable bundle: {exc}") from None
     return out
+
+
+def _key_signed(bundle: dict[str, Any]) -> str:
+    """Why a bundle signed with a plain public key (npm's own publish attestation,
+    signed with the registry's key) is not verified here, or '' for a
+    certificate-signed bundle."""
+    vm = bundle.get("verificationMaterial")
+    if not isinstance(vm, dict) or "publicKey" not in vm or "certificate" in vm or "x509CertificateChain" in vm:
+        return ""
+    hint = vm["publicKey"].get("hint", "?") if isinstance(vm["publicKey"], dict) else "?"
+    return (
+        f"signed with a registry key (hint {hint}), not a Fulcio certificate: it needs the registry's"
+        " published keys, which offline verification does not have; not verified, not judged"
+    )
+
+
+def skipped(source: str, media: str, reason: str) -> Verification:
+    return Verification(source=source, kind=media, checks=[Check("bundle", None, reason)], skipped=reason)
 
 
 def _pep740(raw: bytes, extra: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:
@@ -524,6 +552,9 @@ def verify_file(
         return [Verification(source=path, kind="unreadable", checks=[Check("bundle", False, str(exc))])]
     results = []
     for bundle, media, extra in docs:
+        if bundle is None:
+            results.append(skipped(path, media, str(extra.get("skipped", ""))))
+            continue
         res = verify_bundle(bundle, root=root, digests=digests, source=path, media=media)
         att = extra.get("pep740")
         if att is not None:
