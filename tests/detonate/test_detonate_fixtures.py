@@ -95,3 +95,15 @@ def test_deps_detonate_runs_only_flagged_hooks(tmp_path: Path) -> None:
     result = detonate_hooks(project, list(static.hooks), DetonateOptions([], [Profile.LAPTOP], LIMITS, jobs=2))
     assert {o.package.name for o in result.observations} == {"crypto-helper-fixture"}
     assert "detonate-credential-read" in rules(result)
+
+
+def test_litellm_shaped_pth_at_python_start_up() -> None:
+    """Static: credential theft, persistence, obfuscated exec. Dynamic: a detached child of the start-up reads
+    ~/.aws/credentials and history, sends the environment's canaries, and tries to write a systemd user unit."""
+    site = Path(__file__).resolve().parents[1] / "deps/fixtures/projects/py-env/env/lib/python3.11/site-packages"
+    result = detonate(site)
+    got = rules(result)
+    assert got["detonate-persistence"] == "P0" and got["detonate-credential-read"] == "P1"
+    assert "systemd/user" in next(f.message for f in result.report.findings if f.rule_id == "detonate-persistence")
+    if shutil.which("openssl"):
+        assert got["detonate-canary-sent"] == "P0"

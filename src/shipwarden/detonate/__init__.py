@@ -58,6 +58,16 @@ def static_verdict(package: Package) -> list[str]:
     """What ``deps`` concludes from reading the same install scripts (rule ids with tiers)."""
     files = DirFiles(package.source, "")
     out: list[str] = []
+    if package.ecosystem == "pypi":
+        for pth in package.manifest.get("pth", []):
+            hook = InstallHook(Ecosystem.PYPI, package.name, package.version, HookKind.PTH, str(pth), "",
+                               Location(str(pth)), package_dir="")
+            try:
+                analysis = analyze_hook(hook, files)
+            except (OSError, ValueError, RecursionError):
+                continue
+            out += [f"{j.rule} {j.tier.value}" for j in analysis.judgements]
+        return list(dict.fromkeys(out))
     for event, command in package.scripts.items():
         kind = HookKind.NATIVE_BUILD if command == "node-gyp rebuild" and event == "install" else HookKind.NPM_SCRIPT
         hook = InstallHook(Ecosystem.NPM, package.name, package.version, kind, event, command,
@@ -98,7 +108,7 @@ def _one(target: str, options: DetonateOptions) -> tuple[list[Observation], str 
             package = prepare(source, work)
             if not package.scripts:
                 return [], f"{package.label}: no install-time scripts (preinstall, install, postinstall, binding.gyp)"
-            if options.with_deps:
+            if options.with_deps and package.ecosystem == "npm":
                 install_dependencies(package, source, work)
         except DetonateError as exc:
             return [], str(exc)

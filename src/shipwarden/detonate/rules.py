@@ -111,6 +111,8 @@ def _is_ours(obs: Observation, pid: int) -> bool:
     if not proc.argv or proc.exe.endswith("/unshare"):
         return True
     joined = " ".join(proc.argv)
+    if proc.argv == [".venv/bin/python", "-c", "pass"]:
+        return True  # the interpreter start-up detonate itself runs (its .pth code runs inside it, though)
     return any(o in joined for o in _OWN) or proc.argv[0] == "Runner.Worker" or "/scratch/.sw/decoy.py" in joined
 
 

@@ -38,6 +38,8 @@ _CAPS = ("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_SETFCAP")
 _NPM_ROOT = "/usr/lib/node_modules/npm"
 _MAX_UNPACKED = 512 << 20
 _MAX_MEMBERS = 50_000
+#: seconds the package's background processes are still watched after its scripts end
+LINGER_SECONDS = 8
 
 
 class DetonateError(Exception):
@@ -193,9 +195,65 @@ def install_dependencies(package: Package, tarball: Path, work: Path, timeout: f
     package.dependencies = project / "node_modules"
 
 
+@lru_cache(maxsize=1)
+def _system_python() -> tuple[str, str]:
+    """The sandbox's interpreter and its X.Y version."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(["/usr/bin/python3", "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, timeout=60, check=True, env={})
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise DetonateError(f"/usr/bin/python3 does not run: {exc}") from None
+    return "/usr/bin/python3", proc.stdout.strip()
+
+
+def _unzip(archive: Path, dest: Path) -> None:
+    """Unpack a wheel, bounded, refusing absolute and ``..`` names and links."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            if len(infos) > _MAX_MEMBERS or sum(i.file_size for i in infos) > _MAX_UNPACKED:
+                raise DetonateError(f"{archive.name}: too large to unpack")
+            for info in infos:
+                name = info.filename
+                if name.startswith("/") or ".." in name.split("/") or stat.S_ISLNK(info.external_attr >> 16):
+                    raise DetonateError(f"{archive.name}: unsafe member {name[:80]!r}")
+            zf.extractall(dest)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DetonateError(f"{archive.name}: not a readable wheel ({exc})") from None
+
+
+def load_python_tree(folder: Path, label: str) -> Package:
+    """Files that go into site-packages (an unpacked wheel, or a site-packages folder): their ``.pth`` start-up code."""
+    pths = sorted(p.name for p in folder.glob("*.pth") if p.is_file() and not p.is_symlink())
+    name, version = label, ""
+    for info in sorted(folder.glob("*.dist-info")):
+        stem = info.name[: -len(".dist-info")]
+        name, _, version = stem.partition("-")
+        break
+    if not pths:
+        raise DetonateError(f"{label}: no .pth file (a wheel runs no code at install; its .pth files run at start-up)")
+    return Package("pypi", name, version or "0", {"startup": "python -c pass"}, {"pth": pths}, folder, label)
+
+
 def prepare(target: Path, work: Path) -> Package:
     """Unpack or copy ``target`` under ``work`` and read what it runs at install time."""
     name = target.name
+    if name.endswith(".whl") and target.is_file():
+        dest = work / "wheel"
+        dest.mkdir()
+        _unzip(target, dest)
+        return load_python_tree(dest, name)
+    if target.is_dir() and not (target / "package.json").is_file() and any(target.glob("*.pth")):
+        dest = work / "site"
+        try:
+            copy_tree(target, dest, max_bytes=_MAX_UNPACKED)
+        except (CopyLimitError, OSError) as exc:
+            raise DetonateError(f"{target}: {exc}") from None
+        return load_python_tree(dest, str(target))
     if target.is_dir():
         if (target / "package.json").is_file():
             dest = work / "pkg"
@@ -204,7 +262,7 @@ def prepare(target: Path, work: Path) -> Package:
             except (CopyLimitError, OSError) as exc:
                 raise DetonateError(f"{target}: {exc}") from None
             return load_npm_package(dest, str(target), from_source=True)
-        raise DetonateError(f"{target}: not an npm package folder (no package.json)")
+        raise DetonateError(f"{target}: not an npm package folder (no package.json) nor a site-packages folder with .pth files")
     if name.endswith((".tgz", ".tar.gz")):
         dest = work / "unpacked"
         dest.mkdir()
@@ -213,7 +271,7 @@ def prepare(target: Path, work: Path) -> Package:
         if (top / "package.json").is_file():
             return load_npm_package(top, name)
         raise DetonateError(f"{name}: only npm tarballs are detonated so far (no package.json)")
-    raise DetonateError(f"{target}: not an npm package folder or tarball")
+    raise DetonateError(f"{target}: not an npm package folder or tarball, a wheel, or a site-packages folder")
 
 
 # -- the scratch tree -----------------------------------------------------------
@@ -256,6 +314,18 @@ def _lay_out(scratch: Path, bait: Bait, package: Package) -> tuple[str, str]:
     (ws / ".git/hooks").mkdir(parents=True, exist_ok=True)
     (ws / "src").mkdir(exist_ok=True)
     _write(ws / "src/index.js", "module.exports = 1\n")
+    (scratch / "tmp").mkdir()
+    if package.ecosystem == "pypi":
+        python, version = _system_python()
+        venv = ws / ".venv"
+        site = venv / "lib" / f"python{version}" / "site-packages"
+        site.mkdir(parents=True)
+        (venv / "bin").mkdir()
+        os.symlink(python, venv / "bin" / "python")
+        _write(venv / "pyvenv.cfg", f"home = /usr/bin\ninclude-system-site-packages = false\nversion = {version}\n")
+        shutil.copytree(package.source, site, symlinks=True, dirs_exist_ok=True)
+        inside = f"{bait.workspace}/.venv/lib/python{version}/site-packages"
+        return inside, bait.workspace
     pkg_rel = f"node_modules/{package.name}"
     if package.dependencies is not None:
         try:
@@ -269,7 +339,6 @@ def _lay_out(scratch: Path, bait: Bait, package: Package) -> tuple[str, str]:
         shutil.rmtree(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(package.source, dest, symlinks=True)
-    (scratch / "tmp").mkdir()
     return f"{bait.workspace}/{pkg_rel}", bait.workspace
 
 
@@ -322,21 +391,47 @@ def _scripts(package: Package, bait: Bait, pkg_dir: str, npm_env: dict[str, str]
     shims = _lifecycle().get("shims", {})
     if shims:
         npm_env = {**npm_env, "PATH": npm_env["PATH"] + ":/scratch/.sw/shims"}
+    steps.append("decoy=0")
     if bait.profile is Profile.CI:
-        steps.append("(exec -a Runner.Worker /usr/bin/python3 -I /scratch/.sw/decoy.py </dev/null >/dev/null 2>&1 &)"
-                     if shutil.which("bash") else "(/usr/bin/python3 -I /scratch/.sw/decoy.py &)")
+        steps.append("exec -a Runner.Worker /usr/bin/python3 -I /scratch/.sw/decoy.py </dev/null >/dev/null 2>&1 &")
+        steps.append("decoy=$!")
     for k, v in sorted(npm_env.items()):
         steps.append(f"export {k}={shlex.quote(v)}")
-    for event, command in package.scripts.items():
+    steps.append("lifecycle() {")
+    if package.ecosystem == "pypi":
+        # interpreter start-up in the venv the wheel is installed into: site.py runs every .pth
+        steps[0] = "cd " + shlex.quote(bait.workspace)
+        steps += [
+            "echo '> python start-up with the .pth files installed'",
+            ".venv/bin/python -c pass",
+            'echo "startup $?" >> /scratch/.sw/status',
+        ]
+    for event, command in package.scripts.items() if package.ecosystem == "npm" else ():
         steps += [
             f"echo '> {package.name}@{package.version} {event}'",
             f"npm_lifecycle_event={event} npm_lifecycle_script={shlex.quote(command)} /bin/sh -c {shlex.quote(command)}",
             "rc=$?",
             f'echo "{event} $rc" >> /scratch/.sw/status',
-            '[ "$rc" -eq 0 ] || exit "$rc"',
+            '[ "$rc" -eq 0 ] || return "$rc"',
         ]
+    steps += [
+        "return 0",
+        "}",
+        "lifecycle",
+        "status=$?",
+        # what the scripts left running in the background (a detached payload) is watched a while
+        # longer: this shell is PID 1 of the package's namespace, and everything dies with it
+        f"deadline=$((SECONDS + {LINGER_SECONDS}))",
+        "while [ $SECONDS -lt $deadline ]; do",
+        "  others=0",
+        "  for p in /proc/[0-9]*; do n=${p#/proc/}; [ \"$n\" = 1 ] || [ \"$n\" = \"$decoy\" ] || [ \"$n\" = \"$BASHPID\" ] || others=1; done",
+        "  [ $others = 1 ] || break",
+        "  sleep 0.2",
+        "done",
+        "exit $status",
+    ]
     run = "\n".join(steps) + "\n"
-    shell = "/bin/bash" if shutil.which("bash") else "/bin/sh"
+    shell = "/bin/bash"
     strace = " ".join(shlex.quote(a) for a in STRACE_ARGS)
     launch = f"""
 ip route add local 0.0.0.0/0 dev lo 2>/dev/null || echo "no catch-all route" >> /scratch/.sw/notes
@@ -378,7 +473,7 @@ _SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 def tools_missing() -> list[str]:
-    return [t for t in ("strace", "unshare", "ip", "python3") if sandbox.bwrap.which_inside(t) is None]
+    return [t for t in ("strace", "unshare", "ip", "python3", "bash") if sandbox.bwrap.which_inside(t) is None]
 
 
 def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Observation:

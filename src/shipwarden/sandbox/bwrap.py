@@ -216,7 +216,9 @@ def command(spec: Spec, data_dir: Path) -> list[str]:
     generated = {
         "/etc/passwd": _passwd(home, spec.users),
         "/etc/group": f"root:x:0:\nuser:x:{INNER_UID}:\n".encode(),
-        "/etc/hosts": ("127.0.0.1 localhost\n::1 localhost\n" + "".join(h + "\n" for h in spec.hosts)).encode(),
+        "/etc/hosts": (
+            f"127.0.0.1 localhost\n127.0.1.1 {spec.hostname}\n::1 localhost\n" + "".join(h + "\n" for h in spec.hosts)
+        ).encode(),
         "/etc/resolv.conf": b"nameserver 127.0.0.1\n",
         "/etc/hostname": f"{spec.hostname}\n".encode(),
         **spec.files,
