@@ -28,7 +28,7 @@ tryit('write_etc', () => fs.writeFileSync('/etc/profile.d/escape.sh', 'x'));
 const procs = fs.readdirSync('/proc').filter(p => /^\d+$/.test(p));
 out.process_count = procs.length;
 out.sees_host = procs.some(p => { try { return fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').includes('pytest'); } catch (e) { return false; } });
-cp.spawn('/bin/sh', ['-c', 'exec -a ' + T.marker + ' sleep 1000'], { detached: true, stdio: 'ignore' }).unref();
+cp.spawn('/bin/sh', ['-c', 'sleep 1000; echo ' + T.marker], { detached: true, stdio: 'ignore' }).unref();
 const s = net.connect(T.port, '127.0.0.1');
 s.on('connect', () => { out.connect_host = 'ok'; done(); });
 s.on('error', e => { out.connect_host = 'fail: ' + e.code; done(); });
@@ -49,7 +49,7 @@ def test_escape_attempts_fail_and_are_recorded(tmp_path: Path) -> None:
         "host_file": str(host_file), "real_home": os.path.expanduser("~"), "project": str(pkg),
         "host_write": str(tmp_path / "written-from-inside"), "port": listener.getsockname()[1], "marker": marker,
     }))
-    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], Limits(wall_seconds=60, cpu_seconds=60,
+    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], linger=2, limits=Limits(wall_seconds=60, cpu_seconds=60,
                                                                               memory_bytes=8 << 30, output_bytes=64 << 20)))
     obs = result.observations[0]
     line = next(ln for ln in obs.output.splitlines() if ln.startswith("RESULT "))
@@ -64,7 +64,8 @@ def test_escape_attempts_fail_and_are_recorded(tmp_path: Path) -> None:
         raise AssertionError("the host's loopback listener was reached")
     except BlockingIOError:
         pass
-    # the detached child did not outlive the detonation
+    # the detached child was watched (it is in the trace) and did not outlive the detonation
+    assert any(marker in " ".join(e.argv) for e in obs.trace.execs)
     alive = []
     for pid in os.listdir("/proc"):
         try:
@@ -82,7 +83,7 @@ def test_escape_attempts_fail_and_are_recorded(tmp_path: Path) -> None:
 
 def test_runaway_code_is_killed_at_its_budget(tmp_path: Path) -> None:
     pkg = write_package(tmp_path / "spin", "spin-fixture", {"postinstall": "node -e 'for(;;){}'"}, {})
-    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], Limits(wall_seconds=3, cpu_seconds=60,
+    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], linger=0, limits=Limits(wall_seconds=3, cpu_seconds=60,
                                                                               memory_bytes=8 << 30)))
     assert result.observations[0].timed_out
     assert {f.rule_id for f in result.report.findings} >= {"detonate-budget"}
@@ -90,6 +91,6 @@ def test_runaway_code_is_killed_at_its_budget(tmp_path: Path) -> None:
 
 def test_memory_hog_is_stopped(tmp_path: Path) -> None:
     pkg = write_package(tmp_path / "hog", "hog-fixture", {"postinstall": "python3 -c 'b = bytearray(3 << 30)'"}, {})
-    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], Limits(wall_seconds=60, cpu_seconds=60,
+    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], linger=2, limits=Limits(wall_seconds=60, cpu_seconds=60,
                                                                               memory_bytes=1 << 30)))
     assert result.observations[0].statuses["postinstall"] != 0

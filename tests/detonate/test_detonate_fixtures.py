@@ -21,7 +21,7 @@ LIMITS = Limits(wall_seconds=60, cpu_seconds=60, memory_bytes=8 << 30, processes
 
 
 def detonate(*targets: Path, profile: Profile = Profile.LAPTOP, limits: Limits = LIMITS) -> DetonateResult:
-    return run_detonate(DetonateOptions([str(t) for t in targets], [profile], limits))
+    return run_detonate(DetonateOptions([str(t) for t in targets], [profile], limits, linger=3))
 
 
 def rules(result: DetonateResult) -> dict[str, str]:

@@ -24,7 +24,7 @@ from shipwarden.deps.analysis import DirFiles, analyze_hook
 from shipwarden.deps.model import Ecosystem, HookKind, InstallHook
 from shipwarden.detonate.bait import Profile
 from shipwarden.detonate.rules import judge
-from shipwarden.detonate.run import DetonateError, Observation, Package, detonate, install_dependencies, prepare
+from shipwarden.detonate.run import LINGER_SECONDS, DetonateError, Observation, Package, detonate, install_dependencies, prepare
 from shipwarden.findings import Location, Report, ScanError
 from shipwarden.packaging.secretscan import scrub_finding
 from shipwarden.registry import RegistryClient, RegistryError, parse_spec
@@ -45,6 +45,8 @@ class DetonateOptions:
     cache_dir: Path | None = None
     #: install the package's dependencies (npm --ignore-scripts, outside the sandbox) beside it first
     with_deps: bool = False
+    #: seconds background processes are still watched after the scripts end
+    linger: float = LINGER_SECONDS
 
 
 @dataclass(slots=True)
@@ -115,7 +117,7 @@ def _one(target: str, options: DetonateOptions) -> tuple[list[Observation], str 
         static = "static: " + (", ".join(static_verdict(package)) or "nothing flagged")
         out = []
         for profile in options.profiles:
-            obs = detonate(package, profile, options.limits)
+            obs = detonate(package, profile, options.limits, linger=options.linger)
             obs.package = dataclasses.replace(package, source=Path(package.label), dependencies=None)
             obs.notes.append(static)
             out.append(obs)

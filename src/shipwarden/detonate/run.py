@@ -385,7 +385,14 @@ time.sleep(100000)
 """
 
 
-def _scripts(package: Package, bait: Bait, pkg_dir: str, npm_env: dict[str, str]) -> tuple[str, str]:
+def _scripts(
+    package: Package,
+    bait: Bait,
+    pkg_dir: str,
+    npm_env: dict[str, str],
+    linger: float = LINGER_SECONDS,
+    limits: sandbox.Limits | None = None,
+) -> tuple[str, str]:
     """The launcher (as the sandbox's root) and the run script (as the user, in a nested namespace)."""
     steps = ["cd " + shlex.quote(pkg_dir)]
     shims = _lifecycle().get("shims", {})
@@ -421,7 +428,7 @@ def _scripts(package: Package, bait: Bait, pkg_dir: str, npm_env: dict[str, str]
         "status=$?",
         # what the scripts left running in the background (a detached payload) is watched a while
         # longer: this shell is PID 1 of the package's namespace, and everything dies with it
-        f"deadline=$((SECONDS + {LINGER_SECONDS}))",
+        f"deadline=$((SECONDS + {max(0, int(linger))}))",
         "while [ $SECONDS -lt $deadline ]; do",
         "  others=0",
         "  for p in /proc/[0-9]*; do n=${p#/proc/}; [ \"$n\" = 1 ] || [ \"$n\" = \"$decoy\" ] || [ \"$n\" = \"$BASHPID\" ] || others=1; done",
@@ -433,14 +440,17 @@ def _scripts(package: Package, bait: Bait, pkg_dir: str, npm_env: dict[str, str]
     run = "\n".join(steps) + "\n"
     shell = "/bin/bash"
     strace = " ".join(shlex.quote(a) for a in STRACE_ARGS)
+    # the package's limits apply to its own process tree, not to the sink beside it
+    prlimit = " ".join(shlex.quote(a) for a in sandbox.bwrap.prlimit_args(limits or sandbox.Limits()))
     launch = f"""
 ip route add local 0.0.0.0/0 dev lo 2>/dev/null || echo "no catch-all route" >> /scratch/.sw/notes
 ip -6 route add local ::/0 dev lo 2>/dev/null || true
-/usr/bin/python3 -I /scratch/.sw/sink.py /scratch/.sw 2>>/scratch/.sw/notes &
+MALLOC_ARENA_MAX=2 /usr/bin/python3 -I /scratch/.sw/sink.py /scratch/.sw 2>/scratch/.sw/sink.err &
 sink=$!
 i=0
 while [ ! -e /scratch/.sw/sink.ready ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
-strace {strace} -- unshare --user --pid --fork --mount --mount-proc --kill-child \\
+[ -e /scratch/.sw/sink.ready ] || echo "the network sink did not start: $(tail -n 1 /scratch/.sw/sink.err)" >> /scratch/.sw/notes
+strace {strace} -- {prlimit} unshare --user --pid --fork --mount --mount-proc --kill-child \\
     --map-user=1000 --map-group=1000 -- /bin/sh -c 'exec >/scratch/.sw/out.log 2>&1; exec {shell} /scratch/.sw/run.sh' \\
     </dev/null >/dev/null
 rc=$?
@@ -476,7 +486,9 @@ def tools_missing() -> list[str]:
     return [t for t in ("strace", "unshare", "ip", "python3", "bash") if sandbox.bwrap.which_inside(t) is None]
 
 
-def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Observation:
+def detonate(
+    package: Package, profile: Profile, limits: sandbox.Limits, *, linger: float = LINGER_SECONDS
+) -> Observation:
     """Run ``package``'s install-time code in a fresh sandbox with fresh bait, traced."""
     sandbox.check_available()
     missing = tools_missing()
@@ -499,7 +511,7 @@ def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Obse
         for tool, body in _lifecycle().get("shims", {}).items():
             if sandbox.bwrap.which_inside(tool) is None:
                 _write(sw / "shims" / tool, f"#!/bin/sh\n{body}\n", 0o755)
-        launch, run = _scripts(package, bait, pkg_dir, npm_env)
+        launch, run = _scripts(package, bait, pkg_dir, npm_env, linger, limits)
         _write(sw / "run.sh", run)
         user = USERS[profile]
         env = sandbox.sandbox_env(
@@ -536,6 +548,7 @@ def detonate(package: Package, profile: Profile, limits: sandbox.Limits) -> Obse
             caps=_CAPS,
             users=[f"{user}:x:1000:1000:{user}:{bait.home}:/bin/bash"],
             files=files,
+            limit_command=False,
         )
         res = sandbox.run(spec)
         seconds = time.monotonic() - started

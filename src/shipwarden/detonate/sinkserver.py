@@ -251,6 +251,7 @@ def main() -> int:
         _tls_dir = os.path.join(out_dir, "tls")
     # records go to stdout: a pipe to shipwarden that the package's code does not hold
     _out = sys.stdout
+    threading.stack_size(256 * 1024)
     threads = []
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("0.0.0.0", 53))

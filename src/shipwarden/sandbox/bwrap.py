@@ -121,6 +121,9 @@ class Spec:
     caps: tuple[str, ...] = ()
     #: extra lines for the generated /etc/passwd
     users: list[str] = field(default_factory=list)
+    #: False: the command applies :func:`prlimit_args` itself to the part that runs scanned code
+    #: (a launcher whose own helpers, such as the network sink, must not share the package's limits)
+    limit_command: bool = True
 
 
 @dataclass(slots=True)
@@ -269,7 +272,13 @@ def command(spec: Spec, data_dir: Path) -> list[str]:
     for k, v in sorted(spec.env.items()):
         args += ["--setenv", k, v]
     args += ["--chdir", spec.cwd, "--"]
-    args += [
+    args += [*(prlimit_args(lim) if spec.limit_command else []), *spec.argv]
+    return args
+
+
+def prlimit_args(lim: Limits) -> list[str]:
+    """``prlimit … --`` applying ``lim`` to the command that follows."""
+    return [
         _prlimit(),
         f"--cpu={lim.cpu_seconds}",
         f"--as={lim.memory_bytes}",
@@ -278,9 +287,7 @@ def command(spec: Spec, data_dir: Path) -> list[str]:
         f"--nofile={lim.open_files}",
         "--core=0",
         "--",
-        *spec.argv,
     ]
-    return args
 
 
 class _Capture(threading.Thread):
