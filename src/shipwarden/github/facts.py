@@ -690,6 +690,33 @@ def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
 #: an inline script that loads code from the workspace: ``require('./x')``, ``await import(`${process.env.GITHUB_WORKSPACE}/…`)``
 _LOADS_FILE = re.compile(r"""\b(?:require|import)\s*\(\s*[`'"](?:\.{1,2}/|\$\{\s*process\.env\.GITHUB_WORKSPACE)|GITHUB_WORKSPACE|github\.workspace""")
 
+_RUN_SCRIPT = re.compile(r"^(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?(?:--?[\w-]+\s+)*([\w:.@/-]+)")
+_PROVENANCE = re.compile(r"--provenance\b")
+
+
+def _publish_through(text: str, job: Job, depth: int = 0) -> tuple[str, str] | None:
+    """(registry, tool) when a command publishes indirectly: a ``package.json`` script
+    (``pnpm run release`` → ``changeset publish``) or a release script given ``--provenance``
+    (which only ``npm publish`` takes)."""
+    if _PROVENANCE.search(text):
+        return "npm", "a release script given --provenance"
+    repo = job.workflow.repo
+    m = _RUN_SCRIPT.match(text)
+    if repo is None or m is None or depth > 2:
+        return None
+    body = repo.package_scripts.get(m.group(1))
+    if not body:
+        return None
+    for ev in analyze(body, "bash").events:
+        if ev.kind is EventKind.PUBLISH and ev.registry:
+            return ev.registry, f"{ev.tool} publish (package.json script {m.group(1)})"
+        if ev.kind is EventKind.EXECUTES_REPO_CODE:
+            inner = _publish_through(" ".join(body[ev.start : ev.end].split()), job, depth + 1)
+            if inner is not None:
+                return inner
+    return None
+
+
 _NAME_RE = re.compile(r"^\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|<<)", re.MULTILINE)
 
 
@@ -712,6 +739,13 @@ def _run_facts(facts: JobFacts, step: Step, tracer: Tracer, job: Job) -> None:
                 facts.execs.append(Exec(step, what, ev.start, ev.end, True, workspace=not named))
         elif kind is EventKind.EXECUTES_REPO_CODE:
             facts.execs.append(Exec(step, f"`{text}` runs code from the workspace", ev.start, ev.end))
+            spelled = _publish_through(text, job)
+            if spelled is not None:
+                registry, tool = spelled
+                trusted = not env_tokens and job.permission("id-token") == "write"
+                facts.publishes.append(
+                    Publish(step, registry, tool, tuple(sorted(env_tokens)), trusted, ev.start, ev.end)
+                )
         elif kind is EventKind.PR_CHECKOUT:
             facts.checkouts.append(Checkout(step, True, Confidence.HIGH, text, True, by_shell=True, start=ev.start, end=ev.end))
         elif kind is EventKind.REMOTE_EXEC:

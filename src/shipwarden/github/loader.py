@@ -262,6 +262,7 @@ def _load_into(repo: Repository, paths: list[str], read: Reader, result: LoadRes
     _load_actions(repo, read, result, prefix)
     if repo.workflows:
         repo.package_manager = _package_manager(read)
+        repo.package_scripts = _package_scripts(read)
 
 
 #: ``package.json`` is read for its ``packageManager`` field only (it decides
@@ -280,6 +281,21 @@ def _package_manager(read: Reader) -> str:
         return ""
     value = manifest.get("packageManager") if isinstance(manifest, dict) else None
     return value.split("@", 1)[0].strip().lower() if isinstance(value, str) else ""
+
+
+def _package_scripts(read: Reader) -> dict[str, str]:
+    """``scripts`` of the root ``package.json`` (a release step may publish through one)."""
+    try:
+        data = read("package.json")
+        if len(data) > MAX_MANIFEST_BYTES:
+            return {}
+        manifest = safeio.load_json(data.decode("utf-8"), "package.json")
+    except (OSError, ValueError, YamlError, RecursionError):
+        return {}
+    scripts = manifest.get("scripts") if isinstance(manifest, dict) else None
+    if not isinstance(scripts, dict):
+        return {}
+    return {k: v[:4096] for k, v in list(scripts.items())[:500] if isinstance(k, str) and isinstance(v, str)}
 
 
 def _load_actions(repo: Repository, read: Reader, result: LoadResult, prefix: str) -> None:

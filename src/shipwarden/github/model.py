@@ -501,6 +501,8 @@ class Repository:
     ref: str | None = None
     #: the package manager ``package.json`` names in ``packageManager`` ("" if none)
     package_manager: str = ""
+    #: ``scripts`` of the root ``package.json`` (name → command line)
+    package_scripts: dict[str, str] = field(default_factory=dict)
     #: runner labels the user declared (configuration), lower-cased
     runner_labels: RunnerLabels | None = None
     #: ``owner/name`` of the repository (lower case) from the checkout's ``origin``
