@@ -291,3 +291,13 @@ def test_installs_in_a_publishing_job_get_ignore_scripts_only_when_unsafe(tmp_pa
     expected = _plain(before)
     expected["jobs"]["publish"]["steps"][2]["run"] = "npm ci --ignore-scripts && npm run build"
     assert _plain(after) == expected
+
+
+def test_no_read_only_grant_when_a_job_uses_the_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _copy("permissions-token-used", tmp_path)
+    path = _workflow(root)
+    before = path.read_bytes()
+    _, report = _scan_json(root, tmp_path, "--fix=unsafe")
+    assert path.read_bytes() == before
+    assert "excessive-permissions" in _rules(report)
+    assert "job `ai-review` (passes it in `env:`)" in capsys.readouterr().err

@@ -23,6 +23,7 @@ from shipwarden.findings import Finding
 from shipwarden.fix.edits import Edit
 from shipwarden.fix.yamltext import block_indent, content_end, ensure_newline, jobs_of, line_after
 from shipwarden.github.knowledge import exposure_table
+from shipwarden.rules.excessive_permissions import GIT_USE, TOKEN_USE
 from shipwarden.github.yamlspan import Mapping, Node, Scalar, Sequence, YamlError, load
 from shipwarden.textindex import SourceText
 
@@ -469,6 +470,18 @@ def fix_excessive_permissions(findings: list[Finding], doc: Document) -> list[Ou
         loc = finding.primary
         kind = finding.key.rsplit("|", 1)[-1] if finding.key else ""
         if kind == "no-permissions":
+            users = _token_users(doc, [str(j) for j in finding.properties.get("jobs", [])])
+            if users:
+                out.append(
+                    Skipped(
+                        finding.rule_id,
+                        loc.path,
+                        loc.line,
+                        "the token is used by " + "; ".join(users) + ": give those jobs their own `permissions:` with"
+                        " the scopes they need, then `permissions: {}` at the top",
+                    )
+                )
+                continue
             jobs = _top_key(doc, "jobs")
             if jobs is None or block_indent(doc.source, doc.root) != 0:  # type: ignore[arg-type]
                 out.append(Skipped(finding.rule_id, loc.path, loc.line, "no top-level `jobs:` key to insert before"))
@@ -530,6 +543,46 @@ def fix_excessive_permissions(findings: list[Finding], doc: Document) -> list[Ou
         else:
             out.append(Skipped(finding.rule_id, loc.path, loc.line, "`write-all` needs the scopes the jobs use"))
     return out
+
+
+def _token_users(doc: Document, job_ids: list[str]) -> list[str]:
+    """Which of ``job_ids`` may use the token (so a read-only grant would break them), and how."""
+    users: list[str] = []
+    for key, job in jobs_of(doc.root):
+        if key.value not in job_ids:
+            continue
+        why = _job_uses_token(job)
+        if why:
+            users.append(f"job `{key.value}` ({why})")
+    return users
+
+
+def _job_uses_token(job: Mapping) -> str:
+    if job.get("uses") is not None:
+        return "calls a reusable workflow"
+    for holder in (job, *(s for s in _seq(job.get("steps")) if isinstance(s, Mapping))):
+        for field_name in ("env", "with"):
+            values = holder.get(field_name)
+            if isinstance(values, Mapping) and any(
+                isinstance(v, Scalar) and TOKEN_USE.search(v.value) for _, v in values
+            ):
+                return f"passes it in `{field_name}:`"
+    for step in _seq(job.get("steps")):
+        if not isinstance(step, Mapping):
+            continue
+        run = step.get("run")
+        if isinstance(run, Scalar) and (TOKEN_USE.search(run.value) or GIT_USE.search(run.value)):
+            return "its scripts use git, the GitHub CLI or the API"
+        uses = step.get("uses")
+        if isinstance(uses, Scalar):
+            action = uses.value.split("@", 1)[0].lower()
+            if not action.startswith("./") and action not in exposure_table().no_token_actions:
+                return f"runs `{uses.value}`, which may use the token"
+    return ""
+
+
+def _seq(node: Node | None) -> list[Node]:
+    return list(node.items) if isinstance(node, Sequence) else []
 
 
 def _permissions_mapping_at(doc: Document, offset: int) -> tuple[KeyPath, Mapping] | None:
