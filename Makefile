@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/gate_large.py
 	$(PY) bench/deps_tree.py
 	$(PY) bench/endpoint_home.py
+	$(PY) bench/assess.py
 
 ## Recompile requirements.lock (development) and requirements-runtime.lock (what the
 ## GitHub Action installs: the runtime dependencies at the same pins) from

@@ -132,3 +132,14 @@ def test_no_report_carries_a_secret(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert token not in path.read_text(), path.name
     assert token not in printed.out + printed.err
     assert token not in (tmp_path / "h.sqlite3").read_bytes().decode("utf-8", "replace")
+
+
+def test_endpoint_sweeps_the_given_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    out = tmp_path / "a.json"
+    monkeypatch.chdir(tmp_path)
+    assert main(["assess", str(home / ".config"), "--no-history", "-q", "--fail-on", "none", "--endpoint", "--home",
+                 str(home), "--json", str(out)]) == 0
+    rows = {r["row"]: r for r in json.loads(out.read_text())["rows"]}
+    assert rows[1]["status"] == "assessed" and rows[1]["analyses"] == ["endpoint"]

@@ -29,9 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--packlist", choices=("auto", "npm", "builtin"), default="auto",
                         help="how to list npm packages' files: npm pack --dry-run --ignore-scripts (auto: up to 12 "
                              "packages), or gate's built-in port of npm's rules")
-    parser.add_argument("--endpoint", nargs="?", const="", default=None, metavar="HOME",
-                        help="also sweep this machine's credential stores (HOME, default: yours); reads a home "
-                             "directory and the environment, so never on by default")
+    parser.add_argument("--endpoint", action="store_true",
+                        help="also sweep this machine's credential stores (a home directory and the environment: "
+                             "never on by default)")
+    parser.add_argument("--home", type=Path, metavar="HOME", help="the home directory --endpoint sweeps (default: yours)")
     parser.add_argument("--db", metavar="PATH|URL",
                         help="history database: an SQLite file or postgresql://… (default: $SHIPWARDEN_DB, else "
                              "one SQLite file per repository in your data directory)")
@@ -73,14 +74,13 @@ def _one(task: _Task) -> _Outcome:
     from shipwarden.progress import progress_for
 
     a = task.args
-    endpoint = a["endpoint"]
     options = AssessOptions(
         root=Path(task.root),
         all_branches=bool(a["all_branches"]),
         build=bool(a["build"]),
         fetch=True if a["fetch"] else None,
-        endpoint=endpoint is not None,
-        home=Path(str(endpoint)).expanduser() if endpoint else None,
+        endpoint=bool(a["endpoint"]),
+        home=Path(str(a["home"])).expanduser() if a["home"] else None,
         config=Path(str(a["config"])) if a["config"] else None,
         packlist=str(a["packlist"]),
         progress=progress_for(quiet=bool(a["quiet"]) or task.multi),
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"shipwarden: error: {raw}: not a directory", file=sys.stderr)
             return EXIT_USAGE
         roots.append(raw)
-    keys = ("all_branches", "build", "fetch", "endpoint", "db", "no_history", "html", "markdown", "json", "badge",
+    keys = ("all_branches", "build", "fetch", "endpoint", "home", "db", "no_history", "html", "markdown", "json", "badge",
             "fail_on", "config", "quiet", "packlist")
     shared = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k in keys}
     multi = len(roots) > 1

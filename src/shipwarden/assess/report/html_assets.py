@@ -39,7 +39,7 @@ border:1px solid currentColor}
 .status.not-applicable{color:var(--na)}.status.not-assessed{color:var(--nas)}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-size:.78rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);font-weight:600}
+th{font-size:.78rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);font-weight:600;white-space:nowrap}
 .matrix td.n{font-weight:700;color:var(--muted);width:2.2em}
 .matrix .class{font-weight:600}.matrix td:nth-child(2){min-width:13em}
 .matrix .count{text-align:center;width:3.8em;font-variant-numeric:tabular-nums}
