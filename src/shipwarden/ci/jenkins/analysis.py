@@ -91,6 +91,13 @@ class _Builder:
                 self._step(node, called, creds)
             elif called in ("library", "load"):
                 self._library(node, called)
+            if node.type == "variable_declarator" and any(
+                c.type == "ERROR" and self.t(c).strip() == "load" for c in node.children
+            ):
+                # `def x = load 'f.groovy'`: tree-sitter-groovy has no juxtaposed call there
+                value = node.child_by_field_name("value")
+                if value is not None:
+                    self._library(value, "load")
             if node.type == "annotation" and name is not None and self.t(name) == "Library":
                 self._library(node, "library")
             for child in reversed(node.children):
