@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
+import sys
+from pathlib import Path
 
-import pytest
+# the skip rules are the sandbox tests' own (tests/sandbox/sandboxtools.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sandbox"))
 
-CI = os.environ.get("CI", "").lower() == "true"
+from sandboxtools import CI, MISSING, needs_sandbox, needs_strace  # noqa: E402
 
-
-def _missing() -> str | None:
-    if shutil.which("bwrap") is None:
-        return "bubblewrap (bwrap) is not installed (scripts/system-deps.sh installs it)"
-    from shipwarden.sandbox import SandboxUnavailable, check_available
-
-    try:
-        check_available()
-    except SandboxUnavailable as exc:
-        return str(exc)
-    return None
-
-
-MISSING = _missing()
-
-#: Skip outside CI when the sandbox cannot run here; under CI=true the tests run (and fail).
-needs_sandbox = pytest.mark.skipif(MISSING is not None and not CI, reason=f"sandbox unavailable: {MISSING}")
-needs_strace = pytest.mark.skipif(
-    shutil.which("strace") is None and not CI, reason="strace is not installed (scripts/system-deps.sh installs it)"
-)
+__all__ = ["CI", "MISSING", "needs_sandbox", "needs_strace", "write_package"]
 
 
 def write_package(root, name: str, scripts: dict[str, str], files: dict[str, str]):  # type: ignore[no-untyped-def]

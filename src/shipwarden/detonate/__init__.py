@@ -57,23 +57,20 @@ class DetonateResult:
 
 
 def static_verdict(package: Package) -> list[str]:
-    """What ``deps`` concludes from reading the same install scripts (rule ids with tiers)."""
+    """What ``deps`` concludes from reading the same install-time code (rule ids with tiers)."""
     files = DirFiles(package.source, "")
-    out: list[str] = []
+    hooks: list[InstallHook] = []
     if package.ecosystem == "pypi":
-        for pth in package.manifest.get("pth", []):
-            hook = InstallHook(Ecosystem.PYPI, package.name, package.version, HookKind.PTH, str(pth), "",
-                               Location(str(pth)), package_dir="")
-            try:
-                analysis = analyze_hook(hook, files)
-            except (OSError, ValueError, RecursionError):
-                continue
-            out += [f"{j.rule} {j.tier.value}" for j in analysis.judgements]
-        return list(dict.fromkeys(out))
-    for event, command in package.scripts.items():
-        kind = HookKind.NATIVE_BUILD if command == "node-gyp rebuild" and event == "install" else HookKind.NPM_SCRIPT
-        hook = InstallHook(Ecosystem.NPM, package.name, package.version, kind, event, command,
-                           Location("package.json"), package_dir="")
+        hooks = [InstallHook(Ecosystem.PYPI, package.name, package.version, HookKind.PTH, str(pth), "",
+                             Location(str(pth))) for pth in package.manifest.get("pth", [])]
+    else:
+        for event, command in package.scripts.items():
+            native = command == "node-gyp rebuild" and event == "install"
+            hooks.append(InstallHook(Ecosystem.NPM, package.name, package.version,
+                                     HookKind.NATIVE_BUILD if native else HookKind.NPM_SCRIPT, event, command,
+                                     Location("package.json")))
+    out: list[str] = []
+    for hook in hooks:
         try:
             analysis = analyze_hook(hook, files)
         except (OSError, ValueError, RecursionError):

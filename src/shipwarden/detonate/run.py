@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from shipwarden import sandbox
+from shipwarden import safeio, sandbox
 from shipwarden.detonate.bait import USERS, Bait, Profile, make_bait
 from shipwarden.detonate.trace import STRACE_ARGS, Trace, parse
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree
@@ -119,21 +119,10 @@ def _single_top(folder: Path) -> Path:
 
 
 def _read_json(path: Path, limit: int = 4 << 20) -> dict[str, Any]:
+    """A JSON object from a regular file (bounded, depth-checked); {} when unreadable."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return {}
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return {}
-        data = os.read(fd, limit + 1)
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        return {}
-    try:
-        value = json.loads(data)
-    except (ValueError, RecursionError):
+        value = safeio.load_json(safeio.read_bytes(path, limit=limit), str(path.name))
+    except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -27,13 +27,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from shipwarden import sandbox
+from shipwarden import safeio, sandbox
 from shipwarden.packaging.secretscan import redact_secrets
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree
 
@@ -74,27 +73,13 @@ def redact_log(text: str) -> str:
 
 
 def _read_pyproject(source: Path) -> dict[str, object]:
-    path = source / "pyproject.toml"
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        text = safeio.read_text(source / "pyproject.toml", limit=_PYPROJECT_LIMIT)
+        return safeio.load_toml(text, "pyproject.toml")
     except FileNotFoundError:
         return {}
-    except OSError as exc:
-        raise BuildError(f"pyproject.toml: cannot be read ({exc.strerror})") from None
-    try:
-        import stat
-
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise BuildError("pyproject.toml: not a regular file")
-        data = os.read(fd, _PYPROJECT_LIMIT + 1)
-    finally:
-        os.close(fd)
-    if len(data) > _PYPROJECT_LIMIT:
-        raise BuildError("pyproject.toml: larger than 1 MiB")
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise BuildError(f"pyproject.toml: not valid TOML ({exc})") from None
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"pyproject.toml: not read ({exc})") from None
 
 
 def build_requirements(source: Path) -> list[str]:
