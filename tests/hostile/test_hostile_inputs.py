@@ -186,6 +186,13 @@ def test_class4_deep_structured_files_are_a_note(name: str, path: str, tmp_path:
         assert r.doc["stats"]["dependencies"] >= 1  # requirements.txt beside it is still read
 
 
+def test_class4_a_deep_hidden_lockfile_keeps_the_installed_tree(tmp_path: Path) -> None:
+    argv, base = build("deps-deep-hidden-lockfile", tmp_path)
+    r = run(argv, base)
+    assert r.code == 1, r.err  # the postinstall finding, no crash
+    assert "deps-download-exec" in r.rules
+
+
 @pytest.mark.parametrize("name", ["scan-deep-root-package-json", "scan-deep-if-literal"])
 def test_class4_deep_input_never_removes_workflow_p0s(name: str, tmp_path: Path) -> None:
     argv, base = build(name, tmp_path)

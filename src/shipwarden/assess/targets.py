@@ -6,7 +6,6 @@ nothing is built or run here.
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from shipwarden import safeio
 
 MAX_MANIFEST = 1024 * 1024
 #: Folders never searched for projects.
@@ -47,12 +48,9 @@ class Targets:
 def _read(root: Path, rel: str) -> str | None:
     path = root / rel
     try:
-        if path.is_symlink() or not path.is_file():
+        if path.is_symlink():
             return None
-        if path.stat().st_size > MAX_MANIFEST:
-            return None
-        path.resolve().relative_to(root.resolve())
-        return path.read_text(encoding="utf-8", errors="replace")
+        return safeio.read_text(path, root=root, limit=MAX_MANIFEST)
     except (OSError, ValueError):
         return None
 
@@ -69,8 +67,8 @@ def _workspace_patterns(manifest: dict[str, Any], root: Path, folder: str) -> li
     text = _read(root, _join(folder, "pnpm-workspace.yaml"))
     if text is not None:
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError:
+            data = safeio.load_yaml(text, "pnpm-workspace.yaml")
+        except (yaml.YAMLError, ValueError):
             data = None
         if isinstance(data, dict) and isinstance(data.get("packages"), list):
             patterns += [p for p in data["packages"] if isinstance(p, str)]
@@ -112,7 +110,7 @@ def _npm(root: Path, targets: Targets) -> None:
         if text is None:
             continue
         try:
-            manifest = json.loads(text)
+            manifest = safeio.load_json(text, "package.json")
         except ValueError as exc:
             targets.problems.append((rel, f"unreadable package.json: {exc}"))
             continue
@@ -130,8 +128,8 @@ def _python_name(root: Path, folder: str) -> str | None:
     text = _read(root, _join(folder, "pyproject.toml"))
     if text is not None:
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
+            data = safeio.load_toml(text, "pyproject.toml")
+        except (tomllib.TOMLDecodeError, ValueError):
             data = {}
         project = data.get("project")
         if isinstance(project, dict) and isinstance(project.get("name"), str):

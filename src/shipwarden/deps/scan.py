@@ -56,7 +56,7 @@ from shipwarden.deps.yarn_lock import is_berry
 from shipwarden.findings import Finding, Location, Report, ScanError, Tier
 from shipwarden.progress import SILENT, Progress
 from shipwarden.rules.registry import RULES
-from shipwarden.safeio import ReadRefused
+from shipwarden.safeio import ReadRefused, check_json_depth
 
 _ARCHIVE_SUFFIXES = (".tgz", ".tar.gz", ".zip", ".whl", ".tar")
 _MANAGER_BY_LOCKFILE = {
@@ -226,8 +226,10 @@ def _hidden_lockfile(root: Path, nm: str) -> list[Dependency]:
         return []
     rel = f"{nm}/.package-lock.json" if nm else ".package-lock.json"
     try:
-        lock = npm_lock.parse(read_text(path, root=root), rel)
-    except (LockfileError, OSError, FileTooLarge):
+        text = read_text(path, root=root)
+        check_json_depth(text, what=".package-lock.json")
+        lock = npm_lock.parse(text, rel)
+    except (LockfileError, OSError, ValueError, RecursionError):
         return []
     for dep in lock.dependencies:
         dep.lockfile = "hidden-lockfile"
