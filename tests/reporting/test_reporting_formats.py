@@ -23,8 +23,11 @@ RULE_DOCS = Path(__file__).parent / "rule_docs"
 
 @pytest.fixture(autouse=True)
 def _rule_docs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sarif_module, "rule_docs_dir", lambda: RULE_DOCS)
-    sarif_module._rule_doc.cache_clear()
+    def page(rule_id: str) -> str | None:
+        path = RULE_DOCS / f"{rule_id}.md"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    monkeypatch.setattr(sarif_module, "_rule_doc", page)
 
 
 def _official_sarif_schema() -> dict[str, Any]:
@@ -234,3 +237,16 @@ def test_graph_ignores_findings_without_hops_and_rejects_unknown_format() -> Non
     assert render_paths([plain], "mermaid") == "flowchart LR\n"
     with pytest.raises(ValueError):
         render_paths([plain], "png")
+
+
+def test_no_docs_url_means_no_link() -> None:
+    """Without ``docs-url`` or a metadata URL there is no link at all, never a made-up one."""
+    options = RenderOptions(docs_url=None)
+    sarif = json.loads(render(sample_report(), "sarif", options))
+    rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert all("helpUri" not in rule for rule in rules.values())
+    assert rules["demo-injection"]["help"]["markdown"].startswith("# demo-injection")
+    assert "http" not in render(sample_report(), "text", options)
+    assert "help:" not in render(sample_report(), "github", options)
+    data = json.loads(render(sample_report(), "json", options))
+    assert all(rule["help_uri"] is None for rule in data["rules"].values())

@@ -34,8 +34,11 @@ CASES = {
 @pytest.fixture(autouse=True)
 def _rule_docs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read rule help pages from a fixed test folder, not the real docs/rules."""
-    monkeypatch.setattr(sarif_module, "rule_docs_dir", lambda: RULE_DOCS)
-    sarif_module._rule_doc.cache_clear()
+    def page(rule_id: str) -> str | None:
+        path = RULE_DOCS / f"{rule_id}.md"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    monkeypatch.setattr(sarif_module, "_rule_doc", page)
 
 
 def _normalise(text: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from shipwarden.ruledocs import rule_doc, rule_ids_with_docs
 from shipwarden.rules.registry import RULES
 from shipwarden.scan import load_rules, scan_root
 
@@ -70,6 +71,10 @@ def test_every_rule_has_a_doc_page() -> None:
         importlib.import_module(f"shipwarden.{provider}").load_rules()
     docs = Path(__file__).parents[2] / "docs" / "rules"
     pages = {p.stem for p in docs.glob("*.md") if p.stem != "index" and p.stem.upper() != "README"}
+    # the package reads the same pages (shipwarden/rule_docs links to docs/rules)
+    assert set(rule_ids_with_docs()) == {p.stem for p in docs.glob("*.md")}
+    missing = sorted(rule_id for rule_id in RULES if rule_doc(rule_id) is None)
+    assert not missing, f"rules without a page shipped in the package: {missing}"
     assert pages <= set(RULES), f"doc pages without a rule: {sorted(pages - set(RULES))}"
     for rule_id, meta in sorted(RULES.items()):
         page = docs / f"{rule_id}.md"

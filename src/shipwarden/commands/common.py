@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from shipwarden import DOCS_URL
 from shipwarden.baseline import BaselineError, write_baseline
 from shipwarden.config import (
     FAIL_ON_CHOICES,
@@ -40,6 +39,7 @@ from shipwarden.pipeline import (  # re-exported for the commands
 )
 from shipwarden.reporting import FORMATS, GRAPH_FORMATS, RenderOptions, render
 from shipwarden.suppress import SourceReader, file_reader
+from shipwarden.ruledocs import metadata_docs_url
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -322,7 +322,7 @@ def finish(
     options = RenderOptions(
         color=color,
         width=width,
-        docs_url=config.docs_url or DOCS_URL,
+        docs_url=config.docs_url or metadata_docs_url(),
         path_prefix=_path_prefix(root),
     )
     text = render(filtered, getattr(args, "format", "text") or "text", options)

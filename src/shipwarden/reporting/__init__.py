@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import orjson
 
-from shipwarden import DOCS_URL
 from shipwarden.findings import Finding, Report
 from shipwarden.rules.registry import RULES, RuleMeta
 
@@ -26,8 +25,9 @@ class RenderOptions:
     color: bool = False
     #: Line width of text output.
     width: int = 100
-    #: Base URL of the rule documentation pages.
-    docs_url: str = DOCS_URL
+    #: Base URL of the rule documentation pages (``docs-url`` or the package
+    #: metadata); ``None``: no links at all.
+    docs_url: str | None = None
     #: Prefix put before paths in ``github`` annotations (the scanned root
     #: relative to the workspace), e.g. ``"services/api/"``.
     path_prefix: str = ""

@@ -40,13 +40,14 @@ def _location_props(location: Location, prefix: str) -> list[tuple[str, str]]:
     return props
 
 
-def _message(finding: Finding, url: str) -> str:
+def _message(finding: Finding, url: str | None) -> str:
     lines = [finding.message]
     for number, hop in enumerate(finding.hops, start=1):
         loc = hop.location
         where = f"{loc.path}:{loc.line}" if loc.line else loc.path
         lines.append(f"{number}. {where} — {hop.description} [row {hop.row}]")
-    lines.append(f"help: {url}")
+    if url:
+        lines.append(f"help: {url}")
     return "\n".join(lines)
 
 

@@ -1,7 +1,8 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning dashboards.
 
 One run; the driver lists the rules that fired with their help pages
-(``docs/rules/<id>.md`` from the source tree when present); results carry
+(``docs/rules/<id>.md``, shipped in the package; a ``helpUri`` only when a
+documentation URL was given); results carry
 ``partialFingerprints``, related locations for extra locations and
 ``codeFlows`` for the hops of attack paths; scan errors become tool execution
 notifications with ``executionSuccessful: false``.
@@ -9,20 +10,17 @@ notifications with ``executionSuccessful: false``.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import shipwarden
 from shipwarden import __version__
 from shipwarden.findings import Finding, Location, Report, ScanError, Tier
 from shipwarden.reporting import RenderOptions, dump_json, fired_rules
+from shipwarden.ruledocs import information_url, rule_doc
 from shipwarden.rules.registry import RuleMeta
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/shipwarden/shipwarden"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "shipwarden/v1"
 
@@ -31,18 +29,9 @@ SECURITY_SEVERITY = {Tier.P0: "9.0", Tier.P1: "7.0", Tier.P2: "4.0"}
 LEVEL = {Tier.P0: "error", Tier.P1: "error", Tier.P2: "warning"}
 
 
-def rule_docs_dir() -> Path:
-    """``docs/rules`` of the source tree the package runs from (may not exist)."""
-    return Path(shipwarden.__file__).resolve().parents[2] / "docs" / "rules"
-
-
-@cache
 def _rule_doc(rule_id: str) -> str | None:
-    path = rule_docs_dir() / f"{rule_id}.md"
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    """The rule's page shipped in the package (a seam for tests)."""
+    return rule_doc(rule_id)
 
 
 def _first_paragraph(markdown: str) -> str:
@@ -63,14 +52,19 @@ def _rule(meta: RuleMeta, options: RenderOptions) -> dict[str, Any]:
     url = meta.doc_url(options.docs_url)
     doc = _rule_doc(meta.id)
     full = (_first_paragraph(doc) if doc else "") or meta.title
-    help_obj: dict[str, Any] = {"text": f"{meta.title}. See {url}"}
-    help_obj["markdown"] = doc if doc else f"{meta.title}\n\n[Documentation]({url})"
-    return {
+    see = f" See {url}" if url else ""
+    help_obj: dict[str, Any] = {"text": doc if doc else f"{meta.title}.{see}"}
+    help_obj["markdown"] = doc if doc else (f"{meta.title}\n\n[Documentation]({url})" if url else meta.title)
+    rule: dict[str, Any] = {
         "id": meta.id,
         "name": _rule_name(meta.id),
         "shortDescription": {"text": meta.title},
         "fullDescription": {"text": full},
-        "helpUri": url,
+    }
+    if url:
+        rule["helpUri"] = url
+    return {
+        **rule,
         "help": help_obj,
         "defaultConfiguration": {"level": LEVEL[meta.tier]},
         "properties": {
@@ -193,20 +187,17 @@ def sarif_dict(report: Report, options: RenderOptions | None = None) -> dict[str
     invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
+    driver: dict[str, Any] = {"name": "shipwarden", "version": __version__, "semanticVersion": __version__}
+    home = information_url()
+    if home:
+        driver["informationUri"] = home
+    driver["rules"] = [_rule(meta, options) for meta in metas.values()]
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "shipwarden",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_rule(meta, options) for meta in metas.values()],
-                    }
-                },
+                "tool": {"driver": driver},
                 "invocations": [invocation],
                 "columnKind": "unicodeCodePoints",
                 "results": [_result(f, index[f.rule_id]) for f in findings],

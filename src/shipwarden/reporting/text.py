@@ -116,7 +116,9 @@ def _finding(finding: Finding, options: RenderOptions) -> list[RenderableType]:
         out.append(_hanging("  on path: ", ", ".join(finding.paths)))
     if finding.rule_tier is not None and finding.rule_tier is not finding.tier:
         out.append(Text(f"  tier raised from {finding.rule_tier.value} because it lies on an attack path", "dim"))
-    out.append(_hanging("  help: ", Text(meta.doc_url(options.docs_url), "blue underline")))
+    url = meta.doc_url(options.docs_url)
+    if url:
+        out.append(_hanging("  help: ", Text(url, "blue underline")))
     return out
 
 

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from shipwarden import DOCS_URL
 from shipwarden.findings import Confidence, Finding, Hop, Location, Tier
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,8 +24,9 @@ class RuleMeta:
     #: the command that produces it: scan, paths, gate, deps or endpoint
     command: str = "scan"
 
-    def doc_url(self, base: str = DOCS_URL) -> str:
-        return f"{base.rstrip('/')}/{self.id}.md"
+    def doc_url(self, base: str | None) -> str | None:
+        """``<base>/<id>.md``, or ``None`` when no documentation URL was given."""
+        return f"{base.rstrip('/')}/{self.id}.md" if base else None
 
     def finding(
         self,
