@@ -145,7 +145,7 @@ def _providers(path: Path, total: RootResult, paths: bool) -> None:
     from shipwarden.ci import scan_providers
 
     try:
-        res = scan_providers(path)
+        res = scan_providers(path, paths)
     except Exception as exc:  # noqa: BLE001
         total.errors.append(_internal_error(str(path), "ci", exc))
         return

@@ -23,13 +23,14 @@ class ProviderResult:
     pipelines: int = 0
 
 
-def scan_providers(root: Path) -> ProviderResult:
-    """Find and analyse ``.gitlab-ci.yml`` and Jenkinsfiles under one repository root."""
+def scan_providers(root: Path, paths: bool = True) -> ProviderResult:
+    """Find and analyse ``.gitlab-ci.yml`` and Jenkinsfiles under one repository root
+    (``paths=False``: without the GitLab attack-path search, as ``scan --no-paths``)."""
     from shipwarden.ci.gitlab.scan import scan_gitlab
     from shipwarden.ci.jenkins.scan import scan_jenkins
 
     total = ProviderResult()
-    for part in (scan_gitlab(root), scan_jenkins(root)):
+    for part in (scan_gitlab(root, paths), scan_jenkins(root)):
         total.findings.extend(part.findings)
         total.errors.extend(part.errors)
         total.files += part.files

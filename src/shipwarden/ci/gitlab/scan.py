@@ -12,7 +12,7 @@ from shipwarden.ci.gitlab.paths import find_paths
 from shipwarden.findings import Finding, ScanError
 
 
-def scan_gitlab(root: Path) -> ProviderResult:
+def scan_gitlab(root: Path, paths: bool = True) -> ProviderResult:
     result = ProviderResult()
     for rel in root_files(root):
         try:
@@ -36,7 +36,7 @@ def scan_gitlab(root: Path) -> ProviderResult:
                         ScanError(each.path, f"rule {rule.meta.id} failed: {type(exc).__name__}: {exc}", "internal")
                     )
             try:
-                found.extend(find_paths(each, found))
+                found.extend(find_paths(each, found) if paths else [])
             except Exception as exc:  # noqa: BLE001
                 result.errors.append(ScanError(each.path, f"path search failed: {type(exc).__name__}: {exc}", "internal"))
             result.findings.extend(found)
