@@ -14,7 +14,8 @@ from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.github.facts import CacheUse, cache_keys_meet, job_facts
 from shipwarden.github.knowledge import event_info
 from shipwarden.github.model import Job, Repository, Workflow
-from shipwarden.github.publishing import package_sites
+from shipwarden.rules.folding import cache_hit
+from shipwarden.rules.oidc_overscoped import folded_grant
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(
@@ -44,12 +45,10 @@ def _writers(repo: Repository, job: Job, cache: CacheUse) -> list[str]:
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     for job in wf.jobs:
-        sites = [s for s in package_sites(job) if not s.test_index]
-        if not sites:
+        hit = cache_hit(job)
+        if hit is None:
             continue
-        restores = [c for c in job_facts(job).caches if c.restores]
-        if not restores:
-            continue
+        sites, restores = hit
         cache = restores[0]
         writers = _writers(repo, job, cache)
         shown = "; written by " + ", ".join(writers[:3]) + ("…" if len(writers) > 3 else "") if writers else (
@@ -57,12 +56,20 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             " scope can"
         )
         registries = ", ".join(dict.fromkeys(s.name for s in sites))
+        locations = [cache.location(), sites[0].location]
+        properties: dict[str, object] = {"job": job.id, "writers": writers}
+        oidc = ""
+        grant = folded_grant(wf, job)
+        if grant is not None:
+            oidc = " and can request its OIDC token (the job holds `id-token: write`)"
+            locations.append(grant)
+            properties["folds"] = ["oidc-overscoped"]
         keys = ", ".join(f"`{k}`" for k in (cache.key, *cache.restore_keys) if k)
         yield META.finding(
             f"job `{job.id}` publishes to {registries} and restores a cache ({cache.action}{': ' + keys if keys else ''})"
-            f"{shown}. A poisoned entry runs with the publish credentials (TanStack, May 2026); publish from a job"
-            " that restores no cache and only downloads the built artifact",
-            [cache.location(), sites[0].location],
+            f"{shown}. A poisoned entry runs with the publish credentials{oidc} (TanStack, May 2026); publish from a"
+            " job that restores no cache and only downloads the built artifact",
+            locations,
             key=f"{wf.path}|{job.id}|cache-in-publish",
-            properties={"job": job.id, "writers": writers},
+            properties=properties,
         )

@@ -21,6 +21,7 @@ from shipwarden.github.publishing import (
 )
 from shipwarden.github.shell import analyze
 from shipwarden.rules.common import first_party
+from shipwarden.rules.folding import cache_hit, install_hit
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
 META = RuleMeta(
@@ -274,6 +275,41 @@ def _judge(job: Job, uses: list[Use]) -> tuple[Tier, str]:
     )
 
 
+# --------------------------------------------------------------------------- folding
+
+
+def _spot(loc: Location) -> tuple[str, int, int]:
+    return (loc.path, loc.line, loc.column)
+
+
+def folded_grant(wf: Workflow, job: Job) -> Location | None:
+    """Where ``job`` is granted ``id-token: write`` when this rule's finding for it folds into
+    install-in-publish-job's and cache-in-publish-job's: every risk beside the grant is an
+    install or cache restore one of them reports for the same job. None otherwise.
+
+    Those findings then name the grant, so nothing is lost; a job with another risk (an
+    unpinned action, a build) keeps its own finding, listing everything.
+    """
+    if job.uses is not None:
+        return None
+    grant = _grant(job.permissions, wf.file)
+    if grant is None:
+        return None
+    found = risks(job)
+    if not found:
+        return None
+    covered: set[tuple[str, int, int]] = set()
+    installs = install_hit(wf, job)
+    if installs is not None:
+        covered.update(_spot(e.location()) for e in installs.installs)
+    caches = cache_hit(job)
+    if caches is not None:
+        covered.update(_spot(c.location()) for c in caches[1])
+    if all(_spot(r.location) in covered for r in found):
+        return grant
+    return None
+
+
 # --------------------------------------------------------------------------- rule
 
 
@@ -290,6 +326,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         found = risks(job)
         if not found:
             continue  # an isolated publish/attest job: what the grant is for
+        if folded_grant(wf, job) is not None:
+            continue  # install-in-publish-job / cache-in-publish-job report these risks and name the grant
         tier, buys = _judge(job, uses)
         if job.uses is not None:
             holder = (
