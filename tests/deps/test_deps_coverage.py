@@ -140,6 +140,10 @@ def test_bun_lockb_header_is_read_and_the_rest_said_precisely(tmp_path: Path) ->
     assert "format v2" in c.reason and "16 package(s)" in c.reason and "header only" in c.reason
     assert c.resolve.startswith("bun install --save-text-lockfile --frozen-lockfile --lockfile-only")
     assert c.resolve.endswith("shipwarden deps app")
+    (app / "sub").mkdir()
+    (app / "bun.lockb").rename(app / "sub" / "bun.lockb")
+    (c,) = scan_deps(app, DepsOptions(root_arg="app")).report.coverage
+    assert c.resolve.startswith("(cd app/sub && bun install --save-text-lockfile")
     assert [e.kind for e in result.report.errors] == ["unsupported"]
 
 
@@ -299,3 +303,12 @@ def test_registry_configuration_outside_a_project_npm_refuses(tmp_path: Path) ->
     client = RegistryClient(cache_dir=tmp_path / "cache", cwd=project_dir, env={"PATH": str(bin_dir), "HOME": str(home)})
     assert client.npm_registry("left-pad") == "https://npm.example.invalid/"
     assert client.npm_registry("@corp/x") == "https://corp.example.invalid/"
+
+
+def test_empty_pnpm_lockfile_is_no_packages(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "pnpm-lock.yaml").write_text("")
+    result = scan_deps(app)
+    assert result.report.errors == []
+    assert [(c.total, c.unknown) for c in result.report.coverage] == [(0, 0)]

@@ -78,6 +78,9 @@ def _is_env_document(data: dict[str, Any]) -> bool:
 
 
 def parse(text: str, path: str) -> Lockfile:
+    if not text.strip():
+        # pnpm treats an empty pnpm-lock.yaml as no lockfile (pnpm/pnpm keeps such test fixtures)
+        return Lockfile(path, "pnpm-lock", Ecosystem.NPM, "")
     docs = [(chunk, first, _load(chunk, first)) for chunk, first in _documents(text)] or [(text, 1, _load(text, 1))]
     project = [d for d in docs if isinstance(d[2], dict) and not _is_env_document(d[2])]
     env = [d for d in docs if isinstance(d[2], dict) and _is_env_document(d[2])]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import shlex
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -762,8 +763,11 @@ def _python_local_dir(dep: Dependency, root: Path, lock_path: str) -> bool:
 def _unreadable_fix(path: str, root_arg: str) -> str:
     name = posixpath.basename(path)
     if name == "bun.lockb":
-        return ("bun install --save-text-lockfile --frozen-lockfile --lockfile-only (writes bun.lock beside it, "
-                "runs no script), then shipwarden deps " + (root_arg or "."))
+        folder = _folder(path)
+        where = posixpath.join(root_arg, folder) if folder and root_arg not in ("", ".") else (folder or "")
+        bun = "bun install --save-text-lockfile --frozen-lockfile --lockfile-only"
+        return (f"{f'(cd {shlex.quote(where)} && {bun})' if where else bun} (writes bun.lock beside it, "
+                f"runs no script), then shipwarden deps {shlex.quote(root_arg or '.')}")
     return "fix the error above, then run shipwarden deps again"
 
 
