@@ -18,6 +18,7 @@ from pathlib import Path
 
 from shipwarden import safeio
 from shipwarden.findings import Finding
+from shipwarden.reporting import emit
 
 BASELINE_VERSION = 1
 
@@ -53,8 +54,7 @@ def dumps_baseline(findings: Iterable[Finding]) -> str:
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
     """Write the baseline; returns the number of entries written."""
     text = dumps_baseline(findings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    emit.write_file(path, text, "json", mkdir=True)
     return len(json.loads(text)["findings"])
 
 

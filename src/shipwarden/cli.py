@@ -8,6 +8,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from shipwarden.reporting import emit
 from shipwarden import __version__
 from shipwarden.config import ConfigError
 
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
-        parser.print_help(sys.stderr)
+        emit.note(parser.format_help(), end="")
         return EXIT_USAGE
     # A run builds many small objects that live until the report is written;
     # collecting the young generation less often saves several percent of it.
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args))
     except ConfigError as exc:
-        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:  # pragma: no cover
         return 130

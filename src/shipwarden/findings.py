@@ -117,6 +117,9 @@ class Finding:
     rule_tier: Tier | None = None
     #: Extra JSON-serialisable facts specific to the rule. Never a secret value.
     properties: dict[str, Any] = field(default_factory=dict)
+    #: Set by the output filter (``reporting.emit``) on its cleaned copy, so the
+    #: copy keeps the fingerprint of the finding it was made from.
+    fingerprint_pin: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.row <= 7:
@@ -131,6 +134,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable id used by baselines: survives line moves, not content changes."""
+        if self.fingerprint_pin:
+            return self.fingerprint_pin
         basis = "\x1f".join((self.rule_id, self.primary.path, self.key or self.message))
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 

@@ -13,6 +13,8 @@ import sys
 import threading
 from typing import Protocol, TextIO
 
+from shipwarden.reporting import emit
+
 
 class Task(Protocol):
     def advance(self, amount: int = 1) -> None: ...
@@ -60,7 +62,7 @@ class _RichTask:
             TimeElapsedColumn(), TimeRemainingColumn(),
             console=Console(file=stream, stderr=True), transient=True, refresh_per_second=8,
         )
-        self._id = self._bar.add_task(description, total=total)
+        self._id = self._bar.add_task(emit.clean(description), total=total)
         self._bar.start()
         self._closed = False
 
@@ -96,4 +98,4 @@ def progress_for(quiet: bool = False, stream: TextIO | None = None) -> Progress:
             return SILENT
     except (AttributeError, ValueError, OSError):
         return SILENT
-    return _Rich(out)
+    return _Rich(emit.safe_stream(out))

@@ -43,6 +43,7 @@ from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sd
 from packaging.version import InvalidVersion, Version
 
 from shipwarden import safeio
+from shipwarden.reporting import emit
 
 MiB = 1024 * 1024
 #: Largest metadata document (packument, index page) accepted.
@@ -301,9 +302,10 @@ class RecordedTransport:
         index_path = directory / "index.json"
         index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else {}
         name = hashlib.sha256(url.encode()).hexdigest()[:16]
-        (directory / name).write_bytes(data)
+        emit.write_bytes_file(directory / name, data)
         index[url] = name
-        index_path.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
+        # a test recording: its URLs are the keys it is looked up by, so they are stored whole
+        emit.write_bytes_file(index_path, json.dumps(index, indent=2, sort_keys=True).encode("utf-8"))
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -336,7 +338,7 @@ class Cache:
         path = self._path(url, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(data)
+        emit.write_bytes_file(tmp, data)
         tmp.replace(path)
         return path
 

@@ -37,7 +37,7 @@ from shipwarden.pipeline import (  # re-exported for the commands
     exit_code,
     filter_report,
 )
-from shipwarden.reporting import FORMATS, GRAPH_FORMATS, RenderOptions, render
+from shipwarden.reporting import FORMATS, GRAPH_FORMATS, RenderOptions, emit, render
 from shipwarden.suppress import SourceReader, file_reader
 from shipwarden.ruledocs import metadata_docs_url
 
@@ -214,15 +214,14 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
     Roots without any workflow are kept (an organisation's checkouts include
     such repositories) but named on stderr.
     """
-    err = err if err is not None else sys.stderr
     roots: list[str] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists() and not path.is_symlink():
-            print(f"shipwarden: error: {raw}: no such directory", file=err)
+            emit.note(f"shipwarden: error: {raw}: no such directory", stream=err)
             return None
         if not path.is_dir():
-            print(f"shipwarden: error: {raw}: not a directory; give the repository root (holding .github/)", file=err)
+            emit.note(f"shipwarden: error: {raw}: not a directory; give the repository root (holding .github/)", stream=err)
             return None
         problem = unusable_path(raw, what="repository root")
         if problem is not None:
@@ -231,15 +230,15 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
         parts = path.resolve().parts
         if parts[-1:] == (".github",) or parts[-2:] == (".github", "workflows"):
             root = path.resolve().parent if parts[-1] == ".github" else path.resolve().parent.parent
-            print(f"shipwarden: error: {raw}: give the repository root ({root}), not its .github folder", file=err)
+            emit.note(f"shipwarden: error: {raw}: give the repository root ({root}), not its .github folder", stream=err)
             return None
         if not (path / ".github" / "workflows").is_dir() and not _other_ci(path):
             from shipwarden.github.loader import action_definition_paths
 
             if action_definition_paths(path):
-                print(f"shipwarden: {raw}: no .github/workflows folder; scanning its action definitions", file=err)
+                emit.note(f"shipwarden: {raw}: no .github/workflows folder; scanning its action definitions", stream=err)
             else:
-                print(f"shipwarden: warning: {raw}: no .github/workflows folder; nothing to scan there", file=err)
+                emit.note(f"shipwarden: warning: {raw}: no .github/workflows folder; nothing to scan there", stream=err)
         roots.append(str(path))
     return roots
 
@@ -277,8 +276,8 @@ def finish(
     up in the working directory. ``source_reader(path)`` overrides how the
     text of a finding's file is read (e.g. members of an archive).
     """
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
+    out = stdout if stdout is not None else sys.stdout  # only asked whether it is a terminal
+    err = stderr
     try:
         config = config_from_args(args, root)
         reader = source_reader if source_reader is not None else file_reader(_roots(report, root))
@@ -293,12 +292,12 @@ def finish(
         target = getattr(args, "write_baseline", None)
         if target is not None:
             count = write_baseline(target, filtered.findings)
-            print(f"shipwarden: wrote {count} finding(s) to baseline {target}", file=err)
+            emit.note(f"shipwarden: wrote {count} finding(s) to baseline {target}", stream=err)
             if filtered.errors:
-                print(
+                emit.note(
                     f"shipwarden: warning: scan incomplete ({len(filtered.errors)} error(s)); "
                     "the baseline may miss findings",
-                    file=err,
+                    stream=err,
                 )
             return EXIT_OK
 
@@ -306,7 +305,7 @@ def finish(
         if baseline_path is not None:
             filtered = baselined(filtered, baseline_path)
     except (ConfigError, BaselineError) as exc:
-        print(f"shipwarden: error: {exc}", file=err)
+        emit.note(f"shipwarden: error: {exc}", stream=err)
         return EXIT_USAGE
 
     filtered.findings = filtered.sorted_findings()
@@ -325,16 +324,15 @@ def finish(
         docs_url=config.docs_url or metadata_docs_url(),
         path_prefix=_path_prefix(root),
     )
-    text = render(filtered, getattr(args, "format", "text") or "text", options)
+    fmt = getattr(args, "format", "text") or "text"
+    text = render(filtered, fmt, options)
     if output is None:
-        out.write(text)
-        out.flush()
+        emit.out(text, fmt, color=color, stream=stdout)
     else:
         try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
+            emit.write_file(output, text, fmt, mkdir=True)
         except OSError as exc:
-            print(f"shipwarden: error: cannot write {output}: {exc}", file=err)
+            emit.note(f"shipwarden: error: cannot write {output}: {exc}", stream=err)
             return EXIT_USAGE
     return exit_code(filtered, fail_on(args, config))
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from shipwarden.reporting import emit
 from shipwarden.api import deps_allowlist_path, deps_settings
 from shipwarden.commands.common import (
     EXIT_OK,
@@ -61,18 +62,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "verify", False) and not args.against:
-        print("shipwarden: error: --verify needs --against REF", file=sys.stderr)
+        emit.note("shipwarden: error: --verify needs --against REF")
         return EXIT_USAGE
     root = Path(args.path)
     problem = unusable_path(str(args.path), files=True, what="project folder")
     if problem is not None:
-        print(f"shipwarden: error: {problem}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {problem}")
         return EXIT_USAGE
     try:
         config = config_from_args(args, root if root.is_dir() else root.parent)
         table = deps_settings(config)
     except ConfigError as exc:
-        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE
 
     allowlist: Allowlist | None = None
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             allowlist = load_allowlist(allow_path)
         except AllowlistError as exc:
-            print(f"shipwarden: error: {exc}", file=sys.stderr)
+            emit.note(f"shipwarden: error: {exc}")
             return EXIT_USAGE
 
     fetcher = None
@@ -116,11 +117,11 @@ def run(args: argparse.Namespace) -> int:
         target = allow_path if args.write_allowlist is True else Path(args.write_allowlist)
         text = render_allowlist((r.hook for r in result.hooks), result.dependencies)
         try:
-            target.write_text(text, encoding="utf-8")
+            emit.write_file(target, text, "toml")
         except OSError as exc:
-            print(f"shipwarden: error: cannot write {target}: {exc}", file=sys.stderr)
+            emit.note(f"shipwarden: error: cannot write {target}: {exc}")
             return EXIT_USAGE
-        print(f"shipwarden: recorded {len(result.hooks)} install-time hook(s) as reviewed in {target}", file=sys.stderr)
+        emit.note(f"shipwarden: recorded {len(result.hooks)} install-time hook(s) as reviewed in {target}")
         return EXIT_OK
 
     if getattr(args, "format", "") == "cyclonedx":
@@ -136,11 +137,10 @@ def run(args: argparse.Namespace) -> int:
     output: Path | None = getattr(args, "output", None)
     section = render_inventory(result) if text_view else ""
     if section and output is None:
-        sys.stdout.write(section)
-        sys.stdout.flush()
+        emit.out(section)
     code = finish(result.report, args, root=root if root.is_dir() else None)
     if section and output is not None and output.is_file():
-        output.write_text(section + output.read_text(encoding="utf-8"), encoding="utf-8")
+        emit.write_file(output, section + output.read_text(encoding="utf-8"))
     return code
 
 
@@ -156,11 +156,11 @@ def _detonate(root: Path, result: DepsResult) -> int | None:
     try:
         dynamic = detonate_hooks(root, list(result.hooks), options)
     except sandbox.SandboxUnavailable as exc:
-        print(f"shipwarden: --detonate refused: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: --detonate refused: {exc}")
         return 4
     result.report.findings.extend(dynamic.report.findings)
     result.report.errors.extend(dynamic.report.errors)
     result.report.stats["detonations"] = len(dynamic.observations)
     for note in dynamic.notes:
-        print(redact_secrets(note), file=sys.stderr)
+        emit.note(redact_secrets(note))
     return None

@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from shipwarden.reporting import emit
 from shipwarden.api import gate_root
 from shipwarden.baseline import BaselineError, apply_baseline, load_baseline
 from shipwarden.commands.common import (
@@ -64,6 +65,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="do not print the verdict on stderr")
     parser.add_argument("--sbom", type=Path, metavar="FILE",
                         help="also write a CycloneDX 1.6 JSON SBOM of the reviewed artifact(s) to FILE")
+    parser.add_argument(
+        "--low-confidence-secrets",
+        action="store_true",
+        help="also report generic `token = …` guesses in minified code (config: gate.low-confidence-secrets)",
+    )
     add_output_arguments(parser, default_fail_on="P1")
 
 
@@ -77,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args, root)
         policy = GatePolicy.from_config(config.gate)
+        if args.low_confidence_secrets:
+            policy.low_confidence_secrets = True
     except ConfigError as exc:
-        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE
     result = run_gate(
         GateOptions(
@@ -99,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     if not args.quiet and code != EXIT_USAGE and getattr(args, "write_baseline", None) is None:
         kept = _visible(result.report, args, config)
-        print(render_verdict(result, kept, fail_on(args, config)), file=sys.stderr, end="")
+        emit.note(render_verdict(result, kept, fail_on(args, config)), end="")
     return code
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from shipwarden.reporting import emit
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish
 from shipwarden.findings import Report, ScanError
 
@@ -132,12 +133,12 @@ def run(args: argparse.Namespace) -> int:
         policy = load_policy(args.policy, args)
         root = trust_root("staging" if args.staging else "production", str(args.trusted_root) if args.trusted_root else None)
     except (ConfigError, ValueError, OSError) as exc:
-        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE
     if args.digest:
         alg, _, hexd = args.digest.partition(":")
         if alg not in ("sha256", "sha512") or not hexd:
-            print("shipwarden: error: --digest must be sha256:HEX or sha512:HEX", file=sys.stderr)
+            emit.note("shipwarden: error: --digest must be sha256:HEX or sha512:HEX")
             return EXIT_USAGE
         target.digests[alg] = hexd.lower()
     report = Report(command="provenance", roots=[args.target])
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         except RegistryError as exc:
             report.errors.append(ScanError(args.target, str(exc), "registry"))
     if not docs and not report.errors:
-        print("shipwarden: note: no attestation found for the target", file=sys.stderr)
+        emit.note("shipwarden: note: no attestation found for the target")
     result = check(target, docs, root=root, policy=policy, history=history, previous_claims=previous, repo=args.repo)
     report.findings = result.findings
     report.stats.update(
@@ -168,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         }
     )
     for line in summary_lines([result]):
-        print(line, file=sys.stderr)
+        emit.note(line)
     return finish(report, args, root=None)
 
 

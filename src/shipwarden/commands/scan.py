@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from shipwarden.reporting import emit
 from shipwarden import api
 from shipwarden.baseline import BaselineError
 from shipwarden.commands.common import (
@@ -76,14 +77,14 @@ def _fix(report: Report, options: api.ScanOptions, root: Path | None, args: argp
     try:
         wanted = reportable(report, args, root=root)
     except (ConfigError, BaselineError) as exc:
-        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE
     level = FixLevel(args.fix or "safe")
     plan = plan_fixes(wanted, root, level)
     if args.diff:
-        sys.stdout.write(safe_diff(plan))
-        sys.stderr.write(render_fix_summary(plan, level, written=False))
+        emit.out(safe_diff(plan))
+        emit.note(render_fix_summary(plan, level, written=False), end="")
         return 1 if plan.files else 0
     plan.write()
-    sys.stderr.write(render_fix_summary(plan, level, written=True))
+    emit.note(render_fix_summary(plan, level, written=True), end="")
     return finish(api.scan(options).report, args, root=root)

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from shipwarden import safeio
 from shipwarden.deps.model import Dependency, HookKind, InstallHook, SourceKind
+from shipwarden.secrets.redactor import redact_clip, redact_text
 
 DEFAULT_FILE = "shipwarden-deps-allowlist.toml"
 FORMAT_VERSION = 1
@@ -138,7 +139,7 @@ def render_allowlist(hooks: Iterable[InstallHook], dependencies: Iterable[Depend
             f"version = {_q(hook.version)}",
             f"event = {_q(hook.event)}",
             f"kind = {_q(hook.kind.value)}",
-            f"command = {_q(hook.command[:300])}",
+            f"command = {_q(redact_clip(hook.command, 300))}",
             f"sha256 = {_q(hook.digest)}",
             "",
         ]
@@ -156,7 +157,7 @@ def render_allowlist(hooks: Iterable[InstallHook], dependencies: Iterable[Depend
             f"ecosystem = {_q(dep.ecosystem.value)}",
             f"package = {_q(dep.name)}",
             f"kind = {_q(dep.source.kind.value)}",
-            f"url = {_q(dep.source.url)}",
+            f"url = {_q(redact_text(dep.source.url))}",
             "",
         ]
     known: dict[str, set[str]] = {}
@@ -221,7 +222,8 @@ def compare_sources(dependencies: Iterable[Dependency], allow: Allowlist) -> lis
             continue
         seen.add(key)
         reviewed = allow.source_of(dep.ecosystem.value, dep.name)
-        if any(s.url == dep.source.url for s in reviewed):
+        # the allowlist stores URLs redacted (a token in a git URL is never written down)
+        if any(s.url in (dep.source.url, redact_text(dep.source.url)) for s in reviewed):
             continue
         before = f" (reviewed: {reviewed[0].kind} {reviewed[0].url})" if reviewed else ""
         changes.append(Change(

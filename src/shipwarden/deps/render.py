@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shipwarden.deps.coverage import describe
 from shipwarden.deps.model import HookKind
+from shipwarden.secrets.redactor import redact_clip
 from shipwarden.deps.scan import DepsResult, HookRecord
 
 #: Hooks listed before "… N more".
@@ -11,7 +12,8 @@ MAX_LISTED = 200
 
 
 def _line(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """Cut to ``width`` after redaction, so a cut never leaves part of a secret."""
+    return redact_clip(text, width)
 
 
 def _verdict(record: HookRecord) -> str:

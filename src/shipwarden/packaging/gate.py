@@ -61,7 +61,8 @@ def run_gate(options: GateOptions) -> GateResult:
         budget = Budget(options.policy.secret_scan_budget)
         for artifact in collected.artifacts:
             res = inspect_artifact(artifact, InspectOptions(policy=options.policy, budget=budget,
-                                                            progress=options.progress))
+                                                            progress=options.progress,
+                                                            file_secret_limit=options.policy.secret_scan_file_limit))
             result.results.append(res)
             report.findings.extend(res.findings)
             report.errors.extend(res.errors)
@@ -72,7 +73,8 @@ def run_gate(options: GateOptions) -> GateResult:
     # no report format may carry a whole secret value
     report.findings[:] = [f if f.rule_id == "gate-secret" else scrub_finding(f) for f in report.findings]
     if result.results:
-        report.coverage.append(_secret_coverage(str(target), result.results, options.policy.secret_scan_budget))
+        report.coverage.append(_secret_coverage(str(target), result.results, options.policy.secret_scan_budget,
+                                                 options.policy.secret_scan_file_limit))
     stats = report.stats
     stats["artifacts"] = len(result.results)
     stats["files"] = sum(len(r.files) for r in result.results)
@@ -81,7 +83,7 @@ def run_gate(options: GateOptions) -> GateResult:
     return result
 
 
-def _secret_coverage(target: str, results: list[ArtifactResult], run_budget: int) -> Coverage:
+def _secret_coverage(target: str, results: list[ArtifactResult], run_budget: int, file_limit: int) -> Coverage:
     """What the secret scan read, and the exact setting that makes it read the rest."""
     scanned = sum(r.secret_scanned_bytes for r in results)
     unscanned = sum(r.secret_unscanned_bytes for r in results)
@@ -92,10 +94,12 @@ def _secret_coverage(target: str, results: list[ArtifactResult], run_budget: int
     wanted = -(-(run_budget + unscanned) // (1024 * 1024))  # MiB, rounded up
     return Coverage(
         target, "secrets", "bytes", scanned + unscanned, found, unscanned,
-        reason=(f"{files} text file(s) were not read to the end: each file is read up to 8 MiB and the run up to "
+        reason=(f"{files} text file(s) were not read to the end: each file is read up to "
+                f"{file_limit / 1048576:g} MiB (gate.secret-scan-file-limit) and the run up to "
                 f"{run_budget / 1048576:g} MiB (gate.secret-scan-budget)"),
         resolve=(f'secret-scan-budget = "{wanted} MiB" in the [tool.shipwarden.gate] table of pyproject.toml '
-                 f"(or [gate] in .shipwarden.toml); the 8 MiB per-file limit is fixed"),
+                 f"(or [gate] in .shipwarden.toml), and secret-scan-file-limit for files over "
+                 f"{file_limit / 1048576:g} MiB"),
     )
 
 

@@ -441,7 +441,14 @@ class _Inspector:
 
                 inline = InlineMapScanner(on_inline, capture_budget=self.o.map_capture_budget)
             secrets = (
-                TextSecretScanner(path, self.budget, self.o.file_secret_limit) if want_secrets and not binary else None
+                TextSecretScanner(
+                    path,
+                    self.budget,
+                    self.o.file_secret_limit,
+                    minified_low_confidence=self.o.policy.low_confidence_secrets,
+                )
+                if want_secrets and not binary
+                else None
             )
             chunk = first
             while chunk:

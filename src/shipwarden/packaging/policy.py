@@ -9,7 +9,9 @@ allow-install-scripts = ["postinstall"]               # any command
 # or, pinned to the exact command:
 # allow-install-scripts = { postinstall = "node scripts/postinstall.js" }
 require-files-field = true  # npm: flag a package.json without `files`
-secret-scan-budget = "64 MB"
+secret-scan-budget = "64 MB"       # bytes searched for secrets per run
+secret-scan-file-limit = "8 MiB"   # bytes searched for secrets per file
+low-confidence-secrets = false     # also report generic `token = …` guesses in minified code
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ KEYS = {
     "allow-install-scripts",
     "require-files-field",
     "secret-scan-budget",
+    "secret-scan-file-limit",
+    "low-confidence-secrets",
 }
 
 
@@ -55,6 +59,9 @@ class GatePolicy:
     allow_install_scripts: dict[str, str | None] = field(default_factory=dict)
     require_files_field: bool = True
     secret_scan_budget: int = 64 * 1024 * 1024
+    secret_scan_file_limit: int = 8 * 1024 * 1024
+    #: Report low-confidence generic guesses in minified code too (hidden by default).
+    low_confidence_secrets: bool = False
 
     def allows_file(self, path: str) -> bool:
         return any(glob_match(pattern, path) for pattern in self.allow_files)
@@ -107,4 +114,11 @@ class GatePolicy:
             policy.require_files_field = value
         if "secret-scan-budget" in table:
             policy.secret_scan_budget = parse_size(table["secret-scan-budget"], "secret-scan-budget")
+        if "secret-scan-file-limit" in table:
+            policy.secret_scan_file_limit = parse_size(table["secret-scan-file-limit"], "secret-scan-file-limit")
+        if "low-confidence-secrets" in table:
+            value = table["low-confidence-secrets"]
+            if not isinstance(value, bool):
+                raise ConfigError("gate.low-confidence-secrets: expected true or false")
+            policy.low_confidence_secrets = value
         return policy

@@ -14,7 +14,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from shipwarden.findings import Finding
-from shipwarden.secrets import SecretMatch, scan_text
+from shipwarden.secrets import SecretMatch, load_rules, scan_text
 
 #: Longest piece of a line handed to the scanner (its own cut is 16,384).
 PIECE = 12_000
@@ -22,6 +22,8 @@ PIECE = 12_000
 OVERLAP = 512
 #: Characters scanned per call.
 WINDOW = 2_000_000
+#: A line this long marks minified code.
+_MINIFIED = load_rules().limits.minified_line_chars
 
 
 @dataclass(slots=True)
@@ -53,6 +55,10 @@ class TextSecretScanner:
     path: str
     budget: Budget
     file_limit: int = 8 * 1024 * 1024
+    #: Report low-confidence generic guesses in minified code (a segment with a
+    #: line of ``minified_line_chars`` or more); off by default: bundles are
+    #: full of ``token = e2.token`` shapes that are no secret.
+    minified_low_confidence: bool = False
     found: list[LocatedSecret] = field(default_factory=list)
     _decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -97,6 +103,7 @@ class TextSecretScanner:
         origin: list[tuple[int, int]] = []  # per virtual line: real line, column offset
         line, col = self._line, self._col
         lines = text.split("\n")
+        minified = any(len(real) >= _MINIFIED for real in lines)
         for i, real in enumerate(lines):
             last = i == len(lines) - 1
             if len(real) <= PIECE:
@@ -116,7 +123,8 @@ class TextSecretScanner:
             else:
                 col += len(real)
         joined = "\n".join(virtual)
-        for m in scan_text(joined, path=self.path):
+        low = self.minified_low_confidence or not minified
+        for m in scan_text(joined, path=self.path, low_confidence=low):
             real_line, offset = origin[m.line - 1] if 0 < m.line <= len(origin) else (line, 0)
             column = m.column + offset
             key = (real_line, column, m.fingerprint)

@@ -6,6 +6,7 @@ import textwrap
 
 from shipwarden.findings import Finding, Tier
 from shipwarden.packaging.gate import GateResult
+from shipwarden.secrets.redactor import redact_clip, redact_text
 
 
 def _size(n: int) -> str:
@@ -13,7 +14,8 @@ def _size(n: int) -> str:
 
 
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+    """One line cut to ``width``, secrets redacted before the cut (no part of one survives)."""
+    return redact_clip(text, width)
 
 
 def render_verdict(result: GateResult, findings: list[Finding], threshold: str, width: int = 100) -> str:
@@ -57,7 +59,7 @@ def render_verdict(result: GateResult, findings: list[Finding], threshold: str, 
         lines.append(_clip(f"  ! {err.path}: {err.message}", width))
     for note in result.notes:
         # notes name settings and commands: wrapped, never cut
-        lines.extend(textwrap.wrap(f"note: {note}", width, initial_indent="  ", subsequent_indent="    ",
+        lines.extend(textwrap.wrap(f"note: {redact_text(note)}", width, initial_indent="  ", subsequent_indent="    ",
                                    break_long_words=False, break_on_hyphens=False))
     for cov in result.report.coverage:
         if cov.unknown:

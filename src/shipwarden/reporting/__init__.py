@@ -74,8 +74,20 @@ def dump_json(data: object) -> str:
 
 
 def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
-    """Render ``report`` in ``fmt`` (one of :data:`FORMATS` or :data:`GRAPH_FORMATS`)."""
+    """Render ``report`` in ``fmt`` (one of :data:`FORMATS` or :data:`GRAPH_FORMATS`).
+
+    Every text field passes through :func:`shipwarden.reporting.emit.clean_report`
+    first and the result through :func:`~shipwarden.reporting.emit.finalize`:
+    a new format added here is redacted and neutralised like the others.
+    """
+    from shipwarden.reporting.emit import JSON_FORMATS, clean_report, finalize
+
     options = options or RenderOptions()
+    report = clean_report(report, terminal=fmt not in JSON_FORMATS)
+    return finalize(_render(report, fmt, options), fmt, color=options.color)
+
+
+def _render(report: Report, fmt: str, options: RenderOptions) -> str:
     if fmt == "text":
         from shipwarden.reporting.text import render_text
 

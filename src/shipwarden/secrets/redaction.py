@@ -32,7 +32,11 @@ def redact(value: str) -> str:
         prefix = value[:4]
     else:
         prefix = ""
-    # A prefix is only shown when it is plain printable ASCII on one line.
-    if not (prefix.isascii() and prefix.isprintable()):
-        prefix = ""
+    # A prefix keeps only plain name characters (never a quote, backslash or
+    # control character), so a redacted value is safe inside JSON, TOML and a
+    # terminal.
+    for i, ch in enumerate(prefix):
+        if not (ch.isascii() and (ch.isalnum() or ch in "_-.")):
+            prefix = prefix[:i]
+            break
     return f"{prefix}…[fp:{fingerprint(value)}]"

@@ -270,6 +270,19 @@ def scan_text(text: str, *, path: str = "", low_confidence: bool = True) -> list
     return out
 
 
+def find_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every secret the detector finds in ``text`` (any length,
+    low-confidence patterns included, no per-line cut): what the output
+    redactor replaces."""
+    rules = load_rules()
+    spans: list[tuple[int, int]] = []
+    step = rules.limits.max_text_chars
+    for base in range(0, len(text), step):
+        piece = text[base : base + step + 20_000]
+        spans += [(base + h.start, base + h.end) for h in _scan(piece, "", rules) if h.start < step]
+    return spans
+
+
 def classify_token(value: str) -> TokenKind | None:
     """The kind of a bare token value, or None when it matches no known format.
 

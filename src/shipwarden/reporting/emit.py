@@ -1,0 +1,266 @@
+"""The one exit: every byte of text shipwarden writes goes through this module.
+
+Scanned input is hostile and may hold secrets. Before anything reaches a
+terminal, a CI log, a report file, a baseline, an allowlist or a cache, it
+passes through two filters here:
+
+* **redaction** (:func:`shipwarden.secrets.redactor.redact_text`): every
+  secret-shaped substring becomes ``prefix…[fp:0123456789ab]``;
+* **control-character neutralisation** (:func:`neutralise`): C0 and C1
+  controls (ESC sequences, OSC 8 hyperlinks, window titles, BEL, CR), DEL,
+  bidirectional overrides and line separators become visible escapes
+  (``\\x1b``, ``\\u202e``) in text meant for a terminal or a CI log; JSON and
+  SARIF keep them as JSON escapes.
+
+**Where a new output goes.** A command, reporter or cache never calls
+``print``, ``sys.stdout.write``, ``Path.write_text`` or ``open(…, "w")``
+itself (``tests/test_output_exit.py`` fails on any such call outside this
+module). It uses:
+
+* :func:`out` for the report on stdout (``fmt`` says how to filter it);
+* :func:`note` for one-line messages, warnings and errors on stderr;
+* :func:`write_file` / :func:`write_bytes_file` for every file it writes;
+* :func:`render_report` (or :func:`shipwarden.reporting.render`, which calls
+  :func:`clean_report`) to turn a report into text;
+* :func:`clean` for a string it embeds in its own structured output before
+  serialising (a new format), and :func:`safe_stream` to hand a library
+  (a progress bar) a stream that filters what it writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from shipwarden.findings import Finding, Hop, Location, Report, ScanError
+from shipwarden.secrets.redactor import redact_many, redact_text
+
+#: Formats whose text is JSON (kept valid: strings are redacted after parsing).
+JSON_FORMATS = frozenset({"json", "sarif", "cyclonedx", "spdx"})
+
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
+#: Every character neutralised in terminal text (newline and tab are kept).
+_CONTROL_CHARS = (
+    [chr(c) for c in range(0x00, 0x20) if chr(c) not in "\n\t"] + ["\x7f"] + [chr(c) for c in range(0x80, 0xA0)]
+) + list(_BIDI)
+_CONTROL = re.compile("[" + re.escape("".join(_CONTROL_CHARS)) + "]")
+#: Characters JSON text may carry raw but that a terminal would act on.
+_JSON_RAW = re.compile("[" + re.escape("".join(c for c in _CONTROL_CHARS if ord(c) >= 0x7F)) + "]")
+#: The only escape sequences shipwarden itself writes (rich's colours).
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+#: What a progress bar writes: colours, cursor moves, line erases (no OSC, no titles).
+_CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def neutralise(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``)."""
+    return _CONTROL.sub(lambda m: _visible(m.group()), text)
+
+
+def clean(text: str, *, terminal: bool = True) -> str:
+    """A string from scanned input, fit for output: redacted, and neutralised when
+    it is for a terminal or a CI log (not for JSON, which escapes it)."""
+    text = redact_text(text)
+    return neutralise(text) if terminal else text
+
+
+def _walk_value(value: Any, fn: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, list):
+        return [_walk_value(v, fn) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_walk_value(v, fn) for v in value)
+    if isinstance(value, dict):
+        return {(fn(k) if isinstance(k, str) else k): _walk_value(v, fn) for k, v in value.items()}
+    return value
+
+
+def _walk_location(loc: Location, fn: Callable[[str], str]) -> Location:
+    return dataclasses.replace(loc, path=fn(loc.path), label=fn(loc.label), snippet=fn(loc.snippet))
+
+
+def _walk_finding(finding: Finding, fn: Callable[[str], str]) -> Finding:
+    return dataclasses.replace(
+        finding,
+        rule_id=fn(finding.rule_id),
+        message=fn(finding.message),
+        locations=[_walk_location(loc, fn) for loc in finding.locations],
+        key=fn(finding.key),
+        hops=[Hop(_walk_location(h.location, fn), fn(h.description), h.row) for h in finding.hops],
+        paths=[fn(p) for p in finding.paths],
+        properties=_walk_value(finding.properties, fn),
+        fingerprint_pin=finding.fingerprint,
+    )
+
+
+def _walk_report(report: Report, fn: Callable[[str], str]) -> Report:
+    return dataclasses.replace(
+        report,
+        command=fn(report.command),
+        roots=[fn(r) for r in report.roots],
+        findings=[_walk_finding(f, fn) for f in report.findings],
+        errors=[ScanError(fn(e.path), fn(e.message), fn(e.kind), e.line) for e in report.errors],
+        stats={fn(k): v for k, v in report.stats.items()},
+    )
+
+
+def _batched(walk: Callable[[Any, Callable[[str], str]], Any], item: Any, terminal: bool) -> Any:
+    """Apply :func:`clean` to every string ``walk`` visits, redacting all in one pass."""
+    seen: list[str] = []
+
+    def collect(text: str) -> str:
+        seen.append(text)
+        return text
+
+    walk(item, collect)
+    cleaned = iter(redact_many(seen))
+
+    def replace(_text: str) -> str:
+        text = next(cleaned)
+        return neutralise(text) if terminal else text
+
+    return walk(item, replace)
+
+
+def clean_finding(finding: Finding, *, terminal: bool = True) -> Finding:
+    """The finding with every text field filtered; its fingerprint is kept."""
+    result: Finding = _batched(_walk_finding, finding, terminal)
+    return result
+
+
+def clean_report(report: Report, *, terminal: bool = True) -> Report:
+    """A copy of ``report`` with every text field filtered (see :func:`clean`).
+
+    Findings keep their fingerprints (baselines match the unfiltered report).
+    """
+    result: Report = _batched(_walk_report, report, terminal)
+    return result
+
+
+def _json_strings(data: Any) -> Any:
+    if isinstance(data, str):
+        return redact_text(data)
+    if isinstance(data, list):
+        return [_json_strings(v) for v in data]
+    if isinstance(data, dict):
+        return {redact_text(k): _json_strings(v) for k, v in data.items()}
+    return data
+
+
+def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
+    """The last filter before ``text`` leaves: redaction and control characters.
+
+    JSON formats are parsed and their strings redacted (so the document stays
+    valid), then raw C1 and bidirectional characters are written as JSON
+    escapes. Every other format is redacted as text and neutralised; with
+    ``color`` the SGR colour sequences rich wrote are kept.
+    """
+    if fmt in JSON_FORMATS:
+        try:
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return neutralise(redact_text(text))
+        cleaned = _json_strings(data)
+        if cleaned != data:
+            text = orjson.dumps(cleaned, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+        return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = redact_text(text)
+    return _keeping(text, _SGR) if color else neutralise(text)
+
+
+def _keeping(text: str, sequences: re.Pattern[str]) -> str:
+    """Neutralise ``text`` except the escape sequences ``sequences`` matches."""
+    pieces = sequences.split(text)
+    codes = sequences.findall(text)
+    out = [neutralise(pieces[0])]
+    for code, piece in zip(codes, pieces[1:], strict=True):
+        out += [code, neutralise(piece)]
+    return "".join(out)
+
+
+def out(text: str, fmt: str = "text", *, color: bool = False, stream: TextIO | None = None) -> None:
+    """Write a rendered report to stdout (or ``stream``)."""
+    target = stream if stream is not None else sys.stdout
+    target.write(finalize(text, fmt, color=color))
+    target.flush()
+
+
+def note(message: str, *, stream: TextIO | None = None, end: str = "\n") -> None:
+    """Write a message, warning or error to stderr (or ``stream``)."""
+    target = stream if stream is not None else sys.stderr
+    target.write(finalize(message, "text") + end)
+    target.flush()
+
+
+def write_file(path: Path, text: str, fmt: str = "text", *, mkdir: bool = False) -> None:
+    """Write ``text`` (a report, baseline, allowlist, cache index) to ``path``. Raises OSError."""
+    if mkdir:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    data = finalize(text, fmt)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_bytes_file(path: Path, data: bytes) -> None:
+    """Write third-party bytes (a downloaded tarball in the cache) as they are.
+
+    Only for content shipwarden did not produce and never prints: it is stored,
+    not shown. Everything shipwarden says goes through :func:`write_file`.
+    """
+    path.write_bytes(data)
+
+
+class _SafeStream:
+    """A text stream that filters each write (for libraries that write on their own)."""
+
+    def __init__(self, target: TextIO, allow_color: bool) -> None:
+        self._target = target
+        self._color = allow_color
+
+    def write(self, text: str) -> int:
+        clean_text = redact_text(text)
+        self._target.write(_keeping(clean_text, _CSI) if self._color else neutralise(clean_text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self._target, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self._target.fileno()
+
+
+def safe_stream(target: TextIO | None = None, *, allow_color: bool = True) -> TextIO:
+    """A stream (default stderr) whose writes are filtered; give it to rich and the like.
+
+    With ``allow_color`` the CSI sequences a progress bar writes (colours,
+    cursor moves, erases) are kept; OSC sequences (titles, hyperlinks) never
+    are. Clean text from input with :func:`clean` before handing it to the
+    library, since a CSI sequence in it would be kept too.
+    """
+    stream: Any = _SafeStream(target if target is not None else sys.stderr, allow_color)
+    return stream  # type: ignore[no-any-return]
+
+
+#: Signature of a writer a command may take for tests (defaults to :func:`note`).
+Writer = Callable[[str], None]

@@ -1,0 +1,162 @@
+"""Replace every secret-shaped substring of a text by its redacted form.
+
+Used on everything shipwarden writes (``shipwarden.reporting.emit``): report
+fields before rendering, the rendered text, notes and errors, written files.
+Two sources of spans, merged:
+
+* the detector (:func:`shipwarden.secrets.scanner.find_spans`): whole secrets
+  with their exact extent;
+* the shapes in ``data/redact.toml``: fragments and contexts detection does
+  not report (a token cut by a snippet, any URL password, a value assigned to
+  a secret-looking name, a private key block cut short).
+
+Idempotent: the redacted form ``ab…[fp:0123456789ab]`` matches no shape and
+no detector, so text can pass through several times.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import regex
+
+from shipwarden.secrets.entropy import shannon_entropy
+from shipwarden.secrets.redaction import redact
+
+#: Longest text redacted in one piece; longer texts are redacted in slices
+#: that overlap by :data:`_OVERLAP` characters.
+_SLICE = 4_000_000
+_OVERLAP = 4096
+_MARK = "…[fp:"
+_CHECKS = ("", "mixed", "value", "b64-40")
+_DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    id: str
+    pattern: regex.Pattern[str]
+    group: int
+    check: str
+
+
+@cache
+def shapes() -> tuple[Shape, ...]:
+    """The shapes of ``data/redact.toml``, compiled once."""
+    text = resources.files("shipwarden.secrets").joinpath("data/redact.toml").read_text("utf-8")
+    out: list[Shape] = []
+    for raw in tomllib.loads(text)["shapes"]:
+        check = str(raw.get("check", ""))
+        if check not in _CHECKS:
+            raise ValueError(f"redact shape {raw['id']}: unknown check {check!r}")
+        out.append(Shape(str(raw["id"]), regex.compile(raw["regex"], regex.VERSION0), int(raw.get("group", 0)), check))
+    return tuple(out)
+
+
+def _passes(value: str, check: str) -> bool:
+    if _MARK in value or not value:
+        return False
+    if check == "":
+        return True
+    has_digit = any(c.isdigit() for c in value)
+    if check == "mixed":
+        return has_digit or (any(c.isupper() for c in value) and any(c.islower() for c in value))
+    if check == "value":
+        if len(value) < 8 or value.startswith(("${", "$(", "{{", "%(")) or _DOTTED.fullmatch(value):
+            return False
+        return has_digit and any(c.isalpha() for c in value) or shannon_entropy(value) >= 4.0
+    # b64-40: an AWS secret access key has all three classes and high entropy
+    return (
+        has_digit
+        and any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and shannon_entropy(value) >= 4.2
+    )
+
+
+def _shape_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for shape in shapes():
+        for m in shape.pattern.finditer(text):
+            value = m.group(shape.group)
+            if value and _passes(value, shape.check):
+                spans.append(m.span(shape.group))
+    return spans
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """Merged ``(start, end)`` spans of everything :func:`redact_text` replaces."""
+    from shipwarden.secrets.scanner import find_spans
+
+    return _merge(find_spans(text) + _shape_spans(text))
+
+
+def _redact_piece(text: str) -> str:
+    spans = secret_spans(text)
+    if not spans:
+        return text
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        value = text[start:end]
+        if _MARK in value:
+            continue
+        out.append(text[pos:start])
+        out.append(redact(value))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every secret-shaped substring replaced by ``prefix…[fp:…]``."""
+    if not text or (text.isascii() and text.isalnum() and len(text) < 8):
+        return text
+    if len(text) <= _SLICE:
+        return _redact_piece(text)
+    # slice at line ends so no secret spans two slices (a PEM block is < 20 kB)
+    out: list[str] = []
+    pos = 0
+    while pos < len(text):
+        end = min(len(text), pos + _SLICE)
+        if end < len(text):
+            cut = text.rfind("\n", pos + _SLICE - _OVERLAP * 8, end)
+            end = cut + 1 if cut > pos else end
+        out.append(_redact_piece(text[pos:end]))
+        pos = end
+    return "".join(out)
+
+
+_SEPARATOR = "\n\x00\n"
+
+
+def redact_many(texts: list[str]) -> list[str]:
+    """:func:`redact_text` of each text, in one pass over all of them."""
+    if not texts:
+        return []
+    joined = _SEPARATOR.join(texts)
+    if "\x00" not in joined.replace(_SEPARATOR, ""):
+        parts = redact_text(joined).split(_SEPARATOR)
+        if len(parts) == len(texts):
+            return parts
+    return [redact_text(t) for t in texts]
+
+
+def redact_clip(text: str, width: int, ellipsis: str = "…") -> str:
+    """Redact, then cut to ``width`` characters: a cut never leaves part of a secret."""
+    clean = redact_text(text)
+    return clean if len(clean) <= width else clean[: max(width - len(ellipsis), 1)] + ellipsis
