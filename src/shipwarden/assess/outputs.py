@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from shipwarden.reporting import emit
 from shipwarden.assess.model import Assessment, RowStatus
 from shipwarden.assess.repo import identity_key
 from shipwarden.assess.report import ROW_NAMES, clean, when
@@ -49,8 +50,7 @@ def write_reports(assessment: Assessment, outputs: Outputs, *, per_repository: b
         if per_repository:
             safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in repo.name)[:60] or "repository"
             target = target / f"{safe}-{identity_key(repo.identity)[:8]}.{ext}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(assessment), encoding="utf-8")
+        emit.write_file(target, render(assessment), "json" if ext == "json" else "text", mkdir=True)
         written.append(target)
     return written
 

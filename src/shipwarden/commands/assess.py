@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden.reporting import emit
 from shipwarden.config import FAIL_ON_CHOICES, ConfigError
 
 NAME = "assess"
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     roots: list[str] = []
     for raw in args.paths:
         if not Path(raw).is_dir():
-            print(f"shipwarden: error: {raw}: not a directory", file=sys.stderr)
+            emit.note(f"shipwarden: error: {raw}: not a directory")
             return EXIT_USAGE
         roots.append(raw)
     keys = ("all_branches", "build", "fetch", "endpoint", "home", "db", "no_history", "html", "markdown", "json", "badge",
@@ -120,20 +121,20 @@ def run(args: argparse.Namespace) -> int:
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
             for done, outcome in enumerate(pool.map(_one, tasks), 1):
                 if not args.quiet:
-                    print(f"shipwarden: assessed {done}/{len(tasks)}: {outcome.root}", file=sys.stderr)
+                    emit.note(f"shipwarden: assessed {done}/{len(tasks)}: {outcome.root}")
                 outcomes.append(outcome)
     else:
         for done, task in enumerate(tasks, 1):
             outcomes.append(_one(task))
             if multi and not args.quiet:
-                print(f"shipwarden: assessed {done}/{len(tasks)}: {task.root}", file=sys.stderr)
+                emit.note(f"shipwarden: assessed {done}/{len(tasks)}: {task.root}")
     code = 0
     for outcome in outcomes:
         if outcome.error:
-            print(f"shipwarden: error: {outcome.error}", file=sys.stderr)
-        sys.stdout.write(outcome.summary)
+            emit.note(f"shipwarden: error: {outcome.error}")
+        emit.out(outcome.summary)
         for path in outcome.written:
-            print(f"  wrote {path}")
+            emit.out(f"  wrote {path}\n")
         code = EXIT_USAGE if EXIT_USAGE in (code, outcome.code) else code | outcome.code
     sys.stdout.flush()
     return code

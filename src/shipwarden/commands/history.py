@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+from shipwarden.reporting import emit
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -52,10 +54,10 @@ def run(args: argparse.Namespace) -> int:
             if entries is None:
                 return 0 if reports else EXIT_USAGE
     except StoreError as exc:
-        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE
     except OSError as exc:
-        print(f"shipwarden: error: cannot write a report: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: cannot write a report: {exc}")
         return EXIT_USAGE
     return _print(entries, args.format)
 
@@ -73,7 +75,7 @@ def _through_store(
         if assessment is None:
             raise StoreError("no such assessment in this history")
         for written in write_reports(assessment, Outputs(args.html, args.markdown, args.json, args.badge)):
-            print(f"wrote {written}")
+            emit.out(f"wrote {written}\n")
         return None
     return history(engine, identity, args.limit or None)
 
@@ -82,10 +84,10 @@ def _print(entries: list[HistoryEntry], fmt: str) -> int:
     if fmt == "json":
         from shipwarden.reporting import dump_json
 
-        sys.stdout.write(dump_json({"assessments": [e.to_dict() for e in entries]}))
+        emit.out(dump_json({"assessments": [e.to_dict() for e in entries]}), "json")
         return 0
     if not entries:
-        print("no assessments recorded yet: run shipwarden assess", file=sys.stderr)
+        emit.note("no assessments recorded yet: run shipwarden assess")
         return 0
     lines = [f"{'ID':>5}  {'DATE (UTC)':<16}  {'REPOSITORY':<24}  {'COMMIT':<12}  {'P0':>3} {'P1':>3} {'P2':>4}  "
              f"{'NEW':>4} {'FIXED':>5}  ERR"]
@@ -94,5 +96,5 @@ def _print(entries: list[HistoryEntry], fmt: str) -> int:
         lines.append(f"{e.id:>5}  {e.started_at[:16].replace('T', ' '):<16}  {e.repository[:24]:<24}  {commit:<12}  "
                      f"{e.counts['P0']:>3} {e.counts['P1']:>3} {e.counts['P2']:>4}  {e.new:>4} {e.fixed:>5}  "
                      f"{e.errors:>3}")
-    sys.stdout.write("\n".join(lines) + "\n")
+    emit.out("\n".join(lines) + "\n")
     return 0

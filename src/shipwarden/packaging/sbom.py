@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from shipwarden.reporting import emit
 from shipwarden.sbom import ArtifactFacts, artifacts_sbom
 
 
@@ -56,8 +57,8 @@ def write_gate_sbom(result: Any, destination: Path) -> bool:
     reviewed = Path(result.report.roots[0]) if result.report.roots else Path(".")
     text = artifacts_sbom([_facts(r, reviewed) for r in result.results])
     try:
-        destination.write_text(text, encoding="utf-8")
+        emit.write_file(destination, text, "cyclonedx")
     except OSError as exc:
-        print(f"shipwarden: error: cannot write {destination}: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: cannot write {destination}: {exc}")
         return False
     return True

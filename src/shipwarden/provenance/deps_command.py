@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from shipwarden.reporting import emit
+
 EXIT_OK = 0
 EXIT_USAGE = 2
 
@@ -27,7 +29,7 @@ def run_verify(root: Path, result: Any, args: argparse.Namespace) -> tuple[int, 
         trusted = getattr(args, "trusted_root", None)
         trust = trust_root("production", str(trusted) if trusted else None)
     except (ConfigError, ValueError) as exc:
-        print(f"shipwarden: error: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE, None
     client = RegistryClient(cwd=root if root.is_dir() else None)
     outcome = verify_against(
@@ -55,13 +57,12 @@ def write_sbom(result: Any, outcome: Any, args: argparse.Namespace) -> int:
     text = deps_sbom(result.dependencies, result.hooks, prov)
     output = getattr(args, "output", None)
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        emit.out(text, "cyclonedx")
     else:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            emit.write_file(Path(output), text, "cyclonedx")
         except OSError as exc:
-            print(f"shipwarden: error: cannot write {output}: {exc}", file=sys.stderr)
+            emit.note(f"shipwarden: error: cannot write {output}: {exc}")
             return EXIT_USAGE
     quiet = argparse.Namespace(**{**vars(args), "format": "json", "output": None})
     return finish(result.report, quiet, root=None, stdout=io.StringIO())
