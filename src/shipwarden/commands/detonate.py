@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from shipwarden.reporting import emit
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish
 from shipwarden.packaging.secretscan import redact_secrets
 
@@ -53,14 +54,14 @@ def run(args: argparse.Namespace) -> int:
         processes=512, output_bytes=96 << 20,
     )
     if args.timeout <= 0 or args.memory <= 0 or args.jobs <= 0:
-        print("shipwarden: error: --timeout, --memory and --jobs must be positive", file=sys.stderr)
+        emit.note("shipwarden: error: --timeout, --memory and --jobs must be positive")
         return EXIT_USAGE
     try:
         result = run_detonate(DetonateOptions(list(args.targets), profiles, limits, args.jobs, args.cache_dir, args.with_deps))
     except sandbox.SandboxUnavailable as exc:
-        print(f"shipwarden: detonate refused: {exc}", file=sys.stderr)
+        emit.note(f"shipwarden: detonate refused: {exc}")
         return EXIT_REFUSED
     if not args.quiet:
         for note in result.notes:
-            print(redact_secrets(note), file=sys.stderr)
+            emit.note(redact_secrets(note))
     return finish(result.report, args, root=None)

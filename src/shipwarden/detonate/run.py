@@ -270,7 +270,7 @@ def _write(path: Path, content: str | bytes, mode: int = 0o644) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, str):
         content = content.encode()
-    path.write_bytes(content)
+    path.write_bytes(content)  # not-output: a file laid out inside the sandbox
     path.chmod(mode)
 
 

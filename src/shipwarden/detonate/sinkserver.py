@@ -272,7 +272,7 @@ def main() -> int:
         threads.append(threading.Thread(target=serve_tcp, args=(s, port), daemon=True))
     for t in threads:
         t.start()
-    with open(os.path.join(out_dir, "sink.ready"), "w") as ready:
+    with open(os.path.join(out_dir, "sink.ready"), "w") as ready:  # not-output: a ready marker in the sandbox
         ready.write("ok\n")
     threading.Event().wait()
     return 0
