@@ -166,7 +166,7 @@ def install_dependencies(package: Package, tarball: Path, work: Path, timeout: f
         raise DetonateError("--with-deps needs npm")
     project = work / "deps-project"
     project.mkdir()
-    (project / "package.json").write_text('{"name": "detonate-deps", "version": "1.0.0", "private": true}\n')
+    (project / "package.json").write_text('{"name": "detonate-deps", "version": "1.0.0", "private": true}\n')  # not-output: scratch project
     cmd = [npm, "install", str(tarball), "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev",
            "--no-save", "--loglevel=error", f"--logs-dir={work / 'npm-logs'}", "--foreground-scripts=false"]
     import subprocess

@@ -167,7 +167,7 @@ def tls_context(name: str) -> ssl.SSLContext | None:
         except ValueError:
             san = f"DNS:{name}"
         ext = os.path.join(_tls_dir, f"{safe}.ext")
-        with open(ext, "w") as fh:
+        with open(ext, "w") as fh:  # not-output: openssl extension file in the sandbox
             fh.write(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
         try:
             subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
