@@ -99,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
                                          excluded=config.is_excluded, fetch_workers=max(1, args.jobs),
                                          progress=progress, root_arg=str(args.path)))
     if not result.lockfiles and not result.hooks and not result.dependencies and not result.report.errors:
-        print(f"shipwarden: warning: {args.path}: nothing to judge here (no lockfile, requirements file, "
-              "node_modules or site-packages)", file=sys.stderr)
+        emit.note(f"shipwarden: warning: {args.path}: nothing to judge here (no lockfile, requirements file, "
+                  "node_modules or site-packages)")
     verified = None
     if getattr(args, "verify", False):
         from shipwarden.provenance.deps_command import run_verify
