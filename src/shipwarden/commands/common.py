@@ -225,7 +225,7 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
             return None
         problem = unusable_path(raw, what="repository root")
         if problem is not None:
-            print(f"shipwarden: error: {problem}", file=err)
+            emit.note(f"shipwarden: error: {problem}", stream=err)
             return None
         parts = path.resolve().parts
         if parts[-1:] == (".github",) or parts[-2:] == (".github", "workflows"):

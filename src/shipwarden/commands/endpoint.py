@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from shipwarden.reporting import emit
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, unusable_path
 from shipwarden.endpoint import sweep
 from shipwarden.api import home_reader
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     home = Path(args.home).expanduser() if args.home else Path.home()
     problem = unusable_path(str(args.home) if args.home else str(home), what="home directory")
     if problem is not None:
-        print(f"shipwarden: error: {problem}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {problem}")
         return EXIT_USAGE
     report = sweep(
         home,

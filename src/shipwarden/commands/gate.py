@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.target)
     problem = unusable_path(str(args.target), files=True, what="package folder")
     if problem is not None:
-        print(f"shipwarden: error: {problem}", file=sys.stderr)
+        emit.note(f"shipwarden: error: {problem}")
         return EXIT_USAGE
     root = gate_root(target)
     try:
