@@ -134,3 +134,17 @@ def test_remote_credentials_never_recorded(tmp_path: Path) -> None:
         "https://github.example.invalid/o/r", root)
     sub = root / ".github"
     assert read_repository(sub).identity == repo.identity + "#.github"
+
+
+def test_hostile_manifests_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps({"name": "secret-package", "version": "1.0.0"}))
+    root = tmp_path / "repo"
+    (root / "packages/link").mkdir(parents=True)
+    (root / "packages/deep").mkdir(parents=True)
+    write_json(root / "package.json", {"name": "mono", "private": True, "workspaces": ["packages/*", "../*"]})
+    (root / "packages/link/package.json").symlink_to(outside)
+    (root / "packages/deep/package.json").write_text('{"name": "deep", "x": ' + "[" * 5000 + "]" * 5000 + "}")
+    targets = find_targets(root)
+    assert targets.packages == []
+    assert {path for path, _ in targets.problems} == {"packages/link/package.json", "packages/deep/package.json"}

@@ -45,13 +45,20 @@ class Targets:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
 
 
-def _read(root: Path, rel: str) -> str | None:
-    path = root / rel
+def _read(root: Path, rel: str, problems: list[tuple[str, str]] | None = None) -> str | None:
+    """A manifest through :mod:`shipwarden.safeio` (a regular file inside the root, bounded); ``None`` when absent
+    or refused (a refusal is noted in ``problems``)."""
     try:
-        if path.is_symlink():
+        if (root / rel).is_symlink():
+            if problems is not None:
+                problems.append((rel, "a symbolic link; not read"))
             return None
-        return safeio.read_text(path, root=root, limit=MAX_MANIFEST)
-    except (OSError, ValueError):
+        return safeio.read_text(rel, root=root, limit=MAX_MANIFEST)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        if problems is not None and (root / rel).exists():
+            problems.append((rel, f"not read: {exc}"))
         return None
 
 
@@ -106,7 +113,7 @@ def _npm(root: Path, targets: Targets) -> None:
             continue
         seen.add(folder)
         rel = _join(folder, "package.json")
-        text = _read(root, rel)
+        text = _read(root, rel, targets.problems)
         if text is None:
             continue
         try:
