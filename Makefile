@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/deps_tree.py
 	$(PY) bench/endpoint_home.py
 	$(PY) bench/assess.py
+	$(PY) bench/hostile.py
 
 ## Recompile requirements.lock (development) and requirements-runtime.lock (what the
 ## GitHub Action installs: the runtime dependencies at the same pins) from

@@ -1,0 +1,83 @@
+"""The reading layer itself: roots, file kinds, byte limits and depth measured without parsing."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shipwarden import safeio
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab[]{}"\\,: '),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet="[]{}k\"", max_size=3), inner, max_size=3),
+    max_leaves=30,
+)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    return 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(_json_values)
+def test_json_depth_is_the_real_depth_whatever_the_strings_hold(value: Any) -> None:
+    assert safeio.json_depth(json.dumps(value)) == _depth(value)
+
+
+def test_toml_depth_ignores_brackets_in_strings_and_comments() -> None:
+    text = 'a = "[[[["\nb = \'{{{{\'\nc = """\n[[[\n"""\n# [[[[[[\nd = [[1], {x = [2]}]\n[table]\n'
+    assert safeio.toml_depth(text) == 3
+
+
+@pytest.mark.parametrize("text", ["x: " + "[" * 300 + "]" * 300, "".join("  " * i + "- \n" for i in range(300)) + "x"])
+def test_deep_yaml_is_refused_before_composition(text: str) -> None:
+    with pytest.raises(safeio.ReadRefused) as info:
+        safeio.load_yaml(text)
+    assert info.value.kind == "too-deep"
+
+
+def test_a_shallow_yaml_with_many_flow_mappings_is_accepted() -> None:
+    text = "packages:\n" + "".join(f"  p{i}: {{resolution: {{integrity: x}}}}\n" for i in range(500))
+    assert len(safeio.load_yaml(text)["packages"]) == 500
+
+
+def test_reads_stop_one_byte_past_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 11)
+    assert safeio.read_bytes(path, limit=11) == b"x" * 11
+    with pytest.raises(safeio.ReadRefused, match="over the 10-byte limit") as info:
+        safeio.read_bytes(path, limit=10)
+    assert info.value.kind == "too-large"
+    assert safeio.read_head(path, limit=4) == b"xxxx"
+
+
+def test_only_regular_files_inside_the_root_are_opened(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "secret").write_text("s")
+    (root / "out").symlink_to(tmp_path / "secret")
+    (root / "zero").symlink_to("/dev/zero")
+    os.mkfifo(root / "fifo")
+    (root / "in").write_text("ok")
+    (root / "link-in").symlink_to(root / "in")
+    for name in ("out", "zero", "../secret", str(tmp_path / "secret")):
+        with pytest.raises(safeio.ReadRefused, match=safeio.OUTSIDE_NOTE):
+            safeio.read_bytes(name, root=root)
+    with pytest.raises(safeio.ReadRefused, match="FIFO") as info:
+        safeio.read_bytes("fifo", root=root)
+    assert info.value.kind == "not-regular"
+    with pytest.raises(safeio.ReadRefused, match="character device"):
+        safeio.read_bytes("/dev/zero")
+    assert safeio.read_text("link-in", root=root) == "ok"
+    with pytest.raises(FileNotFoundError):
+        safeio.read_bytes("missing", root=root)
