@@ -1,8 +1,9 @@
 """Parse Jenkinsfiles with tree-sitter-groovy into :class:`Jenkinsfile` and run the rules.
 
 Groovy interpolates ``"…${x}…"`` and ``\"\"\"…\"\"\"`` strings before the step sees them (single
-quotes do not); tree-sitter-groovy keeps such strings as ``string_literal`` and single-quoted
-ones as ``character_literal``, so the interpolations are read from the string's own text.
+quotes, ``'…'`` and ``'''…'''``, do not); tree-sitter-groovy keeps ``'…'`` as
+``character_literal`` but both triple-quoted forms as ``string_literal``, so the quote is
+read from the string's own text, and so are the interpolations.
 Regions tree-sitter cannot parse (regex literals ``=~ /…/`` are the usual cause) become
 ERROR nodes; their children are still walked, and the count is kept per file.
 """
@@ -187,7 +188,8 @@ class _Builder:
         if target is None:
             return
         raw = self.t(target)
-        gstring = target.type == "string_literal"
+        # tree-sitter-groovy also keeps ``'''…'''`` as a string_literal: it does not interpolate.
+        gstring = target.type == "string_literal" and not raw.startswith("'")
         start = self.char(target.start_byte)
         found = interpolations(raw, start) if gstring else []
         self.jf.steps.append(
