@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from shipwarden import safeio
+from shipwarden.github.pnpm import read_policy
 from shipwarden.findings import ScanError
 from shipwarden.gitconfig import config_hazard
 from shipwarden.github.model import (
@@ -263,6 +264,7 @@ def _load_into(repo: Repository, paths: list[str], read: Reader, result: LoadRes
     if repo.workflows:
         repo.package_manager = _package_manager(read)
         repo.package_scripts = _package_scripts(read)
+        repo.pnpm = read_policy(read)
 
 
 #: ``package.json`` is read for its ``packageManager`` field only (it decides

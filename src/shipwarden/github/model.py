@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from shipwarden.findings import Location
+from shipwarden.github.pnpm import PnpmPolicy
 # The node types are part of the model's interface (re-exported).
 from shipwarden.github.yamlspan import Mapping as Mapping
 from shipwarden.github.yamlspan import Node as Node
@@ -503,6 +504,8 @@ class Repository:
     package_manager: str = ""
     #: ``scripts`` of the root ``package.json`` (name → command line)
     package_scripts: dict[str, str] = field(default_factory=dict)
+    #: pnpm's dependency build-script policy declared at the root
+    pnpm: PnpmPolicy = field(default_factory=PnpmPolicy)
     #: runner labels the user declared (configuration), lower-cased
     runner_labels: RunnerLabels | None = None
     #: ``owner/name`` of the repository (lower case) from the checkout's ``origin``

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from shipwarden.github.facts import CacheUse, Exec, JobFacts, job_facts, privileged_outsider_events
 from shipwarden.github.model import Job, Workflow
+from shipwarden.github.pnpm import allow_flags, major_of, scripts_off_from
 from shipwarden.github.publishing import PublishSite, package_sites
 
 #: a package build runs the build backend (and the build requirements it downloads)
@@ -44,6 +45,39 @@ class Hit:
     installs: list[Exec]
     held: list[str]
     id_token: bool
+
+
+def _pnpm_major(job: Job) -> int | None:
+    """The pnpm major the job runs: ``pnpm/action-setup``'s ``version:``, else ``packageManager``."""
+    for step in job_facts(job).steps:
+        if step.uses is not None and step.uses.action == "pnpm/action-setup" and "version" in step.with_:
+            return major_of(step.with_["version"].value)
+    repo = job.workflow.repo
+    return repo.pnpm.major if repo is not None else None
+
+
+def pnpm_gated(e: Exec, job: Job) -> tuple[str, ...] | None:
+    """For a pnpm install under pnpm 10 or later whose dependency scripts run only when
+    allowlisted: the allowlisted packages (empty: none run). None when the install is not
+    pnpm's, the version is older or unknown, or the repository (or the command) allows more."""
+    step = e.step
+    if step.uses is not None:
+        if step.uses.action != "pnpm/action-setup":
+            return None
+        text = " ".join(v.value for v in step.with_.values())
+    elif step.run is not None and e.start >= 0:
+        text = step.run.value[e.start : e.end]
+        if not re.match(r"\s*pnpm\b", text):
+            return None
+    else:
+        return None
+    if any(flag in text for flag in allow_flags()):
+        return None
+    repo = job.workflow.repo
+    major = _pnpm_major(job)
+    if repo is None or major is None or major < scripts_off_from() or repo.pnpm.open:
+        return None
+    return repo.pnpm.allowed
 
 
 def install_hit(wf: Workflow, job: Job) -> Hit | None:

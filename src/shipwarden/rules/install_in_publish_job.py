@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from shipwarden.findings import Confidence, Finding, Tier
 from shipwarden.github.facts import job_facts, privileged_outsider_events
 from shipwarden.github.model import Repository, Workflow
-from shipwarden.rules.folding import install_hit
+from shipwarden.rules.folding import install_hit, pnpm_gated
 from shipwarden.rules.oidc_overscoped import folded_grant
 from shipwarden.rules.registry import RuleMeta, workflow_rule
 
@@ -53,15 +53,46 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 properties["folds"] = ["oidc-overscoped"]
         tier = Tier.P1
         note = ""
+        whose = "any dependency"
         checkout = facts.first_pr_checkout()
         if checkout is not None and privileged_outsider_events(wf):
             tier = Tier.P0
             note = "; the job installs from the pull request's checkout, so an outsider chooses what is installed"
+        else:
+            # pnpm 10+ runs only allowlisted dependencies' scripts (the PR case above controls the allowlist)
+            gated = [pnpm_gated(e, job) for e in installs]
+            if all(g == () for g in gated):
+                tier = Tier.P2
+                lead = first.what.split(" runs ", 1)[0]
+                more = f" (and {len(installs) - 1} more)" if len(installs) > 1 else ""
+                yield META.finding(
+                    f"job `{job.id}` publishes to {', '.join(dict.fromkeys(s.name for s in sites))} with {power}"
+                    f" and also runs {lead}{more}; pnpm 10 and later run no dependency lifecycle script unless"
+                    " allowlisted (`onlyBuiltDependencies`/`allowBuilds`) and this repository allowlists none, so no"
+                    " dependency's install-time code runs with the credential today. Hardening: add"
+                    " `--ignore-scripts` (or publish from a job that installs nothing) so that an allowlist entry"
+                    " added later does not bring it into the publishing job",
+                    locations,
+                    tier=Tier.P2,
+                    key=f"{wf.path}|{job.id}|install-in-publish",
+                    properties={**properties, "pnpm_allowlisted": []},
+                )
+                continue
+            elif all(g is not None for g in gated):
+                names = sorted({n for g in gated if g for n in g})
+                shown = ", ".join(f"`{n}`" for n in names[:6]) + ("…" if len(names) > 6 else "")
+                note = (
+                    f"; pnpm 10 and later run dependency lifecycle scripts only for allowlisted packages, and this"
+                    f" repository allowlists {shown}: their scripts (and a compromised release of any of them) run"
+                    f" with the credential"
+                )
+                properties["pnpm_allowlisted"] = names
+                whose = "an allowlisted dependency"
         registries = ", ".join(dict.fromkeys(s.name for s in sites))
         more = f" (and {len(installs) - 1} more install step(s))" if len(installs) > 1 else ""
         yield META.finding(
             f"job `{job.id}` publishes to {registries} with {power} and also runs install-time code: {first.what}{more};"
-            f" a lifecycle script of any dependency can take the credential — the Shai-Hulud worms spread this way."
+            f" a lifecycle script of {whose} can take the credential — the Shai-Hulud worms spread this way."
             f" Install with `--ignore-scripts` (or build in a job without publish power and hand the artifact to a"
             f" job that only publishes){note}",
             locations,
