@@ -155,6 +155,9 @@ class PublishSite:
     private: bool = False
     #: the target is a test index (TestPyPI) or every credential is a test-index one
     test_index: bool = False
+    #: the registry URL comes from an expression (``registry-url: ${{ vars.X }}``): a
+    #: package publish with its stored token, but not one trusted publishing is known to cover
+    unknown_registry: bool = False
 
     @property
     def package(self) -> bool:
@@ -163,7 +166,7 @@ class PublishSite:
 
     @property
     def trusted_capable(self) -> bool:
-        return self.registry in TRUSTED_PUBLISHING and not self.private
+        return self.registry in TRUSTED_PUBLISHING and not self.private and not self.unknown_registry
 
     @property
     def name(self) -> str:
@@ -370,6 +373,7 @@ def _build(job: Job) -> list[PublishSite]:
     wide_vars = _secret_vars(wf.root.get("env"), job.node.get("env"))
     stored: list[Credential] = []  # written to config files by earlier steps
     npm_private = False
+    npm_unknown = False
     by_step: dict[int, list[Publish]] = {}
     for p in facts.publishes:
         by_step.setdefault(id(p.step), []).append(p)
@@ -383,7 +387,10 @@ def _build(job: Job) -> list[PublishSite]:
         if step.uses is not None and step.uses.action == "actions/setup-node":
             url = step.with_.get("registry-url")
             if url is not None:
-                npm_private = bool(PRIVATE_REGISTRY.search(url.value))
+                # a URL from an expression names no known private host: an unknown registry
+                # is still a publish with the stored token (not one trusted publishing covers)
+                npm_private = bool(PRIVATE_HOST.search(url.value))
+                npm_unknown = not npm_private and "${{" in url.value
         if step.run is not None:
             stored += _script_credentials(step, {**wide_vars, **_secret_vars(*env_nodes)})
         env_urls = " ".join(v.value for k, v in step.env.items() if k.upper() in URL_ENV)
@@ -393,7 +400,10 @@ def _build(job: Job) -> list[PublishSite]:
             if _dry_run(step, p):
                 continue
             recognised = True
-            sites.append(_site(job, step, p, info, visible, env_urls, npm_private))
+            site = _site(job, step, p, info, visible, env_urls, npm_private)
+            if site.registry == "npm" and npm_unknown and not site.private:
+                site.unknown_registry = True
+            sites.append(site)
         if recognised:
             continue
         if step.uses is not None and step.uses.kind == "repo" and step.uses.action in EXTRA_PUBLISH_ACTIONS:
