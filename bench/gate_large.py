@@ -6,7 +6,12 @@ generated TypeScript files (~510,000 lines), then runs ``shipwarden gate`` on
 it in a child process and prints the wall time and peak memory (the child's
 maximum RSS, and the Python heap peak from tracemalloc in a second run).
 
-    .venv/bin/python bench/gate_large.py [--files 1900] [--lines 270]
+Then builds a second package of minified bundle chunks (98 MB unpacked by
+default, the shapes of real bundles: names with ``token``/``key`` in them,
+header names, a public DSN, a documentation JWT, and one planted token) and
+times the secret scan on it.
+
+    .venv/bin/python bench/gate_large.py [--files 1900] [--lines 270] [--bundle-mb 98]
 """
 
 from __future__ import annotations
@@ -125,13 +130,108 @@ def review(path: str, trace: bool) -> None:
     )
 
 
+# -- a real-bundle-shaped package: the secret scan on minified code ------------------------------------
+
+#: Shapes real bundles are full of (reduced from next 16.5, wrangler 4.86 and aws-cdk 2.1149 dist files):
+#: names with `token`/`key`/`secret` in them, header names, a public error-reporting DSN, a public key,
+#: a documentation JWT. None is a secret.
+BUNDLE_SHAPES = [
+    "exports2.TokenIterator = exports2.SourceMap;",
+    "var apiKey=e.apiKey||n.apiKey,secretName=t.secretName;",
+    'const TOKEN_HEADER="x-amz-security-token",AUTH="authorization";',
+    "this.token=e.token;this.accessKeyId=r.accessKeyId;",
+    'n.headers["X-Auth-Token-V2"]=i;',
+    'var dsn="https://3f2a9c1d7e5b4a60@o123456.ingest.sentry.io/4504";',
+    "/** @example eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.sig */",
+    "function(e,t){return e.password===t.password2}",
+    'let url=`${proto}://${host}:${port}/`;',
+    "for(var s=0;s<a.length;s++)o.push(a[s].key);",
+]
+
+
+def build_bundle(directory: Path, megabytes: int) -> Path:
+    rng = random.Random(2)
+    pool = _pool(rng, 8000)
+    filler = [line.strip() for line in pool]
+    secret = "ghp_" + "".join(rng.choice("ABCDEFGHabcdefgh0123456789") for _ in range(36))
+    tgz = directory / "bench-bundle-1.0.0.tgz"
+    per_file = 6 * 1024 * 1024
+    files = max(1, megabytes * 1024 * 1024 // per_file)
+    with tarfile.open(tgz, "w:gz", compresslevel=1) as tar:
+        manifest = json.dumps({"name": "@bench/bundle", "version": "1.0.0", "main": "dist/index.js"}).encode()
+        for name, data in (("package/package.json", manifest),):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for i in range(files):
+            parts: list[str] = []
+            size = 0
+            while size < per_file:
+                # minified: ~20 kB lines of statements joined by ';'
+                line = ";".join(rng.choice(filler) if rng.random() < 0.9 else rng.choice(BUNDLE_SHAPES)
+                                for _ in range(400))
+                parts.append(line)
+                size += len(line) + 1
+            if i == files // 2:
+                parts.insert(len(parts) // 2, f'const GH="{secret}";')
+            data = "\n".join(parts).encode()
+            info = tarfile.TarInfo(f"package/dist/chunk-{i}.js")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return tgz
+
+
+def review_bundle(path: str) -> None:
+    from shipwarden.packaging.gate import GateOptions, run_gate
+    from shipwarden.packaging.policy import GatePolicy
+    from shipwarden.secrets.prefilter import engine_name
+
+    policy = GatePolicy(secret_scan_budget=1 << 30, secret_scan_file_limit=64 << 20)
+    start = time.perf_counter()
+    cpu = time.process_time()
+    result = run_gate(GateOptions(Path(path), policy=policy))
+    elapsed = time.perf_counter() - start
+    secrets = [f for f in result.report.findings if f.rule_id == "gate-secret"]
+    print(json.dumps({
+        "seconds": round(elapsed, 2),
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "engine": engine_name(),
+        "unpacked_mb": round(result.report.stats["bytes"] / 1e6, 1),
+        "secrets": {t: sum(1 for f in secrets if f.tier.value == t) for t in ("P0", "P1", "P2")},
+        "notes": result.notes,
+    }))
+
+
+def bundle_main(megabytes: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="shipwarden-bench-") as tmp:
+        t0 = time.perf_counter()
+        tgz = build_bundle(Path(tmp), megabytes)
+        with tarfile.open(tgz) as tar:
+            unpacked = sum(m.size for m in tar.getmembers())
+        print(f"built {tgz.name}: minified bundle chunks, {unpacked / 1e6:.1f} MB unpacked in {time.perf_counter() - t0:.1f} s")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+        out = subprocess.run([sys.executable, __file__, "--review-bundle", str(tgz)], capture_output=True, text=True,
+                             env=env, check=True)
+        stats = json.loads(out.stdout)
+        print(f"gate secret scan of the bundle: {stats['seconds']:.2f} s wall, {stats['cpu_seconds']:.2f} s CPU "
+              f"({stats['engine']} prefilter), {stats['unpacked_mb']} MB; secrets found by tier {stats['secrets']} "
+              "(one planted ghp_ token; the name, header, DSN, JWT-example shapes must not be reported)")
+        for note in stats["notes"]:
+            print(f"note: {note}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=1900)
     parser.add_argument("--lines", type=int, default=270)
     parser.add_argument("--review", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bundle-mb", type=int, default=98, help="size of the minified-bundle package (0: skip)")
+    parser.add_argument("--review-bundle", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.review_bundle:
+        review_bundle(args.review_bundle)
+        return 0
     if args.review:
         review(args.review, args.trace)
         return 0
@@ -170,6 +270,8 @@ def main() -> int:
         )
         for note in stats["notes"]:
             print(f"note: {note}")
+    if args.bundle_mb:
+        bundle_main(args.bundle_mb)
     return 0
 
 
