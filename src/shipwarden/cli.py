@@ -8,27 +8,48 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from shipwarden.reporting import emit
 from shipwarden import __version__
-from shipwarden.config import ConfigError
 
 #: Each module under ``shipwarden.commands`` defines NAME, HELP,
 #: ``add_arguments(parser)`` and ``run(args) -> int``.
 COMMAND_MODULES = ("scan", "paths", "gate", "deps", "endpoint", "provenance", "assess", "history", "detonate")
+
+#: Each command's one-line ``HELP`` (a test keeps it equal to the module's), so
+#: ``--version`` and ``--help`` import no command module.
+COMMAND_HELP = {
+    "scan": "Scan repositories' GitHub Actions workflows, GitLab CI files and Jenkinsfiles for release-surface risks.",
+    "paths": "Show every path from an outsider to a publish capability or a secret, across workflows.",
+    "gate": "Review the files a release would publish (npm package, tarball, wheel, sdist): source maps, secrets, "
+    "never-ship files, install-time code, non-registry dependencies, and the diff against the last release.",
+    "deps": "Inventory and judge the code your dependencies run at install time (npm scripts, .pth files, builds).",
+    "endpoint": "Find the credentials a supply-chain worm would harvest from this machine (read-only).",
+    "provenance": "Verify an artifact's Sigstore/PEP 740 attestations offline and judge its build: trigger, ref, "
+    "runner, workflow and repository against policy and earlier versions, and attack paths into the signing workflow.",
+    "assess": "Assess a repository's release pipeline with every analysis that applies; record the date, the scope "
+    "and the findings in a history; write HTML, Markdown, JSON and a badge.",
+    "history": "List past assessments of a repository (or of every repository in --db); re-render one as a report.",
+    "detonate": "Run a package's install scripts inside a bubblewrap sandbox with a fake home and environment full "
+    "of canaries, a network sink and strace, and report credential reads, canaries sent, persistence and publishes.",
+}
 
 EXIT_USAGE = 2
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with ``only``, just that command's module is imported
-    (each command's heavy dependencies stay out of the others' start-up)."""
+    (each command's heavy dependencies stay out of the others' start-up); without
+    it, none is (the commands are listed for ``--help`` from :data:`COMMAND_HELP`)."""
     parser = argparse.ArgumentParser(
         prog="shipwarden",
         description="Red-team your release pipeline: workflows, dependencies, artifacts and credentials.",
     )
     parser.add_argument("--version", action="version", version=f"shipwarden {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES if only is None else (only,):
+    if only is None:
+        for name in COMMAND_MODULES:
+            sub.add_parser(name, help=COMMAND_HELP[name], description=COMMAND_HELP[name])
+        return parser
+    for name in (only,):
         module = importlib.import_module(f"shipwarden.commands.{name}")
         cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
@@ -45,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
+    # imported after --version/--help have exited: the reporters pull in the redactor
+    from shipwarden.config import ConfigError
+    from shipwarden.reporting import emit
+
     if not getattr(args, "_run", None):
         emit.note(parser.format_help(), end="")
         return EXIT_USAGE
