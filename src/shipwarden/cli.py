@@ -35,21 +35,31 @@ COMMAND_HELP = {
 EXIT_USAGE = 2
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser; with ``only``, just that command's module is imported
-    (each command's heavy dependencies stay out of the others' start-up); without
-    it, none is (the commands are listed for ``--help`` from :data:`COMMAND_HELP`)."""
+def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shipwarden",
         description="Red-team your release pipeline: workflows, dependencies, artifacts and credentials.",
     )
     parser.add_argument("--version", action="version", version=f"shipwarden {__version__}")
+    return parser
+
+
+def listing_parser() -> argparse.ArgumentParser:
+    """The parser for a command line without a command (``--version``, ``--help``):
+    the commands are listed from :data:`COMMAND_HELP`, no command module is imported."""
+    parser = _top_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    if only is None:
-        for name in COMMAND_MODULES:
-            sub.add_parser(name, help=COMMAND_HELP[name], description=COMMAND_HELP[name])
-        return parser
-    for name in (only,):
+    for name in COMMAND_MODULES:
+        sub.add_parser(name, help=COMMAND_HELP[name], description=COMMAND_HELP[name])
+    return parser
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full argument parser; with ``only``, just that command's module is imported
+    (each command's heavy dependencies stay out of the others' start-up)."""
+    parser = _top_parser()
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES if only is None else (only,):
         module = importlib.import_module(f"shipwarden.commands.{name}")
         cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
@@ -64,7 +74,8 @@ def _command_in(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(_command_in(argv))
+    command = _command_in(argv)
+    parser = build_parser(command) if command else listing_parser()
     args = parser.parse_args(argv)
     # imported after --version/--help have exited: the reporters pull in the redactor
     from shipwarden.config import ConfigError
