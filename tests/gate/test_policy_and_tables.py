@@ -41,6 +41,9 @@ def _category(path: str) -> str | None:
         (".npmrc", "registry-credentials"), (".pypirc", "registry-credentials"), ("keys/id_ed25519", "private-key"),
         ("certifi/cacert.pem", "certificate"), (".git/config", "vcs-internals"), ("x.tfstate", "cloud-credentials"),
         ("app.heapsnapshot", "debug-dump"), ("CLAUDE.md", "ai-agent-config"), (".github/workflows/release.yml", "ci-config"),
+        # gcloud's credential files, not any folder named gcloud (ansible 12.3.0 ships roles/gcloud/)
+        (".config/gcloud/credentials.db", "cloud-credentials"), ("gcloud/legacy_credentials/a@b/adc.json", "cloud-credentials"),
+        ("ansible_collections/google/cloud/roles/gcloud/tasks/main.yml", None),
         (".DS_Store", "editor-os"), ("coverage/__init__.py", None), ("dist/index.js", None), ("README.md", None),
     ],
 )
