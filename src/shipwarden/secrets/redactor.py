@@ -32,7 +32,9 @@ from shipwarden.secrets.redaction import redact
 _SLICE = 4_000_000
 _OVERLAP = 4096
 _MARK = "…[fp:"
-_CHECKS = ("", "mixed", "value", "b64-40")
+_CHECKS = ("", "mixed", "value", "b64-40", "not-reference")
+#: A value that only names a variable (shell, Windows or GitHub syntax): no secret in it.
+_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 
 
@@ -62,6 +64,8 @@ def _passes(value: str, check: str) -> bool:
         return False
     if check == "":
         return True
+    if check == "not-reference":
+        return _REFERENCE.fullmatch(value) is None
     has_digit = any(c.isdigit() for c in value)
     if check == "mixed":
         return has_digit or (any(c.isupper() for c in value) and any(c.islower() for c in value))
