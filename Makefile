@@ -24,6 +24,7 @@ scan: $(STAMP)
 
 ## Type-check the package (strict) and run the test suite.
 test: $(STAMP)
+	$(PY) -m ruff check src tests bench scripts
 	$(PY) -m mypy
 	$(PY) -m pytest -n 2 -p no:cacheprovider
 

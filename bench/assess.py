@@ -33,7 +33,6 @@ from shipwarden.assess import store  # noqa: E402
 from shipwarden.assess.model import Assessment, OpenFinding  # noqa: E402
 from shipwarden.assess.run import AssessOptions, assess_repository  # noqa: E402
 
-
 #: Forks and execs the command from a small process, so that the child's peak RSS (which counts the pages
 #: it had before exec) is the command's own, not this benchmark's; prints wall, maxrss KiB, code, cpu.
 _LAUNCHER = """

@@ -25,7 +25,7 @@ ALLOWED = {
     "sandbox/copy.py": "copies the project's own files into the sandbox's scratch tree (input, not output)",
     "sandbox/bwrap.py": "writes the sandbox's own files (input to the build, not output)",
     "fix/__init__.py": "edits the user's workflow files in place (their content, not a report)",
-    "progress.py": "its rich Console writes to the stream progress_for wraps in emit.safe_stream",
+    "core/progress.py": "its rich Console writes to the stream progress_for wraps in emit.safe_stream",
 }
 
 _WRITE_METHODS = {"write_text", "write_bytes", "print_help", "print_usage"}

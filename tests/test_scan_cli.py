@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import shipwarden.scan as scan_module
+import shipwarden.ci.github.scan as scan_module
+from shipwarden.ci.github.scan import RootResult, scan_roots
 from shipwarden.cli import main
-from shipwarden.scan import RootResult, scan_roots
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "vulnerable-release"
 ENV = {

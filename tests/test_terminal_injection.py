@@ -10,6 +10,7 @@ and carry them only as JSON escapes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -76,10 +77,8 @@ def _home(home: Path) -> None:
 
 
 def _run(argv: list[str], capfd: pytest.CaptureFixture[str]) -> tuple[str, str]:
-    try:
+    with contextlib.suppress(SystemExit):
         cli.main(argv)
-    except SystemExit:
-        pass
     out, err = capfd.readouterr()
     return out, err
 

@@ -1,8 +1,8 @@
 """shipwarden's public library API: one options → result shape for every analysis.
 
 Each analysis takes one frozen options dataclass and returns one result
-dataclass. Every result holds the :class:`~shipwarden.findings.Report`
-(findings, per-file errors, counters), the :class:`~shipwarden.config.Config`
+dataclass. Every result holds the :class:`~shipwarden.core.findings.Report`
+(findings, per-file errors, counters), the :class:`~shipwarden.core.config.Config`
 that applied, and :meth:`Result.exit_code`; some add what only that analysis
 knows (the artifacts ``gate`` reviewed, the install hooks ``deps`` found).
 
@@ -29,8 +29,8 @@ the machine's credential stores::
     deps = api.deps(api.DepsOptions(path=Path(".")))               # deps.hooks, deps.inventory()
     home = api.endpoint(api.EndpointOptions(home=Path.home()))     # reads files under home only
 
-Errors: :class:`~shipwarden.config.ConfigError` for an invalid configuration,
-:class:`~shipwarden.baseline.BaselineError` for an unreadable baseline,
+Errors: :class:`~shipwarden.core.config.ConfigError` for an invalid configuration,
+:class:`~shipwarden.core.baseline.BaselineError` for an unreadable baseline,
 :class:`~shipwarden.deps.allowlist.AllowlistError` for an unreadable allowlist.
 Per-file problems never raise: they are ``result.errors`` and the analysis goes on.
 
@@ -44,14 +44,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shipwarden.baseline import BaselineError
-from shipwarden.config import Config, ConfigError, load_config
-from shipwarden.github.model import RunnerLabels
-from shipwarden.findings import Finding, Report, ScanError, Tier
-from shipwarden.pipeline import baselined, exit_code, filter_report
-from shipwarden.suppress import SourceReader, file_reader
+from shipwarden.ci.github.model import RunnerLabels
+from shipwarden.core.baseline import BaselineError
+from shipwarden.core.config import Config, ConfigError, load_config
+from shipwarden.core.findings import Finding, Report, ScanError, Tier
+from shipwarden.core.pipeline import baselined, exit_code, filter_report
+from shipwarden.core.suppress import SourceReader, file_reader
 
 if TYPE_CHECKING:  # the analyses are imported when called: each command starts with only its own
+    from shipwarden.core.progress import Progress
     from shipwarden.deps.allowlist import Allowlist
     from shipwarden.deps.model import Dependency, Lockfile
     from shipwarden.deps.policy import Policy
@@ -60,7 +61,6 @@ if TYPE_CHECKING:  # the analyses are imported when called: each command starts 
     from shipwarden.packaging.gate import GateResult as _GateRun
     from shipwarden.packaging.inspect import ArtifactResult
     from shipwarden.packaging.summary import ReleaseDiff
-    from shipwarden.progress import Progress
 
 __all__ = [
     "BaselineError",
@@ -305,7 +305,7 @@ def _runner_labels(config: Config) -> RunnerLabels:
 
 def scan(options: ScanOptions | None = None) -> ScanResult:
     """Run the workflow rules (and the attack-path search) over ``options.roots``."""
-    from shipwarden.scan import scan_roots
+    from shipwarden.ci.github.scan import scan_roots
 
     options = options or ScanOptions()
     config = load_options_config(options, _config_root(options.roots))
@@ -321,7 +321,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
 
 def paths(options: PathsOptions | None = None) -> PathsResult:
     """Only the attack paths of ``options.roots`` (rule ``attack-path``)."""
-    from shipwarden.scan import scan_roots
+    from shipwarden.ci.github.scan import scan_roots
 
     options = options or PathsOptions()
     config = load_options_config(options, _config_root(options.roots))

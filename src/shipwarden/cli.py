@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(command) if command else listing_parser()
     args = parser.parse_args(argv)
     # imported after --version/--help have exited: the reporters pull in the redactor
-    from shipwarden.config import ConfigError
+    from shipwarden.core.config import ConfigError
     from shipwarden.reporting import emit
 
     if not getattr(args, "_run", None):

@@ -42,7 +42,7 @@ from typing import Any, Protocol
 from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 from shipwarden.reporting import emit
 
 MiB = 1024 * 1024

@@ -17,7 +17,7 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shipwarden import __version__
@@ -100,7 +100,7 @@ def _bom(components: list[Any], root: Any | None) -> str:
     from cyclonedx.output.json import JsonV1Dot6
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    when = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    when = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit() else datetime.now(UTC)
     components.sort(key=lambda c: str(c.bom_ref.value))
     basis = "\n".join(
         f"{c.bom_ref.value}|{[(h.alg.value, h.content) for h in c.hashes]}|{[(p.name, p.value) for p in c.properties]}"

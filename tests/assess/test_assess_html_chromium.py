@@ -16,7 +16,7 @@ from shipwarden.assess import store
 from shipwarden.assess.model import Assessment, OpenFinding
 from shipwarden.assess.report.html import render_html
 from shipwarden.assess.run import AssessOptions, assess_repository
-from shipwarden.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.secrets.fakes import fake_token
 
 ARTIFACTS = Path(os.environ.get("SHIPWARDEN_TEST_ARTIFACTS", Path(__file__).parents[2] / "build" / "test-artifacts"))

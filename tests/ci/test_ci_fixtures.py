@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from shipwarden.ci.github.scan import scan_root
 from shipwarden.ci.gitlab.rules import load_rules as gitlab_rules
 from shipwarden.ci.jenkins.rules import load_rules as jenkins_rules
-from shipwarden.rules.registry import RULES
-from shipwarden.scan import scan_root
+from shipwarden.core.catalogue import RULES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([a-z0-9-]+)\s+(P[0-2])")

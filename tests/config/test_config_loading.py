@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.config import ConfigError, glob_match, is_selected, load_config
+from shipwarden.core.config import ConfigError, glob_match, is_selected, load_config
 
 
 def _write(path: Path, text: str) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shipwarden.commands.common import add_output_arguments, config_from_args, exit_code, finish
-from shipwarden.findings import Confidence, Finding, Location, Report, ScanError, Tier
+from shipwarden.core.findings import Confidence, Finding, Location, Report, ScanError, Tier
 
 WORKFLOW = """\
 on: issues

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.baseline import BaselineError, apply_baseline, dumps_baseline, load_baseline, write_baseline
-from shipwarden.findings import Confidence, Finding, Location, Tier
-from shipwarden.suppress import apply_suppressions, file_reader, parse_directives
+from shipwarden.core.baseline import BaselineError, apply_baseline, dumps_baseline, load_baseline, write_baseline
+from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.suppress import apply_suppressions, file_reader, parse_directives
 
 
 def _finding(rule: str, line: int, path: str = "w.yml", key: str = "", snippet: str = "") -> Finding:

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shipwarden.core.catalogue import RULES
 from shipwarden.deps.analysis.code import Context, analyze_code
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability as C
 from shipwarden.deps.analysis.verdict import judge
-from shipwarden.rules.registry import RULES
 
 
 def caps(language: str, code: str, strong_only: bool = True) -> set[C]:

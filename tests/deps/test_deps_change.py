@@ -134,8 +134,8 @@ def test_against_outside_git(tmp_path: Path) -> None:
 
 
 def test_digest_is_independent_of_location_and_version() -> None:
+    from shipwarden.core.findings import Location
     from shipwarden.deps.model import Ecosystem, HookKind, InstallHook
-    from shipwarden.findings import Location
 
     def make(package_dir: str, version: str, files: dict[str, str]) -> InstallHook:
         hook = InstallHook(Ecosystem.NPM, "x", version, HookKind.NPM_SCRIPT, "postinstall", "node a.js",

@@ -19,9 +19,9 @@ from depsdata import LOCKFILES
 from jsonschema import Draft202012Validator
 
 from shipwarden.commands import deps
+from shipwarden.core.findings import Coverage
 from shipwarden.deps.fetch import RegistryFetcher
 from shipwarden.deps.scan import DepsOptions, scan_deps
-from shipwarden.findings import Coverage
 from shipwarden.registry import RegistryClient
 from shipwarden.reporting.json_report import report_schema
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shipwarden.core.findings import Tier
 from shipwarden.deps.analysis.code import Context, analyze_code
 from shipwarden.deps.analysis.model import Capability as C
 from shipwarden.deps.analysis.verdict import judge
 from shipwarden.deps.scan import scan_deps
-from shipwarden.findings import Tier
 
 
 def caps(language: str, code: str) -> set[tuple[C, bool]]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from depsdata import LOCKFILES, PROJECTS
 
+from shipwarden.core.findings import Tier
 from shipwarden.deps.model import HookKind
 from shipwarden.deps.policy import Decision
 from shipwarden.deps.scan import DepsResult, scan_deps
-from shipwarden.findings import Tier
 
 
 def findings_of(result: DepsResult, package: str) -> dict[str, str]:

@@ -50,6 +50,7 @@ def _query(name: str, qtype: int = 1) -> bytes:
 
 def test_sink_dns(capsys) -> None:  # type: ignore[no-untyped-def]
     import io
+
     import shipwarden.detonate.sinkserver as sink
 
     sink._out = io.StringIO()

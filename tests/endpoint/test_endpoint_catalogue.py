@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from shipwarden.core.catalogue import RULES
+from shipwarden.core.findings import Tier
 from shipwarden.endpoint import OS, Publish, credential_path_globs, load_catalogue
 from shipwarden.endpoint import rules as endpoint_rules
 from shipwarden.endpoint.parsers import parse_env, parse_json, parse_netrc, parse_npmrc
 from shipwarden.endpoint.sshkeys import analyse_private_key
-from shipwarden.findings import Tier
-from shipwarden.rules.registry import RULES
 from shipwarden.secrets.fakes import fake_token, pem_private_key
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

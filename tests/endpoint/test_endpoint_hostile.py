@@ -11,9 +11,9 @@ import pytest
 from homefiles import deny_open
 from homefiles import write_file as _write
 
+from shipwarden.core.findings import Report
 from shipwarden.endpoint import files as files_mod
 from shipwarden.endpoint import sweep
-from shipwarden.findings import Report
 from shipwarden.secrets.fakes import fake_token
 
 

@@ -14,9 +14,9 @@ import pytest
 from homefiles import deny_open
 from homefiles import write_file as _write
 
+from shipwarden.core.findings import Report
 from shipwarden.endpoint import sweep
 from shipwarden.endpoint.sshkeys import analyse_private_key
-from shipwarden.findings import Report
 from shipwarden.secrets.fakes import fake_token, openssh_private_key
 
 PERM = "endpoint-credential-file-permissions"

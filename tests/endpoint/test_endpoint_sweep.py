@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fakehome import ENVF, ENVV, FakeHome, build_fake_home, build_project, fake_environment
 
+from shipwarden.core.findings import Finding, Report
 from shipwarden.endpoint import load_catalogue, sweep
-from shipwarden.findings import Finding, Report
 
 PERM = "endpoint-credential-file-permissions"
 

@@ -20,11 +20,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shipwarden.ci.github.scan import scan_roots
 from shipwarden.cli import main
 from shipwarden.fix import FixLevel, plan_fixes
 from shipwarden.fix.edits import Edit, EditConflict, apply_edits
 from shipwarden.fix.fixers import env_name
-from shipwarden.scan import scan_roots
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE = Path(__file__).parents[2] / "examples" / "vulnerable-release"

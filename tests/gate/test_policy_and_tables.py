@@ -8,7 +8,7 @@ import gatefixtures as gf
 import pytest
 from gatehelpers import HAS_NPM, gate
 
-from shipwarden.config import ConfigError
+from shipwarden.core.config import ConfigError
 from shipwarden.packaging.knowledge import never_ship
 from shipwarden.packaging.policy import GatePolicy, parse_size
 

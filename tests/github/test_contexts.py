@@ -7,12 +7,12 @@ from importlib import resources
 
 import pytest
 
-from shipwarden.github import contexts
-from shipwarden.github.conditions import Gate, gates, is_always_false, is_always_true
-from shipwarden.github.contexts import Control, classify, controlling_events, gate_subject, lookup
-from shipwarden.github.expressions import flowing_refs, parse
+from shipwarden.ci.github import contexts
+from shipwarden.ci.github.conditions import Gate, gates, is_always_false, is_always_true
+from shipwarden.ci.github.contexts import Control, classify, controlling_events, gate_subject, lookup
+from shipwarden.ci.github.expressions import flowing_refs, parse
 
-O, S, D, X, F, U = (
+O, S, D, X, F, U = (  # noqa: E741
     Control.OUTSIDER,
     Control.STRUCTURED,
     Control.DERIVED,
@@ -145,7 +145,7 @@ def test_lookup_explains() -> None:
 
 
 def test_table_is_consistent() -> None:
-    raw = tomllib.loads(resources.files("shipwarden.github").joinpath("data", "contexts.toml").read_text())
+    raw = tomllib.loads(resources.files("shipwarden.ci.github").joinpath("data", "contexts.toml").read_text())
     table = contexts._build(raw)
     for entry in table.entries:
         if entry.info.control is Control.OUTSIDER:

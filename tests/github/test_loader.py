@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.github.loader import load_directory, load_git_ref, parse_workflow
-from shipwarden.github.yamlspan import MAX_FILE_BYTES
+from shipwarden.ci.github.loader import load_directory, load_git_ref, parse_workflow
+from shipwarden.ci.github.yamlspan import MAX_FILE_BYTES
 
 WORKFLOW = """\
 name: CI

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shipwarden.github.pnpm import PnpmPolicy, major_of, read_policy
+from shipwarden.ci.github.pnpm import PnpmPolicy, major_of, read_policy
 
 
 def _reader(files: dict[str, str]):  # type: ignore[no-untyped-def]

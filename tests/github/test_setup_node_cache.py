@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.github.facts import job_facts
-from shipwarden.github.loader import load_directory
+from shipwarden.ci.github.facts import job_facts
+from shipwarden.ci.github.loader import load_directory
 
 WORKFLOW = """\
 on: push

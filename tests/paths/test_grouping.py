@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from shipwarden.ci.github.loader import load_directory
+from shipwarden.ci.github.scan import scan_root
 from shipwarden.cli import main
-from shipwarden.github.loader import load_directory
 from shipwarden.paths.search import find_paths, group_paths
-from shipwarden.scan import scan_root
 
 ROOT = Path(__file__).parent / "fixtures" / "one-cause-many-targets"
 

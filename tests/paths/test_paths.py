@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.github.loader import load_directory
+from shipwarden.ci.github.loader import load_directory
+from shipwarden.ci.github.scan import scan_root
 from shipwarden.paths.search import find_paths
-from shipwarden.scan import scan_root
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -65,7 +65,7 @@ def github_claims(
 def issue(claims: dict[str, str], *, san: str | None = None, legacy_trigger: str | None = None) -> x509.Certificate:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([]))

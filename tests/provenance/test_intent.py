@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from certs import github_claims, issue
 
-from shipwarden.findings import Tier
+from shipwarden.core.findings import Tier
 from shipwarden.provenance.claims import Claims, add_statement, certificate_claims
 from shipwarden.provenance.intent import Policy, Release, Subject, bursts, judge
 
@@ -125,7 +125,7 @@ def test_repository_identity_change() -> None:
 
 
 def _burst_releases(count: int, packages: int, spacing: timedelta) -> list[Release]:
-    t0 = datetime(2025, 5, 11, 19, 20, tzinfo=timezone.utc)
+    t0 = datetime(2025, 5, 11, 19, 20, tzinfo=UTC)
     out = []
     for i in range(count):
         out.append(Release(f"pkg{i % packages}", f"1.0.{i}", published=t0 + spacing * i, identity="bot"))
@@ -135,7 +135,7 @@ def _burst_releases(count: int, packages: int, spacing: timedelta) -> list[Relea
 def test_burst_like_the_worm_and_not_like_a_monorepo_release() -> None:
     worm = _burst_releases(84, 42, timedelta(seconds=4))  # 84 versions of 42 packages in six minutes
     assert bursts(worm) and len(bursts(worm)[0][1]) == 84
-    monorepo = [Release(f"pkg{i}", "2.0.0", published=datetime(2025, 1, 1, tzinfo=timezone.utc), identity="bot") for i in range(150)]
+    monorepo = [Release(f"pkg{i}", "2.0.0", published=datetime(2025, 1, 1, tzinfo=UTC), identity="bot") for i in range(150)]
     assert not bursts(monorepo)
     slow = _burst_releases(6, 2, timedelta(hours=1))
     assert not bursts(slow)

@@ -50,7 +50,7 @@ def _passed(v: Verification) -> set[str]:
 def test_npm_bundles_verify_against_the_tarball_digest(fixtures: Path, name: str) -> None:
     v = _one(fixtures / name, digests=NPM)
     assert v.verified, v.reason
-    assert CRYPTO_CHECKS <= _passed(v)
+    assert _passed(v) >= CRYPTO_CHECKS
     if "intoto" in name:
         # sigstore refuses these; our own body check ran instead and says so
         assert "rekor intoto/0.0.2" in v.kind

@@ -7,7 +7,7 @@ not change when real rules change.
 
 from __future__ import annotations
 
-from shipwarden.findings import Confidence, Finding, Hop, Location, Report, ScanError, Tier
+from shipwarden.core.findings import Confidence, Finding, Hop, Location, Report, ScanError, Tier
 
 
 def sample_report() -> Report:

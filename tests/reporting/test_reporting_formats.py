@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from reporting_sample import sample_report
 
-from shipwarden.findings import Confidence, Finding, Hop, Location, Report, Tier
+from shipwarden.core.findings import Confidence, Finding, Hop, Location, Report, Tier
 from shipwarden.reporting import RenderOptions, render
 from shipwarden.reporting import sarif as sarif_module
 from shipwarden.reporting.github import command, escape_data, escape_property

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shipwarden.scan import load_rules, scan_root
+from shipwarden.ci.github.scan import load_rules, scan_root
 
 FIXTURES = Path(__file__).parent / "fixtures" / "oidc-overscoped"
 

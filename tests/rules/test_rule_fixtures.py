@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.ruledocs import rule_doc, rule_ids_with_docs
-from shipwarden.rules.registry import RULES
-from shipwarden.scan import load_rules, scan_root
+from shipwarden.ci.github.scan import load_rules, scan_root
+from shipwarden.core.catalogue import RULES
+from shipwarden.core.ruledocs import rule_doc, rule_ids_with_docs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9-]+)\s+(P[0-2])")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from shipwarden.github.loader import origin_slug
-from shipwarden.scan import scan_root
+from shipwarden.ci.github.loader import origin_slug
+from shipwarden.ci.github.scan import scan_root
 
 FIXTURE = Path(__file__).parent / "fixtures" / "unpinned-uses" / "positive-same-owner-without-remote"
 

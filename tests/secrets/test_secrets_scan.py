@@ -8,15 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shipwarden.findings import Confidence
-from shipwarden.secrets import (
-    classify_token,
-    fingerprint,
-    redact,
-    scan_text,
-    shannon_entropy,
-    token_kinds,
-)
+from shipwarden.core.findings import Confidence
+from shipwarden.secrets import classify_token, fingerprint, redact, scan_text, shannon_entropy, token_kinds
 from shipwarden.secrets.fakes import FAKE_KINDS, fake_token
 
 #: Kinds only recognised with a name in front of them.
@@ -82,8 +75,9 @@ def test_private_key_inside_json_string() -> None:
 def test_openssh_encryption_is_told_apart() -> None:
     assert [m.kind for m in scan_text(fake_token("ssh-private-key"))] == ["ssh-private-key"]
     assert [m.kind for m in scan_text(fake_token("encrypted-private-key"))] == ["encrypted-private-key"]
-    from shipwarden.secrets.fakes import pem_private_key, pkcs8_encrypted_key
     import random
+
+    from shipwarden.secrets.fakes import pem_private_key, pkcs8_encrypted_key
 
     assert scan_text(pem_private_key(random.Random(1), encrypted=True))[0].kind == "encrypted-private-key"
     assert scan_text(pkcs8_encrypted_key(random.Random(1)))[0].kind == "encrypted-private-key"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from shipwarden import safeio
 from shipwarden.artifacts.errors import NotAnArchiveError
 from shipwarden.artifacts.limits import Limits
 from shipwarden.artifacts.tar import TarArchive
 from shipwarden.artifacts.zip import ZipArchive
+from shipwarden.core import safeio
 
 _MAGIC = (
     (b"\x1f\x8b", "tar.gz"),

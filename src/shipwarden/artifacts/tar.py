@@ -10,7 +10,6 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
-from shipwarden import safeio
 from shipwarden.artifacts.errors import (
     DUPLICATE,
     ArchiveError,
@@ -23,11 +22,12 @@ from shipwarden.artifacts.limits import Limits
 from shipwarden.artifacts.model import ArchiveStats, Member, MemberKind
 from shipwarden.artifacts.names import safe_name
 from shipwarden.artifacts.stream import CountingReader, MeteredReader
+from shipwarden.core import safeio
 
 _DECOMPRESSORS: dict[str, Callable[[Any], Any]] = {
     "tar.gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),  # noqa: SIM115
     "tar.bz2": lambda raw: bz2.BZ2File(raw, mode="rb"),
-    "tar.xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),
+    "tar.xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),  # noqa: SIM115
     "tar": lambda raw: raw,
 }
 

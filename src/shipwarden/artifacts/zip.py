@@ -8,11 +8,11 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, BinaryIO, cast
 
-from shipwarden import safeio
 from shipwarden.artifacts.errors import DUPLICATE, ArchiveError, ArchiveLimitError, NotAnArchiveError, UnsafeMemberError
 from shipwarden.artifacts.limits import Limits
 from shipwarden.artifacts.model import ArchiveStats, Member, MemberKind
 from shipwarden.artifacts.names import safe_name
+from shipwarden.core import safeio
 
 _LOCAL_HEADER = 30  # fixed part of a local file header
 

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 import shipwarden
-from shipwarden.config import Config
+from shipwarden.core.config import Config
 
 #: Modules that declare rules (their import fills the catalogue).
 _RULE_MODULES = ("shipwarden.deps.rules", "shipwarden.packaging.rules", "shipwarden.endpoint.rules",
@@ -20,8 +20,8 @@ _RULE_MODULES = ("shipwarden.deps.rules", "shipwarden.packaging.rules", "shipwar
 @cache
 def rules_hash() -> str:
     """sha256 of every declared rule (id, row, tier, confidence, title, command) and every knowledge table."""
-    from shipwarden.rules.registry import RULES
-    from shipwarden.scan import load_rules
+    from shipwarden.ci.github.scan import load_rules
+    from shipwarden.core.catalogue import RULES
 
     load_rules()
     for name in _RULE_MODULES:
@@ -37,7 +37,7 @@ def rules_hash() -> str:
 
 
 def rule_count() -> int:
-    from shipwarden.rules.registry import RULES
+    from shipwarden.core.catalogue import RULES
 
     rules_hash()
     return len(RULES)

@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from shipwarden.findings import Finding, ScanError, Tier
+from shipwarden.core.findings import Finding, ScanError, Tier
 
 #: Version of the assessment JSON (``docs/assess-schema.md``); the major part
 #: changes on any incompatible change.

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipwarden.reporting import emit
 from shipwarden.assess.model import Assessment, RowStatus
 from shipwarden.assess.repo import identity_key
 from shipwarden.assess.report import ROW_NAMES, clean, when
+from shipwarden.reporting import emit
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,9 @@ from shipwarden.assess.model import Assessment, Input, OpenFinding, RowScope, Ro
 from shipwarden.assess.repo import read_repository
 from shipwarden.assess.report import scrub_finding
 from shipwarden.assess.targets import Targets, find_targets
-from shipwarden.config import Config, load_config
-from shipwarden.findings import Finding, Location, ScanError
-from shipwarden.progress import SILENT, Progress
+from shipwarden.core.config import Config, load_config
+from shipwarden.core.findings import Finding, Location, ScanError
+from shipwarden.core.progress import SILENT, Progress
 
 WORKFLOW_ROWS = (2, 3, 5, 7)
 #: More npm packages than this are listed with gate's built-in packlist (``packlist="auto"``).
@@ -151,7 +151,7 @@ def _gate(root: Path, targets: Targets, options: AssessOptions, config: Config, 
         prefix = "" if package.target == "." else package.target.rstrip("/") + "/"
         label = f"gate:{package.ecosystem}:{package.path or '.'}"
         result = _guard(run, label, package.target, lambda: api.gate(api.GateOptions(
-            target=target, build=build, config=config, packlist=packlist)), prefix)
+            target=target, build=build, config=config, packlist=packlist)), prefix)  # noqa: B023 (_guard calls it at once)
         if result is not None:
             reviewed.append(package.name)
             run.inputs.append(Input(label, f"{package.ecosystem} package {package.name}", package.target,
@@ -250,7 +250,7 @@ def _rows(root: Path, options: AssessOptions, run: _Run, targets: Targets, revie
 def assess_repository(options: AssessOptions) -> Assessment:
     """Assess one repository: every analysis that applies, and the scope as data.
 
-    Raises :class:`~shipwarden.config.ConfigError` for an invalid configuration.
+    Raises :class:`~shipwarden.core.config.ConfigError` for an invalid configuration.
     """
     root = options.root
     progress = options.progress or SILENT

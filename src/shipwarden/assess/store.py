@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from shipwarden.assess.listing import ENV_VAR as ENV_VAR  # re-exported: where the history is, and its listing
+from shipwarden.assess.listing import HEAD as HEAD
+from shipwarden.assess.listing import HistoryEntry as HistoryEntry
+from shipwarden.assess.listing import StoreError as StoreError
+from shipwarden.assess.listing import database_url as database_url
+from shipwarden.assess.listing import default_directory as default_directory
+from shipwarden.assess.listing import entry_of
 from shipwarden.assess.model import (
     Assessment,
     Fixed,
@@ -33,15 +39,8 @@ from shipwarden.assess.model import (
     Scope,
     TrendPoint,
 )
-from shipwarden.assess.listing import ENV_VAR as ENV_VAR  # re-exported: where the history is, and its listing
-from shipwarden.assess.listing import HEAD as HEAD
-from shipwarden.assess.listing import HistoryEntry as HistoryEntry
-from shipwarden.assess.listing import StoreError as StoreError
-from shipwarden.assess.listing import database_url as database_url
-from shipwarden.assess.listing import default_directory as default_directory
-from shipwarden.assess.listing import entry_of
 from shipwarden.assess.report import scrub
-from shipwarden.findings import Confidence, Finding, Hop, Location, ScanError, Tier
+from shipwarden.core.findings import Confidence, Finding, Hop, Location, ScanError, Tier
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 
 MAX_MANIFEST = 1024 * 1024
 #: Folders never searched for projects.
@@ -46,7 +46,7 @@ class Targets:
 
 
 def _read(root: Path, rel: str, problems: list[tuple[str, str]] | None = None) -> str | None:
-    """A manifest through :mod:`shipwarden.safeio` (a regular file inside the root, bounded); ``None`` when absent
+    """A manifest through :mod:`shipwarden.core.safeio` (a regular file inside the root, bounded); ``None`` when absent
     or refused (a refusal is noted in ``problems``)."""
     try:
         if (root / rel).is_symlink():

@@ -2,7 +2,7 @@
 
 Each provider loads its own files into a small model with exact spans and runs its own
 rules, sharing the finding model, the rule registry, the shell analysis
-(:mod:`shipwarden.github.shell`) and the YAML loader (:mod:`shipwarden.github.yamlspan`).
+(:mod:`shipwarden.ci.github.shell`) and the YAML loader (:mod:`shipwarden.ci.github.yamlspan`).
 :func:`scan_providers` is what ``scan`` calls for every root.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipwarden.findings import Finding, ScanError
+from shipwarden.core.findings import Finding, ScanError
 
 
 @dataclass(slots=True)

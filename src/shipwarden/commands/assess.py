@@ -9,8 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden.core.config import FAIL_ON_CHOICES, ConfigError
 from shipwarden.reporting import emit
-from shipwarden.config import FAIL_ON_CHOICES, ConfigError
 
 NAME = "assess"
 HELP = ("Assess a repository's release pipeline with every analysis that applies; record the date, the scope "
@@ -72,7 +72,7 @@ def _one(task: _Task) -> _Outcome:
     from shipwarden.assess.outputs import Outputs, summary, write_reports
     from shipwarden.assess.run import AssessOptions, assess_repository
     from shipwarden.assess.store import StoreError, database_url, open_engine, record
-    from shipwarden.progress import progress_for
+    from shipwarden.core.progress import progress_for
 
     a = task.args
     options = AssessOptions(

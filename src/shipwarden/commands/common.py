@@ -1,7 +1,7 @@
 """Options and the finishing pipeline every command shares.
 
 A command adds :func:`add_output_arguments` to its parser, builds a
-:class:`~shipwarden.findings.Report`, and returns :func:`finish`'s exit code::
+:class:`~shipwarden.core.findings.Report`, and returns :func:`finish`'s exit code::
 
     exit = 0 | 1 (a finding at or above --fail-on) | 4 (scan incomplete)
     exit = 2  usage or configuration error
@@ -19,16 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from shipwarden.baseline import BaselineError, write_baseline
-from shipwarden.config import (
-    FAIL_ON_CHOICES,
-    Config,
-    ConfigError,
-    load_config,
-    parse_selectors,
-)
-from shipwarden.findings import Report, Tier
-from shipwarden.pipeline import (  # re-exported for the commands
+from shipwarden.core.baseline import BaselineError, write_baseline
+from shipwarden.core.config import FAIL_ON_CHOICES, Config, ConfigError, load_config, parse_selectors
+from shipwarden.core.findings import Report, Tier
+from shipwarden.core.pipeline import (  # re-exported for the commands
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
     EXIT_OK,
@@ -37,9 +31,9 @@ from shipwarden.pipeline import (  # re-exported for the commands
     exit_code,
     filter_report,
 )
+from shipwarden.core.ruledocs import metadata_docs_url
+from shipwarden.core.suppress import SourceReader, file_reader
 from shipwarden.reporting import FORMATS, GRAPH_FORMATS, RenderOptions, emit, render
-from shipwarden.suppress import SourceReader, file_reader
-from shipwarden.ruledocs import metadata_docs_url
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -132,7 +126,7 @@ def config_from_args(args: argparse.Namespace, root: Path | None = None) -> Conf
 
     Commands that need ``exclude``, rule options or their own table before
     scanning call this early; :func:`finish` then reuses the same object.
-    Raises :class:`~shipwarden.config.ConfigError`.
+    Raises :class:`~shipwarden.core.config.ConfigError`.
     """
     cached = getattr(args, _CONFIG_ATTR, None)
     if isinstance(cached, Config):
@@ -233,7 +227,7 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
             emit.note(f"shipwarden: error: {raw}: give the repository root ({root}), not its .github folder", stream=err)
             return None
         if not (path / ".github" / "workflows").is_dir() and not _other_ci(path):
-            from shipwarden.github.loader import action_definition_paths
+            from shipwarden.ci.github.loader import action_definition_paths
 
             if action_definition_paths(path):
                 emit.note(f"shipwarden: {raw}: no .github/workflows folder; scanning its action definitions", stream=err)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from shipwarden.reporting import emit
 from shipwarden.api import deps_allowlist_path, deps_settings
 from shipwarden.commands.common import (
     EXIT_OK,
@@ -16,17 +14,12 @@ from shipwarden.commands.common import (
     finish,
     unusable_path,
 )
-from shipwarden.config import ConfigError
-from shipwarden.deps.allowlist import (
-    DEFAULT_FILE,
-    Allowlist,
-    AllowlistError,
-    load_allowlist,
-    render_allowlist,
-)
+from shipwarden.core.config import ConfigError
+from shipwarden.core.progress import progress_for
+from shipwarden.deps.allowlist import DEFAULT_FILE, Allowlist, AllowlistError, load_allowlist, render_allowlist
 from shipwarden.deps.render import render_inventory
 from shipwarden.deps.scan import DepsOptions, DepsResult, scan_deps
-from shipwarden.progress import progress_for
+from shipwarden.reporting import emit
 
 NAME = "deps"
 HELP = "Inventory and judge the code your dependencies run at install time (npm scripts, .pth files, builds)."

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from shipwarden.reporting import emit
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish
 from shipwarden.packaging.secretscan import redact_secrets
+from shipwarden.reporting import emit
 
 NAME = "detonate"
 HELP = (

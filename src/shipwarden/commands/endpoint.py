@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-from shipwarden.reporting import emit
+from shipwarden.api import home_reader
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, unusable_path
 from shipwarden.endpoint import sweep
-from shipwarden.api import home_reader
+from shipwarden.reporting import emit
 
 NAME = "endpoint"
 HELP = "Find the credentials a supply-chain worm would harvest from this machine (read-only)."

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 
-from shipwarden.reporting import emit
 from shipwarden.api import gate_root
-from shipwarden.baseline import BaselineError, apply_baseline, load_baseline
 from shipwarden.commands.common import (
     EXIT_USAGE,
     add_output_arguments,
@@ -19,12 +16,14 @@ from shipwarden.commands.common import (
     finish,
     unusable_path,
 )
-from shipwarden.progress import progress_for
-from shipwarden.config import Config, ConfigError
-from shipwarden.findings import Finding, Report
+from shipwarden.core.baseline import BaselineError, apply_baseline, load_baseline
+from shipwarden.core.config import Config, ConfigError
+from shipwarden.core.findings import Finding, Report
+from shipwarden.core.progress import progress_for
 from shipwarden.packaging.gate import GateOptions, run_gate
 from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.verdict import render_verdict
+from shipwarden.reporting import emit
 
 NAME = "gate"
 HELP = (

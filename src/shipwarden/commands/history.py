@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shipwarden.reporting import emit
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from shipwarden.assess.listing import HistoryEntry

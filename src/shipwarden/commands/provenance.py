@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
-from shipwarden.reporting import emit
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish
-from shipwarden.findings import Report, ScanError
+from shipwarden.core.findings import Report, ScanError
+from shipwarden.reporting import emit
 
 NAME = "provenance"
 HELP = (
@@ -61,12 +60,12 @@ POLICY_KEYS = frozenset({"repository", "repository-id", "workflow", "default-bra
 
 def load_policy(path: Path | None, args: argparse.Namespace | None = None) -> Any:
     """The ``[provenance]`` table of a TOML file, overridden by options."""
-    from shipwarden.config import ConfigError
+    from shipwarden.core.config import ConfigError
     from shipwarden.provenance.intent import Policy
 
     table: dict[str, Any] = {}
     if path is not None:
-        from shipwarden.safeio import load_toml, read_text
+        from shipwarden.core.safeio import load_toml, read_text
 
         try:
             doc = load_toml(read_text(path), what="policy")
@@ -122,7 +121,7 @@ def summary_lines(results: list[Any]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from shipwarden.config import ConfigError
+    from shipwarden.core.config import ConfigError
     from shipwarden.provenance.check import check, parse_target
     from shipwarden.provenance.verify import trust_root
     from shipwarden.registry import RegistryError
@@ -201,6 +200,6 @@ def _from_registry(target: Any, root: Any) -> tuple[list[tuple[bytes, str]], lis
                 c = claims_of(sorted(ok, key=lambda v: 0 if "slsa" in str((v.statement or {}).get("predicateType")) else 1)[0])
                 if c is not None:
                     previous[last.version] = c
-    history = [r for r in pub.history]
+    history = list(pub.history)
     cut = next((i for i, r in enumerate(history) if r.version == pub.version), len(history))
     return docs, history[: cut + 1], previous

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from shipwarden.reporting import emit
 from shipwarden import api
-from shipwarden.baseline import BaselineError
+from shipwarden.ci.github.scan import default_jobs
 from shipwarden.commands.common import (
     EXIT_USAGE,
     add_output_arguments,
@@ -17,9 +15,10 @@ from shipwarden.commands.common import (
     reportable,
     repository_roots,
 )
-from shipwarden.config import ConfigError
-from shipwarden.findings import Report
-from shipwarden.scan import default_jobs
+from shipwarden.core.baseline import BaselineError
+from shipwarden.core.config import ConfigError
+from shipwarden.core.findings import Report
+from shipwarden.reporting import emit
 
 NAME = "scan"
 HELP = "Scan repositories' GitHub Actions workflows, GitLab CI files and Jenkinsfiles for release-surface risks."

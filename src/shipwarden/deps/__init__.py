@@ -20,15 +20,7 @@ from __future__ import annotations
 from shipwarden.deps.allowlist import Allowlist, load_allowlist, render_allowlist
 from shipwarden.deps.analysis import HookAnalysis, analyze_hook
 from shipwarden.deps.lockfiles import parse_lockfile
-from shipwarden.deps.model import (
-    Dependency,
-    Ecosystem,
-    HookKind,
-    InstallHook,
-    Lockfile,
-    Source,
-    SourceKind,
-)
+from shipwarden.deps.model import Dependency, Ecosystem, HookKind, InstallHook, Lockfile, Source, SourceKind
 from shipwarden.deps.scan import DepsOptions, DepsResult, HookRecord, scan_deps
 
 __all__ = [

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 from shipwarden.deps.model import Dependency, HookKind, InstallHook, SourceKind
 from shipwarden.secrets.redactor import redact_clip, redact_text
 

@@ -12,13 +12,7 @@ import json
 import re
 from typing import Any
 
-from shipwarden.deps.model import (
-    Dependency,
-    Ecosystem,
-    Lockfile,
-    LockfileError,
-    SourceKind,
-)
+from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, LockfileError, SourceKind
 from shipwarden.deps.sources import classify_npm, split_npm_ident
 from shipwarden.deps.text import LineIndex, location
 

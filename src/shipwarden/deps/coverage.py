@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from shipwarden.core.findings import Coverage
 from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, SourceKind
 from shipwarden.deps.shapes import as_dict
-from shipwarden.findings import Coverage
 
 SUBJECT = "install-time code"
 #: Between alternative commands in :attr:`Coverage.resolve`.
@@ -68,9 +68,9 @@ def initial(dep: Dependency) -> Seen:
     kind = dep.source.kind
     if kind is SourceKind.WORKSPACE:
         return Seen.OWN
-    if kind is SourceKind.FILE and not dep.install_script and not dep.builds_from_source:
-        if dep.ecosystem is Ecosystem.NPM and not dep.source.url.lower().endswith((".tgz", ".tar.gz", ".tar")):
-            return Seen.OWN
+    if (kind is SourceKind.FILE and not dep.install_script and not dep.builds_from_source
+            and dep.ecosystem is Ecosystem.NPM and not dep.source.url.lower().endswith((".tgz", ".tar.gz", ".tar"))):
+        return Seen.OWN
     if dep.ecosystem is Ecosystem.PYPI:
         if dep.builds_from_source is None:
             return Seen.UNKNOWN
@@ -93,7 +93,7 @@ def lockfile_coverage(
     lock: Lockfile, seen: dict[int, Seen], root_arg: str, *, fetched: bool
 ) -> Coverage:
     """The coverage statement of one lockfile; ``seen`` maps ``id(dep)`` to what was learnt."""
-    counts = {s: 0 for s in Seen}
+    counts = dict.fromkeys(Seen, 0)
     git_unknown = 0
     for dep in lock.dependencies:
         state = seen.get(id(dep), initial(dep))

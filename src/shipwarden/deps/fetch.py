@@ -9,17 +9,18 @@ anonymous, integrity-checked); archives are read in memory with
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import posixpath
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipwarden import safeio
 from shipwarden.artifacts import ArchiveError, open_archive
+from shipwarden.core import safeio
+from shipwarden.core.findings import ScanError
 from shipwarden.deps.model import Dependency, Ecosystem, SourceKind
 from shipwarden.deps.scan import FetchedPackage
-from shipwarden.findings import ScanError
 from shipwarden.registry import RegistryClient, RegistryError, same_version
 
 #: Files of a package kept for analysis (by suffix), and the byte budget.
@@ -69,10 +70,8 @@ class RegistryFetcher:
         _check_lock_hashes(dep, path)
         files = _read_archive(path, strip=1)
         self._count(fetched=1)
-        try:
+        with contextlib.suppress(ValueError):
             manifest = safeio.load_json(files.get("package.json", b"{}"), "package.json")
-        except ValueError:
-            pass
         return FetchedPackage(manifest if isinstance(manifest, dict) else {}, files, f"{dep.name}@{dep.version}.tgz")
 
     def _pypi(self, dep: Dependency) -> FetchedPackage | None:

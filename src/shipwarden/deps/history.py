@@ -6,17 +6,11 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from shipwarden.core.findings import ScanError
+from shipwarden.core.gitconfig import config_hazard
 from shipwarden.deps.allowlist import Change
 from shipwarden.deps.lockfiles import parse_lockfile, reader_for
-from shipwarden.deps.model import (
-    Dependency,
-    InstallHook,
-    Lockfile,
-    LockfileError,
-    SourceKind,
-)
-from shipwarden.findings import ScanError
-from shipwarden.gitconfig import config_hazard
+from shipwarden.deps.model import Dependency, InstallHook, Lockfile, LockfileError, SourceKind
 
 GIT_TIMEOUT = 30
 

@@ -6,17 +6,8 @@ import fnmatch
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from shipwarden.deps import (
-    bun_lock,
-    npm_lock,
-    pnpm_lock,
-    poetry_lock,
-    pylock,
-    requirements,
-    uv_lock,
-    yarn_lock,
-)
-from shipwarden import safeio
+from shipwarden.core import safeio
+from shipwarden.deps import bun_lock, npm_lock, pnpm_lock, poetry_lock, pylock, requirements, uv_lock, yarn_lock
 from shipwarden.deps.model import Lockfile, LockfileError
 
 Reader = Callable[[str, str], Lockfile]

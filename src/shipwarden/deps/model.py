@@ -6,7 +6,7 @@ import enum
 import hashlib
 from dataclasses import dataclass, field
 
-from shipwarden.findings import Location
+from shipwarden.core.findings import Location
 
 
 class Ecosystem(enum.StrEnum):

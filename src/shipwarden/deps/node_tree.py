@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 from shipwarden.deps.shapes import as_dict
 from shipwarden.deps.text import json_key_lines
 
@@ -98,7 +98,7 @@ def _pnpm_store(store: Path, depth: int) -> Iterator[Path]:
 def read_manifest(folder: Path, rel: str, root: Path | None = None) -> InstalledPackage | ManifestError | None:
     """The installed package in ``folder``; ``None`` without a package.json.
 
-    Read through :mod:`shipwarden.safeio`: only a regular file inside ``root``,
+    Read through :mod:`shipwarden.core.safeio`: only a regular file inside ``root``,
     at most the manifest limit, nesting measured before parsing.
     """
     manifest = folder / "package.json"

@@ -10,14 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shipwarden.deps.model import (
-    Dependency,
-    Ecosystem,
-    Lockfile,
-    LockfileError,
-    Source,
-    SourceKind,
-)
+from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, LockfileError, Source, SourceKind
 from shipwarden.deps.sources import classify_npm
 from shipwarden.deps.text import json_key_lines, location
 

@@ -20,15 +20,7 @@ from typing import Any
 
 import yaml
 
-from shipwarden.deps.model import (
-    REGISTRY,
-    Dependency,
-    Ecosystem,
-    Lockfile,
-    LockfileError,
-    Source,
-    SourceKind,
-)
+from shipwarden.deps.model import REGISTRY, Dependency, Ecosystem, Lockfile, LockfileError, Source, SourceKind
 from shipwarden.deps.shapes import as_dict
 from shipwarden.deps.sources import classify_npm, split_npm_ident
 from shipwarden.deps.text import LineIndex, location

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 from shipwarden.deps.model import SourceKind
 from shipwarden.deps.shapes import as_dict
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 from shipwarden.deps.model import REGISTRY, Source, SourceKind
 from shipwarden.deps.requirements import normalize
 

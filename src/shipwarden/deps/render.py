@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from shipwarden.deps.coverage import describe
 from shipwarden.deps.model import HookKind
-from shipwarden.secrets.redactor import redact_clip
 from shipwarden.deps.scan import DepsResult, HookRecord
+from shipwarden.secrets.redactor import redact_clip
 
 #: Hooks listed before "… N more".
 MAX_LISTED = 200

@@ -12,13 +12,7 @@ import posixpath
 import re
 from pathlib import PurePosixPath
 
-from shipwarden.deps.model import (
-    Dependency,
-    Ecosystem,
-    Lockfile,
-    LockfileError,
-    SourceKind,
-)
+from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, LockfileError, SourceKind
 from shipwarden.deps.sources import classify_python, is_sdist_name
 from shipwarden.deps.text import location
 

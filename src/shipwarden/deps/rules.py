@@ -7,8 +7,8 @@ strongest verdict entry.
 
 from __future__ import annotations
 
-from shipwarden.findings import Confidence, Tier
-from shipwarden.rules.registry import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.findings import Confidence, Tier
 
 ROW = 4
 COMMAND = "deps"

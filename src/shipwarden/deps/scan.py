@@ -10,27 +10,25 @@ import os
 import posixpath
 import re
 import shlex
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden.core.catalogue import RULES
+from shipwarden.core.findings import Finding, Location, Report, ScanError, Tier
+from shipwarden.core.progress import SILENT, Progress
+from shipwarden.core.safeio import ReadRefused, check_json_depth
 from shipwarden.deps import bun_lockb, npm_lock
 from shipwarden.deps import requirements as requirements_parser
 from shipwarden.deps import rules as R
 from shipwarden.deps.allowlist import Allowlist, Change, compare_hooks, compare_sources
-from shipwarden.deps.analysis import (
-    DirFiles,
-    HookAnalysis,
-    MemoryFiles,
-    PackageFiles,
-    analyze_hook,
-)
+from shipwarden.deps.analysis import DirFiles, HookAnalysis, MemoryFiles, PackageFiles, analyze_hook
 from shipwarden.deps.analysis.indicators import load_indicators
-from shipwarden.deps.coverage import Seen, initial, lockfile_coverage, unreadable_coverage
+from shipwarden.deps.coverage import Seen, lockfile_coverage, unreadable_coverage
 from shipwarden.deps.discover import discover
-from shipwarden.deps.known import recognise
 from shipwarden.deps.history import HistoryError, compare_against, lockfiles_at
+from shipwarden.deps.known import recognise
 from shipwarden.deps.lockfiles import UNREADABLE, parse_lockfile
 from shipwarden.deps.model import (
     REGISTRY,
@@ -43,21 +41,13 @@ from shipwarden.deps.model import (
     Source,
     SourceKind,
 )
-from shipwarden.deps.node_tree import (
-    InstalledPackage,
-    ManifestError,
-    installed_packages,
-)
+from shipwarden.deps.node_tree import InstalledPackage, ManifestError, installed_packages
 from shipwarden.deps.policy import Decision, Policy, read_policy
 from shipwarden.deps.python_tree import read_site_packages
 from shipwarden.deps.shapes import as_dict
 from shipwarden.deps.sources import classify_npm
 from shipwarden.deps.text import FileTooLarge, location, read_text
 from shipwarden.deps.yarn_lock import is_berry
-from shipwarden.findings import Finding, Location, Report, ScanError, Tier
-from shipwarden.progress import SILENT, Progress
-from shipwarden.rules.registry import RULES
-from shipwarden.safeio import ReadRefused, check_json_depth
 
 _ARCHIVE_SUFFIXES = (".tgz", ".tar.gz", ".zip", ".whl", ".tar")
 _MANAGER_BY_LOCKFILE = {
@@ -492,9 +482,8 @@ def _owning_project(path: str, policies: dict[str, Policy]) -> str | None:
     """The deepest project folder that contains ``path`` (or holds its node_modules)."""
     best: str | None = None
     for folder in policies:
-        if folder == "" or path == folder or path.startswith(folder + "/"):
-            if best is None or len(folder) > len(best):
-                best = folder
+        if (folder == "" or path == folder or path.startswith(folder + "/")) and (best is None or len(folder) > len(best)):
+            best = folder
     return best
 
 

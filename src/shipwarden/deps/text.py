@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shipwarden import safeio
-from shipwarden.findings import Location
-from shipwarden.textindex import SourceText
+from shipwarden.core import safeio
+from shipwarden.core.findings import Location
+from shipwarden.core.textindex import SourceText
 
 #: Largest lockfile or manifest read (a 100k-package pnpm lockfile is ~30 MB).
 MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
@@ -20,9 +20,9 @@ class FileTooLarge(ValueError):
 
 
 def read_text(path: Path, limit: int = MAX_LOCKFILE_BYTES, *, root: Path | None = None) -> str:
-    """UTF-8 text of a regular file inside ``root`` (undecodable bytes replaced), through :mod:`shipwarden.safeio`.
+    """UTF-8 text of a regular file inside ``root`` (undecodable bytes replaced), through :mod:`shipwarden.core.safeio`.
 
-    Raises FileTooLarge above ``limit`` and :class:`~shipwarden.safeio.ReadRefused`
+    Raises FileTooLarge above ``limit`` and :class:`~shipwarden.core.safeio.ReadRefused`
     (an ``OSError``) for a file outside the root or not a regular file.
     """
     try:

@@ -20,12 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipwarden import sandbox
+from shipwarden.core.findings import Location, Report, ScanError
 from shipwarden.deps.analysis import DirFiles, analyze_hook
 from shipwarden.deps.model import Ecosystem, HookKind, InstallHook
 from shipwarden.detonate.bait import Profile
 from shipwarden.detonate.rules import judge
-from shipwarden.detonate.run import LINGER_SECONDS, DetonateError, Observation, Package, detonate, install_dependencies, prepare
-from shipwarden.findings import Location, Report, ScanError
+from shipwarden.detonate.run import (
+    LINGER_SECONDS,
+    DetonateError,
+    Observation,
+    Package,
+    detonate,
+    install_dependencies,
+    prepare,
+)
 from shipwarden.packaging.secretscan import scrub_finding
 from shipwarden.registry import RegistryClient, RegistryError, parse_spec
 

@@ -19,7 +19,6 @@ import urllib.parse
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from shipwarden.endpoint.catalogue import StoreEntry, load_catalogue

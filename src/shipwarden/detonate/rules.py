@@ -25,11 +25,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.detonate.run import Observation
 from shipwarden.detonate.trace import Process
-from shipwarden.findings import Confidence, Finding, Location, Tier
 from shipwarden.packaging.secretscan import redact_secrets
-from shipwarden.rules.registry import RuleMeta, declare
 
 ROW = 4
 H, M = Confidence.HIGH, Confidence.MEDIUM

@@ -27,7 +27,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from shipwarden import safeio, sandbox
+from shipwarden import sandbox
+from shipwarden.core import safeio
 from shipwarden.detonate.bait import USERS, Bait, Profile, make_bait
 from shipwarden.detonate.trace import STRACE_ARGS, Trace, parse
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree

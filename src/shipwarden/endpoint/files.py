@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipwarden import safeio
-from shipwarden.findings import ScanError
+from shipwarden.core import safeio
+from shipwarden.core.findings import ScanError
 
 #: Structured stores larger than this are skipped with a note.
 MAX_FILE_BYTES = 8 * 1024 * 1024

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 
 #: Nodes visited per document (defeats YAML alias bombs) and nesting depth.
 MAX_NODES = 200_000

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shipwarden.findings import Confidence, Tier
-from shipwarden.rules.registry import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.findings import Confidence, Tier
 
 ROW = 1
 COMMAND = "endpoint"

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipwarden.findings import Finding, Report
+from shipwarden.ci.github.yamlspan import MAX_FILE_BYTES, Mapping, Node, Scalar, Sequence, YamlError, decode, load
+from shipwarden.core.findings import Finding, Report
+from shipwarden.core.textindex import SourceText
 from shipwarden.fix.edits import Edit, EditConflict, apply_edits, unified_diff
 from shipwarden.fix.fixers import FIXERS, Document, FixLevel, Proposal, Skipped
 from shipwarden.fix.yamltext import steps_with_paths
-from shipwarden.github.yamlspan import MAX_FILE_BYTES, Mapping, Node, Scalar, Sequence, YamlError, decode, load
-from shipwarden.textindex import SourceText
 
 __all__ = ["FileFix", "FixLevel", "FixPlan", "Proposal", "Skipped", "plan_fixes"]
 

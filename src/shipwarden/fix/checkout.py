@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shipwarden.findings import Finding
+from shipwarden.ci.github.knowledge import exposure_table
+from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence, YamlError, load
+from shipwarden.core.findings import Finding
 from shipwarden.fix.edits import Edit
 from shipwarden.fix.model import (
     Document,
@@ -18,9 +20,6 @@ from shipwarden.fix.model import (
     append_to_block,
     node_at,
 )
-from shipwarden.github.knowledge import exposure_table
-from shipwarden.github.yamlspan import Mapping, Node, Scalar, Sequence, YamlError, load
-
 
 #: Later steps that may need the credential a checkout persists, so that
 #: ``persist-credentials: false`` could break them: any git or GitHub CLI use,

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shipwarden.findings import Finding
+import tree_sitter
+import tree_sitter_bash
+
+from shipwarden.ci.github.yamlspan import Mapping, Scalar
+from shipwarden.core.findings import Finding
 from shipwarden.fix.edits import Edit
 from shipwarden.fix.model import (
     Document,
@@ -18,12 +22,7 @@ from shipwarden.fix.model import (
     append_to_block,
     node_at,
 )
-import tree_sitter
-import tree_sitter_bash
-
 from shipwarden.fix.yamltext import block_indent
-from shipwarden.github.yamlspan import Mapping, Scalar
-
 
 _LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
 _EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)

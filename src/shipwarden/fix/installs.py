@@ -5,19 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shipwarden.findings import Finding
+from shipwarden.ci.github.yamlspan import Mapping, Scalar, Sequence
+from shipwarden.core.findings import Finding
 from shipwarden.fix.edits import Edit
-from shipwarden.fix.model import (
-    Document,
-    FixLevel,
-    KeyPath,
-    Outcome,
-    Proposal,
-    Skipped,
-    node_at,
-)
-from shipwarden.github.yamlspan import Mapping, Scalar, Sequence
-
+from shipwarden.fix.model import Document, FixLevel, KeyPath, Outcome, Proposal, Skipped, node_at
 
 #: Installs that run dependency lifecycle scripts and accept ``--ignore-scripts``.
 #: (Yarn is left out: berry has no such flag and the version is not in the file.)

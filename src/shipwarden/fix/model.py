@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipwarden.findings import Finding
+from shipwarden.ci.github.yamlspan import Mapping, Node
+from shipwarden.core.findings import Finding
+from shipwarden.core.textindex import SourceText
 from shipwarden.fix.edits import Edit
 from shipwarden.fix.yamltext import block_indent, content_end, ensure_newline, jobs_of, line_after
-from shipwarden.github.yamlspan import Mapping, Node
-from shipwarden.textindex import SourceText
 
 
 class FixLevel(enum.Enum):

@@ -5,22 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from shipwarden.findings import Finding
+from shipwarden.ci.github.knowledge import exposure_table
+from shipwarden.ci.github.rules.excessive_permissions import GIT_USE, TOKEN_USE
+from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.core.findings import Finding
 from shipwarden.fix.edits import Edit
-from shipwarden.fix.model import (
-    Document,
-    FixLevel,
-    KeyPath,
-    Outcome,
-    Proposal,
-    Skipped,
-    node_at,
-)
+from shipwarden.fix.model import Document, FixLevel, KeyPath, Outcome, Proposal, Skipped, node_at
 from shipwarden.fix.yamltext import block_indent, jobs_of
-from shipwarden.github.knowledge import exposure_table
-from shipwarden.github.yamlspan import Mapping, Node, Scalar, Sequence
-from shipwarden.rules.excessive_permissions import GIT_USE, TOKEN_USE
-
 
 
 def _top_key(doc: Document, key: str) -> Scalar | None:

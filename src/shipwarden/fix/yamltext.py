@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shipwarden.github.yamlspan import Mapping, Node, Scalar, Sequence
-from shipwarden.textindex import SourceText
+from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.core.textindex import SourceText
 
 
 def block_indent(source: SourceText, mapping: Mapping) -> int | None:

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipwarden import safeio
 from shipwarden.artifacts import ArchiveError, Limits, Member, archive_format, open_archive
-from shipwarden.findings import ScanError
+from shipwarden.core import safeio
+from shipwarden.core.findings import ScanError
 from shipwarden.packaging.model import Artifact, ArtifactKind, DiskEntry, Entry
 from shipwarden.packaging.npm import NpmPackError, find_npm, npm_pack_dry_run
 from shipwarden.packaging.npm_packlist import PacklistError, npm_packlist, read_manifest

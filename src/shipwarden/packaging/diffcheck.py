@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shipwarden.findings import Finding, Location, Tier
+from shipwarden.core.findings import Finding, Location, Tier
 from shipwarden.packaging import rules
 from shipwarden.packaging.knowledge import install_time, script_hits
 from shipwarden.packaging.model import Artifact

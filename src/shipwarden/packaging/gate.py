@@ -4,7 +4,7 @@
 an npm tarball, a wheel, an sdist, or a folder of them; a Python project with
 ``build=True``), reviews each one (:mod:`shipwarden.packaging.inspect`),
 optionally diffs it against the previous release, and returns a
-:class:`~shipwarden.findings.Report` plus what the verdict needs.
+:class:`~shipwarden.core.findings.Report` plus what the verdict needs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipwarden.artifacts import Limits
-from shipwarden.findings import Coverage, Report, ScanError
+from shipwarden.core.findings import Coverage, Report, ScanError
+from shipwarden.core.progress import SILENT, Progress
 from shipwarden.packaging.collect import Collected, archive_artifact, archive_kind, collect
 from shipwarden.packaging.diffcheck import diff_findings
 from shipwarden.packaging.inspect import ArtifactResult, InspectOptions, inspect_artifact
@@ -24,7 +25,6 @@ from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.pybuild import BuildError, build_python
 from shipwarden.packaging.secretscan import Budget, scrub_finding
 from shipwarden.packaging.summary import ReleaseDiff, ReleaseSummary, diff_releases
-from shipwarden.progress import SILENT, Progress
 from shipwarden.registry import NotFoundError, RegistryClient, RegistryError, Transport, parse_spec
 
 

@@ -14,9 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from shipwarden import safeio
 from shipwarden.artifacts import ArchiveError, ArchiveLimitError, UnsafeMemberError
-from shipwarden.findings import Confidence, Finding, Location, ScanError, Tier
+from shipwarden.core import safeio
+from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.findings import Confidence, Finding, Location, ScanError, Tier
+from shipwarden.core.progress import SILENT, Progress
 from shipwarden.packaging import rules
 from shipwarden.packaging.collect import load_json_bytes
 from shipwarden.packaging.knowledge import PYTHON_RUN_MARKERS, install_time, never_ship, python_hits, script_hits
@@ -27,8 +29,6 @@ from shipwarden.packaging.python_meta import PythonMeta, parse_entry_points, par
 from shipwarden.packaging.secretscan import Budget, LocatedSecret, TextSecretScanner
 from shipwarden.packaging.sourcemap import InlineMapScanner, SourceMapParser, SourceMapSummary, SourceRef
 from shipwarden.packaging.summary import ReleaseSummary
-from shipwarden.progress import SILENT, Progress
-from shipwarden.rules.registry import RuleMeta
 from shipwarden.secrets import scan_text
 
 if TYPE_CHECKING:

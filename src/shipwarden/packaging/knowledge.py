@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from shipwarden.config import glob_match
-from shipwarden.findings import Tier
+from shipwarden.core.config import glob_match
+from shipwarden.core.findings import Tier
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 
 
 class ArtifactKind(enum.StrEnum):
@@ -50,7 +50,7 @@ class DiskEntry:
     root: Path | None = None
 
     def open(self) -> IO[bytes]:
-        """The file through :mod:`shipwarden.safeio`: inside ``root``, a regular file (non-blocking open)."""
+        """The file through :mod:`shipwarden.core.safeio`: inside ``root``, a regular file (non-blocking open)."""
         # ``absolute`` may be relative to the working directory (a relative TARGET): never join it onto ``root``
         absolute = os.path.abspath(self.absolute)
         target = safeio.resolve_inside(self.root, absolute) if self.root is not None else absolute

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 from shipwarden.packaging.minimatch import Minimatch
 
 DEFAULT_RULES = "\0default"
@@ -275,9 +275,8 @@ class _Walker:
             if stat.S_ISDIR(st.st_mode):
                 if pass_dir:
                     self._child(entry, exact=pass_file or self.filter_entry(entry + "/"))
-            elif stat.S_ISREG(st.st_mode):
-                if pass_file:
-                    self.ctx.result.add(full.relative_to(self.root).as_posix())
+            elif stat.S_ISREG(st.st_mode) and pass_file:
+                self.ctx.result.add(full.relative_to(self.root).as_posix())
 
     def _child(self, entry: str, exact: bool) -> None:
         required = []

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shipwarden.config import ConfigError, glob_match
+from shipwarden.core.config import ConfigError, glob_match
 
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
@@ -100,7 +100,7 @@ class GatePolicy:
         if "allow-install-scripts" in table:
             value = table["allow-install-scripts"]
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                policy.allow_install_scripts = {v: None for v in value}
+                policy.allow_install_scripts = dict.fromkeys(value)
             elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
                 policy.allow_install_scripts = {str(k): str(v) for k, v in value.items()}
             else:

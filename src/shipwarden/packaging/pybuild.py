@@ -32,7 +32,8 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from shipwarden import safeio, sandbox
+from shipwarden import sandbox
+from shipwarden.core import safeio
 from shipwarden.packaging.secretscan import redact_secrets
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree
 

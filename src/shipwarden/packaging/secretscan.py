@@ -13,7 +13,7 @@ import codecs
 import dataclasses
 from dataclasses import dataclass, field
 
-from shipwarden.findings import Finding
+from shipwarden.core.findings import Finding
 from shipwarden.secrets import SecretMatch, load_rules, scan_text
 
 #: Longest piece of a line handed to the scanner (its own cut is 16,384).

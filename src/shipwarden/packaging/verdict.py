@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from shipwarden.findings import Finding, Tier
+from shipwarden.core.findings import Finding, Tier
 from shipwarden.packaging.gate import GateResult
 from shipwarden.secrets.redactor import redact_clip, redact_text
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shipwarden.findings import Finding
-from shipwarden.github.model import Repository
+from shipwarden.ci.github.model import Repository
+from shipwarden.core.findings import Finding
 
 
 def apply_paths(repo: Repository, findings: list[Finding]) -> list[Finding]:

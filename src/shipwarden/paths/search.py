@@ -1,6 +1,6 @@
 """Attack-path search: from an outsider to a publish capability or a secret, across workflows.
 
-The graph is small and built from :mod:`shipwarden.github.facts`:
+The graph is small and built from :mod:`shipwarden.ci.github.facts`:
 
 * **entries** — jobs where an outsider's code or text runs: a privileged
   trigger that checks out and runs PR code, template or ``GITHUB_ENV``
@@ -22,8 +22,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from shipwarden.findings import Confidence, Finding, Hop, Location, Tier
-from shipwarden.github.facts import (
+from shipwarden.ci.github.facts import (
     JobFacts,
     Tracer,
     approval,
@@ -33,9 +32,10 @@ from shipwarden.github.facts import (
     gates_for,
     job_facts,
 )
-from shipwarden.github.knowledge import event_info, step_info
-from shipwarden.github.model import Job, Repository, Workflow
-from shipwarden.rules.registry import RuleMeta, declare
+from shipwarden.ci.github.knowledge import event_info, step_info
+from shipwarden.ci.github.model import Job, Repository, Workflow
+from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.findings import Confidence, Finding, Hop, Location, Tier
 
 META = declare(
     RuleMeta(
@@ -162,7 +162,7 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
                     gate=f"label/merge gate `{held.detail}`" if held else "",
                 )
     # 2. outsider text becomes code (template injection into a shell or script)
-    from shipwarden.rules.template_injection import sinks  # rule module owns the sink list
+    from shipwarden.ci.github.rules.template_injection import sinks  # rule module owns the sink list
 
     for step in facts.steps:
         for sink in sinks(step):
@@ -188,7 +188,7 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
             loc = write.step.file.value_location(write.step.run, write.start, write.end, write.file)
             return Entry(job, event, [start, Hop(loc, f"{write.taint.describe} is written to ${write.file}", 2)], {2})
     # 4. an agent with a shell reads outsider text
-    from shipwarden.rules.agent_untrusted_input import has_shell, prompt_taint
+    from shipwarden.ci.github.rules.agent_untrusted_input import has_shell, prompt_taint
 
     for agent in facts.agents:
         if not has_shell(agent.tool_text):
@@ -225,7 +225,7 @@ def _capability(job: Job) -> Capability | None:
         inherited = f", granted by its caller in `{loc.path}`" if loc.path != job.workflow.path else ""
         parts.append(f"an OIDC token (any code in the job can mint a registry or cloud token{inherited})")
         row = 3
-    publishes = [p for p in facts.publishes]
+    publishes = list(facts.publishes)
     if publishes:
         registries = sorted({p.registry for p in publishes})
         parts.append("publish steps to " + ", ".join(registries))
@@ -321,9 +321,7 @@ def _dispatchable(repo: Repository, job: Job) -> list[Workflow]:
         return []
     out = []
     for wf in repo.workflows:
-        if "workflow_dispatch" in wf.triggers and "actions" in facts.writes:
-            out.append(wf)
-        elif "repository_dispatch" in wf.triggers and "contents" in facts.writes:
+        if "workflow_dispatch" in wf.triggers and "actions" in facts.writes or "repository_dispatch" in wf.triggers and "contents" in facts.writes:
             out.append(wf)
     return out
 

@@ -10,17 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipwarden.findings import Finding, Location
+from shipwarden.core.findings import Finding, Location
 from shipwarden.provenance import rules
 from shipwarden.provenance.claims import Claims, add_statement, certificate_claims
 from shipwarden.provenance.intent import Policy, Release, Subject, judge
-from shipwarden.provenance.verify import (
-    TrustRoot,
-    Verification,
-    file_digests,
-    parse_documents,
-    verify_bundle,
-)
+from shipwarden.provenance.verify import TrustRoot, Verification, file_digests, parse_documents, verify_bundle
 
 
 @dataclass(slots=True)
@@ -150,9 +144,7 @@ def check(
     for v in result.verifications:
         if v.skipped:
             result.notes.append(f"{v.source}: {v.skipped}")
-        elif v.failures or not v.signature_valid:
-            result.findings.append(_invalid(target, v))
-        elif not v.verified and target.digests:
+        elif v.failures or not v.signature_valid or not v.verified and target.digests:
             result.findings.append(_invalid(target, v))
         elif not target.digests:
             result.notes.append(f"{v.source}: signature valid; the artifact's digest was not checked (no artifact)")

@@ -9,7 +9,6 @@ from importlib import resources
 from typing import Any
 
 from cryptography import x509
-from cryptography.x509 import ObjectIdentifier
 
 FULCIO_ARC = "1.3.6.1.4.1.57264.1."
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ def run_verify(root: Path, result: Any, args: argparse.Namespace) -> tuple[int, 
     stats to ``result.report``. Returns (exit code, the outcome); the code is
     non-zero on a usage error."""
     from shipwarden.commands.provenance import _quiet, load_policy
-    from shipwarden.config import ConfigError
+    from shipwarden.core.config import ConfigError
     from shipwarden.provenance.depsverify import verify_against
     from shipwarden.provenance.verify import trust_root
     from shipwarden.registry import RegistryClient

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipwarden.core.findings import Finding, ScanError
 from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, SourceKind
-from shipwarden.findings import Finding, ScanError
 from shipwarden.provenance import fetch
 from shipwarden.provenance.check import Result, Target, check, claims_of, verify_documents
 from shipwarden.provenance.claims import Claims

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shipwarden.core.safeio import load_json
 from shipwarden.provenance.intent import Release
-from shipwarden.safeio import load_json
 from shipwarden.registry import RegistryClient, RegistryError
 
 JSON_ACCEPT = "application/json"

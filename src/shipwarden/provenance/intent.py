@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from shipwarden.findings import Finding, Hop, Location, Tier
-from shipwarden.github.knowledge import event_table
+from shipwarden.ci.github.knowledge import event_table
+from shipwarden.core.findings import Finding, Hop, Location, Tier
 from shipwarden.provenance import rules
 from shipwarden.provenance.claims import Claims
 
@@ -263,11 +263,10 @@ def bursts(releases: Iterable[Release]) -> list[tuple[str, list[Release]]]:
             counts: dict[str, int] = defaultdict(int)
             for r in group:
                 counts[r.package] += 1
-            if max(counts.values()) >= int(k["same_package_versions"]) or sum(
+            if (max(counts.values()) >= int(k["same_package_versions"]) or sum(
                 1 for n in counts.values() if n >= 2
-            ) >= int(k["repeated_packages"]):
-                if len(group) > len(best):
-                    best = list(group)
+            ) >= int(k["repeated_packages"])) and len(group) > len(best):
+                best = list(group)
         if best:
             out.append((ident, best))
     return out
@@ -334,7 +333,7 @@ def check_source(subject: Subject, repo: Path) -> Iterable[Finding]:
 def check_pipeline(subject: Subject, repo: Path) -> tuple[list[Finding], list[str]]:
     """The join: the workflow analysis of the repository at the attested commit,
     every attack path that reaches the signing workflow's publish-capable job."""
-    from shipwarden.github.loader import load_directory, load_git_ref
+    from shipwarden.ci.github.loader import load_directory, load_git_ref
     from shipwarden.paths.search import find_paths
 
     c = subject.claims

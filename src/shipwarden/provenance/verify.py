@@ -38,7 +38,7 @@ import logging
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import rfc8785
@@ -331,10 +331,7 @@ def verify_bundle(
     from sigstore._internal.rekor.checkpoint import verify_checkpoint
     from sigstore._internal.sct import verify_sct
     from sigstore.dsse import _verify as dsse_verify
-    from sigstore.verify.verifier import (  # type: ignore[attr-defined]
-        TimestampSource,
-        TimestampVerificationResult,
-    )
+    from sigstore.verify.verifier import TimestampSource, TimestampVerificationResult  # type: ignore[attr-defined]
 
     verifier = _verifier(root)
     trusted = verifier._trusted_root
@@ -356,7 +353,7 @@ def verify_bundle(
     # signed time: the log's integrated time, bound by the SET (checked below)
     times: list[Any] = []
     if inner.integrated_time and inner.inclusion_promise:
-        when = datetime.fromtimestamp(inner.integrated_time, tz=timezone.utc)
+        when = datetime.fromtimestamp(inner.integrated_time, tz=UTC)
         times.append(TimestampVerificationResult(source=TimestampSource.TRANSPARENCY_SERVICE, time=when))
     if bundle.verification_material.timestamp_verification_data:
         _run(checks, "signed-timestamp", lambda: times.extend(verifier._verify_timestamp_authority(bundle)))
@@ -461,7 +458,7 @@ def check_subject(out: Verification, digests: Mapping[str, str] | None, name: st
 def _read(path: str) -> bytes:
     """A regular file of at most :data:`MAX_BUNDLE_BYTES` (``safeio``: no FIFOs,
     devices or symlinks followed at the last component)."""
-    from shipwarden.safeio import read_bytes
+    from shipwarden.core.safeio import read_bytes
 
     return read_bytes(path, limit=MAX_BUNDLE_BYTES)
 
@@ -472,7 +469,7 @@ def parse_documents(raw: bytes, source: str) -> list[tuple[Any, str, dict[str, A
     attestations response. Returns (sigstore Bundle, media, extra facts)."""
     from sigstore.models import Bundle
 
-    from shipwarden.safeio import load_json
+    from shipwarden.core.safeio import load_json
 
     try:
         doc = load_json(raw, what="attestation")

@@ -1,4 +1,4 @@
-"""Output formats. Every reporter turns a :class:`~shipwarden.findings.Report` into text.
+"""Output formats. Every reporter turns a :class:`~shipwarden.core.findings.Report` into text.
 
 All output is deterministic: findings are ordered by tier, row, path, line and
 rule, and nothing depends on the clock or the machine.
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import orjson
 
-from shipwarden.findings import Finding, Report
-from shipwarden.rules.registry import RULES, RuleMeta
+from shipwarden.core.catalogue import RULES, RuleMeta
+from shipwarden.core.findings import Finding, Report
 
 #: ``--format`` values every command accepts.
 FORMATS = ("text", "json", "sarif", "github")

@@ -39,7 +39,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from shipwarden.findings import Finding, Hop, Location, Report, ScanError
+from shipwarden.core.findings import Finding, Hop, Location, Report, ScanError
 from shipwarden.secrets.redactor import redact_many, redact_text
 
 #: Formats whose text is JSON (kept valid: strings are redacted after parsing).

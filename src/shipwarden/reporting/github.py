@@ -8,7 +8,7 @@ workflow-command rules: ``%``, ``\\r`` and ``\\n`` everywhere, plus ``:`` and
 
 from __future__ import annotations
 
-from shipwarden.findings import Finding, Location, Report, Tier
+from shipwarden.core.findings import Finding, Location, Report, Tier
 from shipwarden.reporting import RenderOptions, rule_meta, tier_counts
 
 

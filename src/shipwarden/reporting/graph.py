@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shipwarden.findings import Finding, Hop
+from shipwarden.core.findings import Finding, Hop
 
 GRAPH_FORMATS = ("dot", "mermaid")
 

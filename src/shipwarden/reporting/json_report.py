@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from shipwarden import __version__
-from shipwarden.findings import SCHEMA_VERSION, Report
+from shipwarden.core.findings import SCHEMA_VERSION, Report
 from shipwarden.reporting import RenderOptions, dump_json, fired_rules, tier_counts
 
 

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import quote
 
 from shipwarden import __version__
-from shipwarden.findings import Finding, Location, Report, ScanError, Tier
+from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.findings import Finding, Location, Report, ScanError, Tier
+from shipwarden.core.ruledocs import information_url, rule_doc
 from shipwarden.reporting import RenderOptions, dump_json, fired_rules
-from shipwarden.ruledocs import information_url, rule_doc
-from shipwarden.rules.registry import RuleMeta
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -16,8 +16,8 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from shipwarden.findings import Finding, Location, Report, Tier
-from shipwarden.matrix import ROWS, row_title
+from shipwarden.core.findings import Finding, Location, Report, Tier
+from shipwarden.core.matrix import ROWS, row_title
 from shipwarden.reporting import RenderOptions, rule_meta, tier_counts
 
 TIER_STYLE = {Tier.P0: "bold white on red", Tier.P1: "bold red", Tier.P2: "bold yellow"}

@@ -24,6 +24,7 @@ is raised: callers refuse the operation, they never run the code without it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -34,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 #: Where the caller's scratch tree appears inside the sandbox.
 SCRATCH = "/scratch"
@@ -293,7 +295,7 @@ def prlimit_args(lim: Limits) -> list[str]:
 class _Capture(threading.Thread):
     """Read a pipe to its end, keeping at most ``cap`` bytes."""
 
-    def __init__(self, stream: object, cap: int) -> None:
+    def __init__(self, stream: IO[bytes], cap: int) -> None:
         super().__init__(daemon=True)
         self.stream = stream
         self.cap = cap
@@ -301,7 +303,7 @@ class _Capture(threading.Thread):
         self.dropped = 0
 
     def run(self) -> None:
-        read = getattr(self.stream, "read1", None) or getattr(self.stream, "read")
+        read = getattr(self.stream, "read1", None) or self.stream.read
         while True:
             chunk: bytes = read(65536)
             if not chunk:
@@ -333,6 +335,7 @@ def run(spec: Spec) -> Result:
         group=ids[1] if ids else None,
         extra_groups=[] if ids else None,
     )
+    assert proc.stdout is not None and proc.stderr is not None  # both are pipes
     out = _Capture(proc.stdout, spec.limits.output_bytes)
     err = _Capture(proc.stderr, spec.limits.output_bytes)
     out.start()
@@ -345,10 +348,8 @@ def run(spec: Spec) -> Result:
     finally:
         # bwrap's own process group: killing it takes the PID namespace's init
         # with it (--die-with-parent), and with init every process inside
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         proc.wait()
     out.join(10)
     err.join(10)

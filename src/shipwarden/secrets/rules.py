@@ -10,7 +10,7 @@ from typing import Any
 
 import regex
 
-from shipwarden.findings import Confidence
+from shipwarden.core.findings import Confidence
 from shipwarden.secrets.prefilter import Prefilter, needles_for
 
 

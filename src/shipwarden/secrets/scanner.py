@@ -9,8 +9,8 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from shipwarden import safeio
-from shipwarden.findings import Confidence
+from shipwarden.core import safeio
+from shipwarden.core.findings import Confidence
 from shipwarden.secrets.entropy import shannon_entropy
 from shipwarden.secrets.redaction import fingerprint, redact
 from shipwarden.secrets.rules import RuleSet, TokenKind, TokenPattern, load_rules

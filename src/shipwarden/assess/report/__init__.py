@@ -10,8 +10,8 @@ import dataclasses
 from typing import Any
 
 from shipwarden.assess.model import RowStatus
-from shipwarden.findings import Finding, Location
-from shipwarden.matrix import ROWS
+from shipwarden.core.findings import Finding, Location
+from shipwarden.core.matrix import ROWS
 from shipwarden.packaging.secretscan import redact_secrets
 
 #: Short names of the matrix rows for tables and charts.

@@ -17,7 +17,7 @@ from html import escape
 from shipwarden.assess.model import Assessment, OpenFinding, RowStatus
 from shipwarden.assess.report import ROW_NAMES, clean, date_of, when
 from shipwarden.assess.report.html_assets import CSS, JS
-from shipwarden.findings import Finding, Location
+from shipwarden.core.findings import Finding, Location
 
 TIERS = ("P0", "P1", "P2")
 _COLOURS = {"P0": "#b42318", "P1": "#c4570c", "P2": "#8a6d0b"}

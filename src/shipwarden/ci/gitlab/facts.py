@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from shipwarden.ci.github.shell import Command, EventKind, ShellFacts, analyze
+from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.ci.gitlab.model import Job, flatten, secret_name, table
 from shipwarden.ci.gitlab.reach import Reach, Tri, reaches
-from shipwarden.github.shell import Command, EventKind, ShellFacts, analyze
-from shipwarden.github.yamlspan import Mapping, Node, Scalar, Sequence
 
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 

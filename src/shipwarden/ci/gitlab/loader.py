@@ -16,11 +16,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from shipwarden.ci.github.loader import _read_inside
+from shipwarden.ci.github.model import SourceFile
+from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence, SourceText, YamlError, decode, load_documents
 from shipwarden.ci.gitlab.model import Include, Job, Pipeline, table, variable_map
-from shipwarden.findings import ScanError
-from shipwarden.github.loader import _read_inside
-from shipwarden.github.model import SourceFile
-from shipwarden.github.yamlspan import Mapping, Node, Scalar, Sequence, SourceText, YamlError, decode, load_documents
+from shipwarden.core.findings import ScanError
 
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 #: GitLab's own limit on included files per pipeline.
@@ -247,12 +247,11 @@ class _Loader:
                 return self.dereference(target, top, depth + 1)
             node.items = [self.dereference(i, top, depth) for i in node.items]
             return node
-        if isinstance(node, Mapping):
-            if any(isinstance(v, Sequence) or isinstance(v, Mapping) for _, v in node.items):
-                items = [(k, self.dereference(v, top, depth)) for k, v in node.items]
-                out = Mapping(node.start, node.end, items)
-                self.pipeline.origins[id(out)] = self.pipeline.file_of(node)
-                return out
+        if isinstance(node, Mapping) and any(isinstance(v, (Sequence, Mapping)) for _, v in node.items):
+            items = [(k, self.dereference(v, top, depth)) for k, v in node.items]
+            out = Mapping(node.start, node.end, items)
+            self.pipeline.origins[id(out)] = self.pipeline.file_of(node)
+            return out
         return node
 
     # ------------------------------------------------------------- jobs

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from shipwarden.findings import Location
-from shipwarden.github.model import SourceFile
-from shipwarden.github.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.ci.github.model import SourceFile
+from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.core.findings import Location
 
 
 @functools.cache

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shipwarden.ci.github.yamlspan import Mapping, Scalar, Sequence
 from shipwarden.ci.gitlab.facts import JobFacts, job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.reach import CONTEXTS, Tri
-from shipwarden.findings import Finding, Hop, Tier
-from shipwarden.github.yamlspan import Mapping, Scalar, Sequence
+from shipwarden.core.findings import Finding, Hop, Tier
 from shipwarden.paths.search import META
 
 DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"]

@@ -7,9 +7,9 @@ from pathlib import Path
 from shipwarden.ci import ProviderResult
 from shipwarden.ci.gitlab.loader import load_pipeline, root_files
 from shipwarden.ci.gitlab.model import Pipeline
-from shipwarden.ci.gitlab.rules import load_rules
 from shipwarden.ci.gitlab.paths import find_paths
-from shipwarden.findings import Finding, ScanError
+from shipwarden.ci.gitlab.rules import load_rules
+from shipwarden.core.findings import Finding, ScanError
 
 
 def scan_gitlab(root: Path, paths: bool = True) -> ProviderResult:

@@ -18,11 +18,11 @@ import tree_sitter
 import tree_sitter_groovy
 
 from shipwarden.ci import ProviderResult
+from shipwarden.ci.github.loader import _read_inside
+from shipwarden.ci.github.model import SourceFile
+from shipwarden.ci.github.yamlspan import SourceText, YamlError, decode
 from shipwarden.ci.jenkins.model import Interpolation, Jenkinsfile, LibraryRef, ScriptStep, table
-from shipwarden.findings import ScanError
-from shipwarden.github.loader import _read_inside
-from shipwarden.github.model import SourceFile
-from shipwarden.github.yamlspan import SourceText, YamlError, decode
+from shipwarden.core.findings import ScanError
 
 #: Largest Jenkinsfile read (the biggest in the corpus is under 100 KB).
 MAX_BYTES = 1024 * 1024
@@ -181,10 +181,10 @@ class _Builder:
             if child.type == "map_item":
                 key = child.child_by_field_name("key")
                 value = child.child_by_field_name("value")
-                if key is not None and self.t(key) == "script" and value is not None:
-                    if value.type in ("string_literal", "character_literal"):
-                        target = value
-                        break
+                if (key is not None and self.t(key) == "script" and value is not None
+                        and value.type in ("string_literal", "character_literal")):
+                    target = value
+                    break
         if target is None:
             return
         raw = self.t(target)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from shipwarden.github.model import SourceFile
+from shipwarden.ci.github.model import SourceFile
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from shipwarden import safeio
+from shipwarden.core import safeio
 from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code, language_of
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability, Evidence

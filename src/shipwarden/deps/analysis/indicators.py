@@ -11,9 +11,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from shipwarden.core.findings import Confidence, Tier
 from shipwarden.deps.analysis.model import Capability
 from shipwarden.endpoint.catalogue import load_catalogue
-from shipwarden.findings import Confidence, Tier
 
 #: Directory names too generic to mean "credentials" on their own.
 _GENERIC_DIRS = frozenset({".config", ".local", ".cache", "Library", ".vscode", ".m2", ".gradle", ".gem", ".pip"})

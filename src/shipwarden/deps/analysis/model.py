@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from shipwarden.findings import Location
+from shipwarden.core.findings import Location
 
 
 class Capability(enum.StrEnum):

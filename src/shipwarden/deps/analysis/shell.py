@@ -1,4 +1,4 @@
-"""Shell install hooks (npm script lines, ``*.sh`` files) through ``shipwarden.github.shell``.
+"""Shell install hooks (npm script lines, ``*.sh`` files) through ``shipwarden.ci.github.shell``.
 
 The workflow side's tree-sitter-bash analyser gives every simple command with
 its argv (wrappers such as ``sudo`` and ``npx`` stripped) and events such as
@@ -14,11 +14,11 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_bash
 
+from shipwarden.ci.github.shell import EventKind, analyze
 from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability
 from shipwarden.deps.analysis.strings import classify, credential_path, env_names, persistence_path
-from shipwarden.github.shell import EventKind, analyze
 
 _DECODE_FLAGS = frozenset({"-d", "--decode", "-D"})
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shipwarden.core.findings import Confidence, Tier
 from shipwarden.deps.analysis.indicators import Verdict, load_indicators
 from shipwarden.deps.analysis.model import Capability, Evidence
-from shipwarden.findings import Confidence, Tier
 
 #: Evidence lines kept per verdict (the strongest, first in file order).
 MAX_EVIDENCE = 12

@@ -7,7 +7,7 @@ import pkgutil
 from functools import cache
 
 from shipwarden.ci.gitlab.model import Pipeline
-from shipwarden.ci.rules import ProviderRule, Registry
+from shipwarden.ci.registry import ProviderRule, Registry
 
 REGISTRY: Registry[Pipeline] = Registry()
 

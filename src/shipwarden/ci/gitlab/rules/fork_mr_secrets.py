@@ -11,8 +11,8 @@ from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
-from shipwarden.findings import Confidence, Finding, Tier
-from shipwarden.rules.registry import RuleMeta
+from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
     id="gitlab-fork-mr-secrets",

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.rules import REGISTRY
-from shipwarden.findings import Confidence, Finding, Tier
-from shipwarden.rules.registry import RuleMeta
+from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
     id="gitlab-long-lived-publish-token",

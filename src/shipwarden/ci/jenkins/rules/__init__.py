@@ -7,7 +7,7 @@ import pkgutil
 from functools import cache
 
 from shipwarden.ci.jenkins.model import Jenkinsfile
-from shipwarden.ci.rules import ProviderRule, Registry
+from shipwarden.ci.registry import ProviderRule, Registry
 
 REGISTRY: Registry[Jenkinsfile] = Registry()
 

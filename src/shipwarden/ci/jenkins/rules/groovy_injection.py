@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 from shipwarden.ci.jenkins.model import Jenkinsfile, table
 from shipwarden.ci.jenkins.rules import REGISTRY
-from shipwarden.findings import Confidence, Finding, Tier
-from shipwarden.rules.registry import RuleMeta
+from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
     id="jenkins-groovy-injection",

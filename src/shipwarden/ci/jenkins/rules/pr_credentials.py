@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from shipwarden.ci.github.shell import EventKind, analyze
 from shipwarden.ci.jenkins.model import Jenkinsfile
 from shipwarden.ci.jenkins.rules import REGISTRY
-from shipwarden.findings import Confidence, Finding, Tier
-from shipwarden.github.shell import EventKind, analyze
-from shipwarden.rules.registry import RuleMeta
+from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
     id="jenkins-pr-credentials",

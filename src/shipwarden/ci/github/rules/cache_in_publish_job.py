@@ -1,0 +1,75 @@
+"""cache-in-publish-job: a publishing job restores an Actions cache.
+
+Any code that ever ran in the default branch's cache scope — a pull_request_target
+job, a workflow on the default branch running a compromised dependency — can
+save a cache entry that this job then restores and runs (TanStack, May 2026).
+Reported even when no writer is in view; writers in this repository are named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shipwarden.ci.github.facts import CacheUse, cache_keys_meet, job_facts
+from shipwarden.ci.github.knowledge import event_info
+from shipwarden.ci.github.model import Job, Repository, Workflow
+from shipwarden.ci.github.rules.folding import cache_hit
+from shipwarden.ci.github.rules.oidc_overscoped import folded_grant
+from shipwarden.core.catalogue import RuleMeta, workflow_rule
+from shipwarden.core.findings import Confidence, Finding, Tier
+
+META = RuleMeta(
+    id="cache-in-publish-job",
+    row=2,
+    tier=Tier.P1,
+    confidence=Confidence.HIGH,
+    title="Publishing job restores an Actions cache",
+)
+
+
+def _writers(repo: Repository, job: Job, cache: CacheUse) -> list[str]:
+    out: list[str] = []
+    for wf in repo.workflows:
+        outsider = any(event_info(e).outsider for e in repo.effective_events(wf))
+        for other in wf.jobs:
+            if other is job:
+                continue
+            for saved in job_facts(other).caches:
+                if saved.saves and cache_keys_meet(saved.key, cache.key, cache.restore_keys):
+                    who = " (outsiders can start it)" if outsider else ""
+                    out.append(f"`{wf.path}` job `{other.id}`{who}")
+                    break
+    return out
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    for job in wf.jobs:
+        hit = cache_hit(job)
+        if hit is None:
+            continue
+        sites, restores = hit
+        cache = restores[0]
+        writers = _writers(repo, job, cache)
+        shown = "; written by " + ", ".join(writers[:3]) + ("…" if len(writers) > 3 else "") if writers else (
+            "; no job of this repository in view saves it, but any code that runs in the default branch's cache"
+            " scope can"
+        )
+        registries = ", ".join(dict.fromkeys(s.name for s in sites))
+        locations = [cache.location(), sites[0].location]
+        properties: dict[str, object] = {"job": job.id, "writers": writers}
+        oidc = ""
+        grant = folded_grant(wf, job)
+        if grant is not None:
+            oidc = " and can request its OIDC token (the job holds `id-token: write`)"
+            locations.append(grant)
+            properties["folds"] = ["oidc-overscoped"]
+        keys = ", ".join(f"`{k}`" for k in (cache.key, *cache.restore_keys) if k)
+        yield META.finding(
+            f"job `{job.id}` publishes to {registries} and restores a cache ({cache.action}{': ' + keys if keys else ''})"
+            f"{shown}. A poisoned entry runs with the publish credentials{oidc} (TanStack, May 2026); publish from a"
+            " job that restores no cache and only downloads the built artifact",
+            locations,
+            key=f"{wf.path}|{job.id}|cache-in-publish",
+            properties=properties,
+        )

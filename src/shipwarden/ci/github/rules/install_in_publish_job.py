@@ -1,0 +1,102 @@
+"""install-in-publish-job: dependency install-time code runs in a job that holds publish power.
+
+Row 4 inside CI: ``npm ci``/``npm install``/``pnpm install``/``yarn`` without
+``--ignore-scripts``, a ``pip install`` that may build an sdist, or a package build
+(``python -m build`` and friends fetch and run build backends) in the job that
+publishes. Every lifecycle script of every dependency runs with the job's
+publish token, OIDC grant or write token in reach — the way the Shai-Hulud worms
+spread from one maintainer's package to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
+from shipwarden.ci.github.model import Repository, Workflow
+from shipwarden.ci.github.rules.folding import install_hit, pnpm_gated
+from shipwarden.ci.github.rules.oidc_overscoped import folded_grant
+from shipwarden.core.catalogue import RuleMeta, workflow_rule
+from shipwarden.core.findings import Confidence, Finding, Tier
+
+META = RuleMeta(
+    id="install-in-publish-job",
+    row=4,
+    tier=Tier.P1,
+    confidence=Confidence.HIGH,
+    title="Dependency install-time code runs in the publishing job",
+)
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    for job in wf.jobs:
+        h = install_hit(wf, job)
+        if h is None:
+            continue
+        sites, installs, held = h.sites, h.installs, h.held
+        facts = job_facts(job)
+        first = installs[0]
+        power = (
+            ", ".join(f"`{x}`" for x in held[:3])
+            if held
+            else ("its OIDC grant (id-token: write)" if facts.id_token else "the publish step's credentials")
+        )
+        locations = [first.location(), sites[0].location]
+        properties: dict[str, object] = {
+            "job": job.id, "installs": len(installs), "registries": [s.registry for s in sites]
+        }
+        if held and facts.id_token:
+            power += " and its OIDC grant (id-token: write)"
+            grant = folded_grant(wf, job)
+            if grant is not None:
+                locations.append(grant)
+                properties["folds"] = ["oidc-overscoped"]
+        tier = Tier.P1
+        note = ""
+        whose = "any dependency"
+        checkout = facts.first_pr_checkout()
+        if checkout is not None and privileged_outsider_events(wf):
+            tier = Tier.P0
+            note = "; the job installs from the pull request's checkout, so an outsider chooses what is installed"
+        else:
+            # pnpm 10+ runs only allowlisted dependencies' scripts (the PR case above controls the allowlist)
+            gated = [pnpm_gated(e, job) for e in installs]
+            if all(g == () for g in gated):
+                tier = Tier.P2
+                lead = first.what.split(" runs ", 1)[0]
+                more = f" (and {len(installs) - 1} more)" if len(installs) > 1 else ""
+                yield META.finding(
+                    f"job `{job.id}` publishes to {', '.join(dict.fromkeys(s.name for s in sites))} with {power}"
+                    f" and also runs {lead}{more}; pnpm 10 and later run no dependency lifecycle script unless"
+                    " allowlisted (`onlyBuiltDependencies`/`allowBuilds`) and this repository allowlists none, so no"
+                    " dependency's install-time code runs with the credential today. Hardening: add"
+                    " `--ignore-scripts` (or publish from a job that installs nothing) so that an allowlist entry"
+                    " added later does not bring it into the publishing job",
+                    locations,
+                    tier=Tier.P2,
+                    key=f"{wf.path}|{job.id}|install-in-publish",
+                    properties={**properties, "pnpm_allowlisted": []},
+                )
+                continue
+            elif all(g is not None for g in gated):
+                names = sorted({n for g in gated if g for n in g})
+                shown = ", ".join(f"`{n}`" for n in names[:6]) + ("…" if len(names) > 6 else "")
+                note = (
+                    f"; pnpm 10 and later run dependency lifecycle scripts only for allowlisted packages, and this"
+                    f" repository allowlists {shown}: their scripts (and a compromised release of any of them) run"
+                    f" with the credential"
+                )
+                properties["pnpm_allowlisted"] = names
+                whose = "an allowlisted dependency"
+        registries = ", ".join(dict.fromkeys(s.name for s in sites))
+        more = f" (and {len(installs) - 1} more install step(s))" if len(installs) > 1 else ""
+        yield META.finding(
+            f"job `{job.id}` publishes to {registries} with {power} and also runs install-time code: {first.what}{more};"
+            f" a lifecycle script of {whose} can take the credential — the Shai-Hulud worms spread this way."
+            f" Install with `--ignore-scripts` (or build in a job without publish power and hand the artifact to a"
+            f" job that only publishes){note}",
+            locations,
+            tier=tier,
+            key=f"{wf.path}|{job.id}|install-in-publish",
+            properties=properties,
+        )

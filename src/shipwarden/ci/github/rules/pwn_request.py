@@ -1,0 +1,77 @@
+"""pwn-request: a privileged trigger checks out an outsider's code and runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shipwarden.ci.github.facts import approval, blocked, gates_for, job_facts, privileged_outsider_events, weak
+from shipwarden.ci.github.model import Repository, Workflow
+from shipwarden.ci.github.rules.common import environment_gate, job_holds_power
+from shipwarden.core.catalogue import RuleMeta, workflow_rule
+from shipwarden.core.findings import Confidence, Finding, Tier
+
+META = RuleMeta(
+    id="pwn-request",
+    row=2,
+    tier=Tier.P0,
+    confidence=Confidence.HIGH,
+    title="Privileged trigger runs code from an outsider's pull request",
+)
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    events = privileged_outsider_events(wf)
+    if not events:
+        return
+    for job in wf.jobs:
+        facts = job_facts(job)
+        checkout = facts.first_pr_checkout()
+        if checkout is None:
+            continue
+        execs = facts.pr_execs_after(checkout)
+        if not execs:
+            continue  # PR code is only read, never run: not this rule's business
+        first = execs[0]
+        gates = gates_for(job, checkout.step) + gates_for(job, first.step)
+        if blocked(gates):
+            continue  # e.g. same-repository or member-only: forks never reach it
+        power = job_holds_power(facts)
+        tier = Tier.P0 if power else Tier.P1
+        gate = approval(gates)
+        note = ""
+        if gate:
+            tier = Tier.P1
+            note = f"; a maintainer must first satisfy `{gate.detail}`, after which new pushes run unreviewed"
+        tier, env_note = environment_gate(job, tier)
+        note += env_note
+        spoofable = weak(gates)
+        if spoofable:
+            note += f"; the condition `{spoofable.detail}` does not stop outsiders (they can make the bot act on their PR)"
+        held = []
+        if facts.id_token:
+            held.append("an OIDC token")
+        if facts.writes:
+            held.append("write scopes " + ", ".join(facts.writes))
+        elif job.effective_permissions is None:
+            held.append("the default token (may be write)")
+        secrets = sorted(s for s in facts.secrets if s.upper() != "GITHUB_TOKEN")
+        if secrets:
+            held.append("secrets " + ", ".join(secrets[:4]) + ("…" if len(secrets) > 4 else ""))
+        holds = f"; the job holds {', '.join(held)}" if held else (
+            "; even read-only, the code runs in the default branch's cache scope and can poison caches"
+            " that release workflows restore"
+        )
+        message = (
+            f"`{'/'.join(events)}` runs with the base repository's privileges, checks out the pull request's code"
+            f" ({checkout.ref_text or 'gh pr checkout'}) and then {first.what}{holds}{note}"
+        )
+        locations = [checkout.location(), first.location()] + ([gate.location] if gate else [])
+        yield META.finding(
+            message,
+            locations,
+            tier=tier,
+            confidence=checkout.confidence,
+            key=f"{job.id}|{checkout.step.label}",
+            properties={"events": list(events), "executes": [e.what for e in execs[:5]]},
+        )

@@ -1,0 +1,89 @@
+"""secrets-tojson: the whole ``secrets`` context is used (``toJSON(secrets)``, ``secrets[expr]``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shipwarden.ci.github import expressions as ex
+from shipwarden.ci.github.model import Mapping, Node, Repository, Scalar, Sequence, Workflow
+from shipwarden.core.catalogue import RuleMeta, workflow_rule
+from shipwarden.core.findings import Confidence, Finding, Tier
+
+META = RuleMeta(
+    id="secrets-tojson",
+    row=2,
+    tier=Tier.P1,
+    confidence=Confidence.HIGH,
+    title="Every secret dumped at once (toJSON(secrets))",
+)
+
+
+def _scalars(node: Node | None, path: str = "") -> Iterator[tuple[Scalar, str]]:
+    if isinstance(node, Scalar):
+        yield node, path
+    elif isinstance(node, Mapping):
+        for key, value in node.items:
+            yield from _scalars(value, f"{path}.{key.value}" if path else key.value)
+    elif isinstance(node, Sequence):
+        for i, item in enumerate(node.items):
+            yield from _scalars(item, f"{path}[{i}]")
+
+
+def _whole_uses(expr: ex.Expr) -> Iterator[tuple[ex.Context, str]]:
+    """``secrets`` used as a whole ("all") or indexed by a computed key ("dynamic")."""
+    todo: list[tuple[ex.Expr, ex.Expr | None]] = [(expr, None)]
+    while todo:
+        e, parent = todo.pop()
+        if isinstance(e, ex.Context) and e.name.lower() == "secrets":
+            if isinstance(parent, ex.Property):
+                pass  # secrets.NAME: one secret, the normal case
+            elif isinstance(parent, ex.Index):
+                if not isinstance(parent.index, ex.String):
+                    yield e, "dynamic"
+            else:
+                yield e, "all"  # bare, a function argument, or `secrets.*`
+        for child in ex.children(e):
+            todo.append((child, e))
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    for node, field in _scalars(wf.root):
+        if "${{" not in node.value or "secrets" not in node.value.lower():
+            continue
+        for site in ex.find_expressions(node.value):
+            if not site.terminated:
+                continue
+            try:
+                expr = site.parse()
+            except ex.ExprSyntaxError:
+                continue
+            flows = {ref.start: ref.flows for ref in ex.context_refs(expr) if ref.path and ref.path[0] == "secrets"}
+            for ctx, kind in _whole_uses(expr):
+                location = wf.file.value_location(node, site.start, site.end)
+                if kind == "dynamic":
+                    yield META.finding(
+                        f"`{field}` indexes the secrets context with a computed key (`${{{{{site.text}}}}}`): GitHub"
+                        " cannot tell which secret the job needs, so it sends every secret to the runner",
+                        [location],
+                        tier=Tier.P2,
+                        confidence=Confidence.MEDIUM,
+                        key=f"{wf.path}|{field}|{site.text.strip()}",
+                        properties={"field": field, "kind": "dynamic-index"},
+                    )
+                    continue
+                reaches = flows.get(ctx.start, True)
+                tier = Tier.P1 if reaches else Tier.P2
+                tail = (
+                    "every repository and organisation secret lands in one value that any step, log line or"
+                    " third-party action it reaches can take at once, and GitHub sends all of them to the runner"
+                    if reaches
+                    else "GitHub sends every secret to the runner to evaluate it"
+                )
+                yield META.finding(
+                    f"`{field}` uses the whole secrets context (`${{{{{site.text}}}}}`): {tail}",
+                    [location],
+                    tier=tier,
+                    key=f"{wf.path}|{field}|{site.text.strip()}",
+                    properties={"field": field, "kind": "whole-context"},
+                )

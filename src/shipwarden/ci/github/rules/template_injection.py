@@ -1,0 +1,106 @@
+"""template-injection: outsider text expanded into code by ``${{ }}`` before it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from shipwarden.ci.github.contexts import controlling_events
+from shipwarden.ci.github.facts import (
+    Site,
+    approval,
+    blocked,
+    gates_for,
+    job_facts,
+    privileged_outsider_events,
+    sites_in,
+    tracer_for,
+)
+from shipwarden.ci.github.knowledge import step_info
+from shipwarden.ci.github.model import Job, Repository, Step, Workflow
+from shipwarden.ci.github.rules.common import environment_gate, job_holds_power
+from shipwarden.core.catalogue import RuleMeta, workflow_rule
+from shipwarden.core.findings import Confidence, Finding, Location, Tier
+
+META = RuleMeta(
+    id="template-injection",
+    row=7,
+    tier=Tier.P0,
+    confidence=Confidence.HIGH,
+    title="Outsider-controlled text expanded into a shell or script",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    site: Site
+    kind: str  # "shell script", "github-script code", "command input"
+
+
+def sinks(step: Step) -> list[Sink]:
+    out = [Sink(s, f"{step.shell} script (run:)") for s in sites_in(step.file, step.run, "run", step)]
+    info = step_info(step)
+    if info:
+        for name in info.script_inputs:
+            out += [Sink(s, f"{info.name} code (with.{name})") for s in sites_in(step.file, step.with_.get(name), f"with.{name}", step)]
+        for name in info.command_inputs:
+            out += [Sink(s, f"{info.name} command (with.{name})") for s in sites_in(step.file, step.with_.get(name), f"with.{name}", step)]
+    return out
+
+
+def _tier(job: Job, sources: tuple[str, ...], power: bool) -> tuple[Tier, str]:
+    """P0/P1 when a privileged outsider event controls a source, else P2."""
+    privileged = set(privileged_outsider_events(job.workflow))
+    hit: set[str] = set()
+    for source in sources:
+        events = controlling_events(source) if "." in source and " " not in source else None
+        hit |= privileged if events is None else (events & privileged)
+    if not hit:
+        return Tier.P2, ""
+    return (Tier.P0 if power else Tier.P1), ", ".join(sorted(hit))
+
+
+@workflow_rule(META)
+def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    tracer = tracer_for(wf)
+    best: dict[tuple[str, int, int], Finding] = {}
+    for job in wf.jobs:
+        facts = job_facts(job)
+        power = job_holds_power(facts)
+        for step in facts.steps:
+            for sink in sinks(step):
+                taint = tracer.trace_inner(sink.site.inner, step, job)
+                if taint is None:
+                    continue
+                tier, events = _tier(job, taint.sources, power)
+                gates = gates_for(job, step)
+                stop, needs = blocked(gates), approval(gates)
+                gate_note = ""
+                if tier is not Tier.P2 and stop:
+                    tier, gate_note = Tier.P2, f"; only runs when {stop.detail}"
+                elif tier is Tier.P0 and needs:
+                    tier, gate_note = Tier.P1, f"; a maintainer must first satisfy: {needs.detail}"
+                else:
+                    tier, gate_note = environment_gate(job, tier)
+                where = f" under {events}" if events else ""
+                loc = sink.site.location("expanded here")
+                extra: list[Location] = []
+                if step.via is not None:
+                    extra.append(step.via.location("called from here"))
+                message = (
+                    f"`${{{{ {sink.site.inner.strip()} }}}}` puts {taint.describe} into a {sink.kind}{where}: "
+                    f"text such as `$(…)` or `\"; …` becomes code before it runs{gate_note}"
+                )
+                finding = META.finding(
+                    message,
+                    [loc, *extra],
+                    tier=tier,
+                    confidence=taint.confidence,
+                    key=f"{step.file.path}|{sink.site.inner.strip()}|{step.label}",
+                    properties={"sources": list(taint.sources), "via": list(taint.via), "sink": sink.kind},
+                )
+                ident = (step.file.path, sink.site.node.start, sink.site.start)
+                prev = best.get(ident)
+                if prev is None or tier.rank < prev.tier.rank:
+                    best[ident] = finding
+    yield from best.values()

@@ -1,0 +1,257 @@
+"""Library API of ``shipwarden scan``: load repositories, run the workflow rules.
+
+``scan_roots`` spreads several roots over worker processes; each root is
+loaded once into the model and every rule sees that same model.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import pkgutil
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from shipwarden.ci.github.loader import LoadResult, branch_refs, load_directory, load_git_ref
+from shipwarden.ci.github.model import Repository, RunnerLabels
+from shipwarden.core.catalogue import WORKFLOW_RULES, WorkflowRule
+from shipwarden.core.findings import Finding, Location, Report, ScanError
+
+
+@cache
+def load_rules() -> tuple[WorkflowRule, ...]:
+    """Import every module under ``shipwarden.ci.github.rules`` so each registers itself."""
+    import shipwarden.ci.github.rules as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name != "registry" and not info.name.startswith("_"):
+            importlib.import_module(f"shipwarden.ci.github.rules.{info.name}")
+    return tuple(WORKFLOW_RULES)
+
+
+@dataclass(slots=True)
+class RootResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    files: int = 0
+    workflows: int = 0
+
+
+def warm() -> None:
+    """Load the data tables and modules every worker needs, once, before forking.
+
+    Worker processes then inherit them instead of each parsing the TOML tables again.
+    """
+    from shipwarden.ci.github import contexts, knowledge, shell
+    from shipwarden.paths import apply_paths  # noqa: F401
+
+    load_rules()
+    shell._tables()
+    contexts._table()
+    knowledge.action_table()
+    knowledge.event_table()
+    knowledge.pr_code_patterns()
+
+
+def _internal_error(path: str, rule: str, exc: BaseException) -> ScanError:
+    return ScanError(path, f"rule {rule} failed: {type(exc).__name__}: {exc}", "internal")
+
+
+def run_rules(repo: Repository, rules: Iterable[WorkflowRule] | None = None) -> RootResult:
+    """Run every workflow rule over a loaded repository (and its attack paths)."""
+    from shipwarden.paths import apply_paths  # local: paths imports rules too
+
+    result = RootResult(workflows=len(repo.workflows))
+    for wf in repo.workflows:
+        for rule in rules if rules is not None else load_rules():
+            try:
+                result.findings.extend(rule.check(wf, repo))
+            except Exception as exc:  # noqa: BLE001 - one broken rule must not end the scan
+                result.errors.append(_internal_error(wf.path, rule.meta.id, exc))
+    _action_rules(repo, result)
+    try:
+        result.findings = apply_paths(repo, result.findings)
+    except Exception as exc:  # noqa: BLE001
+        result.errors.append(_internal_error(repo.root, "paths", exc))
+    return result
+
+
+def _prefix(findings: list[Finding], prefix: str) -> None:
+    if not prefix:
+        return
+
+    def move(loc: Location) -> Location:
+        return Location(prefix + loc.path, loc.line, loc.column, loc.end_line, loc.end_column, loc.label, loc.snippet)
+
+    for f in findings:
+        f.locations = [move(loc) for loc in f.locations]
+        for i, hop in enumerate(f.hops):
+            f.hops[i] = type(hop)(move(hop.location), hop.description, hop.row)
+        f.flows = [[type(hop)(move(hop.location), hop.description, hop.row) for hop in flow] for flow in f.flows]
+
+
+def scan_root(
+    root: str,
+    prefix: str = "",
+    all_branches: bool = False,
+    paths: bool = True,
+    runner_labels: RunnerLabels | None = None,
+) -> RootResult:
+    """Scan one repository root (a checkout) and, optionally, all its branches."""
+    path = Path(root)
+    loads: list[LoadResult] = [load_directory(path)]
+    if all_branches:
+        try:
+            refs = branch_refs(path)
+        except OSError as exc:
+            refs = []
+            loads[0].errors.append(ScanError(prefix or ".", f"--all-branches: {exc}", "git"))
+        blobs: dict[bytes, bytes] = {}
+        loads.extend(load_git_ref(path, ref, blobs) for ref in refs)
+    total = RootResult()
+    seen: set[str] = set()
+    for loaded in loads:
+        loaded.repo.runner_labels = runner_labels
+        total.files += loaded.files
+        total.errors.extend(loaded.errors)
+        res = run_rules(loaded.repo) if paths else _run_rules_no_paths(loaded.repo)
+        total.errors.extend(res.errors)
+        total.workflows += res.workflows
+        ref = loaded.repo.ref
+        for f in res.findings:
+            # a finding identical on several branches is reported once (the first ref);
+            # its key and message name files as ``ref:path`` on other branches
+            ident = f"{f.rule_id}\x1f{f.primary.path}\x1f{f.key or f.message}"
+            if ref is not None:
+                ident = ident.replace(f"{ref}:", "")
+                if ident in seen:
+                    continue
+            seen.add(ident)
+            total.findings.append(f)
+    _providers(path, total, paths)
+    _prefix(total.findings, prefix)
+    if prefix:
+        total.errors = [ScanError(prefix + e.path, e.message, e.kind) for e in total.errors]
+    return total
+
+
+def _providers(path: Path, total: RootResult, paths: bool) -> None:
+    """GitLab CI and Jenkins (``shipwarden.ci``) beside the GitHub workflows."""
+    from shipwarden.ci import scan_providers
+
+    try:
+        res = scan_providers(path, paths)
+    except Exception as exc:  # noqa: BLE001
+        total.errors.append(_internal_error(str(path), "ci", exc))
+        return
+    total.findings.extend(res.findings)
+    total.errors.extend(res.errors)
+    total.files += res.files
+    total.workflows += res.pipelines
+
+
+def _run_rules_no_paths(repo: Repository) -> RootResult:
+    result = RootResult(workflows=len(repo.workflows))
+    for wf in repo.workflows:
+        for rule in load_rules():
+            try:
+                result.findings.extend(rule.check(wf, repo))
+            except Exception as exc:  # noqa: BLE001
+                result.errors.append(_internal_error(wf.path, rule.meta.id, exc))
+    _action_rules(repo, result)
+    return result
+
+
+def _action_rules(repo: Repository, result: RootResult) -> None:
+    """Action definitions no workflow reaches (an action repository's product)."""
+    if not repo.published_actions:
+        return
+    from shipwarden.ci.github.rules.action_definition import check_actions
+
+    try:
+        # a finding the workflow rules already made at the same place (an action a
+        # workflow reaches, judged in context) is not repeated
+        seen = {(f.rule_id, f.primary.path, f.primary.line) for f in result.findings}
+        result.findings.extend(
+            f for f in check_actions(repo) if (f.rule_id, f.primary.path, f.primary.line) not in seen
+        )
+    except Exception as exc:  # noqa: BLE001
+        result.errors.append(_internal_error(repo.root, "action-definition", exc))
+
+
+Task = tuple[str, str, bool, bool, RunnerLabels | None]
+
+
+def _worker(args: Task) -> RootResult:
+    root, prefix, all_branches, paths, labels = args
+    try:
+        if labels is None:
+            return scan_root(root, prefix, all_branches, paths)
+        return scan_root(root, prefix, all_branches, paths, runner_labels=labels)
+    except Exception as exc:  # noqa: BLE001
+        return RootResult(errors=[ScanError(prefix or root, f"scan failed: {type(exc).__name__}: {exc}", "internal")])
+
+
+def _isolated(task: Task) -> RootResult:
+    """Scan one root in a process of its own; a crash becomes a scan error of that root."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_worker, task).result()
+    except BrokenProcessPool:
+        root, prefix = task[0], task[1]
+        return RootResult(errors=[ScanError(prefix or root, "the scanner process crashed on this root", "internal")])
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS
+        return max(1, os.cpu_count() or 1)
+
+
+def scan_roots(
+    roots: Sequence[str],
+    *,
+    all_branches: bool = False,
+    jobs: int | None = None,
+    paths: bool = True,
+    runner_labels: RunnerLabels | None = None,
+) -> Report:
+    """Scan several repository roots. With more than one root, locations are
+    prefixed with the root as given so they stay unambiguous. ``runner_labels``
+    are the custom runner labels the user has declared hosted or self-hosted."""
+    report = Report(command="scan", roots=[str(r) for r in roots])
+    multi = len(roots) > 1
+    tasks: list[Task] = []
+    for root in roots:
+        prefix = (str(root).rstrip("/") + "/") if multi else ""
+        tasks.append((str(root), prefix, all_branches, paths, runner_labels))
+    jobs = jobs or default_jobs()
+    warm()
+    if len(tasks) > 1 and jobs > 1:
+        chunk = max(1, len(tasks) // (jobs * 16))
+        # Forked workers share the parent's loaded tables; keeping the collector
+        # off them avoids copying those pages into every worker.
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+                results = list(pool.map(_worker, tasks, chunksize=chunk))
+        except BrokenProcessPool:
+            # A worker died (a native crash on some hostile file): scan each root
+            # alone in a fresh process so one root cannot take the others down.
+            results = [_isolated(task) for task in tasks]
+    else:
+        results = [_worker(t) for t in tasks]
+    for res in results:
+        report.findings.extend(res.findings)
+        report.errors.extend(res.errors)
+        report.stats["files"] = report.stats.get("files", 0) + res.files
+        report.stats["workflows"] = report.stats.get("workflows", 0) + res.workflows
+    report.stats["roots"] = len(roots)
+    report.findings.sort(key=lambda f: f.sort_key())
+    return report

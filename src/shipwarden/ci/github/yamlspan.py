@@ -1,0 +1,266 @@
+"""Load attacker-controlled YAML into a small node tree that keeps exact spans.
+
+PyYAML's composer (the C-accelerated one when libyaml is present) gives every
+node its start and end mark without constructing Python objects, so tags such
+as ``!!python/object`` are never resolved and YAML 1.1 booleans (``on:``) stay
+the text they were written as. Aliases are not expanded by composition; we
+convert them with a budget so an alias bomb becomes a clear error instead of
+an exhausted machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import yaml
+
+from shipwarden.core.textindex import SourceText as SourceText
+
+try:  # pragma: no cover - depends on the wheel
+    from yaml import CBaseLoader as _Base
+except ImportError:  # pragma: no cover
+    from yaml import BaseLoader as _Base  # type: ignore[assignment]
+
+_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _Loader(_Base):
+    """libyaml's parser and composer with a resolver that does nothing.
+
+    Scalars stay the text they were written as (``on:`` is a key, not ``True``),
+    so the implicit-tag regular expressions PyYAML would run on every scalar are
+    skipped: a fifth of the loading time on ordinary workflows.
+    """
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        return _TAGS.get(kind, "tag:yaml.org,2002:str")
+
+class _RedefiningLoader(yaml.BaseLoader):
+    """Pure-Python composer that lets a later anchor of the same name replace the earlier
+    one (YAML 1.2; Ruby's parser, which GitLab uses, accepts it). libyaml's composer refuses
+    it, so this slower path is taken only after that refusal, for GitLab files."""
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        return _TAGS.get(kind, "tag:yaml.org,2002:str")
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if not self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            if event.anchor is not None:
+                self.anchors.pop(event.anchor, None)
+        return super().compose_node(parent, index)
+
+
+#: Largest workflow file we read. GitHub itself rejects far smaller files.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Upper bound on nodes after alias expansion (alias bombs).
+MAX_NODES = 400_000
+#: Deepest nesting we accept.
+MAX_DEPTH = 200
+
+
+class YamlError(Exception):
+    """The file cannot be analysed; ``kind`` is a short machine-readable reason."""
+
+    def __init__(self, message: str, kind: str = "yaml", line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.line = line
+        self.column = column
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    """Base node: character offsets into the source text (end exclusive)."""
+
+    start: int
+    end: int
+
+
+@dataclass(slots=True, eq=False)
+class Scalar(Node):
+    value: str
+    #: '' plain, '|' literal, '>' folded, "'" or '"' quoted
+    style: str = ""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(slots=True, eq=False)
+class Mapping(Node):
+    items: list[tuple[Scalar, Node]] = field(default_factory=list)
+
+    def get(self, key: str) -> Node | None:
+        for k, v in self.items:
+            if k.value == key:
+                return v
+        return None
+
+    def key_node(self, key: str) -> Scalar | None:
+        for k, _ in self.items:
+            if k.value == key:
+                return k
+        return None
+
+    def keys(self) -> list[str]:
+        return [k.value for k, _ in self.items]
+
+    def __iter__(self) -> Iterator[tuple[Scalar, Node]]:
+        return iter(self.items)
+
+
+@dataclass(slots=True, eq=False)
+class Sequence(Node):
+    items: list[Node] = field(default_factory=list)
+    #: an explicit local tag written on the sequence (GitLab's ``!reference``), else ""
+    tag: str = ""
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.items)
+
+
+def decode(data: bytes, path: str = "") -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlError(
+            f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for workflow files",
+            kind="too-large",
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(f"not valid UTF-8 at byte {exc.start}", kind="encoding") from None
+
+
+class _Converter:
+    def __init__(self, duplicates: str = "error") -> None:
+        self.budget = MAX_NODES
+        self.duplicates = duplicates
+
+    def convert(self, root: yaml.Node) -> Node:
+        # Iterative conversion: hostile depth never hits Python's recursion limit.
+        out = self._shell(root)
+        stack: list[tuple[yaml.Node, Node, int]] = [(root, out, 0)]
+        while stack:
+            ynode, node, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                line = ynode.start_mark.line + 1
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep", line=line)
+            if isinstance(ynode, yaml.MappingNode):
+                assert isinstance(node, Mapping)
+                seen: dict[str, int] = {}
+                for yk, yv in ynode.value:
+                    key = self._shell(yk)
+                    if not isinstance(key, Scalar):
+                        # complex keys are not valid in workflows; keep a textual key
+                        key = Scalar(key.start, key.end, "<complex key>")
+                    if key.value in seen and key.value != "<<" and self.duplicates == "last":
+                        # the later value wins (Ruby's YAML, as GitLab reads it)
+                        node.items = [(k, v) for k, v in node.items if k.value != key.value]
+                    elif key.value in seen and key.value != "<<":
+                        raise YamlError(
+                            f"duplicate key {key.value!r} (first defined on line {seen[key.value]})",
+                            kind="duplicate-key",
+                            line=yk.start_mark.line + 1,
+                            column=yk.start_mark.column + 1,
+                        )
+                    seen[key.value] = yk.start_mark.line + 1
+                    value = self._shell(yv)
+                    node.items.append((key, value))
+                    stack.append((yv, value, depth + 1))
+            elif isinstance(ynode, yaml.SequenceNode):
+                assert isinstance(node, Sequence)
+                for yv in ynode.value:
+                    value = self._shell(yv)
+                    node.items.append(value)
+                    stack.append((yv, value, depth + 1))
+        return out
+
+    def _shell(self, ynode: yaml.Node) -> Node:
+        self.budget -= 1
+        if self.budget < 0:
+            raise YamlError(
+                f"more than {MAX_NODES:,} nodes after alias expansion (alias bomb?)",
+                kind="alias-bomb",
+            )
+        start, end = ynode.start_mark.index, ynode.end_mark.index
+        if isinstance(ynode, yaml.ScalarNode):
+            return Scalar(start, end, ynode.value, ynode.style or "")
+        if isinstance(ynode, yaml.MappingNode):
+            return Mapping(start, end, [])
+        tag = ynode.tag if ynode.tag.startswith("!") and not ynode.tag.startswith("!!") else ""
+        return Sequence(start, end, [], tag)
+
+
+#: Texts longer than this get their nesting measured from the event stream before
+#: composition: libyaml's composer recurses natively and a few tens of thousands of
+#: levels (``[[[[…``, ``- - - …``) overflow the C stack, killing the process. Shorter
+#: texts cannot nest deep enough for that and skip the extra pass.
+DEPTH_PRECHECK_CHARS = 8_192
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep", line=line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def load(text: str, *, duplicates: str = "error") -> Node | None:
+    """Compose one YAML document into spanned nodes; ``None`` for an empty file.
+
+    A key repeated in one mapping is an error (GitHub refuses such workflows);
+    ``duplicates="last"`` keeps the later value instead, as GitLab does. Local
+    tags on sequences (``!reference [job, script]``) are kept in ``Sequence.tag``.
+    """
+    docs = _compose(text, duplicates, single=True)
+    return docs[0] if docs else None
+
+
+def load_documents(text: str, *, duplicates: str = "error") -> list[Node]:
+    """Every document of a YAML stream (GitLab components put ``spec:`` before ``---``)."""
+    return _compose(text, duplicates, single=False)
+
+
+def _compose_all(text: str, duplicates: str) -> list[yaml.Node]:
+    try:
+        return [r for r in yaml.compose_all(text, Loader=_Loader) if r is not None]  # noqa: S506
+    except yaml.composer.ComposerError as exc:
+        if duplicates != "last" or "duplicate anchor" not in str(exc.context or ""):
+            raise
+        return [r for r in yaml.compose_all(text, Loader=_RedefiningLoader) if r is not None]  # noqa: S506
+
+
+def _compose(text: str, duplicates: str, *, single: bool) -> list[Node]:
+    try:
+        if len(text) > DEPTH_PRECHECK_CHARS:
+            _check_depth(text)
+        if single:
+            one = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose never constructs objects
+            roots = [one] if one is not None else []
+        else:
+            roots = _compose_all(text, duplicates)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        column = mark.column + 1 if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(f"invalid YAML: {problem}", kind="yaml", line=line, column=column) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", kind="yaml") from None
+    except RecursionError:
+        raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep") from None
+    converter = _Converter(duplicates)
+    return [converter.convert(root) for root in roots]

@@ -1,0 +1,306 @@
+"""The one way shipwarden reads a file that the scanned input supplies.
+
+Every command reads files it finds on its own initiative (lockfiles, manifests,
+workflows, ``-r`` includes, configuration, files in a package folder) through
+this module, which promises for each read:
+
+* the path, with every link followed, lies inside the root the user named;
+  anything else is refused with ":data:`OUTSIDE_NOTE`" and never opened;
+* only a regular file is read: it is opened non-blocking and without following
+  a final link, then checked with ``fstat`` *after* opening, so a FIFO, a
+  device or a socket is a per-file note, never a hang or an endless stream;
+* at most ``limit + 1`` bytes are read (``st_size`` is never trusted: it is 0
+  for ``/dev/zero``), so an oversize file costs ``limit`` bytes of memory;
+* structured text (JSON, TOML, YAML) has its nesting measured before it is
+  parsed, so a deep document is a "too deep" note, never a ``RecursionError``
+  or a native stack overflow.
+
+Failures raise :class:`ReadRefused` (an :class:`OSError`, so code that already
+turns ``OSError`` into a per-file error keeps doing so) with a short ``kind``
+(``outside-root``, ``not-regular``, ``too-large``, ``too-deep``, ``io``).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from collections.abc import Callable
+from itertools import accumulate
+from typing import Any, BinaryIO
+
+StrPath = str | os.PathLike[str]
+
+#: Default largest file read (lockfiles of 100k packages are ~30 MB).
+DEFAULT_LIMIT = 64 * 1024 * 1024
+#: Deepest nesting accepted in any structured file. Real lockfiles, manifests
+#: and configuration files nest fewer than 20 levels.
+MAX_DEPTH = 200
+
+OUTSIDE_NOTE = "outside the root, not read"
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_CHUNK = 1024 * 1024
+
+
+class ReadRefused(OSError, ValueError):
+    """A file that is not read (or not parsed), with the reason as ``kind``.
+
+    Both an ``OSError`` and a ``ValueError``: code that turns either into a
+    per-file error keeps doing so."""
+
+    def __init__(self, message: str, kind: str = "io", line: int = 0) -> None:
+        super().__init__(errno.EINVAL, message)  # ``strerror`` is the message
+        self.kind = kind
+        self.line = line
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _kind_name(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
+def is_inside(root: StrPath, path: StrPath) -> bool:
+    """Does ``path`` (links followed) resolve to ``root`` or below it?"""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def resolve_inside(root: StrPath, path: StrPath) -> str:
+    """``path`` (relative to ``root`` unless absolute) with links followed; refuse it outside ``root``."""
+    full = os.path.join(root, path)
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(full)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise ReadRefused(OUTSIDE_NOTE, "outside-root")
+    return real
+
+
+def open_regular(path: StrPath) -> int:
+    """An fd for ``path`` if it is a regular file (checked after a non-blocking open)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ReadRefused("a symbolic link where a file was expected; not read", "not-regular") from None
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO opened for writing
+            raise ReadRefused("not a regular file (a socket or a pipe); not read", "not-regular") from None
+        if exc.errno in (errno.ENOENT, errno.EACCES, errno.EPERM):
+            raise
+        raise ReadRefused(f"cannot read: {exc.strerror or exc}", "io") from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as exc:  # pragma: no cover - fstat on an open fd
+        os.close(fd)
+        raise ReadRefused(f"cannot read: {exc.strerror or exc}", "io") from None
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ReadRefused(f"{_kind_name(mode)}, not a regular file; not read", "not-regular")
+    return fd
+
+
+def open_binary(path: StrPath) -> BinaryIO:
+    """A binary file object for a regular file the user named (links followed, then opened as :func:`open_regular`)."""
+    return os.fdopen(open_regular(os.path.realpath(path)), "rb")
+
+
+def read_fd(fd: int, limit: int) -> bytes:
+    """At most ``limit`` bytes from ``fd``; raise if there are more."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        try:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+        except BlockingIOError:  # pragma: no cover - regular files never block
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > limit:
+        raise ReadRefused(f"over the {limit:,}-byte limit; not read", "too-large")
+    return b"".join(chunks)
+
+
+def read_bytes(path: StrPath, *, root: StrPath | None = None, limit: int = DEFAULT_LIMIT) -> bytes:
+    """The bytes of a regular file inside ``root`` (when given), at most ``limit``.
+
+    ``path`` is relative to ``root`` unless absolute. Raises :class:`ReadRefused`
+    (or :class:`FileNotFoundError` for a missing file).
+    """
+    target = resolve_inside(root, path) if root is not None else os.fspath(path)
+    fd = open_regular(target)
+    try:
+        return read_fd(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def read_head(path: StrPath, *, root: StrPath | None = None, limit: int = DEFAULT_LIMIT) -> bytes:
+    """Like :func:`read_bytes`, but the first ``limit`` bytes of a longer file instead of a refusal."""
+    target = resolve_inside(root, path) if root is not None else os.fspath(path)
+    fd = open_regular(target)
+    try:
+        try:
+            return read_fd(fd, limit)
+        except ReadRefused:
+            os.lseek(fd, 0, os.SEEK_SET)
+            return os.read(fd, limit) if limit <= _CHUNK else read_fd(fd, limit + 1)[:limit]
+    finally:
+        os.close(fd)
+
+
+def read_text(path: StrPath, *, root: StrPath | None = None, limit: int = DEFAULT_LIMIT) -> str:
+    """UTF-8 text (a BOM dropped, undecodable bytes replaced) of :func:`read_bytes`."""
+    data = read_bytes(path, root=root, limit=limit)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", "replace")
+
+
+def is_regular(path: StrPath) -> bool:
+    """Is ``path`` itself (no link followed) a regular file? Never opens it."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- depth
+
+
+def _too_deep(limit: int, what: str) -> ReadRefused:
+    return ReadRefused(f"{what} nests deeper than {limit} levels; not parsed", "too-deep")
+
+
+_BRACKET_VALUE = {"[": 1, "{": 1, "]": -1, "}": -1}
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _bracket_depth(skeleton: str) -> int:
+    """Deepest nesting of ``[``/``{`` in a text whose strings and comments are gone."""
+    brackets = _NOT_BRACKET.sub("", skeleton)
+    if not brackets:
+        return 0
+    return max(accumulate(_BRACKET_VALUE[c] for c in brackets))
+
+
+def _cheap_bound(text: str) -> int:
+    return text.count("[") + text.count("{")
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+
+
+def json_depth(text: str) -> int:
+    """Nesting depth of a JSON (or comment-free JSONC) text, measured without parsing it."""
+    return _bracket_depth(_JSON_STRING.sub("", text))
+
+
+def check_json_depth(text: str, limit: int = MAX_DEPTH, what: str = "JSON") -> None:
+    if _cheap_bound(text) > limit and json_depth(text) > limit:
+        raise _too_deep(limit, what)
+
+
+_TOML_SKIP = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\'[^\'\n]*\'|#[^\n]*'
+)
+
+
+def toml_depth(text: str) -> int:
+    """Nesting depth of inline arrays and tables in a TOML text (headers count one level)."""
+    return _bracket_depth(_TOML_SKIP.sub("", text))
+
+
+def check_toml_depth(text: str, limit: int = MAX_DEPTH, what: str = "TOML") -> None:
+    if _cheap_bound(text) > limit and toml_depth(text) > limit:
+        raise _too_deep(limit, what)
+
+
+
+
+def check_yaml_depth(text: str, limit: int = MAX_DEPTH, what: str = "YAML") -> None:
+    """Refuse YAML nesting deeper than ``limit`` before anything composes it.
+
+    Block nesting needs one more column of indentation (or one more ``-``/``?``
+    indicator) per level and flow nesting one more bracket, so a text whose
+    longest line prefix and bracket count are both small cannot be deep; only
+    other texts get the exact measure from libyaml's event stream (which keeps
+    its own stack and cannot overflow the C stack as composition does).
+    """
+    # A sequence may sit at its parent key's indentation, so two levels can
+    # share one column: a prefix shorter than limit/2 cannot reach the limit.
+    if _cheap_bound(text) <= limit and not re.search(rf"^[ \t\-?:]{{{limit // 2 - 1}}}", text, re.M):
+        return
+    import yaml
+
+    try:
+        loader: Any = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - PyYAML without libyaml
+        loader = yaml.SafeLoader
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limit:
+                    err = _too_deep(limit, what)
+                    err.line = event.start_mark.line + 1 if event.start_mark else 0
+                    raise err
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the real parse reports the syntax error with its position
+
+
+def parse_guarded(parse: Callable[[str], Any], text: str, what: str) -> Any:
+    """``parse(text)``, with a ``RecursionError`` that still slips through turned into a note."""
+    try:
+        return parse(text)
+    except RecursionError:
+        raise _too_deep(MAX_DEPTH, what) from None
+
+
+def load_json(text: str | bytes, what: str = "JSON", limit: int = MAX_DEPTH) -> Any:
+    """``json.loads`` after the depth check. Raises :class:`ReadRefused` or ``ValueError``."""
+    import json
+
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig", "replace")
+    check_json_depth(text, limit, what)
+    return parse_guarded(json.loads, text, what)
+
+
+def load_toml(text: str, what: str = "TOML", limit: int = MAX_DEPTH) -> dict[str, Any]:
+    """``tomllib.loads`` after the depth check. Raises :class:`ReadRefused` or ``TOMLDecodeError``."""
+    import tomllib
+
+    check_toml_depth(text, limit, what)
+    result: dict[str, Any] = parse_guarded(tomllib.loads, text, what)
+    return result
+
+
+def load_yaml(text: str, what: str = "YAML", limit: int = MAX_DEPTH) -> Any:
+    """A safe-loaded YAML document after the depth check (libyaml's loader when present)."""
+    import yaml
+
+    try:
+        loader: Any = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover
+        loader = yaml.SafeLoader
+    check_yaml_depth(text, limit, what)
+    return parse_guarded(lambda t: yaml.load(t, Loader=loader), text, what)  # noqa: S506 - safe loaders only
