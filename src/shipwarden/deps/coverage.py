@@ -13,12 +13,11 @@ from __future__ import annotations
 import enum
 import functools
 import shlex
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from shipwarden.core.findings import Coverage
+from shipwarden.core.tables import load_table
 from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, SourceKind
 from shipwarden.deps.shapes import as_dict
 
@@ -47,8 +46,7 @@ class FormatFacts:
 
 @functools.cache
 def _table() -> dict[str, Any]:
-    text = resources.files("shipwarden").joinpath("data", "lockfile_coverage.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_table("shipwarden", "lockfile_coverage.toml")
 
 
 def facts(fmt: str, version: str) -> FormatFacts:

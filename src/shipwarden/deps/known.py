@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 
+from shipwarden.core.tables import load_table
 from shipwarden.deps.analysis import HookAnalysis
 from shipwarden.deps.model import HookKind, InstallHook
 from shipwarden.deps.shapes import as_dict, as_list
@@ -48,9 +47,8 @@ class Recognition:
 
 @functools.cache
 def known_hooks() -> tuple[KnownHook, ...]:
-    text = resources.files("shipwarden").joinpath("data", "known_hooks.toml").read_text(encoding="utf-8")
     out = []
-    for raw in as_list(tomllib.loads(text).get("npm")):
+    for raw in as_list(load_table("shipwarden", "known_hooks.toml").get("npm")):
         entry = as_dict(raw)
         pattern = entry.get("command_pattern")
         out.append(KnownHook(

@@ -14,13 +14,11 @@ import enum
 import fnmatch
 import re
 import secrets
-import tomllib
 import urllib.parse
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
+from shipwarden.core.tables import load_table
 from shipwarden.endpoint.catalogue import StoreEntry, load_catalogue
 from shipwarden.secrets.fakes import FAKE_KINDS, fake_token
 
@@ -54,9 +52,7 @@ class BaitTable:
 
 @lru_cache(maxsize=1)
 def load_bait_table() -> BaitTable:
-    raw: dict[str, Any] = tomllib.loads(
-        resources.files("shipwarden.detonate").joinpath("data/bait.toml").read_text("utf-8")
-    )
+    raw = load_table("shipwarden.detonate", "bait.toml")
     files = tuple(
         BaitFile(
             path=str(f["path"]),

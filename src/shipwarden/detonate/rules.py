@@ -19,14 +19,13 @@ import base64
 import fnmatch
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from shipwarden.core.catalogue import RuleMeta, declare
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.tables import load_table
 from shipwarden.detonate.run import Observation
 from shipwarden.detonate.trace import Process
 from shipwarden.packaging.secretscan import redact_secrets
@@ -69,9 +68,7 @@ class Behaviour:
 
 @lru_cache(maxsize=1)
 def load_behaviour() -> Behaviour:
-    raw: dict[str, Any] = tomllib.loads(
-        resources.files("shipwarden.detonate").joinpath("data/behaviour.toml").read_text("utf-8")
-    )
+    raw = load_table("shipwarden.detonate", "behaviour.toml")
     spawn, publish = raw["spawn"], raw["publish"]
     return Behaviour(
         persistence_code=tuple(raw["persistence"]["code"]),

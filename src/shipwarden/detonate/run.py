@@ -20,7 +20,6 @@ import shutil
 import stat
 import tarfile
 import time
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -29,6 +28,7 @@ from typing import Any
 
 from shipwarden import sandbox
 from shipwarden.core import safeio
+from shipwarden.core.tables import load_table
 from shipwarden.detonate.bait import USERS, Bait, Profile, make_bait
 from shipwarden.detonate.trace import STRACE_ARGS, Trace, parse
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree
@@ -83,10 +83,7 @@ class Observation:
 
 @lru_cache(maxsize=1)
 def _lifecycle() -> dict[str, Any]:
-    data: dict[str, Any] = tomllib.loads(
-        resources.files("shipwarden.detonate").joinpath("data/lifecycle.toml").read_text("utf-8")
-    )
-    return data
+    return load_table("shipwarden.detonate", "lifecycle.toml")
 
 
 # -- preparing the package ------------------------------------------------------

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import enum
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from shipwarden.core.tables import load_table
 
 FORMATS = frozenset(
     {"json", "toml", "ini", "npmrc", "yaml", "netrc", "env", "sqlite", "plain", "pem", "ssh-key", "text", "history"}
@@ -224,8 +224,7 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
 @cache
 def load_catalogue() -> Catalogue:
     """The packaged catalogue, parsed once."""
-    text = resources.files("shipwarden").joinpath("data/credential_stores.toml").read_text("utf-8")
-    return parse_catalogue(tomllib.loads(text))
+    return parse_catalogue(load_table("shipwarden", "credential_stores.toml"))
 
 
 def credential_path_globs(os: OS | None = None) -> tuple[str, ...]:

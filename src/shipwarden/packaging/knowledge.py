@@ -6,13 +6,12 @@ import ast
 import fnmatch
 import functools
 import re
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from shipwarden.core.config import glob_match
 from shipwarden.core.findings import Tier
+from shipwarden.core.tables import load_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +59,7 @@ class InstallTime:
 
 
 def _table(name: str) -> dict[str, Any]:
-    text = resources.files("shipwarden").joinpath("data", name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_table("shipwarden", name)
 
 
 @functools.cache

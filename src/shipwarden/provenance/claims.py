@@ -3,19 +3,19 @@ SLSA predicate, as one plain record the intent rules read."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from typing import Any
 
 from cryptography import x509
+
+from shipwarden.core.tables import load_table
 
 FULCIO_ARC = "1.3.6.1.4.1.57264.1."
 
 
 def _oids() -> dict[str, tuple[str, bool]]:
     """OID suffix → (claim field, DER-encoded) from ``data/fulcio_oids.toml``."""
-    data = tomllib.loads((resources.files("shipwarden.provenance") / "data" / "fulcio_oids.toml").read_text())
+    data = load_table("shipwarden.provenance", "fulcio_oids.toml")
     return {str(k): (str(v["field"]), bool(v.get("der", True))) for k, v in data["oids"].items()}
 
 

@@ -4,25 +4,24 @@ policy, the previous versions, and the pipeline at the attested commit."""
 from __future__ import annotations
 
 import subprocess
-import tomllib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from shipwarden.ci.github.knowledge import event_table
 from shipwarden.core.findings import Finding, Hop, Location, Tier
+from shipwarden.core.tables import load_table
 from shipwarden.provenance import rules
 from shipwarden.provenance.claims import Claims
 
 
 @cache
 def knowledge() -> dict[str, Any]:
-    return tomllib.loads((resources.files("shipwarden.provenance") / "data" / "intent.toml").read_text())
+    return load_table("shipwarden.provenance", "intent.toml")
 
 
 @dataclass(slots=True)

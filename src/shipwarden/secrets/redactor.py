@@ -17,13 +17,12 @@ no detector, so text can pass through several times.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import regex
 
+from shipwarden.core.tables import load_table
 from shipwarden.secrets.entropy import shannon_entropy
 from shipwarden.secrets.redaction import redact
 
@@ -49,9 +48,8 @@ class Shape:
 @cache
 def shapes() -> tuple[Shape, ...]:
     """The shapes of ``data/redact.toml``, compiled once."""
-    text = resources.files("shipwarden.secrets").joinpath("data/redact.toml").read_text("utf-8")
     out: list[Shape] = []
-    for raw in tomllib.loads(text)["shapes"]:
+    for raw in load_table("shipwarden.secrets", "redact.toml")["shapes"]:
         check = str(raw.get("check", ""))
         if check not in _CHECKS:
             raise ValueError(f"redact shape {raw['id']}: unknown check {check!r}")

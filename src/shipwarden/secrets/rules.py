@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache, cached_property
-from importlib import resources
 from typing import Any
 
 import regex
 
 from shipwarden.core.findings import Confidence
+from shipwarden.core.tables import load_table
 from shipwarden.secrets.prefilter import Prefilter, needles_for
 
 
@@ -178,8 +177,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
 @cache
 def load_rules() -> RuleSet:
     """The packaged rule set (parsed and compiled once)."""
-    text = resources.files("shipwarden.secrets").joinpath("data/tokens.toml").read_text("utf-8")
-    return parse_rules(tomllib.loads(text))
+    return parse_rules(load_table("shipwarden.secrets", "tokens.toml"))
 
 
 def token_kinds() -> dict[str, TokenKind]:

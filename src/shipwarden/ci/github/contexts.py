@@ -8,13 +8,12 @@ see the header of the TOML file for the format and the tie-break order.
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 from enum import Enum
-from importlib import resources
 from typing import Any
 
 from shipwarden.ci.github.expressions import ContextRef
+from shipwarden.core.tables import load_table
 
 __all__ = [
     "Control",
@@ -178,8 +177,7 @@ def _build(raw: dict[str, Any]) -> _Table:
 
 @functools.cache
 def _table() -> _Table:
-    text = resources.files("shipwarden.ci.github").joinpath("data", "contexts.toml").read_text("utf-8")
-    return _build(tomllib.loads(text))
+    return _build(load_table("shipwarden.ci.github", "contexts.toml"))
 
 
 def normalise_path(ref: ContextRef | Path | str) -> Path:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from shipwarden.ci.github.model import Step, Uses
+from shipwarden.core.tables import load_table
 
 
 def _data(name: str) -> dict[str, Any]:
-    text = resources.files("shipwarden.ci.github").joinpath("data", name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_table("shipwarden.ci.github", name)
 
 
 # --------------------------------------------------------------------------- actions

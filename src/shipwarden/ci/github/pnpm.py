@@ -9,14 +9,13 @@ allowlisted (``onlyBuiltDependencies`` or ``allowBuilds``, in ``package.json``'s
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from shipwarden.core import safeio
+from shipwarden.core.tables import load_table
 
 #: a manifest or workspace file bigger than this is not read
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -37,8 +36,7 @@ class PnpmPolicy:
 
 @cache
 def _table() -> dict[str, Any]:
-    text = resources.files("shipwarden.ci.github").joinpath("data", "pnpm.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_table("shipwarden.ci.github", "pnpm.toml")
 
 
 def scripts_off_from() -> int:

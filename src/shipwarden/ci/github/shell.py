@@ -22,16 +22,15 @@ import enum
 import functools
 import re
 import threading
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import tree_sitter
 import tree_sitter_bash
 
 from shipwarden.ci.github.expressions import find_expressions
+from shipwarden.core.tables import load_table
 
 __all__ = [
     "MAX_PARSE_CHARS",
@@ -409,8 +408,7 @@ def _rule(raw: dict[str, Any]) -> _Rule:
 
 @functools.cache
 def _tables() -> _Tables:
-    text = resources.files("shipwarden.ci.github").joinpath("data", "commands.toml").read_text("utf-8")
-    raw = tomllib.loads(text)
+    raw = load_table("shipwarden.ci.github", "commands.toml")
     rules: dict[str, list[_Rule]] = {}
     for entry in raw["rule"]:
         rule = _rule(entry)

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from shipwarden.ci.github.model import SourceFile
 from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.core.findings import Location
+from shipwarden.core.tables import load_table
 
 
 @functools.cache
 def table() -> dict[str, Any]:
     """``data/gitlab.toml``: predefined variables, keywords, credential names."""
-    text = resources.files("shipwarden.ci.gitlab").joinpath("data/gitlab.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_table("shipwarden.ci.gitlab", "gitlab.toml")
 
 
 @functools.cache

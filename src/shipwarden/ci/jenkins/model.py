@@ -4,18 +4,16 @@ of each, and the shared libraries and files it loads. Spans are exact."""
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from shipwarden.ci.github.model import SourceFile
+from shipwarden.core.tables import load_table
 
 
 @functools.cache
 def table() -> dict[str, Any]:
-    text = resources.files("shipwarden.ci.jenkins").joinpath("data/jenkins.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_table("shipwarden.ci.jenkins", "jenkins.toml")
 
 
 @dataclass(frozen=True, slots=True)

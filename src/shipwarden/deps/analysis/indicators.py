@@ -5,13 +5,12 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from shipwarden.core.findings import Confidence, Tier
+from shipwarden.core.tables import load_table
 from shipwarden.deps.analysis.model import Capability
 from shipwarden.endpoint.catalogue import load_catalogue
 
@@ -309,5 +308,4 @@ def parse_indicators(data: dict[str, Any]) -> Indicators:
 
 @cache
 def load_indicators() -> Indicators:
-    text = resources.files("shipwarden").joinpath("data/deps_indicators.toml").read_text("utf-8")
-    return parse_indicators(tomllib.loads(text))
+    return parse_indicators(load_table("shipwarden", "deps_indicators.toml"))

@@ -1,0 +1,115 @@
+"""The one loader of the knowledge tables shipped inside the package.
+
+Every analysis keeps what it knows (contexts an outsider controls, what tools
+do, credential locations, known hooks …) in TOML or JSON files under a
+``data/`` folder of its package, and reads them with :func:`load_table`:
+
+* the file is found with :mod:`importlib.resources`, so an installed wheel
+  reads the same tables as the source checkout;
+* its size and nesting are bounded before it is parsed (a packaged table is
+  ours, but a broken build or a hand edit must fail clearly, not hang);
+* the format follows the suffix (``.toml`` or ``.json``);
+* a malformed table raises :class:`TableError` naming the table and what is
+  wrong, so a bad edit fails at the first test instead of as a ``KeyError``
+  deep in a rule;
+* each table is parsed once per process (a bounded cache).
+
+The returned mapping is shared between callers: read it, never change it.
+Callers turn it into their own typed objects (and usually cache those).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import tomllib
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+from shipwarden.core import safeio
+
+#: Largest packaged table accepted (the biggest today is well under 100 kB).
+MAX_TABLE_BYTES = 4 * 1024 * 1024
+#: Deepest nesting accepted in a packaged table.
+MAX_TABLE_DEPTH = 32
+#: Folder of a package that holds its tables.
+DATA_DIR = "data"
+SUFFIXES = (".toml", ".json")
+
+
+class TableError(ValueError):
+    """A packaged table that is missing, too large, too deep or not valid TOML/JSON."""
+
+    def __init__(self, table: str, problem: str) -> None:
+        super().__init__(f"packaged table {table}: {problem}")
+        self.table = table
+        self.problem = problem
+
+
+def table_name(package: str, name: str) -> str:
+    """How errors name a table: ``shipwarden.secrets:data/tokens.toml``."""
+    return f"{package}:{DATA_DIR}/{name}"
+
+
+@functools.lru_cache(maxsize=64)
+def load_table(package: str, name: str) -> dict[str, Any]:
+    """The table ``<package>/data/<name>`` parsed (TOML or JSON by suffix), once per process.
+
+    ``load_table("shipwarden.secrets", "tokens.toml")`` reads ``shipwarden/secrets/data/tokens.toml``.
+    """
+    label = table_name(package, name)
+    if not name.endswith(SUFFIXES):
+        raise TableError(label, f"unsupported table type (expected one of {', '.join(SUFFIXES)})")
+    if ".." in name.split("/") or name.startswith("/"):
+        raise TableError(label, "a table name stays inside the package's data folder")
+    try:
+        resource = resources.files(package).joinpath(DATA_DIR, *name.split("/"))
+        with resource.open("rb") as fh:
+            data = fh.read(MAX_TABLE_BYTES + 1)
+    except (ModuleNotFoundError, FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise TableError(label, "not found in the installed package") from None
+    except OSError as exc:
+        raise TableError(label, f"cannot be read: {exc.strerror or type(exc).__name__}") from None
+    if len(data) > MAX_TABLE_BYTES:
+        raise TableError(label, f"larger than {MAX_TABLE_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TableError(label, f"not UTF-8 (byte {exc.start})") from None
+    return _parse(label, name, text)
+
+
+def _parse(label: str, name: str, text: str) -> dict[str, Any]:
+    try:
+        if name.endswith(".json"):
+            safeio.check_json_depth(text, MAX_TABLE_DEPTH)
+            doc = json.loads(text)
+        else:
+            safeio.check_toml_depth(text, MAX_TABLE_DEPTH)
+            doc = tomllib.loads(text)
+    except safeio.ReadRefused:
+        raise TableError(label, f"nested deeper than {MAX_TABLE_DEPTH} levels") from None
+    except json.JSONDecodeError as exc:
+        raise TableError(label, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TableError(label, f"not valid TOML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise TableError(label, "the top level is not a table/object")
+    return doc
+
+
+def packaged_tables(package: str = "shipwarden") -> Iterator[tuple[str, str]]:
+    """``(package, name)`` of every table in ``data/`` folders under ``package``, sorted."""
+    found: list[tuple[str, str]] = []
+    stack = [(package, resources.files(package))]
+    while stack:
+        pkg, folder = stack.pop()
+        for entry in folder.iterdir():
+            if not entry.is_dir():
+                continue
+            if entry.name == DATA_DIR:
+                found.extend((pkg, f.name) for f in entry.iterdir() if f.is_file() and f.name.endswith(SUFFIXES))
+            elif entry.name.isidentifier() and entry.joinpath("__init__.py").is_file():
+                stack.append((f"{pkg}.{entry.name}", entry))
+    return iter(sorted(found))
