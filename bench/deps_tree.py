@@ -35,10 +35,6 @@ Usage: .venv/bin/python bench/deps_tree.py [--packages N] [--sample N] [--repeat
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import http.server
-import io
 import json
 import os
 import random
@@ -47,9 +43,7 @@ import statistics
 import string
 import subprocess
 import sys
-import tarfile
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +51,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FIXTURES = ROOT / "tests" / "deps" / "fixtures" / "projects"
+sys.path.insert(0, str(ROOT / "tests" / "deps"))
+from localregistry import LocalRegistry, integrity, tgz  # noqa: E402 - the tests' local registry, shared
+
 BENCH_VENV = HERE / ".venv"
 GUARDDOG_VERSION = "3.2.0"
 REGISTRY = "https://registry.example.invalid/"
@@ -209,28 +206,33 @@ _PROBE = (
     "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
     "w = time.perf_counter() - t\n"
     "sys.stderr.write(p.stdout)\n"
-    "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(w, u.ru_maxrss, p.returncode, u.ru_utime + u.ru_stime)\n"
 )
 
 
-def timed(cmd: list[str]) -> tuple[float, int, int, str]:
-    """Wall seconds, peak RSS (KiB) and exit code of ``cmd`` in a fresh probe process, and its stdout."""
+def timed(cmd: list[str]) -> tuple[float, float, int, int, str]:
+    """Wall and CPU seconds, peak RSS (KiB) and exit code of ``cmd`` in a fresh probe process, and its stdout.
+
+    CPU time (user + system) hardly moves with the load others put on the machine; wall time does.
+    """
     out = subprocess.run([sys.executable, "-c", _PROBE, *cmd], capture_output=True, text=True, check=True)
-    wall, peak, code = out.stdout.split()
-    return float(wall), int(peak), int(code), out.stderr
+    wall, peak, code, cpu = out.stdout.split()
+    return float(wall), float(cpu), int(peak), int(code), out.stderr
 
 
-def run_shipwarden(tree: Path, repeat: int) -> tuple[float, int, dict[str, object]]:
-    walls, peaks = [], []
+def run_shipwarden(tree: Path, repeat: int) -> tuple[float, float, int, dict[str, object]]:
+    walls, cpus, peaks = [], [], []
     summary: dict[str, object] = {}
     for _ in range(repeat):
-        wall, peak, code, stdout = timed([sys.executable, "-c", _RUNNER, str(tree)])
+        wall, cpu, peak, code, stdout = timed([sys.executable, "-c", _RUNNER, str(tree)])
         if code != 0:
             raise SystemExit(f"shipwarden run failed (exit {code})")
         walls.append(wall)
+        cpus.append(cpu)
         peaks.append(peak)
         summary = json.loads(stdout)
-    return statistics.median(walls), max(peaks), summary
+    return statistics.median(walls), statistics.median(cpus), max(peaks), summary
 
 
 def ensure_guarddog() -> Path | None:
@@ -344,17 +346,6 @@ def detection(exe: Path | None, work: Path) -> None:
 # ---------------------------------------------------------------------------- --fetch
 
 
-def _tgz(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def recorded_registry(n: int, seed: int, base: str) -> tuple[dict[str, bytes], list[str]]:
     """Responses of a registry at ``base`` for ``n`` packages (about 3 % with an install script), and yarn.lock lines."""
     rng = random.Random(seed)
@@ -367,40 +358,12 @@ def recorded_registry(n: int, seed: int, base: str) -> tuple[dict[str, bytes], l
         dist: dict[str, str] = {"tarball": base + tail}
         if rng.random() < 0.03:
             manifest["scripts"] = {"postinstall": "node install.js"}
-            data = _tgz({"package.json": json.dumps(manifest), "install.js": POSTINSTALL_JS.format(name=name, quiet="Q")})
-            dist["integrity"] = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+            data = tgz({"package.json": json.dumps(manifest), "install.js": POSTINSTALL_JS.format(name=name, quiet="Q")})
+            dist["integrity"] = integrity(data)
             files["/" + tail] = data
         files[f"/{name.replace('/', '%2f')}/1.0.0"] = json.dumps({**manifest, "dist": dist}).encode()
         lock += [f'"{name}@^1.0.0":', '  version "1.0.0"', f'  resolved "{base}{tail}"', ""]
     return files, lock
-
-
-def serve(files: dict[str, bytes], latency: float) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """A local registry answering from ``files`` (filled in by the caller), ``latency`` seconds per response."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:  # noqa: N802
-            time.sleep(latency)
-            body = files.get(self.path)
-            if body is None:
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 def fetch_run(project: Path, cache: Path, env: dict[str, str]) -> tuple[float, dict[str, object]]:
@@ -424,11 +387,10 @@ def _fetch_line(label: str, wall: float, data: dict[str, object]) -> str:
 
 def fetch_bench(work: Path, n: int, seed: int, latency_ms: float, project: Path | None) -> None:
     if n > 0:
-        files: dict[str, bytes] = {}
-        server, base = serve(files, latency_ms / 1000)
-        try:
+        with LocalRegistry(latency_ms / 1000) as registry:
+            base = registry.base
             recorded, lock = recorded_registry(n, seed, base)
-            files.update(recorded)
+            registry.files.update(recorded)
             app = work / "fetch-app"
             app.mkdir()
             (app / "yarn.lock").write_text("\n".join(lock))
@@ -439,9 +401,6 @@ def fetch_bench(work: Path, n: int, seed: int, latency_ms: float, project: Path 
             for label in ("cold", "warm"):
                 wall, data = fetch_run(app, cache, env)
                 print(_fetch_line(label, wall, data))
-        finally:
-            server.shutdown()
-            server.server_close()
     if project is not None:
         cache = work / "project-cache"
         print(f"\nshipwarden deps --fetch on {project} through your registry configuration (network):")
@@ -472,10 +431,12 @@ def main() -> int:
         print(f"generated {info.packages} npm packages + {info.python_distributions} Python distributions "
               f"({size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f}s")
 
-        wall, peak, summary = run_shipwarden(tree, args.repeat)
+        load = os.getloadavg()[0]
+        wall, cpu, peak, summary = run_shipwarden(tree, args.repeat)
         stats: dict[str, int] = summary["stats"]  # type: ignore[assignment]
         per_pkg = wall / info.packages
-        print(f"\nshipwarden deps (full run, median of {args.repeat}): {wall:.2f}s wall, peak RSS {peak / 1024:.0f} MiB")
+        print(f"\nshipwarden deps (full run, median of {args.repeat}): {wall:.2f}s wall, {cpu:.2f}s CPU, "
+              f"peak RSS {peak / 1024:.0f} MiB (1-min load average before: {load:.2f} on {os.cpu_count()} CPUs)")
         print(f"  installed packages {stats['installed_packages']}, hooks {stats['install_hooks']}, "
               f"files analysed {stats['files_analysed']}, findings by tier {summary['tiers']}, errors {summary['errors']}")
         print(f"  per package: {per_pkg * 1000:.2f} ms")

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import http.server
-import io
 import json
 import shutil
-import tarfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from depsdata import LOCKFILES
 from jsonschema import Draft202012Validator
+from localregistry import LocalRegistry, integrity, tgz
 
 from shipwarden.commands import deps
 from shipwarden.core.findings import Coverage
@@ -159,51 +154,14 @@ def test_bun_lockb_that_is_not_one_is_still_a_gap(tmp_path: Path, data: bytes) -
 # --------------------------------------------------------------------------- --fetch against a local server
 
 
-class _Registry(http.server.BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
-    hits: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
-        type(self).hits.append(self.path)
-        body = type(self).files.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _tgz(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 @pytest.fixture()
-def registry() -> Iterator[tuple[str, type[_Registry]]]:
-    handler = type("Handler", (_Registry,), {"files": {}, "hits": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+def registry() -> Iterator[LocalRegistry]:
+    with LocalRegistry() as reg:
+        yield reg
 
 
-def test_fetch_settles_the_unknowns(tmp_path: Path, registry: tuple[str, type[_Registry]]) -> None:
-    base, handler = registry
+def test_fetch_settles_the_unknowns(tmp_path: Path, registry: LocalRegistry) -> None:
+    base, handler = registry.base, registry
     names = [f"pkg{i}" for i in range(24)]
     lock_lines = ["# yarn lockfile v1", ""]
     for i, name in enumerate(names):
@@ -211,10 +169,10 @@ def test_fetch_settles_the_unknowns(tmp_path: Path, registry: tuple[str, type[_R
         files = None
         if i % 8 == 0:
             manifest["scripts"] = {"postinstall": "node build.js"}
-            files = _tgz({"package.json": json.dumps(manifest), "build.js": "console.log('built')\n"})
+            files = tgz({"package.json": json.dumps(manifest), "build.js": "console.log('built')\n"})
         dist: dict[str, str] = {"tarball": f"{base}{name}/-/{name}-1.0.0.tgz"}
         if files is not None:
-            dist["integrity"] = "sha512-" + base64.b64encode(hashlib.sha512(files).digest()).decode()
+            dist["integrity"] = integrity(files)
             handler.files[f"/{name}/-/{name}-1.0.0.tgz"] = files
         packument = {"name": name, "dist-tags": {"latest": "1.0.0"}, "versions": {"1.0.0": {**manifest, "dist": dist}}}
         handler.files[f"/{name}"] = json.dumps(packument).encode()
@@ -269,7 +227,7 @@ def test_yarn_berry_unplugged_packages_are_read(tmp_path: Path) -> None:
     """Plug'n'Play keeps packages in zip archives and extracts the ones with build scripts to
     .yarn/unplugged/<name>-npm-<version>-<hash>/node_modules/<name> (layout of yarn 4's unplugged folder)."""
     app = project(tmp_path, "yarn-berry/yarn.lock")
-    (app / ".pnp.cjs").write_text("#!/usr/bin/env node\n/* eslint-disable */\n")
+    shutil.copy(LOCKFILES / "yarn-pnp-v3" / ".pnp.cjs", app / ".pnp.cjs")
     pkg = app / ".yarn" / "unplugged" / "esbuild-npm-0.25.0-3c0d1a2b4e" / "node_modules" / "esbuild"
     pkg.mkdir(parents=True)
     (pkg / "package.json").write_text(json.dumps({"name": "esbuild", "version": "0.25.0",

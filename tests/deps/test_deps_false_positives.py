@@ -228,3 +228,32 @@ def test_js_results_do_not_depend_on_capture_order() -> None:
 def test_js_name_bound_twice_is_unknown_not_its_first_value() -> None:
     # rendering `target` to "notes.txt" would hide the nested write to ~/.bashrc
     assert rules("javascript", SHADOWED)["deps-persistence"] == "P0"
+
+
+# --------------------------------------------------------------------------- Python sources that build nothing
+
+
+def test_a_locked_local_wheel_is_not_built_from_source(tmp_path: Path) -> None:
+    """poetry's fixture missing_file_dependency locks a local .whl; a folder of the same name in another
+    lockfile builds (python-poetry/poetry@f46702336862f30050d5c641d5ed6f7568ded793 tests/fixtures)."""
+    for folder, source in (("wheel", 'type = "file"\nurl = "dist/pkg-0.1.0-py3-none-any.whl"'),
+                           ("tree", 'type = "directory"\nurl = "../pkg"')):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "poetry.lock").write_text(
+            f'[[package]]\nname = "pkg"\nversion = "0.1.0"\nfiles = []\n\n[package.source]\n{source}\n\n'
+            '[metadata]\nlock-version = "2.0"\n')
+    result = scan_deps(tmp_path)
+    by_lock = {f.primary.path: f.tier for f in result.report.findings if f.rule_id == "deps-non-registry-source"}
+    assert by_lock == {"wheel/poetry.lock": Tier.P2}  # a folder of the project is no outside source
+    assert [r.hook.location.path for r in result.hooks] == ["tree/poetry.lock"]  # but it builds
+
+
+def test_an_orphan_pth_that_only_imports_the_standard_library_is_p2(tmp_path: Path) -> None:
+    """poetry's installed-site fixture has editable-with-import.pth = `import os` (same commit as above)."""
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "only-stdlib.pth").write_text("import os\n")
+    (site / "orphan-third-party.pth").write_text("import telemetry_boot_hook\n")
+    findings = {f.properties["hook"]: (f.rule_id, f.tier) for f in scan_deps(tmp_path).report.findings}
+    assert findings["only-stdlib.pth"] == ("deps-install-script", Tier.P2)
+    assert findings["orphan-third-party.pth"] == ("deps-pth-startup-code", Tier.P1)

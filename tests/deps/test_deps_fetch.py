@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
 import json
-import tarfile
 from pathlib import Path
+
+from localregistry import integrity, tgz
 
 from shipwarden.deps.fetch import RegistryFetcher
 from shipwarden.deps.scan import DepsOptions, scan_deps
@@ -16,24 +14,13 @@ from shipwarden.registry import RecordedTransport, RegistryClient
 REGISTRY = "https://registry.example.invalid/"
 
 
-def _tgz(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def _record(rec: Path, name: str, version: str, manifest: dict, files: dict[str, str] | None) -> None:
     entry = dict(manifest)
     dist: dict[str, str] = {}
     if files is not None:
-        data = _tgz({"package.json": json.dumps(manifest), **files})
+        data = tgz({"package.json": json.dumps(manifest), **files})
         url = f"{REGISTRY}{name}/-/{name}-{version}.tgz"
-        dist = {"tarball": url, "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()}
+        dist = {"tarball": url, "integrity": integrity(data)}
         RecordedTransport.record(rec, url, data)
     else:
         dist = {"tarball": f"{REGISTRY}{name}/-/{name}-{version}.tgz", "integrity": "sha512-AAAA"}
@@ -89,14 +76,14 @@ def _quiet_helper(rec: Path) -> bytes:
     manifest = {"name": "quiet-helper", "version": "1.0.0", "hasInstallScript": True,
                 "scripts": {"postinstall": "node setup.js"}}
     _record(rec, "quiet-helper", "1.0.0", manifest, {"setup.js": "console.log('hi')\n"})
-    return _tgz({"package.json": json.dumps(manifest), "setup.js": "console.log('hi')\n"})
+    return tgz({"package.json": json.dumps(manifest), "setup.js": "console.log('hi')\n"})
 
 
-def _lock(project: Path, integrity: str) -> None:
+def _lock(project: Path, sri: str) -> None:
     project.mkdir(exist_ok=True)
     (project / "package-lock.json").write_text(json.dumps({"lockfileVersion": 3, "packages": {
         "node_modules/quiet-helper": {"version": "1.0.0", "resolved": f"{REGISTRY}quiet-helper/-/quiet-helper-1.0.0.tgz",
-                                      "integrity": integrity, "hasInstallScript": True},
+                                      "integrity": sri, "hasInstallScript": True},
     }}))
 
 
@@ -107,12 +94,12 @@ def test_fetch_refuses_a_file_the_lockfile_did_not_pin(tmp_path: Path) -> None:
     data = _quiet_helper(rec)
     client = RegistryClient(cache_dir=tmp_path / "cache", transport=RecordedTransport(rec), npm_registry=REGISTRY)
 
-    _lock(tmp_path / "good", "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode())
+    _lock(tmp_path / "good", integrity(data))
     fetcher = RegistryFetcher(client)
     scan_deps(tmp_path / "good", DepsOptions(fetcher=fetcher))
     assert fetcher.errors == [] and fetcher.fetched == 1
 
-    _lock(tmp_path / "bad", "sha512-" + base64.b64encode(hashlib.sha512(b"other bytes").digest()).decode())
+    _lock(tmp_path / "bad", integrity(b"other bytes"))
     fetcher = RegistryFetcher(client)
     scan_deps(tmp_path / "bad", DepsOptions(fetcher=fetcher))
     assert fetcher.fetched == 0

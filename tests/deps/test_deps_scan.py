@@ -138,10 +138,10 @@ def test_python_lockfile_source_builds() -> None:
 def test_every_lockfile_fixture_scans_without_errors() -> None:
     result = scan_deps(LOCKFILES)
     assert result.report.errors == []
-    assert result.report.stats["lockfiles"] == 15
+    assert result.report.stats["lockfiles"] == 17  # the two yarn Plug'n'Play loaders stand alone
     formats = {lock.format for lock in result.lockfiles}
     assert formats == {"package-lock", "npm-shrinkwrap", "pnpm-lock", "yarn-v1", "yarn-berry", "bun-lock",
-                       "requirements", "poetry-lock", "uv-lock", "pylock"}
+                       "requirements", "poetry-lock", "uv-lock", "pylock", "yarn-pnp"}
 
 
 def test_unreadable_inputs_become_scan_errors(tmp_path: Path) -> None:

@@ -7,7 +7,17 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from shipwarden.core import safeio
-from shipwarden.deps import bun_lock, npm_lock, pnpm_lock, poetry_lock, pylock, requirements, uv_lock, yarn_lock
+from shipwarden.deps import (
+    bun_lock,
+    npm_lock,
+    pnp_cjs,
+    pnpm_lock,
+    poetry_lock,
+    pylock,
+    requirements,
+    uv_lock,
+    yarn_lock,
+)
 from shipwarden.deps.model import Lockfile, LockfileError
 
 Reader = Callable[[str, str], Lockfile]
@@ -22,6 +32,9 @@ _EXACT: dict[str, Reader] = {
     "poetry.lock": poetry_lock.parse,
     "uv.lock": uv_lock.parse,
     "pylock.toml": pylock.parse,
+    # yarn berry Plug'n'Play loaders: their embedded package list, read as data, never run
+    ".pnp.cjs": pnp_cjs.parse,
+    ".pnp.data.json": pnp_cjs.parse,
 }
 #: Glob → reader, for names that vary.
 _GLOBS: tuple[tuple[str, Reader], ...] = (
@@ -52,6 +65,8 @@ def is_lockfile(path: str) -> bool:
 def _check_depth(path: str, text: str) -> None:
     """Measure the nesting of a structured lockfile before its reader parses it."""
     name = PurePosixPath(path).name
+    if name == ".pnp.cjs":
+        return  # JavaScript; the reader measures the JSON it embeds
     if name.endswith(".json") or name == "bun.lock":
         safeio.check_json_depth(text, what=name)
     elif name.endswith(".toml") or name in ("poetry.lock", "uv.lock"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipwarden.deps.model import REGISTRY, Ecosystem, Lockfile, Source, SourceKind
-from shipwarden.deps.pylocks import dependency, load_toml, packages
+from shipwarden.deps.pylocks import dependency, load_toml, local_source_builds, packages
 from shipwarden.deps.shapes import as_list
 from shipwarden.deps.sources import is_sdist_name
 
@@ -26,7 +26,8 @@ def parse(text: str, path: str) -> Lockfile:
         files = [f for f in as_list(pkg.get("files")) if isinstance(f, dict)]
         names = [str(f.get("file", "")) for f in files]
         if source.kind is not SourceKind.REGISTRY:
-            builds: bool | None = source.kind in (SourceKind.GIT, SourceKind.FILE) or is_sdist_name(source.url)
+            builds: bool | None = (local_source_builds(source) if source.kind in (SourceKind.GIT, SourceKind.FILE)
+                                   else is_sdist_name(source.url))
         elif names:
             builds = all(is_sdist_name(n) for n in names)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipwarden.deps.model import REGISTRY, Ecosystem, Lockfile, Source, SourceKind
-from shipwarden.deps.pylocks import dependency, load_toml, packages
+from shipwarden.deps.pylocks import dependency, load_toml, local_source_builds, packages
 from shipwarden.deps.shapes import as_list
 from shipwarden.deps.sources import is_sdist_name
 
@@ -19,7 +19,7 @@ def parse(text: str, path: str) -> Lockfile:
             lock.indexes.append(str(pkg["index"]))
         wheels = as_list(pkg.get("wheels"))
         if source.kind in (SourceKind.GIT, SourceKind.FILE):
-            builds: bool | None = True
+            builds: bool | None = local_source_builds(source)
         elif source.kind is SourceKind.URL:
             builds = is_sdist_name(source.url)
         elif pkg.get("sdist") or wheels:

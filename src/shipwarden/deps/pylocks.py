@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Iterator
 from typing import Any
 
-from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, LockfileError, Source
+from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, LockfileError, Source, SourceKind
 from shipwarden.deps.requirements import normalize
 from shipwarden.deps.shapes import as_list
 from shipwarden.deps.text import LineIndex, location
@@ -19,6 +19,15 @@ def load_toml(text: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise LockfileError(f"invalid TOML: {exc}", int(m.group(1)) if m else 0, "toml") from None
+
+
+def local_source_builds(source: Source) -> bool:
+    """Whether a git or local-path source builds at install: a checkout or a source tree does, a wheel file does not.
+
+    (poetry's own test fixture ``missing_file_dependency`` locks a local ``.whl``:
+    python-poetry/poetry@f46702336862f30050d5c641d5ed6f7568ded793.)
+    """
+    return source.kind is SourceKind.GIT or not source.url.lower().split("#", 1)[0].endswith(".whl")
 
 
 def array_table_lines(text: str, table: str) -> list[int]:

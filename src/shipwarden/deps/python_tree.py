@@ -8,8 +8,10 @@ with ``import`` at each interpreter start — no import of the package needed
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,3 +133,24 @@ def _owners(site: SitePackages, dists: list[tuple[Distribution, Path]], root: Pa
             pth = wanted.get(name)
             if pth is not None and not pth.owner:
                 pth.owner, pth.owner_version = dist.name, dist.version
+
+
+def stdlib_imports_only(lines: list[tuple[int, str]]) -> list[str]:
+    """The modules a ``.pth`` file's import lines import when that is all they do and every
+    one is in the standard library (``import os``), else ``[]``: such lines run no third-party code.
+
+    (poetry's test site-packages has an ``editable-with-import.pth`` that is only
+    ``import os``: python-poetry/poetry@f46702336862f30050d5c641d5ed6f7568ded793.)
+    """
+    modules: list[str] = []
+    for _, text in lines:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return []
+        for node in tree.body:
+            if not isinstance(node, ast.Import):
+                return []
+            modules += [alias.name for alias in node.names]
+    top = {m.split(".", 1)[0] for m in modules}
+    return sorted(set(modules)) if modules and top <= sys.stdlib_module_names else []

@@ -6,6 +6,7 @@ plus the inventory of install-time code the human view lists first.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 import re
@@ -19,7 +20,7 @@ from shipwarden.core.catalogue import RULES
 from shipwarden.core.findings import Finding, Location, Report, ScanError, Tier
 from shipwarden.core.progress import SILENT, Progress
 from shipwarden.core.safeio import ReadRefused, check_json_depth
-from shipwarden.deps import bun_lockb, npm_lock
+from shipwarden.deps import bun_lockb, npm_lock, pnp_cjs
 from shipwarden.deps import requirements as requirements_parser
 from shipwarden.deps import rules as R
 from shipwarden.deps.allowlist import Allowlist, Change, compare_hooks, compare_sources
@@ -43,7 +44,7 @@ from shipwarden.deps.model import (
 )
 from shipwarden.deps.node_tree import InstalledPackage, ManifestError, installed_packages
 from shipwarden.deps.policy import Decision, Policy, read_policy
-from shipwarden.deps.python_tree import read_site_packages
+from shipwarden.deps.python_tree import read_site_packages, stdlib_imports_only
 from shipwarden.deps.shapes import as_dict
 from shipwarden.deps.sources import classify_npm
 from shipwarden.deps.text import FileTooLarge, location, read_text
@@ -193,6 +194,33 @@ def _read_lockfiles(root: Path, paths: list[str], errors: list[ScanError]) -> li
         except Exception as exc:  # noqa: BLE001 - one lockfile must not end the run
             errors.append(ScanError(path, f"not parsed: {type(exc).__name__}", "internal"))
     return locks
+
+
+def _cross_check_pnp(locks: list[Lockfile]) -> tuple[list[Lockfile], dict[str, str]]:
+    """A Plug'n'Play loader beside a yarn.lock is a cross-check, not a second inventory.
+
+    Only the packages it resolves that the yarn.lock does not list stay (as a
+    lockfile of their own, every one unknown); the yarn.lock's coverage line
+    says the loader was read and agreed. A loader alone is the inventory.
+    """
+    yarn = {_folder(lock.path): lock for lock in locks if posixpath.basename(lock.path) == "yarn.lock"}
+    kept: list[Lockfile] = []
+    checked: dict[str, str] = {}
+    for lock in locks:
+        beside = yarn.get(_folder(lock.path)) if lock.format == pnp_cjs.FORMAT else None
+        if beside is None:
+            kept.append(lock)
+            continue
+        missing = set(pnp_cjs.missing_from(lock, beside))
+        name = posixpath.basename(lock.path)
+        if not missing:
+            checked[beside.path] = f"{name} read: its {len(lock.dependencies)} package(s) all listed here"
+            continue
+        lock.dependencies = [d for d in lock.dependencies if f"{d.name}@{d.version or d.source.url}" in missing]
+        lock.version = "not in yarn.lock"
+        checked[beside.path] = f"{name} resolves {len(missing)} package(s) not listed here (see {lock.path})"
+        kept.append(lock)
+    return kept, checked
 
 
 def _bun_lockb(path: Path) -> tuple[bun_lockb.BunLockbHeader | None, str]:
@@ -407,7 +435,8 @@ def _short(text: str, limit: int = 120) -> str:
 
 
 def _source_findings(deps: list[Dependency], hooks: list[HookRecord]) -> list[Finding]:
-    with_code = {(h.hook.ecosystem, h.hook.package) for h in hooks}
+    # by source too: two lockfiles may lock the same name from different places (a folder that builds, a wheel that does not)
+    with_code = {(h.hook.ecosystem, h.hook.package, h.hook.source.url) for h in hooks}
     registry_scopes = {
         d.name.split("/", 1)[0] for d in deps if d.source.is_registry and d.name.startswith("@")
     }
@@ -426,7 +455,7 @@ def _source_findings(deps: list[Dependency], hooks: list[HookRecord]) -> list[Fi
         reasons = []
         if dep.ecosystem is Ecosystem.PYPI and (dep.builds_from_source or kind is SourceKind.GIT):
             reasons.append("it is built from source at install, so its setup.py or build backend runs")
-        elif (dep.ecosystem, dep.name) in with_code or dep.install_script:
+        elif (dep.ecosystem, dep.name, dep.source.url) in with_code or dep.install_script:
             reasons.append("it runs code at install (npm also runs `prepare` for git dependencies)")
         if dep.optional and kind is SourceKind.GIT:
             reasons.append("it is an optional dependency, so a failing install script goes unnoticed")
@@ -524,6 +553,7 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
     errors: list[ScanError] = []
     layout = discover(root, options.excluded)
     locks = _read_lockfiles(root, layout.lockfiles, errors)
+    locks, pnp_checked = _cross_check_pnp(locks)
     dependencies: list[Dependency] = [d for lock in locks for d in lock.dependencies]
 
     npm_folders = {_folder(p) for p in layout.manifests}
@@ -615,7 +645,9 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
                 location=location(pth.path, first_line, label=".pth line run at every Python start-up", text=first_text),
                 package_dir=site.path,
             )
-            hook.known = ind.pth_owner(pth.name) or ""
+            stdlib = stdlib_imports_only(pth.exec_lines)
+            hook.known = ind.pth_owner(pth.name) or (
+                f"imports only standard-library modules ({', '.join(stdlib)})" if stdlib else "")
             if not pth.owner:
                 hook.notes.append("no installed distribution's RECORD lists this file")
             hooks.append((hook, DirFiles(root, site.path)))
@@ -698,6 +730,8 @@ def scan_deps(root: Path, options: DepsOptions | None = None) -> DepsResult:
             header = _bun_lockb(root / e.path)[0] if posixpath.basename(e.path) == "bun.lockb" else None
             report.coverage.append(unreadable_coverage(e.path, e.message, _unreadable_fix(e.path, options.root_arg),
                                                        packages=header.packages if header else 0))
+    report.coverage = [dataclasses.replace(c, format=f"{c.format}; {pnp_checked[c.path]}") if c.path in pnp_checked
+                       else c for c in report.coverage]
     report.coverage.sort(key=lambda c: c.path)
     report.stats = {
         "lockfiles": len(locks),

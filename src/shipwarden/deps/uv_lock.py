@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipwarden.deps.model import REGISTRY, Ecosystem, Lockfile, Source, SourceKind
-from shipwarden.deps.pylocks import dependency, load_toml, packages
+from shipwarden.deps.pylocks import dependency, load_toml, local_source_builds, packages
 from shipwarden.deps.shapes import as_dict, as_list
 
 
@@ -25,7 +25,7 @@ def parse(text: str, path: str) -> Lockfile:
         wheels = as_list(pkg.get("wheels"))
         sdist = pkg.get("sdist")
         if source.kind in (SourceKind.GIT, SourceKind.FILE):
-            builds: bool | None = True
+            builds: bool | None = local_source_builds(source)
         elif sdist or wheels:
             builds = bool(sdist) and not wheels
         else:

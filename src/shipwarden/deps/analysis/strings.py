@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from shipwarden.deps.analysis.indicators import Indicators, load_indicators
 from shipwarden.deps.analysis.model import Capability
-from shipwarden.deps.text import snippet as _snippet
-from shipwarden.secrets import scan_text
+from shipwarden.deps.text import MAX_SNIPPET
+from shipwarden.secrets.redactor import redact_clip
 
 _B64 = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
 _PRINTABLE = re.compile(r"[\x09\x0a\x0d\x20-\x7e]")
@@ -130,15 +130,9 @@ def decode_blob(text: str, ind: Indicators | None = None) -> str | None:
 
 
 def safe_snippet(text: str) -> str:
-    """A one-line snippet with any secret in it replaced by its redacted form."""
-    short = _snippet(text)
-    if not short:
-        return short
-    try:
-        matches = scan_text(short)
-    except Exception:  # pragma: no cover - the secrets scanner must never stop a deps scan
-        return short
-    for m in sorted(matches, key=lambda m: m.column, reverse=True):
-        if m.line == 1:
-            short = short[: m.column - 1] + m.redacted + short[m.end_column - 1 :]
-    return short
+    """A one-line snippet of ``text`` with secrets redacted by the one redactor (:mod:`shipwarden.secrets.redactor`).
+
+    The text is cut near the snippet width first (a minified line can be megabytes), then
+    redacted (a token cut at the edge is still recognised), then clipped.
+    """
+    return redact_clip(" ".join(text.lstrip()[: 4 * MAX_SNIPPET].split()), MAX_SNIPPET)
