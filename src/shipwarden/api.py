@@ -52,6 +52,7 @@ from shipwarden.core.pipeline import baselined, exit_code, filter_report
 from shipwarden.core.suppress import SourceReader, file_reader
 
 if TYPE_CHECKING:  # the analyses are imported when called: each command starts with only its own
+    from shipwarden.ci.github.remote import ActionSource
     from shipwarden.core.progress import Progress
     from shipwarden.deps.allowlist import Allowlist
     from shipwarden.deps.model import Dependency, Lockfile
@@ -152,6 +153,11 @@ class ScanOptions(Options):
     all_branches: bool = False
     jobs: int | None = None
     attack_paths: bool = True
+    #: read remote composite actions at their ref (network, cached); see :func:`action_source`
+    fetch_actions: bool = False
+    #: base URL of the git server for ``fetch_actions`` (else ``GITHUB_SERVER_URL``, the config's
+    #: ``[scan] action-server``, the public server)
+    action_server: str | None = None
 
 
 @dataclass(slots=True)
@@ -166,6 +172,8 @@ class PathsOptions(Options):
     roots: tuple[Path, ...] = (Path("."),)
     all_branches: bool = False
     jobs: int | None = None
+    fetch_actions: bool = False
+    action_server: str | None = None
 
 
 @dataclass(slots=True)
@@ -303,6 +311,26 @@ def _runner_labels(config: Config) -> RunnerLabels:
     return RunnerLabels.of(config.hosted_runner_labels, config.self_hosted_runner_labels)
 
 
+def action_source(options: ScanOptions | PathsOptions, config: Config) -> ActionSource | None:
+    """Where remote actions are read from: ``None`` unless ``fetch_actions``. The server is
+    the option, else ``GITHUB_SERVER_URL``, else ``action-server`` of the configuration's
+    ``[scan]`` table, else the public server. Raises :class:`ConfigError` for a bad URL."""
+    if not options.fetch_actions:
+        return None
+    import os
+
+    from shipwarden.ci.github.remote import SourceError
+    from shipwarden.ci.github.remote import action_source as make_source
+
+    configured = config.commands.get("scan", {}).get("action-server")
+    if configured is not None and not isinstance(configured, str):
+        raise ConfigError("'[scan] action-server' must be a URL string")
+    try:
+        return make_source(options.action_server or os.environ.get("GITHUB_SERVER_URL") or configured)
+    except SourceError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def scan(options: ScanOptions | None = None) -> ScanResult:
     """Run the workflow rules (and the attack-path search) over ``options.roots``."""
     from shipwarden.ci.github.scan import scan_roots
@@ -315,6 +343,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
         jobs=options.jobs,
         paths=options.attack_paths,
         runner_labels=_runner_labels(config),
+        actions=action_source(options, config),
     )
     return ScanResult(_finish(report, options, config, file_reader(list(options.roots))), config)
 
@@ -330,8 +359,11 @@ def paths(options: PathsOptions | None = None) -> PathsResult:
         all_branches=options.all_branches,
         jobs=options.jobs,
         runner_labels=_runner_labels(config),
+        actions=action_source(options, config),
     )
-    report = Report(command="paths", roots=full.roots, errors=full.errors, stats=dict(full.stats))
+    report = Report(
+        command="paths", roots=full.roots, errors=full.errors, stats=dict(full.stats), coverage=full.coverage
+    )
     report.findings = [f for f in full.findings if f.rule_id == "attack-path"]
     report.stats["paths"] = len(report.findings)
     return PathsResult(_finish(report, options, config, file_reader(list(options.roots))), config)

@@ -337,3 +337,19 @@ def _other_ci(path: Path) -> bool:
     from shipwarden.ci.jenkins.scan import jenkinsfiles
 
     return bool(root_files(path)) or bool(jenkinsfiles(path))
+
+
+def add_fetch_actions_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--fetch-actions`` / ``--action-server`` of ``scan`` and ``paths``."""
+    group = parser.add_argument_group("remote actions")
+    group.add_argument(
+        "--fetch-actions",
+        action="store_true",
+        help="read each remote action a job uses (action.yml at its ref, shallow git fetch, cached) "
+        "so composite steps take part in the rules and attack paths; network",
+    )
+    group.add_argument(
+        "--action-server",
+        metavar="URL",
+        help="git server for --fetch-actions (default: $GITHUB_SERVER_URL, [scan] action-server, the public GitHub)",
+    )

@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 
 from shipwarden import api
-from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, config_from_args, finish, repository_roots
+from shipwarden.commands.common import (
+    EXIT_USAGE,
+    add_fetch_actions_arguments,
+    add_output_arguments,
+    config_from_args,
+    finish,
+    repository_roots,
+)
 
 NAME = "paths"
 HELP = "Show every path from an outsider to a publish capability or a secret, across workflows."
@@ -15,6 +22,7 @@ HELP = "Show every path from an outsider to a publish capability or a secret, ac
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="repository roots (default: .)")
     parser.add_argument("--all-branches", action="store_true", help="also read workflows of every git branch")
+    add_fetch_actions_arguments(parser)
     add_output_arguments(parser, graph_formats=True)
 
 
@@ -26,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     options = api.PathsOptions(
         roots=tuple(Path(r) for r in roots),
         all_branches=args.all_branches,
+        fetch_actions=args.fetch_actions,
+        action_server=args.action_server,
         config=config_from_args(args, root),
         pipeline=False,  # finish() selects, suppresses and baselines as for every command
     )

@@ -9,6 +9,7 @@ from shipwarden import api
 from shipwarden.ci.github.scan import default_jobs
 from shipwarden.commands.common import (
     EXIT_USAGE,
+    add_fetch_actions_arguments,
     add_output_arguments,
     config_from_args,
     finish,
@@ -47,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with or without --fix: print the fixes as a unified diff and write nothing (exit 1 when there is one)",
     )
+    add_fetch_actions_arguments(parser)
     add_output_arguments(parser)
 
 
@@ -58,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     options = api.ScanOptions(
         roots=tuple(Path(r) for r in roots),
         all_branches=args.all_branches,
+        fetch_actions=args.fetch_actions,
+        action_server=args.action_server,
         jobs=args.jobs or None,
         attack_paths=not args.no_paths,
         config=config_from_args(args, root),

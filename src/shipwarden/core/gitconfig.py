@@ -103,3 +103,36 @@ def config_hazard(root: Path) -> str | None:
             return f"git configuration {path.name}: {exc}; git is not run on this repository"
         pending.extend(_includes(text, path.parent))
     return None
+
+
+#: Options given to every git command shipwarden runs: nothing configured in a
+#: repository may run a program (hooks, fsmonitor) or use the ``ext::`` transport.
+SAFE_GIT_OPTIONS = (
+    "-c", "core.fsmonitor=false",
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "protocol.ext.allow=never",
+)
+
+
+def run_git(cwd: Path, *args: str, timeout: int = 120, max_bytes: int = 64 * 1024 * 1024) -> bytes:
+    """Run ``git -C cwd ARGS`` without prompts, system configuration or hooks.
+
+    Raises :class:`OSError` with git's message (or a timeout note); at most
+    ``max_bytes`` of its output are kept.
+    """
+    import subprocess
+
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(cwd), *SAFE_GIT_OPTIONS, *args],
+            capture_output=True,
+            check=False,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"},
+        )
+    except subprocess.TimeoutExpired:
+        raise OSError(f"git {args[0]} did not finish in {timeout} s") from None
+    if proc.returncode != 0:
+        raise OSError(proc.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
+    return proc.stdout[:max_bytes]

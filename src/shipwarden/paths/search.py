@@ -99,7 +99,13 @@ class Path:
         repo = self.entry.job.workflow.repo
         if repo is not None and repo.ref is not None:
             basis = basis.replace(f"{repo.ref}:", "")
+        # a remote action's commit and lines move with its ref; the id stays
+        basis = _REMOTE_AT.sub("", basis)
         return "path-" + hashlib.sha256(basis.encode()).hexdigest()[:12]
+
+
+#: ``@<sha>[:line:col]`` of a location inside a remote action (``owner/repo/action.yml@sha``)
+_REMOTE_AT = re.compile(r"@[0-9a-f]{40}(?::\d+){0,2}")
 
 
 # --------------------------------------------------------------------------- entries
@@ -257,7 +263,8 @@ def _cache_restore(facts: JobFacts) -> tuple[Location, str] | None:
     for cache in facts.caches:
         if cache.restores:
             keys = ", ".join(f"`{k}`" for k in (cache.key, *cache.restore_keys) if k)
-            return cache.location(), f"job `{facts.job.id}` restores the cache ({cache.action}{': ' + keys if keys else ''})"
+            where = f"({cache.action}{': ' + keys if keys else ''}){cache.inside}"
+            return cache.location(), f"job `{facts.job.id}` restores the cache {where}"
     return None
 
 
@@ -279,7 +286,8 @@ def _writer_hop(entry: Entry, restorer: JobFacts) -> Hop | None:
                 if _keys_meet(saved, keys[0], keys[1:]):
                     return Hop(
                         cache.location(),
-                        f"its post step saves the poisoned store as `{cache.key}` in the default branch's cache scope",
+                        f"its post step saves the poisoned store as `{cache.key}` in the default branch's cache scope"
+                        + cache.inside,
                         2,
                     )
     if not entry.code:

@@ -140,6 +140,19 @@ def _summary(report: Report) -> Text:
     return text
 
 
+def _coverage_notes(console: Console, report: Report) -> None:
+    """What ``scan``/``paths`` could not see (``deps`` and ``gate`` render their own coverage)."""
+    notes = [c for c in report.coverage if c.unknown] if report.command in ("scan", "paths") else []
+    if not notes:
+        return
+    console.print()
+    console.print(Text("coverage: not everything that runs was read", "bold"))
+    for c in sorted(notes, key=lambda c: c.path):
+        console.print(_hanging("  ", Text.assemble((c.path, "cyan"), f": {c.unknown} {c.subject} not read: {c.reason}")))
+        if c.resolve:
+            console.print(_hanging("    ", Text(f"→ {c.resolve}", "dim")))
+
+
 def render_text(report: Report, options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
     buffer = io.StringIO()
@@ -185,6 +198,8 @@ def render_text(report: Report, options: RenderOptions | None = None) -> str:
             console.print(
                 _hanging("  ", Text.assemble((error.path, "cyan"), f": {error.message} ", (f"[{error.kind}]", "dim")))
             )
+
+    _coverage_notes(console, report)
 
     console.print()
     console.print(_summary(report))

@@ -279,6 +279,14 @@ class CacheUse:
             return self.step.location("cache")
         return outer.location(f"cache step in {self.step.file.path}")
 
+    @property
+    def inside(self) -> str:
+        """`` (cache step at PATH:LINE:COL)`` for a cache step inside a composite action, else ""."""
+        if self.step.via is None:
+            return ""
+        loc = self.step.location()
+        return f" (cache step at {loc.path}:{loc.line}:{loc.column})"
+
 
 @dataclass(frozen=True, slots=True)
 class Exec:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -43,7 +42,7 @@ from shipwarden.ci.github.yamlspan import (
 )
 from shipwarden.core import safeio
 from shipwarden.core.findings import ScanError
-from shipwarden.core.gitconfig import config_hazard
+from shipwarden.core.gitconfig import config_hazard, run_git
 
 WORKFLOW_DIR = ".github/workflows"
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -454,20 +453,8 @@ def _git(root: Path, *args: str, max_bytes: int = 64 * 1024 * 1024) -> bytes:
     hazard = _HAZARDS[key]
     if hazard is not None:
         raise OSError(hazard)
-    try:
-        proc = subprocess.run(
-            # plumbing commands only; the repository's own config must not run anything
-            ["git", "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", *args],
-            capture_output=True,
-            check=False,
-            timeout=120,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"},
-        )
-    except subprocess.TimeoutExpired:
-        raise OSError(f"git {args[0]} did not finish in 120 s") from None
-    if proc.returncode != 0:
-        raise OSError(proc.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
-    return proc.stdout[:max_bytes]
+    # plumbing commands only; the repository's own config must not run anything
+    return run_git(root, *args, max_bytes=max_bytes)
 
 
 def branch_refs(root: Path) -> list[str]:

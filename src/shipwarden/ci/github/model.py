@@ -289,6 +289,13 @@ class Uses:
         return f"{base}/{self.subpath.lower()}" if self.subpath else base
 
     @property
+    def remote_key(self) -> str:
+        """``owner/repo[/path]@ref`` (owner and name lower-cased): the key of a resolved
+        remote action in :attr:`Repository.remote_actions`."""
+        base = f"{self.owner}/{self.repo}".lower()
+        return f"{base}/{self.subpath.strip('/')}@{self.ref}" if self.subpath else f"{base}@{self.ref}"
+
+    @property
     def pinned(self) -> bool:
         return self.kind == "local" or self.ref_kind in ("sha", "digest")
 
@@ -416,7 +423,7 @@ class Job:
         return "self-hosted" in labels
 
     def all_steps(self) -> list[Step]:
-        """Steps with local composite actions expanded in place (after their caller)."""
+        """Steps with local (and resolved remote) composite actions expanded in place (after their caller)."""
         repo = self.workflow.repo
         return repo.expand_steps(self.steps) if repo else list(self.steps)
 
@@ -515,6 +522,9 @@ class Repository:
     #: action definitions found in the checkout (an action repository's product, and
     #: local actions), as keys of ``actions``
     published_actions: list[str] = field(default_factory=list)
+    #: remote actions read with ``--fetch-actions`` (:mod:`shipwarden.ci.github.remote`),
+    #: by :attr:`Uses.remote_key`; their composite steps are expanded like local ones
+    remote_actions: dict[str, Action] = field(default_factory=dict)
 
     def same_owner(self, uses: Uses) -> str:
         """"repository" or "owner" when ``uses`` names this repository or another of its
@@ -527,6 +537,8 @@ class Repository:
         return "repository" if uses.repo.lower() == name else "owner"
 
     def action_for(self, uses: Uses, from_path: str = "") -> Action | None:
+        if uses.kind == "repo":
+            return self.remote_actions.get(uses.remote_key)
         if uses.kind != "local":
             return None
         return self.actions.get(str(PurePosixPath(uses.subpath)).strip("/"))
@@ -535,7 +547,7 @@ class Repository:
         out: list[Step] = []
         for step in steps:
             out.append(step)
-            if step.uses and step.uses.kind == "local" and depth < 8:
+            if step.uses and step.uses.kind in ("local", "repo") and depth < 8:
                 action = self.action_for(step.uses)
                 if action and action.steps:
                     inner = [_rebind(s, step) for s in action.steps]

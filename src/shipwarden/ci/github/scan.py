@@ -13,14 +13,18 @@ import pkgutil
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shipwarden.ci.github.loader import LoadResult, branch_refs, load_directory, load_git_ref
 from shipwarden.ci.github.model import Repository, RunnerLabels
 from shipwarden.core.catalogue import WORKFLOW_RULES, WorkflowRule
-from shipwarden.core.findings import Finding, Location, Report, ScanError
+from shipwarden.core.findings import Coverage, Finding, Location, Report, ScanError
+
+if TYPE_CHECKING:
+    from shipwarden.ci.github.remote import ActionSource
 
 
 @cache
@@ -40,6 +44,8 @@ class RootResult:
     errors: list[ScanError] = field(default_factory=list)
     files: int = 0
     workflows: int = 0
+    #: what the scan could not see (remote actions not read)
+    coverage: list[Coverage] = field(default_factory=list)
 
 
 def warm() -> None:
@@ -101,8 +107,10 @@ def scan_root(
     all_branches: bool = False,
     paths: bool = True,
     runner_labels: RunnerLabels | None = None,
+    actions: ActionSource | None = None,
 ) -> RootResult:
-    """Scan one repository root (a checkout) and, optionally, all its branches."""
+    """Scan one repository root (a checkout) and, optionally, all its branches.
+    With ``actions``, remote composite actions are read (:mod:`shipwarden.ci.github.remote`)."""
     path = Path(root)
     loads: list[LoadResult] = [load_directory(path)]
     if all_branches:
@@ -119,6 +127,7 @@ def scan_root(
         loaded.repo.runner_labels = runner_labels
         total.files += loaded.files
         total.errors.extend(loaded.errors)
+        _remote_actions(loaded.repo, actions, total)
         res = run_rules(loaded.repo) if paths else _run_rules_no_paths(loaded.repo)
         total.errors.extend(res.errors)
         total.workflows += res.workflows
@@ -136,8 +145,27 @@ def scan_root(
     _providers(path, total, paths)
     _prefix(total.findings, prefix)
     if prefix:
+        total.coverage = [replace(c, path=prefix + c.path) for c in total.coverage]
         total.errors = [ScanError(prefix + e.path, e.message, e.kind) for e in total.errors]
     return total
+
+
+def _remote_actions(repo: Repository, actions: ActionSource | None, total: RootResult) -> None:
+    """Read remote composite actions (``actions``), or note the ones privileged jobs call unread."""
+    if not repo.workflows:
+        return
+    try:
+        if actions is not None:
+            from shipwarden.ci.github.remote import resolve_remote_actions
+
+            total.errors.extend(resolve_remote_actions(repo, actions))
+        else:
+            from shipwarden.paths.unseen import unseen_actions
+
+            known = {(c.path, c.reason) for c in total.coverage}
+            total.coverage.extend(c for c in unseen_actions(repo) if (c.path, c.reason) not in known)
+    except Exception as exc:  # noqa: BLE001 - the workflows are still scanned
+        total.errors.append(_internal_error(repo.root, "remote-actions", exc))
 
 
 def _providers(path: Path, total: RootResult, paths: bool) -> None:
@@ -184,15 +212,15 @@ def _action_rules(repo: Repository, result: RootResult) -> None:
         result.errors.append(_internal_error(repo.root, "action-definition", exc))
 
 
-Task = tuple[str, str, bool, bool, RunnerLabels | None]
+Task = tuple[str, str, bool, bool, RunnerLabels | None, "ActionSource | None"]
 
 
 def _worker(args: Task) -> RootResult:
-    root, prefix, all_branches, paths, labels = args
+    root, prefix, all_branches, paths, labels, actions = args
     try:
-        if labels is None:
+        if labels is None and actions is None:
             return scan_root(root, prefix, all_branches, paths)
-        return scan_root(root, prefix, all_branches, paths, runner_labels=labels)
+        return scan_root(root, prefix, all_branches, paths, runner_labels=labels, actions=actions)
     except Exception as exc:  # noqa: BLE001
         return RootResult(errors=[ScanError(prefix or root, f"scan failed: {type(exc).__name__}: {exc}", "internal")])
 
@@ -221,16 +249,18 @@ def scan_roots(
     jobs: int | None = None,
     paths: bool = True,
     runner_labels: RunnerLabels | None = None,
+    actions: ActionSource | None = None,
 ) -> Report:
     """Scan several repository roots. With more than one root, locations are
     prefixed with the root as given so they stay unambiguous. ``runner_labels``
-    are the custom runner labels the user has declared hosted or self-hosted."""
+    are the custom runner labels the user has declared hosted or self-hosted; with
+    ``actions`` remote composite actions are fetched and read (``--fetch-actions``)."""
     report = Report(command="scan", roots=[str(r) for r in roots])
     multi = len(roots) > 1
     tasks: list[Task] = []
     for root in roots:
         prefix = (str(root).rstrip("/") + "/") if multi else ""
-        tasks.append((str(root), prefix, all_branches, paths, runner_labels))
+        tasks.append((str(root), prefix, all_branches, paths, runner_labels, actions))
     jobs = jobs or default_jobs()
     warm()
     if len(tasks) > 1 and jobs > 1:
@@ -250,6 +280,7 @@ def scan_roots(
     for res in results:
         report.findings.extend(res.findings)
         report.errors.extend(res.errors)
+        report.coverage.extend(res.coverage)
         report.stats["files"] = report.stats.get("files", 0) + res.files
         report.stats["workflows"] = report.stats.get("workflows", 0) + res.workflows
     report.stats["roots"] = len(roots)
