@@ -260,6 +260,10 @@ class Checkout:
         return self.step.location(label)
 
 
+#: the path of a remote action file read at a commit (``owner/repo/action.yml@<sha>``)
+_REMOTE_FILE = re.compile(r"@[0-9a-f]{40}$")
+
+
 @dataclass(frozen=True, slots=True)
 class CacheUse:
     step: Step
@@ -281,8 +285,9 @@ class CacheUse:
 
     @property
     def inside(self) -> str:
-        """`` (cache step at PATH:LINE:COL)`` for a cache step inside a composite action, else ""."""
-        if self.step.via is None:
+        """`` (cache step at PATH@SHA:LINE:COL)`` for a cache step inside a remote composite
+        action (``--fetch-actions``), else "": the hop is the calling step, the file is elsewhere."""
+        if self.step.via is None or not _REMOTE_FILE.search(self.step.file.path):
             return ""
         loc = self.step.location()
         return f" (cache step at {loc.path}:{loc.line}:{loc.column})"
