@@ -274,7 +274,7 @@ def test_every_verdict_rule_is_declared_for_deps() -> None:
 
 
 def test_credential_paths_come_from_the_endpoint_catalogue() -> None:
-    from shipwarden.endpoint.catalogue import credential_path_globs
+    from shipwarden.knowledge.credential_stores import credential_path_globs
 
     ind = load_indicators()
     assert {g.glob for g in ind.credential_globs} == set(credential_path_globs())

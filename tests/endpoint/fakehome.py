@@ -334,6 +334,11 @@ def build_fake_home(root: Path) -> FakeHome:  # noqa: PLR0915 - one store per bl
     h.expect(".kube/config", "kubeconfig", CLOUD, "unrecognised", "P2")
     h.expect(".kube/config", "kubeconfig", CLOUD, "private-key", "P2")
 
+    # `terraform login` output: {"credentials": {"<host>": {"token": "<14>.atlasv1.<67>"}}}
+    tf_token = h.random(14) + ".atlasv1." + h.random(67)
+    h.write(".terraform.d/credentials.tfrc.json", j({"credentials": {"app.terraform.example.invalid": {"token": tf_token}}}))
+    h.expect(".terraform.d/credentials.tfrc.json", "terraform-cli-credentials", CLOUD, "unrecognised", "P2")
+
     # -- secret managers ---------------------------------------------------------------------
     h.write(".vault-token", h.token("vault-token"))
     h.expect(".vault-token", "vault-token", SM, "vault-token", "P2")

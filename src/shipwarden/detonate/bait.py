@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from shipwarden.core.tables import load_table
-from shipwarden.endpoint.catalogue import StoreEntry, load_catalogue
+from shipwarden.knowledge.credential_stores import StoreEntry, load_catalogue
 from shipwarden.secrets.fakes import FAKE_KINDS, fake_token
 
 

@@ -2,14 +2,15 @@
 
 Public API::
 
-    load_catalogue() -> Catalogue          # shipwarden.endpoint.catalogue
+    load_catalogue() -> Catalogue          # shipwarden.knowledge.credential_stores
     credential_path_globs(os=None) -> tuple[str, ...]
     sweep(home, *, include=(), env=None, fix_permissions=False) -> Report
 """
 
 from __future__ import annotations
 
-from shipwarden.endpoint.catalogue import (
+from shipwarden.endpoint.sweep import sweep
+from shipwarden.knowledge.credential_stores import (
     OS,
     Catalogue,
     KeySpec,
@@ -18,7 +19,6 @@ from shipwarden.endpoint.catalogue import (
     credential_path_globs,
     load_catalogue,
 )
-from shipwarden.endpoint.sweep import sweep
 
 __all__ = [
     "OS",

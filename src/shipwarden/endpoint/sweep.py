@@ -20,10 +20,10 @@ from pathlib import Path
 
 from shipwarden.core.findings import Confidence, Finding, Location, Report, Tier
 from shipwarden.endpoint import rules
-from shipwarden.endpoint.catalogue import Catalogue, KeySpec, Publish, StoreEntry, load_catalogue
 from shipwarden.endpoint.files import MAX_FILE_BYTES, MAX_LARGE_SCAN_BYTES, MAX_TEXT_BYTES, Exposure, FileInfo, Home
 from shipwarden.endpoint.parsers import TEXT_PARSERS, Leaf, ParseProblem, locate, parse_sqlite
 from shipwarden.endpoint.sshkeys import analyse_private_key
+from shipwarden.knowledge.credential_stores import Catalogue, KeySpec, Publish, StoreEntry, load_catalogue
 from shipwarden.secrets import SecretMatch, fingerprint, load_rules, redact, scan_text, shannon_entropy, token_kinds
 
 COMMAND = "endpoint"

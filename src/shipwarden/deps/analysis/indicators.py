@@ -12,7 +12,7 @@ from typing import Any
 from shipwarden.core.findings import Confidence, Tier
 from shipwarden.core.tables import load_table
 from shipwarden.deps.analysis.model import Capability
-from shipwarden.endpoint.catalogue import load_catalogue
+from shipwarden.knowledge.credential_stores import load_catalogue
 
 #: Directory names too generic to mean "credentials" on their own.
 _GENERIC_DIRS = frozenset({".config", ".local", ".cache", "Library", ".vscode", ".m2", ".gradle", ".gem", ".pip"})

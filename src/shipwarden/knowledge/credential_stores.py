@@ -1,7 +1,12 @@
 """The credential-store catalogue (``data/credential_stores.toml``) as typed objects.
 
-Other commands reuse it: ``deps`` asks :func:`credential_path_globs` which home
-paths an install script should never read.
+The one source of where credentials live on a developer machine or a runner:
+
+* ``endpoint`` sweeps every store it lists;
+* ``deps`` asks :func:`credential_path_globs` which home paths an install
+  script should never read (``deps/analysis/indicators.py``);
+* ``detonate`` plants bait in every store (``detonate/bait.py``; its own
+  templates must name catalogued stores, see :meth:`Catalogue.store_for`).
 """
 
 from __future__ import annotations
@@ -157,6 +162,15 @@ class Catalogue:
             if entry.id == store_id:
                 return entry
         raise KeyError(store_id)
+
+    def store_for(self, home_path: str) -> StoreEntry | None:
+        """The store a path relative to home (``.aws/credentials``, ``~/.npmrc``) belongs to, on any OS."""
+        rel = home_path.removeprefix("~/").lstrip("/")
+        base = rel.rsplit("/", 1)[-1]
+        for entry in self.stores:
+            if not entry.excluded(base) and any(fnmatch.fnmatchcase(rel, glob) for glob in entry.globs()):
+                return entry
+        return None
 
 
 def _key_spec(raw: str | dict[str, Any]) -> KeySpec:
