@@ -143,7 +143,7 @@ def _detonate(root: Path, result: DepsResult) -> int | None:
 
     from shipwarden import sandbox
     from shipwarden.detonate import DetonateOptions, Profile, detonate_hooks
-    from shipwarden.packaging.secretscan import redact_secrets
+    from shipwarden.secrets.redactor import redact_text as redact_secrets
 
     options = DetonateOptions([], [Profile.LAPTOP, Profile.CI], jobs=os.cpu_count() or 1)
     try:

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish
-from shipwarden.packaging.secretscan import redact_secrets
 from shipwarden.reporting import emit
+from shipwarden.secrets.redactor import redact_text as redact_secrets
 
 NAME = "detonate"
 HELP = (

@@ -28,7 +28,7 @@ from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.core.tables import load_table
 from shipwarden.detonate.run import Observation
 from shipwarden.detonate.trace import Process
-from shipwarden.packaging.secretscan import redact_secrets
+from shipwarden.secrets.redactor import redact_text as redact_secrets
 
 ROW = 4
 H, M = Confidence.HIGH, Confidence.MEDIUM

@@ -175,7 +175,7 @@ def install_dependencies(package: Package, tarball: Path, work: Path, timeout: f
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise DetonateError(f"{package.label}: npm install --ignore-scripts failed to run ({exc})") from None
     if proc.returncode != 0:
-        from shipwarden.packaging.secretscan import redact_secrets
+        from shipwarden.secrets.redactor import redact_text as redact_secrets
 
         tail = " / ".join(redact_secrets(proc.stderr).strip().splitlines()[-3:])
         raise DetonateError(f"{package.label}: its dependencies could not be installed: {tail}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from shipwarden.core.findings import Finding
 from shipwarden.secrets import SecretMatch, load_rules, scan_text
+from shipwarden.secrets.redactor import redact_text
 
 #: Longest piece of a line handed to the scanner (its own cut is 16,384).
 PIECE = 12_000
@@ -140,32 +141,14 @@ class TextSecretScanner:
 
 
 def redact_secrets(text: str) -> str:
-    """``text`` with every secret the scanner finds replaced by its redacted form.
+    """``text`` with every secret replaced by its redacted form: :func:`shipwarden.secrets.redactor.redact_text`.
 
     For the parts of a finding that quote the package itself — an install
     script (``curl -H 'Authorization: token …'``), a dependency URL with a
     password in it, a snippet of ``package.json`` — so that no report format
     ever carries a whole secret value.
     """
-    if not text or len(text) > 1_000_000:
-        return text
-    matches = scan_text(text)
-    if not matches:
-        return text
-    starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            starts.append(i + 1)
-    out = text
-    for m in sorted(matches, key=lambda m: (m.line, m.column), reverse=True):
-        end_line = m.end_line or m.line
-        if not (0 < m.line <= len(starts) and 0 < end_line <= len(starts)):
-            continue
-        start = starts[m.line - 1] + m.column - 1
-        end = starts[end_line - 1] + m.end_column - 1
-        if 0 <= start < end <= len(out):
-            out = out[:start] + m.redacted + out[end:]
-    return out
+    return redact_text(text)
 
 
 def _scrub(value: object) -> object:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from shipwarden.fix import FixLevel, FixPlan
-from shipwarden.packaging.secretscan import redact_secrets as redact_text
+from shipwarden.secrets.redactor import redact_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

@@ -12,7 +12,7 @@ from typing import Any
 from shipwarden.assess.model import RowStatus
 from shipwarden.core.findings import Finding, Location
 from shipwarden.core.matrix import ROWS
-from shipwarden.packaging.secretscan import redact_secrets
+from shipwarden.secrets.redactor import redact_text as redact_secrets
 
 #: Short names of the matrix rows for tables and charts.
 ROW_NAMES = {number: row.name for number, row in ROWS.items()}
