@@ -21,7 +21,8 @@ EXIT_REFUSED = 4
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "targets", nargs="+", metavar="TARGET",
-        help="npm package folder, npm tarball (.tgz), or npm:NAME@VERSION (fetched through your npm configuration)",
+        help="npm package folder or tarball (.tgz), Python sdist (.tar.gz) or source tree, wheel, site-packages folder "
+        "with .pth files, npm:NAME@VERSION or NAME==VERSION (fetched through your npm or pip configuration)",
     )
     parser.add_argument(
         "--as", dest="profiles", action="append", choices=("laptop", "ci"), default=None,

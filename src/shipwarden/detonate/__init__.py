@@ -31,6 +31,7 @@ from shipwarden.detonate.run import (
     Observation,
     Package,
     detonate,
+    fetch_build_wheels,
     install_dependencies,
     prepare,
 )
@@ -68,7 +69,10 @@ def static_verdict(package: Package) -> list[str]:
     """What ``deps`` concludes from reading the same install-time code (rule ids with tiers)."""
     files = DirFiles(package.source, "")
     hooks: list[InstallHook] = []
-    if package.ecosystem == "pypi":
+    if package.manifest.get("sdist"):
+        hooks = [InstallHook(Ecosystem.PYPI, package.name, package.version, HookKind.PYTHON_BUILD, "build",
+                             package.scripts.get("build", ""), Location("setup.py"))]
+    elif package.ecosystem == "pypi":
         hooks = [InstallHook(Ecosystem.PYPI, package.name, package.version, HookKind.PTH, str(pth), "",
                              Location(str(pth))) for pth in package.manifest.get("pth", [])]
     else:
@@ -87,23 +91,31 @@ def static_verdict(package: Package) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _resolve(spec_text: str, work: Path, options: DetonateOptions) -> Path:
+def _spec_text(text: str) -> str:
+    """``npm:``/``pypi:`` as given; ``name==version`` is Python's way of naming a version, ``name@version`` npm's."""
+    if text.startswith(("npm:", "pypi:")):
+        return text
+    return f"pypi:{text}" if "==" in text else f"npm:{text}"
+
+
+def _resolve(spec_text: str, work: Path, options: DetonateOptions) -> tuple[Path, str | None]:
+    """A local target as is; a registry spec fetched through the user's configuration (explicit, cached)."""
     path = Path(spec_text)
     if path.exists():
-        return path.resolve()
-    text = spec_text if spec_text.startswith(("npm:", "pypi:")) else f"npm:{spec_text}"
+        return path.resolve(), None
     try:
-        spec = parse_spec(text)
+        spec = parse_spec(_spec_text(spec_text))
     except RegistryError as exc:
         raise DetonateError(str(exc)) from None
-    if spec is None or spec.ecosystem != "npm":
-        raise DetonateError(f"{spec_text}: not a path, and only npm:NAME@VERSION is fetched so far")
+    if spec is None:
+        raise DetonateError(f"{spec_text}: not a path nor a registry spec (npm:NAME@VERSION, pypi:NAME==VERSION)")
     client = RegistryClient(cache_dir=options.cache_dir, cwd=work)
     try:
-        _, tarball = client.fetch(spec)
+        # pip takes a wheel when there is one and builds the sdist otherwise: so does detonate
+        label, fetched = client.fetch(spec, prefer=("wheel", "sdist"))
     except RegistryError as exc:
         raise DetonateError(f"{spec_text}: {exc}") from None
-    return tarball
+    return fetched, f"{spec.ecosystem}:{label}"
 
 
 def _one(target: str, options: DetonateOptions) -> tuple[list[Observation], str | None]:
@@ -111,19 +123,23 @@ def _one(target: str, options: DetonateOptions) -> tuple[list[Observation], str 
     with tempfile.TemporaryDirectory(prefix="shipwarden-detonate-pkg-") as tmp:
         work = Path(tmp)
         try:
-            source = _resolve(target, work, options)
+            source, fetched_as = _resolve(target, work, options)
             package = prepare(source, work)
+            if fetched_as is not None:
+                package.label = fetched_as
             if not package.scripts:
                 return [], f"{package.label}: no install-time scripts (preinstall, install, postinstall, binding.gyp)"
             if options.with_deps and package.ecosystem == "npm":
                 install_dependencies(package, source, work)
+            if package.manifest.get("sdist"):
+                fetch_build_wheels(package, work)
         except DetonateError as exc:
             return [], str(exc)
         static = "static: " + (", ".join(static_verdict(package)) or "nothing flagged")
         out = []
         for profile in options.profiles:
             obs = detonate(package, profile, options.limits, linger=options.linger)
-            obs.package = dataclasses.replace(package, source=Path(package.label), dependencies=None)
+            obs.package = dataclasses.replace(package, source=Path(package.label), dependencies=None, wheelhouse=None)
             obs.notes.append(static)
             out.append(obs)
         return out, None

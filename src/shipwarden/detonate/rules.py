@@ -108,8 +108,8 @@ def _is_ours(obs: Observation, pid: int) -> bool:
     if not proc.argv or proc.exe.endswith("/unshare"):
         return True
     joined = " ".join(proc.argv)
-    if proc.argv == [".venv/bin/python", "-c", "pass"]:
-        return True  # the interpreter start-up detonate itself runs (its .pth code runs inside it, though)
+    if any(proc.argv[: len(prefix)] == prefix for prefix in obs.own):
+        return True  # the package manager's own step (pip installing the built wheel)
     return any(o in joined for o in _OWN) or proc.argv[0] == "Runner.Worker" or "/scratch/.sw/decoy.py" in joined
 
 
@@ -347,8 +347,8 @@ def _network(obs: Observation) -> list[Finding]:
 def _spawns(obs: Observation, beh: Behaviour) -> list[Finding]:
     hits: set[str] = set()
     for ev in obs.trace.execs:
-        if not ev.ok or _is_ours(obs, ev.pid):
-            continue
+        if not ev.ok or _is_ours(obs, ev.pid) or ev.argv in obs.steps:
+            continue  # detonate's own steps (the interpreter start-up): what runs inside them is judged, not them
         name = os.path.basename(ev.path)
         base = re.sub(r"[\d.]+$", "", name)
         if name in beh.downloaders or name in beh.decoders:

@@ -29,6 +29,7 @@ from typing import Any
 from shipwarden import sandbox
 from shipwarden.core import safeio
 from shipwarden.core.tables import load_table
+from shipwarden.detonate import pysource
 from shipwarden.detonate.bait import USERS, Bait, Profile, make_bait
 from shipwarden.detonate.trace import STRACE_ARGS, Trace, parse
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree
@@ -60,6 +61,8 @@ class Package:
     label: str = ""
     #: host folder of a node_modules tree installed beside it (``--with-deps``), or None
     dependencies: Path | None = None
+    #: host folder of the wheels an sdist's build needs (fetched by :func:`fetch_build_wheels`), or None
+    wheelhouse: Path | None = None
 
 
 @dataclass(slots=True)
@@ -79,6 +82,11 @@ class Observation:
     workspace: str
     home: str
     notes: list[str] = field(default_factory=list)
+    #: argv prefixes of detonate's own steps whose actions are the package manager's, not the package's
+    #: (pip installing the built wheel writes its ``.pth`` files)
+    own: list[list[str]] = field(default_factory=list)
+    #: exact argvs detonate itself ran (not counted as spawned by the package; what runs inside them is)
+    steps: list[list[str]] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -226,6 +234,28 @@ def load_python_tree(folder: Path, label: str) -> Package:
     return Package("pypi", name, version or "0", {"startup": "python -c pass"}, {"pth": pths}, folder, label)
 
 
+def load_source(folder: Path, label: str) -> Package:
+    """A Python sdist (unpacked) or source tree: pip builds it with its backend, installs the wheel, then starts."""
+    name, version = pysource.name_and_version(folder, Path(label).name)
+    try:
+        reqs = pysource.requirements(folder)
+    except pysource.SourceError as exc:
+        raise DetonateError(f"{label}: {exc}") from None
+    scripts = {"build": " ".join(pysource.build_command()), "install": "pip install --no-deps <built wheel>",
+               "startup": "python -c pass"}
+    return Package("pypi", name, version, scripts, {"sdist": True, "requires": reqs}, folder, label)
+
+
+def fetch_build_wheels(package: Package, work: Path) -> None:
+    """Fetch an sdist's build requirements as wheels through the user's pip configuration (outside the sandbox)."""
+    dest = work / "wheels"
+    try:
+        pysource.fetch(list(package.manifest.get("requires", [])), dest, _system_python()[1])
+    except pysource.SourceError as exc:
+        raise DetonateError(f"{package.label}: {exc}") from None
+    package.wheelhouse = dest
+
+
 def prepare(target: Path, work: Path) -> Package:
     """Unpack or copy ``target`` under ``work`` and read what it runs at install time."""
     name = target.name
@@ -249,6 +279,13 @@ def prepare(target: Path, work: Path) -> Package:
             except (CopyLimitError, OSError) as exc:
                 raise DetonateError(f"{target}: {exc}") from None
             return load_npm_package(dest, str(target), from_source=True)
+        if pysource.is_source_tree(target):
+            dest = work / "src"
+            try:
+                copy_tree(target, dest, max_bytes=_MAX_UNPACKED)
+            except (CopyLimitError, OSError) as exc:
+                raise DetonateError(f"{target}: {exc}") from None
+            return load_source(dest, str(target))
         raise DetonateError(f"{target}: not an npm package folder (no package.json) nor a site-packages folder with .pth files")
     if name.endswith((".tgz", ".tar.gz")):
         dest = work / "unpacked"
@@ -257,8 +294,12 @@ def prepare(target: Path, work: Path) -> Package:
         top = _single_top(dest)
         if (top / "package.json").is_file():
             return load_npm_package(top, name)
-        raise DetonateError(f"{name}: only npm tarballs are detonated so far (no package.json)")
-    raise DetonateError(f"{target}: not an npm package folder or tarball, a wheel, or a site-packages folder")
+        if pysource.is_source_tree(top):
+            return load_source(top, name)
+        raise DetonateError(f"{name}: neither an npm tarball (package.json) nor a Python sdist (setup.py, pyproject.toml)")
+    raise DetonateError(
+        f"{target}: not an npm package folder or tarball, a Python sdist or source tree, a wheel, or a site-packages folder"
+    )
 
 
 # -- the scratch tree -----------------------------------------------------------
@@ -286,6 +327,11 @@ jobs:
 """
 
 
+def site_inside(bait: Bait) -> str:
+    """The workspace venv's site-packages, inside the sandbox."""
+    return f"{bait.workspace}/.venv/lib/python{_system_python()[1]}/site-packages"
+
+
 def _lay_out(scratch: Path, bait: Bait, package: Package) -> tuple[str, str]:
     """Home with bait, workspace with the package installed; returns (package dir, workspace) inside."""
     home = scratch / "home"
@@ -310,8 +356,15 @@ def _lay_out(scratch: Path, bait: Bait, package: Package) -> tuple[str, str]:
         (venv / "bin").mkdir()
         os.symlink(python, venv / "bin" / "python")
         _write(venv / "pyvenv.cfg", f"home = /usr/bin\ninclude-system-site-packages = false\nversion = {version}\n")
-        shutil.copytree(package.source, site, symlinks=True, dirs_exist_ok=True)
         inside = f"{bait.workspace}/.venv/lib/python{version}/site-packages"
+        if package.manifest.get("sdist"):
+            # pip unpacks the sdist into a temporary folder and builds it there
+            top = f"{package.name}-{package.version}".replace("/", "_")
+            shutil.copytree(package.source, scratch / "tmp" / pysource.SOURCE_ROOT[len("/tmp/"):] / top, symlinks=True)
+            if package.wheelhouse is not None:
+                shutil.copytree(package.wheelhouse, scratch / ".sw" / "wheels")
+            return f"{pysource.SOURCE_ROOT}/{top}", bait.workspace
+        shutil.copytree(package.source, site, symlinks=True, dirs_exist_ok=True)
         return inside, bait.workspace
     pkg_rel = f"node_modules/{package.name}"
     if package.dependencies is not None:
@@ -393,8 +446,10 @@ def _scripts(
         steps.append(f"export {k}={shlex.quote(v)}")
     steps.append("lifecycle() {")
     if package.ecosystem == "pypi":
-        # interpreter start-up in the venv the wheel is installed into: site.py runs every .pth
         steps[0] = "cd " + shlex.quote(bait.workspace)
+        if package.manifest.get("sdist"):
+            steps += pysource.lifecycle_steps(pkg_dir, bait.workspace, site_inside(bait))
+        # interpreter start-up in the venv the wheel is installed into: site.py runs every .pth
         steps += [
             "echo '> python start-up with the .pth files installed'",
             ".venv/bin/python -c pass",
@@ -429,7 +484,8 @@ def _scripts(
     strace = " ".join(shlex.quote(a) for a in STRACE_ARGS)
     # the package's limits apply to its own process tree, not to the sink beside it
     prlimit = " ".join(shlex.quote(a) for a in sandbox.bwrap.prlimit_args(limits or sandbox.Limits()))
-    launch = f"""
+    setup = pysource.setup_steps(list(package.manifest.get("requires", []))) if package.manifest.get("sdist") else ""
+    launch = f"""{setup}
 ip route add local 0.0.0.0/0 dev lo 2>/dev/null || echo "no catch-all route" >> /scratch/.sw/notes
 ip -6 route add local ::/0 dev lo 2>/dev/null || true
 MALLOC_ARENA_MAX=2 /usr/bin/python3 -I /scratch/.sw/sink.py /scratch/.sw 2>/scratch/.sw/sink.err &
@@ -488,13 +544,13 @@ def detonate(
     try:
         pkg_dir, workspace = _lay_out(scratch, bait, package)
         sw = scratch / ".sw"
-        sw.mkdir()
+        sw.mkdir(exist_ok=True)
         sink_src = resources.files("shipwarden.detonate").joinpath("sinkserver.py").read_text("utf-8")
         _write(sw / "sink.py", sink_src)
         if profile is Profile.CI:
             decoy = bait.canary("github-app-token", "memory:Runner.Worker")
             _write(sw / "decoy.py", _DECOY.format(canary=decoy))
-        npm_env = _npm_env(package, bait, pkg_dir)
+        npm_env = _npm_env(package, bait, pkg_dir) if package.ecosystem == "npm" else {"PATH": "/usr/local/bin:/usr/bin:/bin"}
         for tool, body in _lifecycle().get("shims", {}).items():
             if sandbox.bwrap.which_inside(tool) is None:
                 _write(sw / "shims" / tool, f"#!/bin/sh\n{body}\n", 0o755)
@@ -577,6 +633,8 @@ def detonate(
             workspace=workspace,
             home=bait.home,
             notes=notes,
+            own=[pysource.install_prefix(site_inside(bait))] if package.manifest.get("sdist") else [],
+            steps=[[".venv/bin/python", "-c", "pass"]] if package.ecosystem == "pypi" else [],
         )
     finally:
         sandbox.remove_scratch(scratch)

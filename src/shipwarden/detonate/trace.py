@@ -21,7 +21,10 @@ STRACE_ARGS = (
     "-e",
     "signal=none",
     "-e",
-    "trace=%file,%process,%network,write,writev,pwrite64,sendfile,kill,tkill,tgkill",
+    # exactly the calls :func:`parse` reads: the stat/access/readlink storm of an interpreter's imports (most of
+    # %file) is left out, which makes tracing a Python build several times cheaper
+    "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,mkdir,mkdirat,"
+    "unlink,unlinkat,truncate,chmod,fchmodat,%process,%network,write,writev,pwrite64,sendfile,kill,tkill,tgkill",
 )
 
 #: ``[pid N] call(...)`` (strace -f writing to stderr; the first process has no prefix)

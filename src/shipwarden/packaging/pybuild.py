@@ -108,7 +108,7 @@ def build_requirements(source: Path) -> list[str]:
     return out
 
 
-def _fetch_wheels(requirements: list[str], dest: Path, timeout: float, python_version: str | None) -> None:
+def fetch_wheels(requirements: list[str], dest: Path, timeout: float, python_version: str | None) -> None:
     """Download the wheels of the build tools and requirements through the user's pip configuration."""
     dest.mkdir(parents=True, exist_ok=True)
     cmd = [
@@ -190,7 +190,7 @@ def build_python(
         except (CopyLimitError, OSError) as exc:
             raise BuildError(f"the project could not be copied into the sandbox: {exc}") from None
         python, mounts, version = _python_inside()
-        _fetch_wheels(requirements, scratch / "wheels", timeout, version)
+        fetch_wheels(requirements, scratch / "wheels", timeout, version)
         (scratch / "home").mkdir()
         (scratch / "dist").mkdir()
         env = sandbox.sandbox_env(
