@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.ci import scan_providers
-from shipwarden.ci.github.yamlspan import Sequence, YamlError, load
 from shipwarden.ci.gitlab.loader import load_pipeline
 from shipwarden.ci.jenkins.analysis import parse
+from shipwarden.ci.providers import scan_providers
+from shipwarden.ci.yamlspan import Sequence, YamlError, load
 
 CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 
@@ -27,7 +27,7 @@ def test_reference_tag_is_kept_and_github_still_refuses_duplicate_keys() -> None
 
 
 def test_gitlab_accepts_a_redefined_anchor_github_does_not() -> None:
-    from shipwarden.ci.github.yamlspan import load_documents
+    from shipwarden.ci.yamlspan import load_documents
 
     text = "a: &x 1\nb: *x\nc: &x 2\nd: *x\n"
     doc = load_documents(text, duplicates="last")[0]

@@ -28,6 +28,7 @@ from shipwarden.ci.github.expressions import (
     find_expressions,
     flowing_refs,
     parse,
+    parse_site,
     unparse,
 )
 
@@ -223,7 +224,7 @@ def test_find_expressions_quoted_braces_and_escapes() -> None:
     sites = find_expressions(s)
     assert len(sites) == 2
     assert sites[0].text == " format('}}{0}', 'it''s }}') "
-    assert sites[0].parse() == Call("format", (String("}}{0}"), String("it's }}")))
+    assert parse_site(sites[0]) == Call("format", (String("}}{0}"), String("it's }}")))
     assert sites[1].text == " a "
 
 
@@ -236,7 +237,7 @@ def test_find_expressions_unterminated(s: str) -> None:
     assert sites and not sites[-1].terminated
     assert sites[-1].end == len(s)
     with pytest.raises(ExprSyntaxError):
-        sites[-1].parse()
+        parse_site(sites[-1])
 
 
 def test_find_expressions_none_and_adjacent() -> None:
@@ -358,7 +359,7 @@ def test_parse_and_find_never_crash(text: str) -> None:
     for site in find_expressions(text) + find_expressions("${{" + text + "}}"):
         assert text is not None and site.start <= site.inner_start <= site.inner_end <= site.end
         with contextlib.suppress(ExprSyntaxError):
-            site.parse()
+            parse_site(site)
 
 
 # ---------------------------------------------------------------------------- real workflows
@@ -373,7 +374,7 @@ def test_corpus_expressions_parse() -> None:
         for site in find_expressions(text):
             total += 1
             try:
-                flowing_refs(site.parse())
+                flowing_refs(parse_site(site))
             except ExprSyntaxError as err:
                 failures.append(f"{path.name}: {site.text!r}: {err}")
     assert total > 1000

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shipwarden.ci.github.loader import load_directory, load_git_ref, parse_workflow
-from shipwarden.ci.github.yamlspan import MAX_FILE_BYTES
+from shipwarden.ci.yamlspan import MAX_FILE_BYTES
 
 WORKFLOW = """\
 name: CI

@@ -198,7 +198,7 @@ def test_a_sha_pin_is_read_from_the_cache_a_branch_is_fetched_again(server: Path
     sha = publish(server, "acme/config", {"action.yml": "cache"})
     src = source(server, tmp_path)
     from shipwarden.ci.github.model import parse_uses
-    from shipwarden.ci.github.yamlspan import load
+    from shipwarden.ci.yamlspan import load
 
     def resolve(text: str) -> str:
         node = load(text)
@@ -219,7 +219,7 @@ def test_a_sha_pin_is_read_from_the_cache_a_branch_is_fetched_again(server: Path
 )
 def test_hostile_references_are_not_fetched(uses: str, server: Path, tmp_path: Path) -> None:
     from shipwarden.ci.github.model import parse_uses
-    from shipwarden.ci.github.yamlspan import load
+    from shipwarden.ci.yamlspan import load
 
     node = load(uses)
     fetched = Resolver(source(server, tmp_path)).resolve(parse_uses(node))  # type: ignore[arg-type]

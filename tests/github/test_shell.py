@@ -1,4 +1,4 @@
-"""Structural analysis of workflow `run:` scripts (shipwarden.ci.github.shell)."""
+"""Structural analysis of workflow `run:` scripts (shipwarden.ci.shell)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shipwarden.ci.github.shell import (
+from shipwarden.ci.shell import (
     MAX_PARSE_CHARS,
     Event,
     EventKind,

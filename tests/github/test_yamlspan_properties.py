@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from shipwarden.ci.github.loader import ModelError, parse_workflow
 from shipwarden.ci.github.model import Repository
 from shipwarden.ci.github.scan import run_rules
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence, YamlError, load
+from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence, YamlError, load
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

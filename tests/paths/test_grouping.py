@@ -8,7 +8,8 @@ from pathlib import Path
 from shipwarden.ci.github.loader import load_directory
 from shipwarden.ci.github.scan import scan_root
 from shipwarden.cli import main
-from shipwarden.paths.search import find_paths, group_paths
+from shipwarden.paths.report import group_paths
+from shipwarden.paths.search import find_paths
 
 ROOT = Path(__file__).parent / "fixtures" / "one-cause-many-targets"
 

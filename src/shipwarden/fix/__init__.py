@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipwarden.ci.github.yamlspan import MAX_FILE_BYTES, Mapping, Node, Scalar, Sequence, YamlError, decode, load
+from shipwarden.ci.yamlspan import MAX_FILE_BYTES, Mapping, Node, Scalar, Sequence, YamlError, decode, load
 from shipwarden.core.findings import Finding, Report
 from shipwarden.core.textindex import SourceText
 from shipwarden.fix.edits import Edit, EditConflict, apply_edits, unified_diff

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from shipwarden.ci.github.knowledge import exposure_table
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence, YamlError, load
+from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence, YamlError, load
 from shipwarden.core.findings import Finding
 from shipwarden.fix.edits import Edit
 from shipwarden.fix.model import (

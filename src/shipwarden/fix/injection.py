@@ -8,7 +8,7 @@ from typing import Any
 import tree_sitter
 import tree_sitter_bash
 
-from shipwarden.ci.github.yamlspan import Mapping, Scalar
+from shipwarden.ci.yamlspan import Mapping, Scalar
 from shipwarden.core.findings import Finding
 from shipwarden.fix.edits import Edit
 from shipwarden.fix.model import (

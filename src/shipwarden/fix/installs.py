@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shipwarden.ci.github.yamlspan import Mapping, Scalar, Sequence
+from shipwarden.ci.yamlspan import Mapping, Scalar, Sequence
 from shipwarden.core.findings import Finding
 from shipwarden.fix.edits import Edit
 from shipwarden.fix.model import Document, FixLevel, KeyPath, Outcome, Proposal, Skipped, node_at

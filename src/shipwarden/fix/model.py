@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipwarden.ci.github.yamlspan import Mapping, Node
+from shipwarden.ci.yamlspan import Mapping, Node
 from shipwarden.core.findings import Finding
 from shipwarden.core.textindex import SourceText
 from shipwarden.fix.edits import Edit

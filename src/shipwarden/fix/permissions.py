@@ -7,7 +7,7 @@ from typing import Any
 
 from shipwarden.ci.github.knowledge import exposure_table
 from shipwarden.ci.github.rules.excessive_permissions import GIT_USE, TOKEN_USE
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.core.findings import Finding
 from shipwarden.fix.edits import Edit
 from shipwarden.fix.model import Document, FixLevel, KeyPath, Outcome, Proposal, Skipped, node_at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.core.textindex import SourceText
 
 

@@ -1,14 +1,8 @@
-"""Cross-workflow attack paths (see ``shipwarden.paths.search``)."""
+"""Cross-workflow attack paths: from an outsider to a publish capability or a secret.
 
-from __future__ import annotations
-
-from shipwarden.ci.github.model import Repository
-from shipwarden.core.findings import Finding
-
-
-def apply_paths(repo: Repository, findings: list[Finding]) -> list[Finding]:
-    """Add path findings for ``repo`` and raise the tier of rule findings on them."""
-    from shipwarden.paths.search import find_paths, link_findings
-
-    paths = find_paths(repo)
-    return link_findings(paths, findings)
+:mod:`~shipwarden.paths.search` finds the paths of a GitHub repository from its entries and
+capabilities (:mod:`~shipwarden.paths.ends`) through carriers (:mod:`~shipwarden.paths.carriers`);
+:mod:`~shipwarden.paths.report` turns them into findings of the ``attack-path`` rule
+(:mod:`~shipwarden.paths.rule`), which GitLab's path search (:mod:`shipwarden.ci.gitlab.paths`)
+reports under too.
+"""

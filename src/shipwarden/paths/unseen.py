@@ -10,9 +10,11 @@ tables describe are judged from the table and not listed.
 
 from __future__ import annotations
 
+from shipwarden.ci.github.gates import blocked, gates_for
 from shipwarden.ci.github.model import Repository
 from shipwarden.ci.github.remote import wanted
 from shipwarden.core.findings import Coverage
+from shipwarden.paths.ends import capability, outsider_event
 
 SUBJECT = "remote action steps"
 RESOLVE = "shipwarden scan --fetch-actions (or paths --fetch-actions) reads them at their ref"
@@ -23,12 +25,9 @@ MAX_NAMED = 3
 def unseen_actions(repo: Repository) -> list[Coverage]:
     """One :class:`Coverage` per workflow whose privileged or outsider-reachable jobs call
     remote actions that were not read (``unknown`` counts them)."""
-    from shipwarden.ci.github.facts import blocked, gates_for
-    from shipwarden.paths.search import _capability, _outsider_event
-
     out: list[Coverage] = []
     for wf in repo.workflows:
-        outsider = _outsider_event(wf, repo) is not None
+        outsider = outsider_event(wf, repo) is not None
         total = 0
         unseen: dict[str, list[str]] = {}
         for job in wf.jobs:
@@ -36,7 +35,7 @@ def unseen_actions(repo: Repository) -> list[Coverage]:
             if not remote:
                 continue
             reachable = outsider and not blocked(gates_for(job, remote[0]))
-            why = "reachable by an outsider" if reachable else ("privileged" if _capability(job) else "")
+            why = "reachable by an outsider" if reachable else ("privileged" if capability(job) else "")
             if not why:
                 continue
             for step in remote:

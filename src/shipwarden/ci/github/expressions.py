@@ -19,6 +19,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from shipwarden.ci.templates import ExprSite, find_expressions
+
 __all__ = [
     "MAX_DEPTH",
     "Binary",
@@ -42,6 +44,7 @@ __all__ = [
     "find_expressions",
     "flowing_refs",
     "parse",
+    "parse_site",
     "unparse",
 ]
 
@@ -536,55 +539,11 @@ def unparse(e: Expr) -> str:
 # ------------------------------------------------------------------------------ `${{ }}` sites
 
 
-@dataclass(frozen=True, slots=True)
-class ExprSite:
-    """One `${{ … }}` in a string. `start`/`end` span the whole site; `inner_*` the expression.
-
-    An unterminated site runs to the end of the string with `terminated=False`.
-    """
-
-    start: int
-    end: int
-    inner_start: int
-    inner_end: int
-    text: str
-    terminated: bool
-
-    def parse(self) -> Expr:
-        """Parse the inner text (offsets relative to `inner_start`)."""
-        if not self.terminated:
-            raise ExprSyntaxError("unterminated ${{", 0)
-        return parse(self.text)
-
-
-def find_expressions(s: str) -> list[ExprSite]:
-    """Every `${{ … }}` in `s`. `}}` inside a single-quoted string literal does not close a site."""
-    sites: list[ExprSite] = []
-    n = len(s)
-    pos = s.find("${{")
-    while pos >= 0:
-        inner = pos + 3
-        j = inner
-        close = -1
-        brace = s.find("}}", inner)
-        while True:
-            quote = s.find("'", j, brace if brace >= 0 else n)
-            if quote < 0:
-                close = brace
-                break
-            # skip a string literal; '' is an escaped quote and simply re-enters the loop
-            end_quote = s.find("'", quote + 1)
-            if end_quote < 0:
-                break
-            j = end_quote + 1
-            if 0 <= brace < j:
-                brace = s.find("}}", j)
-        if close < 0:
-            sites.append(ExprSite(pos, n, inner, n, s[inner:], False))
-            break
-        sites.append(ExprSite(pos, close + 2, inner, close, s[inner:close], True))
-        pos = s.find("${{", close + 2)
-    return sites
+def parse_site(site: ExprSite) -> Expr:
+    """Parse a site's inner text (offsets relative to `inner_start`)."""
+    if not site.terminated:
+        raise ExprSyntaxError("unterminated ${{", 0)
+    return parse(site.text)
 
 
 # ------------------------------------------------------------------------------ context refs

@@ -29,17 +29,8 @@ from shipwarden.ci.github.model import (
     str_map,
 )
 from shipwarden.ci.github.pnpm import read_policy
-from shipwarden.ci.github.yamlspan import (
-    MAX_FILE_BYTES,
-    Mapping,
-    Node,
-    Scalar,
-    Sequence,
-    SourceText,
-    YamlError,
-    decode,
-    load,
-)
+from shipwarden.ci.yamlspan import MAX_FILE_BYTES, Mapping, Node, Scalar, Sequence, SourceText, YamlError, decode, load
+from shipwarden.ci.yamlspan import read_inside as _read_inside
 from shipwarden.core import safeio
 from shipwarden.core.findings import ScanError
 from shipwarden.core.gitconfig import config_hazard, run_git
@@ -228,15 +219,6 @@ def parse_action(path: str, directory: str, text: str) -> Action:
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def _read_inside(root: Path, rel: str) -> bytes:
-    """Read ``root/rel`` through :mod:`shipwarden.core.safeio`: inside the root, a regular file, bounded."""
-    try:
-        return safeio.read_bytes(rel, root=root, limit=MAX_FILE_BYTES)
-    except safeio.ReadRefused as exc:
-        kind = "symlink" if exc.kind == "outside-root" else exc.kind
-        raise YamlError(str(exc), kind=kind) from None
 
 
 def _error(path: str, exc: Exception) -> ScanError:

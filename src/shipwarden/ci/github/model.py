@@ -1,6 +1,6 @@
 """A typed model of a repository's GitHub Actions automation, with exact spans.
 
-Built once per repository from :mod:`shipwarden.ci.github.yamlspan` nodes. Every
+Built once per repository from :mod:`shipwarden.ci.yamlspan` nodes. Every
 field a rule can point at keeps its YAML node, so a finding's location is the
 exact key or value that was written, never a guess.
 """
@@ -14,11 +14,11 @@ from pathlib import PurePosixPath
 from shipwarden.ci.github.pnpm import PnpmPolicy
 
 # The node types are part of the model's interface (re-exported).
-from shipwarden.ci.github.yamlspan import Mapping as Mapping
-from shipwarden.ci.github.yamlspan import Node as Node
-from shipwarden.ci.github.yamlspan import Scalar as Scalar
-from shipwarden.ci.github.yamlspan import Sequence as Sequence
-from shipwarden.ci.github.yamlspan import SourceText
+from shipwarden.ci.yamlspan import Mapping as Mapping
+from shipwarden.ci.yamlspan import Node as Node
+from shipwarden.ci.yamlspan import Scalar as Scalar
+from shipwarden.ci.yamlspan import Sequence as Sequence
+from shipwarden.ci.yamlspan import SourceText
 from shipwarden.core.findings import Location
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")

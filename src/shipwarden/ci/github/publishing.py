@@ -17,7 +17,7 @@ from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.facts import Publish, job_facts
 from shipwarden.ci.github.knowledge import ActionInfo, step_info
 from shipwarden.ci.github.model import Job, Mapping, Repository, Scalar, SourceFile, Step, Workflow
-from shipwarden.ci.github.shell import EventKind, analyze
+from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.core.findings import Location
 
 #: Registries that accept a short-lived OIDC credential from GitHub Actions

@@ -16,23 +16,25 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import shipwarden.ci.github.rules as rule_modules
+from shipwarden.ci import shell
+from shipwarden.ci.github import contexts, knowledge
 from shipwarden.ci.github.loader import LoadResult, branch_refs, load_directory, load_git_ref
 from shipwarden.ci.github.model import Repository, RunnerLabels
+from shipwarden.ci.github.remote import ActionSource, resolve_remote_actions
+from shipwarden.ci.github.rules.action_definition import check_actions
+from shipwarden.ci.providers import scan_providers
 from shipwarden.core.catalogue import WORKFLOW_RULES, WorkflowRule
 from shipwarden.core.findings import Coverage, Finding, Location, Report, ScanError
-
-if TYPE_CHECKING:
-    from shipwarden.ci.github.remote import ActionSource
+from shipwarden.paths.search import apply_paths
+from shipwarden.paths.unseen import unseen_actions
 
 
 @cache
 def load_rules() -> tuple[WorkflowRule, ...]:
     """Import every module under ``shipwarden.ci.github.rules`` so each registers itself."""
-    import shipwarden.ci.github.rules as pkg
-
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules(rule_modules.__path__), key=lambda m: m.name):
         if info.name != "registry" and not info.name.startswith("_"):
             importlib.import_module(f"shipwarden.ci.github.rules.{info.name}")
     return tuple(WORKFLOW_RULES)
@@ -53,11 +55,8 @@ def warm() -> None:
 
     Worker processes then inherit them instead of each parsing the TOML tables again.
     """
-    from shipwarden.ci.github import contexts, knowledge, shell
-    from shipwarden.paths import apply_paths  # noqa: F401
-
     load_rules()
-    shell._tables()
+    shell.load_tables()
     contexts._table()
     knowledge.action_table()
     knowledge.event_table()
@@ -70,8 +69,6 @@ def _internal_error(path: str, rule: str, exc: BaseException) -> ScanError:
 
 def run_rules(repo: Repository, rules: Iterable[WorkflowRule] | None = None) -> RootResult:
     """Run every workflow rule over a loaded repository (and its attack paths)."""
-    from shipwarden.paths import apply_paths  # local: paths imports rules too
-
     result = RootResult(workflows=len(repo.workflows))
     for wf in repo.workflows:
         for rule in rules if rules is not None else load_rules():
@@ -156,12 +153,8 @@ def _remote_actions(repo: Repository, actions: ActionSource | None, total: RootR
         return
     try:
         if actions is not None:
-            from shipwarden.ci.github.remote import resolve_remote_actions
-
             total.errors.extend(resolve_remote_actions(repo, actions))
         else:
-            from shipwarden.paths.unseen import unseen_actions
-
             known = {(c.path, c.reason) for c in total.coverage}
             total.coverage.extend(c for c in unseen_actions(repo) if (c.path, c.reason) not in known)
     except Exception as exc:  # noqa: BLE001 - the workflows are still scanned
@@ -170,8 +163,6 @@ def _remote_actions(repo: Repository, actions: ActionSource | None, total: RootR
 
 def _providers(path: Path, total: RootResult, paths: bool) -> None:
     """GitLab CI and Jenkins (``shipwarden.ci``) beside the GitHub workflows."""
-    from shipwarden.ci import scan_providers
-
     try:
         res = scan_providers(path, paths)
     except Exception as exc:  # noqa: BLE001
@@ -199,8 +190,6 @@ def _action_rules(repo: Repository, result: RootResult) -> None:
     """Action definitions no workflow reaches (an action repository's product)."""
     if not repo.published_actions:
         return
-    from shipwarden.ci.github.rules.action_definition import check_actions
-
     try:
         # a finding the workflow rules already made at the same place (an action a
         # workflow reaches, judged in context) is not repeated

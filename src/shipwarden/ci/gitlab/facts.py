@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from shipwarden.ci.github.shell import Command, EventKind, ShellFacts, analyze
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.ci.gitlab.model import Job, flatten, secret_name, table
 from shipwarden.ci.gitlab.reach import Reach, Tri, reaches
+from shipwarden.ci.shell import Command, EventKind, ShellFacts, analyze
+from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
 
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
@@ -148,3 +148,21 @@ def services(job: Job) -> list[tuple[Scalar, Node]]:
 
 def runner_tags(job: Job) -> list[Scalar]:
     return flatten(job.get("tags"))
+
+
+def cache_key(cache: Mapping) -> str:
+    """A cache's key as jobs that share the cache would compare it."""
+    key: Node | None = cache.get("key")
+    if isinstance(key, Scalar):
+        return key.value
+    if isinstance(key, Mapping):
+        files = key.get("files")
+        prefix = key.get("prefix")
+        return f"files:{files.start if files else ''}:{prefix.value if isinstance(prefix, Scalar) else ''}"
+    return "default"
+
+
+def unprotected_cache(cache: Mapping) -> Scalar | None:
+    """The ``unprotect: true`` of a cache (protected and unprotected refs share it), if set."""
+    flag = cache.get("unprotect")
+    return flag if isinstance(flag, Scalar) and flag.value == "true" else None

@@ -16,10 +16,19 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from shipwarden.ci.github.loader import _read_inside
 from shipwarden.ci.github.model import SourceFile
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence, SourceText, YamlError, decode, load_documents
 from shipwarden.ci.gitlab.model import Include, Job, Pipeline, table, variable_map
+from shipwarden.ci.yamlspan import (
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    SourceText,
+    YamlError,
+    decode,
+    load_documents,
+    read_inside,
+)
 from shipwarden.core.findings import ScanError
 
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
@@ -68,7 +77,7 @@ class _Loader:
         self.docs[rel] = None
         self.files += 1
         try:
-            text = decode(_read_inside(self.root, rel), rel)
+            text = decode(read_inside(self.root, rel), rel)
             docs = load_documents(text, duplicates="last")
         except (YamlError, OSError, ValueError) as exc:
             self.errors.append(_error(rel, exc))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shipwarden.ci.github.model import SourceFile
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.core.findings import Location
 from shipwarden.core.tables import load_table
 

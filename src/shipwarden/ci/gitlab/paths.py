@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shipwarden.ci.github.yamlspan import Mapping, Scalar, Sequence
-from shipwarden.ci.gitlab.facts import JobFacts, job_facts
+from shipwarden.ci.gitlab.facts import JobFacts, cache_key, job_facts, unprotected_cache
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.reach import CONTEXTS, Tri
+from shipwarden.ci.yamlspan import Mapping, Scalar, Sequence
 from shipwarden.core.findings import Finding, Hop, Tier
-from shipwarden.paths.search import META
+from shipwarden.paths.rule import META
 
 DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"]
 
@@ -124,8 +124,6 @@ def find_paths(pipeline: Pipeline, findings: list[Finding]) -> list[Finding]:
 
 
 def _cache_paths(pipeline: Pipeline, seen: set[tuple[str, str]]) -> list[Finding]:
-    from shipwarden.ci.gitlab.rules.cache_poisoning import _key, _unprotected
-
     writers: list[tuple[Job, str, Mapping]] = []
     for job in pipeline.jobs:
         facts = job_facts(job)
@@ -133,8 +131,8 @@ def _cache_paths(pipeline: Pipeline, seen: set[tuple[str, str]]) -> list[Finding
             continue
         for cache in facts.caches():
             policy = cache.get("policy")
-            if _unprotected(cache) and not (isinstance(policy, Scalar) and policy.value == "pull"):
-                writers.append((job, _key(cache), cache))
+            if unprotected_cache(cache) and not (isinstance(policy, Scalar) and policy.value == "pull"):
+                writers.append((job, cache_key(cache), cache))
     out: list[Finding] = []
     for job in pipeline.jobs:
         facts = job_facts(job)
@@ -142,10 +140,10 @@ def _cache_paths(pipeline: Pipeline, seen: set[tuple[str, str]]) -> list[Finding
         if not cap or max(facts.runs("default"), facts.runs("tag")) is not Tri.YES:
             continue
         for cache in facts.caches():
-            if not _unprotected(cache) or not facts.restores_cache(cache):
+            if not unprotected_cache(cache) or not facts.restores_cache(cache):
                 continue
             for writer, key, wcache in writers:
-                if key != _key(cache) or writer is job or (writer.name, job.name) in seen:
+                if key != cache_key(cache) or writer is job or (writer.name, job.name) in seen:
                     continue
                 entry = Entry(
                     writer,

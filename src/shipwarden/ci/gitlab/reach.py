@@ -18,8 +18,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.ci.gitlab.model import Job, Pipeline, flatten
+from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
 
 CONTEXTS = ("mr", "branch", "default", "tag")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shipwarden.ci import ProviderResult
 from shipwarden.ci.gitlab.loader import load_pipeline, root_files
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.paths import find_paths
 from shipwarden.ci.gitlab.rules import load_rules
+from shipwarden.ci.result import ProviderResult
 from shipwarden.core.findings import Finding, ScanError
 
 

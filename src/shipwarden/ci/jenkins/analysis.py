@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 
 import tree_sitter
 import tree_sitter_groovy
 
-from shipwarden.ci import ProviderResult
-from shipwarden.ci.github.loader import _read_inside
 from shipwarden.ci.github.model import SourceFile
-from shipwarden.ci.github.yamlspan import SourceText, YamlError, decode
 from shipwarden.ci.jenkins.model import Interpolation, Jenkinsfile, LibraryRef, ScriptStep, table
-from shipwarden.core.findings import ScanError
+from shipwarden.ci.yamlspan import SourceText, decode
 
 #: Largest Jenkinsfile read (the biggest in the corpus is under 100 KB).
 MAX_BYTES = 1024 * 1024
@@ -250,27 +246,3 @@ def parse(path: str, data: bytes) -> Jenkinsfile:
     tree = _parser().parse(raw)
     _Builder(raw, jf).walk(tree.root_node)
     return jf
-
-
-def scan_files(root: Path, files: list[str]) -> ProviderResult:
-    from shipwarden.ci.jenkins.rules import load_rules
-
-    result = ProviderResult()
-    for rel in files:
-        result.files += 1
-        try:
-            data = _read_inside(root, rel)
-            if len(data) > MAX_BYTES:
-                raise YamlError(f"file is {len(data):,} bytes, over the {MAX_BYTES:,}-byte limit", kind="too-large")
-            jf = parse(rel, data)
-        except (YamlError, OSError, ValueError, RecursionError) as exc:
-            kind = exc.kind if isinstance(exc, YamlError) else "io"
-            result.errors.append(ScanError(rel, f"cannot analyse: {exc}", kind))
-            continue
-        result.pipelines += 1
-        for rule in load_rules():
-            try:
-                result.findings.extend(rule.check(jf))
-            except Exception as exc:  # noqa: BLE001
-                result.errors.append(ScanError(rel, f"rule {rule.meta.id} failed: {type(exc).__name__}: {exc}", "internal"))
-    return result

@@ -6,7 +6,11 @@ import os
 import re
 from pathlib import Path
 
-from shipwarden.ci import ProviderResult
+from shipwarden.ci.jenkins.analysis import MAX_BYTES, parse
+from shipwarden.ci.jenkins.rules import load_rules
+from shipwarden.ci.result import ProviderResult
+from shipwarden.ci.yamlspan import YamlError, read_inside
+from shipwarden.core.findings import ScanError
 
 #: How deep below the root Jenkinsfiles are looked for (``ci/release/Jenkinsfile``).
 MAX_DEPTH = 4
@@ -39,9 +43,29 @@ def jenkinsfiles(root: Path) -> list[str]:
 
 
 def scan_jenkins(root: Path) -> ProviderResult:
-    from shipwarden.ci.jenkins.analysis import scan_files
-
     files = jenkinsfiles(root)
     if not files:
         return ProviderResult()
     return scan_files(root, files)
+
+
+def scan_files(root: Path, files: list[str]) -> ProviderResult:
+    result = ProviderResult()
+    for rel in files:
+        result.files += 1
+        try:
+            data = read_inside(root, rel)
+            if len(data) > MAX_BYTES:
+                raise YamlError(f"file is {len(data):,} bytes, over the {MAX_BYTES:,}-byte limit", kind="too-large")
+            jf = parse(rel, data)
+        except (YamlError, OSError, ValueError, RecursionError) as exc:
+            kind = exc.kind if isinstance(exc, YamlError) else "io"
+            result.errors.append(ScanError(rel, f"cannot analyse: {exc}", kind))
+            continue
+        result.pipelines += 1
+        for rule in load_rules():
+            try:
+                result.findings.extend(rule.check(jf))
+            except Exception as exc:  # noqa: BLE001
+                result.errors.append(ScanError(rel, f"rule {rule.meta.id} failed: {type(exc).__name__}: {exc}", "internal"))
+    return result

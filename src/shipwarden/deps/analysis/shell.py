@@ -1,4 +1,4 @@
-"""Shell install hooks (npm script lines, ``*.sh`` files) through ``shipwarden.ci.github.shell``.
+"""Shell install hooks (npm script lines, ``*.sh`` files) through ``shipwarden.ci.shell``.
 
 The workflow side's tree-sitter-bash analyser gives every simple command with
 its argv (wrappers such as ``sudo`` and ``npx`` stripped) and events such as
@@ -14,7 +14,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_bash
 
-from shipwarden.ci.github.shell import EventKind, analyze
+from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability
@@ -32,7 +32,7 @@ def _redirect_query() -> tuple[tree_sitter.Parser, tree_sitter.Query]:
 def _redirect_targets(script: str) -> list[tuple[int, str]]:
     """(offset, target text) of every output redirect.
 
-    ``github.shell`` keeps redirects of compound statements off ``Command``; until
+    ``ci.shell`` keeps redirects of compound statements off ``Command``; until
     it exposes them this small query reads the destinations.
     """
     parser, query = _redirect_query()
@@ -173,7 +173,7 @@ def _interpreter_args(argv: list[str], language: str, line: int, ctx: Context, f
             _inline("python", args[i + 1], line, ctx, facts)
             return
         if language == "shell" and arg == "-c":
-            return  # github.shell already parsed the nested script
+            return  # ci.shell already parsed the nested script
         if language == "python" and arg == "-m":
             return
         if arg.startswith("-"):

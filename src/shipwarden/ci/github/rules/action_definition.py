@@ -19,11 +19,11 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.ci.github.contexts import Control, classify
-from shipwarden.ci.github.facts import flowing_paths, sites_in
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Action, Repository, Step
 from shipwarden.ci.github.rules import artipacked, unpinned_uses
 from shipwarden.ci.github.rules.common import first_party
+from shipwarden.ci.github.sites import flowing_paths, sites_in
 from shipwarden.core.catalogue import RuleMeta, declare
 from shipwarden.core.findings import Confidence, Finding, Tier
 

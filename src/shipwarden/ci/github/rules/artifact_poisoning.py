@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from shipwarden.ci.github.facts import fork_artifacts, job_facts
+from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import event_info, step_info
 from shipwarden.ci.github.model import Repository, Step, Workflow
 from shipwarden.ci.github.rules.common import job_holds_power
+from shipwarden.ci.github.steps import fork_artifacts
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 

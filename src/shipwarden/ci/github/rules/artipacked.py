@@ -118,7 +118,7 @@ def _credential(checkout: Checkout) -> str:
             continue
         for site in ex.find_expressions(node.value):
             try:
-                refs = ex.context_refs(site.parse())
+                refs = ex.context_refs(ex.parse_site(site))
             except ex.ExprSyntaxError:
                 continue
             for ref in refs:

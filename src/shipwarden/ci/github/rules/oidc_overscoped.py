@@ -20,7 +20,7 @@ from shipwarden.ci.github.publishing import (
 )
 from shipwarden.ci.github.rules.common import first_party
 from shipwarden.ci.github.rules.folding import cache_hit, install_hit
-from shipwarden.ci.github.shell import analyze
+from shipwarden.ci.shell import analyze
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 

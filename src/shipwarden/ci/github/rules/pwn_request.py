@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.facts import approval, blocked, gates_for, job_facts, privileged_outsider_events, weak
+from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
+from shipwarden.ci.github.gates import approval, blocked, gates_for, weak
 from shipwarden.ci.github.model import Repository, Workflow
 from shipwarden.ci.github.rules.common import environment_gate, job_holds_power
 from shipwarden.core.catalogue import RuleMeta, workflow_rule

@@ -55,7 +55,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             if not site.terminated:
                 continue
             try:
-                expr = site.parse()
+                expr = ex.parse_site(site)
             except ex.ExprSyntaxError:
                 continue
             flows = {ref.start: ref.flows for ref in ex.context_refs(expr) if ref.path and ref.path[0] == "secrets"}

@@ -30,7 +30,7 @@ def _secrets(text: str) -> list[tuple[str, int, int]]:
         if not site.terminated:
             continue
         try:
-            refs = ex.context_refs(site.parse())
+            refs = ex.context_refs(ex.parse_site(site))
         except ex.ExprSyntaxError:
             continue
         for ref in refs:

@@ -111,7 +111,7 @@ def _expression_literals(text: str) -> list[str]:
     out: list[str] = []
     for site in ex.find_expressions(text):
         try:
-            expr = site.parse()
+            expr = ex.parse_site(site)
         except ex.ExprSyntaxError:
             continue
         todo: list[ex.Expr] = [expr]

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from shipwarden.ci.github.contexts import controlling_events
-from shipwarden.ci.github.facts import (
-    Site,
-    approval,
-    blocked,
-    gates_for,
-    job_facts,
-    privileged_outsider_events,
-    sites_in,
-    tracer_for,
-)
-from shipwarden.ci.github.knowledge import step_info
-from shipwarden.ci.github.model import Job, Repository, Step, Workflow
+from shipwarden.ci.github.facts import job_facts, privileged_outsider_events, tracer_for
+from shipwarden.ci.github.gates import approval, blocked, gates_for
+from shipwarden.ci.github.model import Job, Repository, Workflow
 from shipwarden.ci.github.rules.common import environment_gate, job_holds_power
+from shipwarden.ci.github.sites import sinks
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 
@@ -29,23 +20,6 @@ META = RuleMeta(
     confidence=Confidence.HIGH,
     title="Outsider-controlled text expanded into a shell or script",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Sink:
-    site: Site
-    kind: str  # "shell script", "github-script code", "command input"
-
-
-def sinks(step: Step) -> list[Sink]:
-    out = [Sink(s, f"{step.shell} script (run:)") for s in sites_in(step.file, step.run, "run", step)]
-    info = step_info(step)
-    if info:
-        for name in info.script_inputs:
-            out += [Sink(s, f"{info.name} code (with.{name})") for s in sites_in(step.file, step.with_.get(name), f"with.{name}", step)]
-        for name in info.command_inputs:
-            out += [Sink(s, f"{info.name} command (with.{name})") for s in sites_in(step.file, step.with_.get(name), f"with.{name}", step)]
-    return out
 
 
 def _tier(job: Job, sources: tuple[str, ...], power: bool) -> tuple[Tier, str]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.shell import EventKind
 from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
+from shipwarden.ci.shell import EventKind
 from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Tier
 

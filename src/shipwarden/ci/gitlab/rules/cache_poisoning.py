@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.yamlspan import Mapping, Node, Scalar
-from shipwarden.ci.gitlab.facts import job_facts
+from shipwarden.ci.gitlab.facts import cache_key, job_facts, unprotected_cache
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
+from shipwarden.ci.yamlspan import Scalar
 from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Tier
 
@@ -21,22 +21,6 @@ META = RuleMeta(
     confidence=Confidence.MEDIUM,
     title="GitLab release job restores a cache unprotected refs can write",
 )
-
-
-def _key(cache: Mapping) -> str:
-    key: Node | None = cache.get("key")
-    if isinstance(key, Scalar):
-        return key.value
-    if isinstance(key, Mapping):
-        files = key.get("files")
-        prefix = key.get("prefix")
-        return f"files:{files.start if files else ''}:{prefix.value if isinstance(prefix, Scalar) else ''}"
-    return "default"
-
-
-def _unprotected(cache: Mapping) -> Scalar | None:
-    flag = cache.get("unprotect")
-    return flag if isinstance(flag, Scalar) and flag.value == "true" else None
 
 
 @REGISTRY.rule(META)
@@ -50,17 +34,17 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
             policy = cache.get("policy")
             if isinstance(policy, Scalar) and policy.value == "pull":
                 continue
-            if _unprotected(cache):
-                writers.setdefault(_key(cache), []).append(job.name)
+            if unprotected_cache(cache):
+                writers.setdefault(cache_key(cache), []).append(job.name)
     for job in pipeline.jobs:
         facts = job_facts(job)
         if not (facts.publishes or facts.id_tokens is not None):
             continue
         for cache in facts.caches():
-            flag = _unprotected(cache)
+            flag = unprotected_cache(cache)
             if flag is None or not facts.restores_cache(cache):
                 continue
-            key = _key(cache)
+            key = cache_key(cache)
             others = [w for w in writers.get(key, []) if w != job.name]
             what = "publishes" if facts.publishes else "holds id_tokens"
             if others:

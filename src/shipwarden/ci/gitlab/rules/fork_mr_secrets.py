@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.gitlab.facts import job_facts
-from shipwarden.ci.gitlab.model import Pipeline
+from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
 from shipwarden.core.catalogue import RuleMeta
@@ -43,8 +43,6 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
     first = holders[0][2]
     names = sorted({w for _, what, _ in holders for w in what})
     jobs = [name for name, _, _ in holders]
-    from shipwarden.ci.gitlab.model import Job
-
     assert isinstance(first, Job)
     shown = ", ".join(jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
     yield META.finding(

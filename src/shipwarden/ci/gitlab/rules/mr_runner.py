@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from shipwarden.ci.github.yamlspan import Scalar
 from shipwarden.ci.gitlab.facts import job_facts, runner_tags, services
 from shipwarden.ci.gitlab.model import Job, Pipeline, table
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
+from shipwarden.ci.yamlspan import Scalar
 from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Tier
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.yamlspan import Mapping
 from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
+from shipwarden.ci.yamlspan import Mapping
 from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Tier
 

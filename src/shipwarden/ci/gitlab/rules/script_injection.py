@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from shipwarden.ci.github.shell import Command, Word
 from shipwarden.ci.gitlab.facts import JobFacts, Script, job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline, table
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
+from shipwarden.ci.shell import Command, Word
 from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Tier
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.shell import EventKind, analyze
 from shipwarden.ci.jenkins.model import Jenkinsfile
 from shipwarden.ci.jenkins.rules import REGISTRY
+from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Tier
 

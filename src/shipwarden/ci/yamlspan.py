@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
+from shipwarden.core import safeio
 from shipwarden.core.textindex import SourceText as SourceText
 
 try:  # pragma: no cover - depends on the wheel
@@ -264,3 +266,12 @@ def _compose(text: str, duplicates: str, *, single: bool) -> list[Node]:
         raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep") from None
     converter = _Converter(duplicates)
     return [converter.convert(root) for root in roots]
+
+
+def read_inside(root: Path, rel: str) -> bytes:
+    """Read ``root/rel`` through :mod:`shipwarden.core.safeio`: inside the root, a regular file, bounded."""
+    try:
+        return safeio.read_bytes(rel, root=root, limit=MAX_FILE_BYTES)
+    except safeio.ReadRefused as exc:
+        kind = "symlink" if exc.kind == "outside-root" else exc.kind
+        raise YamlError(str(exc), kind=kind) from None

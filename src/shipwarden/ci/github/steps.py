@@ -1,0 +1,185 @@
+"""What a single step says, read without the rest of its job: literal flags, secret names,
+checkout folders, action versions, artifact downloads of other runs, cache keys."""
+
+from __future__ import annotations
+
+import re
+
+from shipwarden.ci.github import expressions as ex
+from shipwarden.ci.github.knowledge import step_info
+from shipwarden.ci.github.model import Job, Step, Workflow
+from shipwarden.ci.shell import EventKind, analyze
+
+TRUTHY_FALSE = ("false", "0", "no", "off")
+
+
+def truthy(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    v = value.strip().lower()
+    if "${{" in v:
+        return True
+    return v not in TRUTHY_FALSE and v != ""
+
+
+_SECRET_REF = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*'([^']+)'\s*\])", re.IGNORECASE)
+
+
+def secret_names(text: str) -> set[str]:
+    """Names of ``secrets.X`` referenced in expressions, with the case they were written in."""
+    if "secrets" not in text.lower():
+        return set()
+    names: set[str] = set()
+    for site in ex.find_expressions(text):
+        for m in _SECRET_REF.finditer(site.text):
+            names.add(m.group(1) or m.group(2))
+    return names
+
+
+_WORKSPACE_PREFIX = re.compile(r"^\$\{\{\s*github\.workspace\s*\}\}/?|^\$\{?GITHUB_WORKSPACE\}?/?")
+
+
+def checkout_path(step: Step) -> str:
+    """``with: path:`` of a checkout, normalised; "" for the workspace or anything not literal."""
+    node = step.with_.get("path")
+    if node is None:
+        return ""
+    value = _WORKSPACE_PREFIX.sub("", node.value.strip()).strip().removeprefix("./").rstrip("/")
+    if not value or value == "." or "${{" in value or "$" in value or value.startswith(("/", "..")):
+        return ""
+    return value
+
+
+def mentions(step: Step, folder: str) -> bool:
+    """Does ``step`` work inside or name ``folder`` (cd, --prefix, a path, a local action)?"""
+    pattern = re.compile(r"(?:^|[\s'\"=:(/])(?:\./)?" + re.escape(folder) + r"(?:/|[\s'\";)&|]|$)")
+    texts = [v.value for v in step.with_.values()]
+    if step.run is not None:
+        texts.append(step.run.value)
+    if step.working_directory is not None:
+        texts.append(" " + step.working_directory)
+    if step.uses is not None and step.uses.from_workspace:
+        texts.append(" " + step.uses.subpath)
+    return any(pattern.search(text) for text in texts)
+
+
+_MAJOR = re.compile(r"^v?(\d+)(?:[.\-]|$)")
+_MAJOR_COMMENT = re.compile(r"#\s*v?(\d+)(?:[.\s]|$)")
+
+
+def uses_major(step: Step) -> int | None:
+    """Major version of a ``uses:`` reference: its tag, or for a SHA pin the
+    version in the comment after it (``@<sha>  # v5.0.0``)."""
+    uses = step.uses
+    if uses is None:
+        return None
+    m = _MAJOR.match(uses.ref)
+    if m is None and uses.ref_kind == "sha":
+        line, _ = step.file.source.position(uses.node.start)
+        m = _MAJOR_COMMENT.search(step.file.source.line_text(line))
+    return int(m.group(1)) if m else None
+
+
+def fork_artifacts(step: Step, wf: Workflow) -> bool:
+    """Can this download step take artifacts another run produced — possibly a fork
+    pull request's run — rather than this run's own jobs?
+
+    ``actions/download-artifact`` does with ``run-id`` (or, in a ``workflow_run``
+    workflow, a token to read the triggering run). A third-party downloader does
+    with an explicit run id; a search of recent runs takes fork runs only when
+    its fork input is on, or in versions from before that input defaulted to off.
+    """
+    info = step_info(step)
+    if info is None or "artifact-download" not in info.does:
+        # `gh run download`, or a github-script that lists and downloads a run's artifacts
+        text = script_text(step)
+        if not OTHER_DOWNLOAD.search(text):
+            return False
+        return "workflow_run" in wf.triggers or bool(_RUN_ID_OF_OTHERS.search(text))
+    if info.name == "actions/download-artifact":
+        return "run-id" in step.with_ or ("workflow_run" in wf.triggers and "github-token" in step.with_)
+    if not info.forks_input:
+        return True  # a downloader of other runs we know nothing more about
+    if info.run_id_input and info.run_id_input in step.with_:
+        return True
+    value = step.with_.get(info.forks_input)
+    if value is not None:
+        text = value.value.strip().lower()
+        return "${{" in text or text not in ("", "false")
+    major = uses_major(step)
+    return major is not None and major < info.forks_default_until_major
+
+
+#: a script that sets step outputs ...
+SETS_OUTPUT = re.compile(r"GITHUB_OUTPUT|core\.setOutput\s*\(|::set-output\b")
+#: ... from the event payload's outsider-written fields (titles, bodies, branch names, authors)
+READS_EVENT_PAYLOAD = re.compile(r"GITHUB_EVENT_PATH|github\.event_path|context\.payload\.")
+EVENT_TEXT_FIELD = re.compile(
+    r"\.(?:title|body|message|head\.ref|head_ref|label|name|email|login)\b|\[['\"](?:title|body|message)['\"]\]"
+)
+
+#: artifact downloads written as commands or API calls instead of a downloader action
+OTHER_DOWNLOAD = re.compile(
+    r"\bgh\s+run\s+download\b|\bdownloadArtifact\s*\(|\blistWorkflowRunArtifacts\s*\("
+    r"|/actions/artifacts/[^\s'\"]*/zip|/actions/runs/[^\s'\"]*/artifacts"
+)
+#: ... naming another run than this one
+_RUN_ID_OF_OTHERS = re.compile(
+    r"workflow_run\.id|run_id\s*[:=]\s*(?!context\.runId|process\.env\.GITHUB_RUN_ID)"
+    r"|\bgh\s+run\s+download\s+(?!\$\{\{\s*github\.run_id\s*\}\}|\$\{?GITHUB_RUN_ID\b|-)\S"
+)
+
+
+def _literal_prefix(key: str) -> str:
+    i = key.find("${{")
+    return key if i < 0 else key[:i]
+
+
+def cache_keys_meet(saved: str, key: str, restore_keys: tuple[str, ...]) -> bool:
+    """Can a cache entry saved as ``saved`` be restored by ``key``/``restore_keys``?
+    Expressions match anything; literal prefixes must agree."""
+    saved_prefix = _literal_prefix(saved)
+    for candidate in (key, *restore_keys):
+        prefix = _literal_prefix(candidate)
+        if not prefix or not saved_prefix:
+            return True
+        if prefix.startswith(saved_prefix) or saved_prefix.startswith(prefix):
+            return True
+    return False
+
+
+def script_text(step: Step) -> str:
+    if step.run is not None:
+        return step.run.value
+    script = step.with_.get("script")
+    return script.value if script is not None else ""
+
+
+#: an inline script that loads code from the workspace: ``require('./x')``, ``await import(`${process.env.GITHUB_WORKSPACE}/…`)``
+LOADS_FILE = re.compile(r"""\b(?:require|import)\s*\(\s*[`'"](?:\.{1,2}/|\$\{\s*process\.env\.GITHUB_WORKSPACE)|GITHUB_WORKSPACE|github\.workspace""")
+
+_RUN_SCRIPT = re.compile(r"^(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?(?:--?[\w-]+\s+)*([\w:.@/-]+)")
+_PROVENANCE = re.compile(r"--provenance\b")
+
+
+def publish_through(text: str, job: Job, depth: int = 0) -> tuple[str, str] | None:
+    """(registry, tool) when a command publishes indirectly: a ``package.json`` script
+    (``pnpm run release`` → ``changeset publish``) or a release script given ``--provenance``
+    (which only ``npm publish`` takes)."""
+    if _PROVENANCE.search(text):
+        return "npm", "a release script given --provenance"
+    repo = job.workflow.repo
+    m = _RUN_SCRIPT.match(text)
+    if repo is None or m is None or depth > 2:
+        return None
+    body = repo.package_scripts.get(m.group(1))
+    if not body:
+        return None
+    for ev in analyze(body, "bash").events:
+        if ev.kind is EventKind.PUBLISH and ev.registry:
+            return ev.registry, f"{ev.tool} publish (package.json script {m.group(1)})"
+        if ev.kind is EventKind.EXECUTES_REPO_CODE:
+            inner = publish_through(" ".join(body[ev.start : ev.end].split()), job, depth + 1)
+            if inner is not None:
+                return inner
+    return None

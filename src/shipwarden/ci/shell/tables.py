@@ -1,0 +1,241 @@
+"""The command table (``data/commands.toml``): what commands mean, loaded once."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from shipwarden.ci.shell.model import EventKind, Word
+from shipwarden.core.tables import load_table
+
+POSIX_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "ash"})
+FALSY = frozenset({"false", "0", "no", "off", "n"})
+TRUTHY = frozenset({"true", "1", "yes", "on", "y"})
+
+
+# ============================================================================ tables
+
+
+@dataclass(frozen=True, slots=True)
+class OptSpec:
+    names: frozenset[str]
+    values: frozenset[str] | None = None
+    pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> OptSpec:
+        for sep in ("~", "="):
+            names, found, rest = text.partition(sep)
+            if found and names.startswith("-"):
+                if sep == "~":
+                    return cls(frozenset(names.split("|")), pattern=re.compile(rest))
+                return cls(frozenset(names.split("|")), values=frozenset(v.lower() for v in rest.split("|")))
+        return cls(frozenset(text.split("|")))
+
+    def matches(self, opts: dict[str, list[tuple[str | None, Word | None]]]) -> tuple[str | None, Word | None] | None:
+        for name in self.names:
+            for value, word in opts.get(name, ()):
+                if self.values is None and self.pattern is None:
+                    if value is None or value.lower() not in FALSY:
+                        return value, word
+                elif value is not None:
+                    if self.values is not None and value.lower() in self.values:
+                        return value, word
+                    if self.pattern is not None and self.pattern.search(value):
+                        return value, word
+        return None
+
+
+def _alts(text: str) -> frozenset[str] | None:
+    return None if text == "*" else frozenset(text.split("|"))
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRule:
+    kind: EventKind
+    names: tuple[str, ...]
+    args: tuple[frozenset[str] | None, ...] = ()
+    max_positionals: int | None = None
+    min_positionals: int = 0
+    not_args: frozenset[str] = frozenset()
+    any_option: tuple[OptSpec, ...] = ()
+    unless_options: tuple[OptSpec, ...] = ()
+    any_arg: re.Pattern[str] | None = None
+    dynamic_arg: bool = False
+    path_arg: bool = False
+    require_local: bool = False
+    fallback: bool = False
+    tool: str = ""
+    action: str = ""
+    registry: str = ""
+    scripts: bool | None = None
+    scripts_off: tuple[OptSpec, ...] = ()
+    scripts_off_env: tuple[tuple[str, bool], ...] = ()
+    scripts_on: frozenset[str] = frozenset()
+    local_options: tuple[OptSpec, ...] = ()
+    local_exec: bool = False
+    flags: tuple[tuple[OptSpec, str], ...] = ()
+    arg_flags: tuple[tuple[re.Pattern[str], str], ...] = ()
+    prompt_options: tuple[OptSpec, ...] = ()
+    packages_flag: str = ""
+    target: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Wrapper:
+    name: str
+    sub: str = ""
+    options_with_arg: frozenset[str] = frozenset()
+    clusters: bool = False
+    assignments: bool = False
+    skip_positionals: int = 0
+    stop_options: frozenset[str] = frozenset()
+    module_flag: str = ""
+    package_runner: bool = False
+    executes: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.sub}" if self.sub else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Downloader:
+    file_options: frozenset[str]
+    remote_name_options: frozenset[str]
+    url_options: frozenset[str]
+    default_stdout: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    aliases: tuple[tuple[re.Pattern[str], str], ...]
+    packages: dict[str, str]
+    wrappers: dict[tuple[str, str], Wrapper]
+    wrapper_names: frozenset[str]
+    options: dict[str, frozenset[str]]
+    clusters: frozenset[str]
+    rules: dict[str, tuple[CommandRule, ...]]
+    command_path: tuple[re.Pattern[str], ...]
+    command_path_raw: tuple[re.Pattern[str], ...]
+    arg_path: re.Pattern[str]
+    binary_artifact: re.Pattern[str]
+    ignore_path: re.Pattern[str]
+    nested_shells: frozenset[str]
+    nested_flag: str
+    eval_names: frozenset[str]
+    interpreters: frozenset[str]
+    verifiers: frozenset[str]
+    code_options: frozenset[str]
+    downloaders: dict[str, Downloader]
+    pwsh_remote: tuple[re.Pattern[str], ...]
+    url: re.Pattern[str]
+    env_files: frozenset[str]
+    env_target: re.Pattern[str]
+    env_target_fallback: re.Pattern[str]
+    tee: frozenset[str]
+    echo: frozenset[str]
+    echo_options: re.Pattern[str]
+    writers: frozenset[str]
+
+
+def _rule(raw: dict[str, Any]) -> CommandRule:
+    def specs(key: str) -> tuple[OptSpec, ...]:
+        return tuple(OptSpec.parse(s) for s in raw.get(key, ()))
+
+    return CommandRule(
+        kind=EventKind(raw["kind"]),
+        names=tuple(raw["names"]),
+        args=tuple(_alts(a) for a in raw.get("args", ())),
+        max_positionals=raw.get("max_positionals"),
+        min_positionals=raw.get("min_positionals", 0),
+        not_args=frozenset(raw["not_args"].split("|")) if "not_args" in raw else frozenset(),
+        any_option=specs("any_option"),
+        unless_options=specs("unless_options"),
+        any_arg=re.compile(raw["any_arg"]) if "any_arg" in raw else None,
+        dynamic_arg=raw.get("dynamic_arg", False),
+        path_arg=raw.get("path_arg", False),
+        require_local=raw.get("require_local", False),
+        fallback=raw.get("fallback", False),
+        tool=raw.get("tool", ""),
+        action=raw.get("action", ""),
+        registry=raw.get("registry", ""),
+        scripts=raw.get("scripts"),
+        scripts_off=specs("scripts_off"),
+        scripts_off_env=tuple((k.lower(), v == "true") for k, v in raw.get("scripts_off_env", {}).items()),
+        scripts_on=frozenset(raw.get("scripts_on", ())),
+        local_options=specs("local_options"),
+        local_exec=raw.get("local_exec", False),
+        flags=tuple((OptSpec.parse(k), v) for k, v in raw.get("flags", {}).items()),
+        arg_flags=tuple((re.compile(k), v) for k, v in raw.get("arg_flags", {}).items()),
+        prompt_options=specs("prompt_options"),
+        packages_flag=raw.get("packages_flag", ""),
+        target=raw.get("target", ""),
+    )
+
+
+@functools.cache
+def load_tables() -> Tables:
+    raw = load_table("shipwarden.ci.shell", "commands.toml")
+    rules: dict[str, list[CommandRule]] = {}
+    for entry in raw["rule"]:
+        rule = _rule(entry)
+        for name in rule.names:
+            rules.setdefault(name, []).append(rule)
+    wrappers = {}
+    for w in raw["wrapper"]:
+        wrapper = Wrapper(
+            name=w["name"],
+            sub=w.get("sub", ""),
+            options_with_arg=frozenset(w.get("options_with_arg", ())),
+            clusters=w.get("clusters", False),
+            assignments=w.get("assignments", False),
+            skip_positionals=w.get("skip_positionals", 0),
+            stop_options=frozenset(w.get("stop_options", ())),
+            module_flag=w.get("module_flag", ""),
+            package_runner=w.get("package_runner", False),
+            executes=w.get("executes", False),
+        )
+        wrappers[(wrapper.name, wrapper.sub)] = wrapper
+    remote = raw["remote_exec"]
+    env_names = "|".join(re.escape(n) for n in raw["env_files"]["names"])
+    return Tables(
+        aliases=tuple((re.compile(p), n) for p, n in raw["names"]["aliases"]),
+        packages=dict(raw["packages"]),
+        wrappers=wrappers,
+        wrapper_names=frozenset(w.name for w in wrappers.values()),
+        options={k: frozenset(v) for k, v in raw["options"].items()},
+        clusters=frozenset(raw["clusters"]["names"]),
+        rules={k: tuple(v) for k, v in rules.items()},
+        command_path=tuple(re.compile(p) for p in raw["local"]["command_path"]),
+        command_path_raw=tuple(re.compile(p) for p in raw["local"]["command_path_raw"]),
+        arg_path=re.compile(raw["local"]["arg_path"]),
+        binary_artifact=re.compile(raw["local"]["binary_artifact"]),
+        ignore_path=re.compile(raw["local"]["ignore_path"]),
+        nested_shells=frozenset(raw["nested"]["shells"]),
+        nested_flag=raw["nested"]["flag"],
+        eval_names=frozenset(raw["nested"]["eval"]),
+        interpreters=frozenset(remote["interpreters"]),
+        verifiers=frozenset(remote["verifiers"]),
+        code_options=frozenset(remote["code_options"]),
+        downloaders={
+            name: Downloader(
+                frozenset(d["file_options"]),
+                frozenset(d["remote_name_options"]),
+                frozenset(d["url_options"]),
+                d["default"] == "stdout",
+            )
+            for name, d in remote["downloaders"].items()
+        },
+        pwsh_remote=tuple(re.compile(p) for p in remote["pwsh"]["patterns"]),
+        url=re.compile(remote["pwsh"]["url"]),
+        env_files=frozenset(raw["env_files"]["names"]),
+        env_target=re.compile(rf"""^(["']?)\$\{{?(?:env:)?({env_names})\}}?\1$"""),
+        env_target_fallback=re.compile(rf"""(?i)\$\{{?(?:env:)?({env_names})\}}?|%({env_names})%"""),
+        tee=frozenset(raw["env_files"]["tee"]),
+        echo=frozenset(raw["env_files"]["echo"]),
+        echo_options=re.compile(raw["env_files"]["echo_options"]),
+        writers=frozenset(raw["env_files"]["writers"]),
+    )

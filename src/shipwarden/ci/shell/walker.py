@@ -1,0 +1,547 @@
+"""The tree-sitter-bash walk: commands, words, redirects, pipelines and ``${{ }}`` contexts."""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from collections.abc import Iterable
+
+import tree_sitter
+import tree_sitter_bash
+
+from shipwarden.ci.shell.commands import parsed_args, resolve
+from shipwarden.ci.shell.model import (
+    MAX_NESTED_DEPTH,
+    MAX_PARSE_ERRORS,
+    Assignment,
+    Position,
+    Quoting,
+    Redirect,
+    Span,
+    Word,
+)
+from shipwarden.ci.shell.state import Analysis, Cmd, Element, OffsetMap, Owner, Piece, WordInfo
+
+# ============================================================================ tree-sitter
+
+_LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
+_LOCAL = threading.local()
+
+
+def _parser() -> tree_sitter.Parser:
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = tree_sitter.Parser(_LANGUAGE)
+    return parser
+
+
+_NON_ASCII = re.compile(r"[^\x01-\x7f]")
+
+
+def _ascii(text: str) -> bytes:
+    """Same-length ASCII stand-in so byte offsets equal character offsets. Non-ASCII
+    characters are word characters to bash; NUL becomes a space."""
+    if text.isascii() and "\0" not in text:
+        return text.encode("ascii")
+    return _NON_ASCII.sub(lambda m: " " if m.group() == "\0" else "x", text).encode("ascii")
+
+
+_DYNAMIC = frozenset({"simple_expansion", "expansion", "command_substitution", "process_substitution", "arithmetic_expansion"})
+_SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
+_REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+_CTX_TYPES = frozenset({"comment", "heredoc_body", "raw_string", "ansi_c_string", "string", "translated_string",
+                        "command_substitution", "process_substitution", "command_name", "variable_assignment",
+                        "test_command"}) | _REDIRECTS
+_STATEMENT_PARENTS = frozenset({"redirected_statement", "pipeline", "list", "program", "compound_statement", "subshell",
+                                "do_group", "if_statement", "else_clause", "elif_clause", "while_statement",
+                                "for_statement", "case_item", "function_definition", "negated_command"})
+_ESCAPE_WORD = re.compile(r"\\(\n|.)", re.S)
+_ESCAPE_DQ = re.compile(r"\\([$`\"\\\n])")
+_ANSI = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+_Ctx = tuple[Quoting, Position, "Cmd | None", bool]
+"""Where a node sits: quoting, position, enclosing command, inside a quoted-delimiter heredoc."""
+_ROOT: _Ctx = (Quoting.UNQUOTED, Position.OTHER, None, False)
+
+
+class Walker:
+    """Walks one tree (the script, or a nested ``bash -c`` body) iteratively."""
+
+    def __init__(self, an: Analysis, text: str, mapping: OffsetMap | None, sites: list[tuple[int, int, int]],
+                 depth: int, env: dict[str, str | None]) -> None:
+        self.an = an
+        self.text = text
+        self.map = mapping
+        self.sites = sites  # local (start, end, index), sorted
+        self.site_starts = [s for s, _, _ in sites]
+        self.depth = depth
+        self.env = env
+        self.by_node: dict[int, Cmd] = {}
+        self.tables = an.tables
+        self.pending: list[tuple[Owner, _Lazy | None]] = []
+        self.pending_pipes: list[list[tuple[_Lazy | None, int, int, list[Span]]]] = []
+        self.skip_pipes: set[int] = set()
+
+    # -- offsets ----------------------------------------------------------------------
+    def o(self, i: int) -> int:
+        return i if self.map is None else self.map.to_orig(i)
+
+    def oe(self, i: int) -> int:
+        return i if self.map is None else self.map.to_orig_end(i)
+
+    def split(self, a: int, n: int) -> list[Piece]:
+        return [(0, a, n, n)] if self.map is None else self.map.split(a, n)
+
+    def local_sites(self, a: int, b: int) -> list[tuple[int, int, int]]:
+        k = bisect.bisect_left(self.site_starts, a)
+        out = []
+        while k < len(self.sites) and self.sites[k][0] < b:
+            if self.sites[k][1] <= b:
+                out.append(self.sites[k])
+            k += 1
+        return out
+
+    # -- the walk ---------------------------------------------------------------------
+    def run(self) -> None:
+        root = _parser().parse(_ascii(self.text)).root_node
+        errors = root.has_error
+        classify = self.depth == 0 and bool(self.sites)
+        stack: list[tuple[tree_sitter.Node, _Ctx, str]] = [(root, _ROOT, "")]
+        while stack:
+            node, ctx, parent = stack.pop()
+            t = node.type
+            if errors and (node.is_error or node.is_missing) and len(self.an.errors) < MAX_PARSE_ERRORS:
+                self.an.errors.append(Span(self.o(node.start_byte), self.oe(node.end_byte)))
+            children = node.children
+            if not children:
+                if classify:
+                    self.classify(node, children, ctx)
+                continue
+            if t == "command":
+                cmd = self.command(node)
+                if cmd is not None:
+                    arg_pos = Position.ECHO_ARGUMENT if cmd.canonical in self.tables.echo else Position.ARGUMENT
+                    ctx = (ctx[0], arg_pos, cmd, ctx[3])
+            elif t == "declaration_command":
+                self.declaration(node)
+            elif t == "variable_assignment" and parent not in ("command", "declaration_command"):
+                self.set_env(self.assignment(node))
+            elif t == "redirected_statement":
+                self.redirected(node)
+            elif t == "pipeline":
+                self.pipeline(node)
+            elif t == "heredoc_redirect":
+                start = next((c for c in children if c.type == "heredoc_start"), None)
+                quoted = start is not None and any(ch in self.text[start.start_byte : start.end_byte] for ch in "'\"\\")
+                ctx = (ctx[0], ctx[1], ctx[2], quoted)
+            if classify:
+                self.classify(node, children, ctx)
+            statement = t in _STATEMENT_PARENTS
+            for child in reversed(children):
+                ct = child.type
+                if ct in _CTX_TYPES:
+                    stack.append((child, self.child_ctx(t, ctx, ct), t))
+                elif statement:
+                    stack.append((child, (ctx[0], Position.OTHER, ctx[2] if t == "redirected_statement" else None, ctx[3]), t))
+                elif child.is_named or classify:
+                    stack.append((child, ctx, t))
+
+    def child_ctx(self, parent: str, ctx: _Ctx, t: str) -> _Ctx:
+        """The context of a child whose type changes quoting or position."""
+        quoting, position, cmd, hq = ctx
+        if t == "comment":
+            return (Quoting.COMMENT, Position.COMMENT, cmd, hq)
+        if t == "heredoc_body":
+            return (Quoting.HEREDOC_QUOTED if hq else Quoting.HEREDOC, Position.HEREDOC_BODY, cmd, hq)
+        if t == "raw_string":
+            return (Quoting.SINGLE_QUOTED, position, cmd, hq)
+        if t == "ansi_c_string":
+            return (Quoting.ANSI_C, position, cmd, hq)
+        if t in ("string", "translated_string"):
+            return (Quoting.DOUBLE_QUOTED, position, cmd, hq)
+        if t in _SUBSTITUTIONS:
+            return (Quoting.UNQUOTED, Position.OTHER, cmd, hq)
+        if t == "command_name":
+            return (quoting, Position.COMMAND_NAME, cmd, hq)
+        if t == "variable_assignment":
+            return (quoting, Position.ASSIGNMENT, cmd, hq)
+        if t == "test_command":
+            return (quoting, Position.TEST, cmd, hq)
+        return (quoting, Position.REDIRECT, cmd, hq)  # _REDIRECTS
+
+    def classify(self, node: tree_sitter.Node, children: list[tree_sitter.Node], ctx: _Ctx) -> None:
+        a, b = node.start_byte, node.end_byte
+        k = bisect.bisect_left(self.site_starts, a)
+        if k >= len(self.sites) or self.sites[k][0] >= b:
+            return
+        prev = a
+        for child in children:
+            if child.start_byte > prev:
+                self.assign(prev, child.start_byte, ctx)
+            prev = max(prev, child.end_byte)
+        if prev < b:
+            self.assign(prev, b, ctx)
+
+    def assign(self, a: int, b: int, ctx: _Ctx) -> None:
+        k = bisect.bisect_left(self.site_starts, a)
+        while k < len(self.sites) and self.sites[k][0] < b:
+            self.an.site_ctx[self.sites[k][2]] = (ctx[0], ctx[1], ctx[2])
+            k += 1
+
+    # -- words ------------------------------------------------------------------------
+    def word(self, node: tree_sitter.Node) -> WordInfo:
+        a, b = node.start_byte, node.end_byte
+        if node.type == "word" and self.map is None:
+            # fast path: a plain word in the top-level script
+            chunk = self.text[a:b]
+            if "\\" not in chunk and not self.local_sites(a, b):
+                word = Word(a, b, self.an.script, chunk)
+                return WordInfo(word, chunk, [(0, a, b - a, b - a)], [], False, (a, b))
+        return self.slow_word(node)
+
+    def slow_word(self, node: tree_sitter.Node) -> WordInfo:
+        text = self.text
+        parts: list[str] = []
+        pieces: list[Piece] = []
+        subs: list[tuple[int, int]] = []
+        dynamic = False
+        vpos = 0
+
+        def emit(a: int, b: int, mode: str) -> None:
+            nonlocal vpos
+            if b <= a:
+                return
+            chunk = text[a:b]
+            pattern = _ESCAPE_WORD if mode == "word" else _ESCAPE_DQ if mode == "dq" else None
+            if pattern is None or "\\" not in chunk:
+                parts.append(chunk)
+                pieces.append((vpos, a, b - a, b - a))
+                vpos += b - a
+                return
+            last = 0
+            for m in pattern.finditer(chunk):
+                if m.start() > last:
+                    parts.append(chunk[last : m.start()])
+                    pieces.append((vpos, a + last, m.start() - last, m.start() - last))
+                    vpos += m.start() - last
+                ch = m.group(1)
+                if ch != "\n":
+                    parts.append(ch)
+                    pieces.append((vpos, a + m.start(), 1, m.end() - m.start()))
+                    vpos += 1
+                last = m.end()
+            if last < len(chunk):
+                parts.append(chunk[last:])
+                pieces.append((vpos, a + last, len(chunk) - last, len(chunk) - last))
+                vpos += len(chunk) - last
+
+        def ansi(a: int, b: int) -> None:
+            nonlocal vpos
+            i = a
+            while i < b:
+                j = text.find("\\", i, b)
+                if j < 0:
+                    emit(i, b, "raw")
+                    return
+                emit(i, j, "raw")
+                ch = text[j + 1 : j + 2]
+                parts.append(_ANSI.get(ch, ch))
+                pieces.append((vpos, j, 1, min(2, b - j)))
+                vpos += 1
+                i = j + 2
+
+        items = node.children if node.type == "concatenation" else [node]
+        for item in items:
+            t = item.type
+            a, b = item.start_byte, item.end_byte
+            if t in _DYNAMIC:
+                dynamic = True
+                if t in _SUBSTITUTIONS:
+                    subs.append((self.o(a), self.oe(b)))
+            elif t == "raw_string":
+                emit(a + 1, b - 1, "raw")
+            elif t == "ansi_c_string":
+                ansi(a + 2, b - 1)
+            elif t in ("string", "translated_string"):
+                prev = a + (2 if t == "translated_string" else 1)
+                for child in item.children:
+                    ct = child.type
+                    if ct == '"' or ct == "$":
+                        prev = max(prev, child.end_byte)
+                        continue
+                    emit(prev, child.start_byte, "dq")
+                    if ct == "string_content":
+                        emit(child.start_byte, child.end_byte, "dq")
+                    elif ct in _DYNAMIC:
+                        dynamic = True
+                        if ct in _SUBSTITUTIONS:
+                            subs.append((self.o(child.start_byte), self.oe(child.end_byte)))
+                    else:
+                        emit(child.start_byte, child.end_byte, "raw")
+                    prev = child.end_byte
+                emit(prev, max(prev, b - 1), "dq")
+            elif t in ("word", "number"):
+                emit(a, b, "word")
+            else:
+                emit(a, b, "raw")
+
+        a, b = node.start_byte, node.end_byte
+        start, end = self.o(a), self.oe(b)
+        vsub = None if dynamic else "".join(parts)
+        value = vsub
+        site_idx: tuple[int, ...] = ()
+        local = self.local_sites(a, b)
+        if local:
+            site_idx = tuple(idx for _, _, idx in local)
+            if vsub is not None:
+                value = self.restore(vsub, pieces, local)
+        pure = False
+        if len(subs) == 1:
+            stripped = node
+            if node.type == "string" and node.named_child_count == 1:
+                stripped = node.named_children[0]
+            pure = stripped.type in _SUBSTITUTIONS
+        word = Word(start, end, self.an.script, value, site_idx)
+        return WordInfo(word, vsub, pieces, subs, pure, (a, b))
+
+    def restore(self, vsub: str, pieces: list[Piece], local: list[tuple[int, int, int]]) -> str:
+        """Put each site's original text back in place of its placeholder (one pass)."""
+        out: list[str] = []
+        last = 0
+        for ls, le, idx in local:
+            vp = self.value_pos(pieces, ls)
+            if vp is None or vp < last:
+                continue
+            s, e = self.an.sites[idx]
+            out.append(vsub[last:vp])
+            out.append(self.an.script[s:e])
+            last = vp + (le - ls)
+        out.append(vsub[last:])
+        return "".join(out)
+
+    @staticmethod
+    def value_pos(pieces: list[Piece], local: int) -> int | None:
+        """Position in the word's value of a local offset (pieces are sorted both ways)."""
+        lo, hi = 0, len(pieces)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if pieces[mid][1] <= local:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo:
+            vp, lp, ln, lln = pieces[lo - 1]
+            if local < lp + lln and ln == lln:
+                return vp + local - lp
+        return None
+
+    # -- commands ---------------------------------------------------------------------
+    def command(self, node: tree_sitter.Node) -> Cmd | None:
+        word_nodes: list[tree_sitter.Node] = []
+        assign_nodes: list[tree_sitter.Node] = []
+        redirect_nodes: list[tree_sitter.Node] = []
+        for child in node.children:
+            t = child.type
+            if t == "variable_assignment":
+                assign_nodes.append(child)
+            elif t == "command_name":
+                word_nodes.append(child.children[0] if child.child_count else child)
+            elif t in _REDIRECTS:
+                redirect_nodes.append(child)
+            elif t != "comment":
+                word_nodes.append(child)
+        if assign_nodes and word_nodes and "\n" in self.text[assign_nodes[-1].end_byte : word_nodes[0].start_byte]:
+            # tree-sitter-bash glues `A=1\ncmd` into one command: the assignments stand alone
+            for a in assign_nodes:
+                self.set_env(self.assignment(a))
+            assign_nodes = []
+        if not word_nodes:
+            for a in assign_nodes:
+                self.set_env(self.assignment(a))
+            return None
+        first = assign_nodes[0] if assign_nodes else word_nodes[0]
+        cmd = Cmd(self.o(first.start_byte), self.oe(node.end_byte), [self.word(n) for n in word_nodes], depth=self.depth)
+        cmd.assignments = [self.assignment(a) for a in assign_nodes]
+        cmd.redirects = [r for n in redirect_nodes for r in self.redirect(n)]
+        resolve(cmd, self.tables)
+        env = dict(self.env)
+        for asg in cmd.assignments:
+            env[asg.name.lower()] = asg.value.value if asg.value else ""
+        cmd.env = env
+        self.by_node[node.id] = cmd
+        self.an.commands.append(cmd)
+        if redirect_nodes:
+            self.an.owners.append(Owner(cmd.start, cmd.end, cmd, list(cmd.redirects), self.herestrings(redirect_nodes)))
+        self.nested(cmd)
+        return cmd
+
+    def assignment(self, node: tree_sitter.Node) -> Assignment:
+        name_node = node.children[0] if node.child_count else node
+        value_node = node.child_by_field_name("value")
+        value = self.word(value_node).word if value_node is not None else None
+        return Assignment(self.o(node.start_byte), self.oe(node.end_byte),
+                          self.text[name_node.start_byte : name_node.end_byte], value)
+
+    def set_env(self, a: Assignment) -> None:
+        self.env[a.name.lower()] = a.value.value if a.value else ""
+
+    def declaration(self, node: tree_sitter.Node) -> None:
+        keyword = node.children[0] if node.child_count else node
+        words = [self.word(keyword)]
+        assigns = []
+        for child in node.children[1:]:
+            if child.type == "variable_assignment":
+                a = self.assignment(child)
+                assigns.append(a)
+                self.set_env(a)
+            elif child.type != "comment":
+                words.append(self.word(child))
+        cmd = Cmd(self.o(node.start_byte), self.oe(node.end_byte), words, depth=self.depth, assignments=assigns)
+        cmd.name = cmd.canonical = self.text[keyword.start_byte : keyword.end_byte]
+        cmd.argv = [w.word for w in words]
+        cmd.env = dict(self.env)
+        self.by_node[node.id] = cmd
+        self.an.commands.append(cmd)
+
+    def redirect(self, node: tree_sitter.Node) -> list[Redirect]:
+        t = node.type
+        op = next((c.type for c in node.children if not c.is_named), "")
+        if t == "file_redirect":
+            dest = node.child_by_field_name("destination")
+            target = self.word(dest).word if dest is not None else None
+            return [Redirect(self.o(node.start_byte), self.oe(node.end_byte), op, target)]
+        if t == "herestring_redirect":
+            body = node.named_children[-1] if node.named_child_count else None
+            target = self.word(body).word if body is not None else None
+            return [Redirect(self.o(node.start_byte), self.oe(node.end_byte), op, target)]
+        out: list[Redirect] = []
+        body = start = None
+        for child in node.children:
+            if child.type == "heredoc_body":
+                body = child
+            elif child.type == "heredoc_start":
+                start = child
+            elif child.type in _REDIRECTS:
+                out.extend(self.redirect(child))
+        quoted = start is not None and any(ch in self.text[start.start_byte : start.end_byte] for ch in "'\"\\")
+        span = Span(self.o(body.start_byte), self.oe(body.end_byte)) if body is not None else None
+        delimiter = self.word(start).word if start is not None else None
+        return [Redirect(self.o(node.start_byte), self.oe(node.end_byte), op, delimiter, span, quoted), *out]
+
+    def herestrings(self, nodes: Iterable[tree_sitter.Node]) -> list[Word]:
+        out = []
+        for n in nodes:
+            if n.type == "herestring_redirect" and n.named_child_count:
+                out.append(self.word(n.named_children[-1]).word)
+        return out
+
+    def redirected(self, node: tree_sitter.Node) -> None:
+        body = node.child_by_field_name("body")
+        # tree-sitter-bash hangs `a && b > f` / `a | b > f` on the whole list; bash binds the
+        # redirect to the last command only
+        while body is not None and body.type in ("list", "pipeline") and body.named_child_count:
+            named = [c for c in body.named_children if c.type != "comment"]
+            if not named:
+                break
+            body = named[-1]
+        redirect_nodes = [c for c in node.children if c.type in _REDIRECTS]
+        redirects = [r for n in redirect_nodes for r in self.redirect(n)]
+        head = _Lazy(self, body) if body is not None else None
+        start = node.start_byte if body is None else body.start_byte
+        end = node.start_byte if body is None else body.end_byte
+        owner = Owner(self.o(start), self.oe(end), None, redirects, self.herestrings(redirect_nodes))
+        self.an.owners.append(owner)
+        self.pending.append((owner, head))
+        # `cat <<EOF | cmd`: tree-sitter puts the pipeline inside the heredoc redirect
+        for r in redirect_nodes:
+            if r.type != "heredoc_redirect":
+                continue
+            for child in r.children:
+                if child.type == "pipeline":
+                    heredocs = [x.heredoc for x in redirects if x.heredoc is not None]
+                    elements = [(_Lazy(self, body) if body is not None else None, self.o(start), self.oe(end), heredocs)]
+                    elements += self.elements(child)
+                    self.pending_pipes.append(elements)
+                    self.skip_pipes.add(child.id)
+
+    def pipeline(self, node: tree_sitter.Node) -> None:
+        if node.id in self.skip_pipes:
+            return
+        self.pending_pipes.append(self.elements(node))
+
+    def elements(self, node: tree_sitter.Node) -> list[tuple[_Lazy | None, int, int, list[Span]]]:
+        return [(_Lazy(self, c), self.o(c.start_byte), self.oe(c.end_byte), []) for c in node.named_children
+                if c.type != "comment"]
+
+    def finish(self) -> None:
+        for owner, head in self.pending:
+            owner.head = head.get() if head is not None else None
+            if owner.head is not None and head is not None and head.node.type == "command":
+                owner.head.redirects.extend(owner.redirects)
+        for elements in self.pending_pipes:
+            self.an.pipelines.append([Element(s, e, lazy.get() if lazy else None, h) for lazy, s, e, h in elements])
+
+    # -- nested shells ----------------------------------------------------------------
+    def nested(self, cmd: Cmd) -> None:
+        t = self.tables
+        if self.depth >= MAX_NESTED_DEPTH or cmd.canonical is None:
+            return
+        infos = cmd.words[cmd.argv_at :]
+        body: WordInfo | None = None
+        if cmd.canonical in t.nested_shells:
+            args = parsed_args(cmd, t)
+            if t.nested_flag not in args.options or not args.positionals:
+                return
+            target = args.positionals[0]
+            body = next((w for w in infos if w.word is target), None)
+        elif cmd.canonical in t.eval_names and len(infos) == 2:
+            body = infos[1]
+        if body is None or body.vsub is None or not body.vsub.strip():
+            return
+        if self.an.budget < len(body.vsub):
+            return
+        self.an.budget -= len(body.vsub)
+        pieces: list[Piece] = []
+        for vp, lp, ln, lln in body.pieces:
+            if ln == lln:
+                pieces.extend((vp + off, op, l2, o2) for off, op, l2, o2 in self.split(lp, ln))
+            else:
+                start = self.o(lp)
+                pieces.append((vp, start, ln, self.oe(lp + lln) - start))
+        mapping = OffsetMap(pieces)
+        local_sites = []
+        for ls, le, idx in self.local_sites(*body.local):
+            site = self.value_pos(body.pieces, ls)
+            if site is not None:
+                local_sites.append((site, site + le - ls, idx))
+                self.an.site_depth[idx] = max(self.an.site_depth.get(idx, 0), self.depth + 1)
+        inner = Walker(self.an, body.vsub, mapping, local_sites, self.depth + 1, dict(cmd.env))
+        inner.execute()
+
+    def execute(self) -> None:
+        self.run()
+        self.finish()
+
+
+class _Lazy:
+    """The head command of a pipeline element / redirected statement, looked up after the walk."""
+
+    __slots__ = ("walker", "node")
+
+    def __init__(self, walker: Walker, node: tree_sitter.Node) -> None:
+        self.walker = walker
+        self.node = node
+
+    def get(self) -> Cmd | None:
+        node = self.node
+        for _ in range(4):
+            if node.type in ("command", "declaration_command"):
+                return self.walker.by_node.get(node.id)
+            if node.type in ("redirected_statement", "negated_command"):
+                inner = node.child_by_field_name("body") if node.type == "redirected_statement" else None
+                node = inner if inner is not None else (node.named_children[0] if node.named_child_count else node)
+                continue
+            return None
+        return None
