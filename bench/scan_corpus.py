@@ -5,7 +5,8 @@ Default corpus: the real workflows in ../shared/corpus/workflows (each entry is 
 repository root holding one workflow). `--generate N` builds a synthetic corpus
 of N repositories instead. zizmor is installed from the package index into
 bench/.venv (the index comes from pip's own configuration) and run with
-`--offline` in the same session; both tools are timed the same way: wall time of
+`--offline` in the same session (bench/peers.py; shipwarden's bytecode is compiled
+first, as an installed wheel has it); both tools are timed the same way: wall time of
 the whole command, median of --repeat runs; memory as the peak RSS of the
 largest single process and, from one extra sampled run, the peak proportional
 set size (PSS) of the whole process tree, workers included.
@@ -26,29 +27,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from peers import ZIZMOR_VERSION, compile_bytecode, ensure_zizmor
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "workflows"
-BENCH_VENV = HERE / ".venv"
-ZIZMOR_VERSION = "1.32.0"
-
-
-def ensure_zizmor() -> Path | None:
-    exe = BENCH_VENV / "bin" / "zizmor"
-    if exe.exists():
-        return exe
-    try:
-        subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
-        subprocess.run(
-            [str(BENCH_VENV / "bin" / "pip"), "install", "--quiet", f"zizmor=={ZIZMOR_VERSION}"],
-            check=True,
-        )
-    except subprocess.CalledProcessError as exc:
-        print(f"zizmor could not be installed ({exc}); printing shipwarden figures only")
-        return None
-    return exe if exe.exists() else None
-
-
 _PROBE = r"""
 import os, resource, subprocess, sys, time
 
@@ -151,6 +134,7 @@ def main() -> int:
     if not corpus.is_dir():
         print(f"corpus not found: {corpus}")
         return 2
+    compile_bytecode()
     roots = [str(r) for r in roots_of(corpus)]
     files = sum(1 for r in roots for _ in (Path(r) / ".github" / "workflows").iterdir())
     shipwarden = [str(Path(sys.executable).parent / "shipwarden"), "scan", "--format", "json", "--fail-on", "none"]
