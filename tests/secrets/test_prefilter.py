@@ -17,6 +17,12 @@ def _python_engine() -> Prefilter:
     return Prefilter(rules.prefilter.needles, len(rules.patterns), use_hyperscan=False)
 
 
+def _hyperscan_engine() -> Prefilter:
+    """The engine long runs use: Hyperscan from the first character (when installed)."""
+    rules = load_rules()
+    return Prefilter(rules.prefilter.needles, len(rules.patterns), python_first=0)
+
+
 def _bundle(seed: int) -> str:
     rng = random.Random(seed)
     words = ["exports2.TokenIterator", "this.key", "Object.keys(a)", "s.x", "é", "passw", "://", "ghp_", "ümlaut"]
@@ -27,7 +33,7 @@ def _bundle(seed: int) -> str:
 def test_engines_agree(seed: int) -> None:
     """Hyperscan (when installed) and the Python fallback report the same hits."""
     text = _bundle(seed)
-    assert load_rules().prefilter.scan(text) == _python_engine().scan(text)
+    assert _hyperscan_engine().scan(text) == _python_engine().scan(text)
 
 
 def test_engine_is_named() -> None:
@@ -74,3 +80,13 @@ def test_token_cut_by_a_window_is_not_a_shorter_token() -> None:
     """A 40-character run starting with ghp_ is not a 36-character token."""
     long_run = "ghp_" + "aB3dE5gH7jK9mN1pQ3sT5vX7zA2cE4gI6kM8oQ0"
     assert scan_text(f"x = '{long_run}'") == []
+
+
+def test_the_engine_switch_keeps_the_hits() -> None:
+    """Short runs use the Python engine, then Hyperscan once the budget is spent: same hits."""
+    rules = load_rules()
+    switching = Prefilter(rules.prefilter.needles, len(rules.patterns), python_first=30_000)
+    python = _python_engine()
+    for seed in (4, 5, 6):
+        text = _bundle(seed)
+        assert switching.scan(text) == python.scan(text)
