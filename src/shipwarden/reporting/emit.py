@@ -150,13 +150,18 @@ def clean_report(report: Report, *, terminal: bool = True) -> Report:
     return result
 
 
-def _json_strings(data: Any) -> Any:
+def _json_strings(data: Any, done: dict[str, str]) -> Any:
+    """``data`` with every string redacted; ``done`` remembers each distinct string's
+    result (keys, rule ids and paths repeat thousands of times in a large report)."""
     if isinstance(data, str):
-        return redact_text(data)
+        clean_text = done.get(data)
+        if clean_text is None:
+            clean_text = done[data] = redact_text(data)
+        return clean_text
     if isinstance(data, list):
-        return [_json_strings(v) for v in data]
+        return [_json_strings(v, done) for v in data]
     if isinstance(data, dict):
-        return {redact_text(k): _json_strings(v) for k, v in data.items()}
+        return {_json_strings(k, done): _json_strings(v, done) for k, v in data.items()}
     return data
 
 
@@ -173,7 +178,7 @@ def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
             data = orjson.loads(text)
         except orjson.JSONDecodeError:
             return neutralise(redact_text(text))
-        cleaned = _json_strings(data)
+        cleaned = _json_strings(data, {})
         if cleaned != data:
             text = orjson.dumps(cleaned, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
         return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
