@@ -8,7 +8,6 @@ Both files are looked up in the scanned root. When both exist, keys of
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +132,8 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def _read_table(path: Path) -> dict[str, Any] | None:
+    import tomllib  # only when a configuration file exists: slow to import
+
     try:
         data = safeio.load_toml(safeio.read_text(path, limit=MAX_CONFIG_BYTES), path.name)
     except tomllib.TOMLDecodeError as exc:

@@ -12,7 +12,9 @@ do, credential locations, known hooks …) in TOML or JSON files under a
 * a malformed table raises :class:`TableError` naming the table and what is
   wrong, so a bad edit fails at the first test instead of as a ``KeyError``
   deep in a rule;
-* each table is parsed once per process (a bounded cache).
+* each table is parsed once per process (a bounded cache), and a TOML table
+  once per version and content: later runs read the parse from the user's
+  cache folder (:mod:`shipwarden.core.tablecache`, validated, never trusted blindly).
 
 The returned mapping is shared between callers: read it, never change it.
 Callers turn it into their own typed objects (and usually cache those).
@@ -22,12 +24,11 @@ from __future__ import annotations
 
 import functools
 import json
-import tomllib
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from shipwarden.core import safeio
+from shipwarden.core import safeio, tablecache
 
 #: Largest packaged table accepted (the biggest today is well under 100 kB).
 MAX_TABLE_BYTES = 4 * 1024 * 1024
@@ -81,22 +82,35 @@ def load_table(package: str, name: str) -> dict[str, Any]:
 
 
 def _parse(label: str, name: str, text: str) -> dict[str, Any]:
+    if not name.endswith(".json"):
+        cached = tablecache.read(label, text, MAX_TABLE_DEPTH)
+        if cached is not None:
+            return cached
+        doc = _parse_toml(label, text)
+        tablecache.write(label, text, doc)
+        return doc
     try:
-        if name.endswith(".json"):
-            safeio.check_json_depth(text, MAX_TABLE_DEPTH)
-            doc = json.loads(text)
-        else:
-            safeio.check_toml_depth(text, MAX_TABLE_DEPTH)
-            doc = tomllib.loads(text)
+        safeio.check_json_depth(text, MAX_TABLE_DEPTH)
+        parsed = json.loads(text)
     except safeio.ReadRefused:
         raise TableError(label, f"nested deeper than {MAX_TABLE_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
         raise TableError(label, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(parsed, dict):
+        raise TableError(label, "the top level is not a table/object")
+    return parsed
+
+
+def _parse_toml(label: str, text: str) -> dict[str, Any]:
+    import tomllib  # pure Python and slow to import: only when the table cache cannot answer
+
+    try:
+        safeio.check_toml_depth(text, MAX_TABLE_DEPTH)
+        return tomllib.loads(text)
+    except safeio.ReadRefused:
+        raise TableError(label, f"nested deeper than {MAX_TABLE_DEPTH} levels") from None
     except tomllib.TOMLDecodeError as exc:
         raise TableError(label, f"not valid TOML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise TableError(label, "the top level is not a table/object")
-    return doc
 
 
 def packaged_tables(package: str = "shipwarden") -> Iterator[tuple[str, str]]:
