@@ -151,7 +151,7 @@ def test_npm_tarball_target(tmp_path: Path) -> None:
             "package.json": gf.pkg_json(files=["dist"]),
             "dist/cli.js": "x",
             "dist/cli.js.map": gf.source_map(),
-            ".npmrc": "x",
+            ".npmrc": "//registry.example.invalid/:_authToken=x",
         },
     )
     result = gate(tgz)
@@ -202,7 +202,7 @@ def _tar_with(members: dict[str, bytes]) -> bytes:
 
 def test_dist_folder_of_archives(tmp_path: Path) -> None:
     (tmp_path / "a-1.0.0.tgz").write_bytes(
-        _tar_with({"package/package.json": gf.pkg_json(files=["x"]).encode(), "package/.env": b"A=1"})
+        _tar_with({"package/package.json": gf.pkg_json(files=["x"]).encode(), "package/.env": b"API_KEY=1"})
     )
     gf.harmless_pth_wheel(tmp_path)
     result = gate(tmp_path)

@@ -64,7 +64,7 @@ def test_sdist_setup_py_and_env(tmp_path: Path) -> None:
         tmp_path / "fixture-1.0.0.tar.gz",
         {
             "setup.py": "import base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n",
-            ".env": "X=1\n",
+            ".env": "SECRET_KEY=1\n",
             "fixture/__init__.py": "",
         },
     )

@@ -415,7 +415,7 @@ def _many_env(base: Path, count: int = 99_000) -> list[str]:
         zf.writestr("pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n")
         zf.writestr("pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
         for i in range(count):
-            zf.writestr(f"pkg/d{i}/.env", "")
+            zf.writestr(f"pkg/d{i}/.env", "API_KEY=x\n")
         zf.writestr("pkg-1.0.dist-info/RECORD", "")
     write(path, buf.getvalue())
     return ["gate", str(path)]

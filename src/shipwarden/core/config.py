@@ -279,7 +279,7 @@ def is_selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> b
 _GLOB_CACHE: dict[str, re.Pattern[str]] = {}
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str) -> re.Pattern[str]:
     cached = _GLOB_CACHE.get(pattern)
     if cached is not None:
         return cached
@@ -319,4 +319,4 @@ def glob_match(pattern: str, path: str) -> bool:
     match on a folder covers everything below it.
     """
     path = path.removeprefix("./")
-    return _glob_regex(pattern).fullmatch(path) is not None
+    return glob_regex(pattern).fullmatch(path) is not None

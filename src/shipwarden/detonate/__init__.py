@@ -35,8 +35,8 @@ from shipwarden.detonate.run import (
     install_dependencies,
     prepare,
 )
-from shipwarden.packaging.secretscan import scrub_finding
 from shipwarden.registry import RegistryClient, RegistryError, parse_spec
+from shipwarden.secrets.redactor import redact_finding
 
 __all__ = ["DetonateOptions", "DetonateResult", "Profile", "detonate_hooks", "run_detonate", "static_verdict"]
 
@@ -197,7 +197,7 @@ def _record(result: DetonateResult, obs: Observation) -> None:
     static = next((n[len("static: "):] for n in obs.notes if n.startswith("static: ")), "")
     for finding in judge(obs):
         finding.properties["static"] = static
-        result.report.findings.append(scrub_finding(finding))
+        result.report.findings.append(redact_finding(finding))
     ran = ", ".join(f"{e} (exit {c})" for e, c in obs.statuses.items()) or "nothing finished"
     result.notes.append(
         f"{obs.package.name}@{obs.package.version} [{obs.profile.value}]: ran {ran} in {obs.seconds:.1f} s; "

@@ -23,9 +23,10 @@ from shipwarden.packaging.inspect import ArtifactResult, InspectOptions, inspect
 from shipwarden.packaging.model import Artifact, ArtifactKind
 from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.pybuild import BuildError, build_python
-from shipwarden.packaging.secretscan import Budget, scrub_finding
+from shipwarden.packaging.secretscan import Budget
 from shipwarden.packaging.summary import ReleaseDiff, ReleaseSummary, diff_releases
 from shipwarden.registry import NotFoundError, RegistryClient, RegistryError, Transport, parse_spec
+from shipwarden.secrets.redactor import redact_finding
 
 
 @dataclass(slots=True)
@@ -71,7 +72,7 @@ def run_gate(options: GateOptions) -> GateResult:
             _against(options, result, stack)
     # install scripts, dependency URLs and manifest snippets are quoted from the package:
     # no report format may carry a whole secret value
-    report.findings[:] = [f if f.rule_id == "gate-secret" else scrub_finding(f) for f in report.findings]
+    report.findings[:] = [f if f.rule_id == "gate-secret" else redact_finding(f) for f in report.findings]
     if result.results:
         report.coverage.append(_secret_coverage(str(target), result.results, options.policy.secret_scan_budget,
                                                  options.policy.secret_scan_file_limit))

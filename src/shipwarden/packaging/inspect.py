@@ -98,7 +98,7 @@ _TEST_DIRS = re.compile(r"(^|/)(tests?|__tests__|spec|fixtures?|__fixtures__|tes
 #: ``test_creds/``, ``integration-tests/``, ``dummyserver/``), examples and docs.
 _NONPROD_DIR = re.compile(
     r"^(?:tests?|testing|__tests__|__mocks__|specs?|fixtures?|__fixtures__|testdata|test[_-].+|.+[_-]tests?"
-    r"|dummy.*|mocks?|fakes?|examples?|samples?|demos?|docs?|documentation)$",
+    r"|dummy.*|mocks?|fakes?|molecule|examples?|samples?|demos?|docs?|documentation)$",
     re.IGNORECASE,
 )
 _NONPROD_FILE = re.compile(
@@ -293,6 +293,8 @@ class _Inspector:
         self.captured: dict[str, bytes] = {}
         self.native: list[tuple[str, str]] = []
         self.pth: list[str] = []
+        #: Never-ship matches judged harmless by content: reason -> paths (said in a note).
+        self.unreported: dict[str, list[str]] = {}
 
     # -- helpers ---------------------------------------------------------------
 
@@ -401,8 +403,6 @@ class _Inspector:
         path = entry.path
         low = path.lower()
         checks = self.o.checks
-        if checks:
-            self._never_ship(path)
         capture_limit = self._wants_capture(path)
         is_map = checks and low.endswith(".map")
         want_inline = checks and low.endswith(JS_EXT)
@@ -415,6 +415,8 @@ class _Inspector:
                 if magic or (ext_native and not low.endswith((".a", ".lib", ".o")) and b"\0" in first[:4096]):
                     self.native.append((path, magic or posixpath.splitext(low)[1]))
             binary = b"\0" in first[:8192]
+            if checks:
+                self._never_ship(path, first if entry.size <= len(first) and not binary else None, entry.size)
             capture = bytearray(first[:capture_limit]) if capture_limit else None
             map_parser: SourceMapParser | None = None
             map_secrets: list[tuple[SourceRef, LocatedSecret]] = []
@@ -491,7 +493,8 @@ class _Inspector:
 
     # -- per-file checks ---------------------------------------------------------
 
-    def _never_ship(self, path: str) -> None:
+    def _never_ship(self, path: str, content: bytes | None, size: int) -> None:
+        """``content`` is the whole file when it is text and small enough to judge, else None."""
         if self.policy.allows_file(path):
             return
         if self.a.kind is ArtifactKind.NPM_DIR and path == "package.json":
@@ -501,12 +504,23 @@ class _Inspector:
             if pattern is None:
                 continue
             tier, note = entry.tier, ""
+            own = entry.names_file(path, pattern)
+            if own and size == 0:
+                return  # an empty file carries nothing
+            test = entry.content
+            if own and test is not None and content is not None and (
+                test.requires is None or not test.requires.search(content.decode("utf-8", "replace"))
+            ):
+                if test.otherwise == "drop":
+                    self.unreported.setdefault(f"{entry.category}: {test.reason}", []).append(path)
+                    return
+                tier, note = Tier.parse(test.otherwise), f" ({test.reason})"
             context = non_production(path)
             if context and tier.rank < Tier.P2.rank:
                 # test fixtures and doc examples are material, not the maintainer's own
                 # configuration; their content is still searched for secrets
                 tier = Tier.P2
-                note = f" (it sits in {context} material: a fixture or an example, probably)"
+                note += f" (it sits in {context} material: a fixture or an example, probably)"
             self.add(
                 rules.NEVER_SHIP,
                 f"{entry.category} would be published: {path} (matches {pattern!r}); {entry.reason}{note}",
@@ -540,6 +554,16 @@ class _Inspector:
             )
         elif _TEST_DIRS.search(origin or path):
             fixture = " (a test fixture: use an obviously fake value)"
+        confidence = m.confidence
+        if m.context and tier is not Tier.P2:
+            # written for readers (a JSDoc @example, a docstring): an example value, probably;
+            # a provider's token format (npm_, ghp_, AKIA…) is still worth a look wherever it is
+            provider = m.publish_capable or (m.confidence is Confidence.HIGH and m.kind not in _KEY_KINDS)
+            tier = Tier.P1 if provider else Tier.P2
+            confidence = Confidence.MEDIUM if provider else Confidence.LOW
+            fixture = f" (in {m.context}: an example value, probably" + (
+                "; but the format is a real provider's token: check it)" if provider else ")"
+            )
         where = f" in original file {origin} (embedded in the source map)" if origin else ""
         publish = "; it can publish packages" if m.publish_capable else ""
         self.add(
@@ -550,7 +574,7 @@ class _Inspector:
             column=0 if origin else hit.column,
             end_column=0 if origin else hit.end_column,
             tier=tier,
-            confidence=m.confidence,
+            confidence=confidence,
             key=f"{m.kind}:{m.fingerprint}",
             properties={
                 "kind": m.kind,
@@ -559,6 +583,7 @@ class _Inspector:
                 "publish_capable": m.publish_capable,
                 **({"original_file": origin} if origin else {}),
                 **({"context": context} if context else {}),
+                **({"doc_context": m.context} if m.context else {}),
             },
         )
 
@@ -583,6 +608,9 @@ class _Inspector:
         self._native()
         self._layout()
         self._fold_never_ship()
+        for why, paths in self.unreported.items():
+            shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3:,} more" if len(paths) > 3 else "")
+            self.r.notes.append(f"not reported as {why}: {shown}")
 
     def _fold_never_ship(self) -> None:
         """Many never-ship files of one category (99,000 ``.env`` files) become the first

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import fnmatch
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from shipwarden.core.config import glob_match
+from shipwarden.core.config import glob_regex
 from shipwarden.core.findings import Tier
 from shipwarden.core.tables import load_table
+
+
+@dataclass(frozen=True, slots=True)
+class ContentTest:
+    """Judge a matching file by what it holds (read whole, text only)."""
+
+    #: The file counts only when one of these occurs (``PRIVATE KEY``, ``npmAuthToken``).
+    requires: re.Pattern[str] | None
+    #: When none occurs: ``"drop"`` (not reported) or a tier (``"P2"``).
+    otherwise: str
+    #: Why, said in the finding or the note.
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,21 +37,52 @@ class NeverShip:
     reason: str
     #: The patterns name folders (``.git``, ``CVS``): a file of that name is not a match.
     dirs_only: bool = False
+    content: ContentTest | None = None
+    #: All patterns in one regex; group ``i + 1`` is ``patterns[i]``.
+    regex: re.Pattern[str] = field(default=re.compile(r"(?!)"), compare=False, repr=False)
+    #: Exceptions: by file name (fnmatch) and by path (glob).
+    except_name: re.Pattern[str] = field(default=re.compile(r"(?!)"), compare=False, repr=False)
+    except_path: re.Pattern[str] = field(default=re.compile(r"(?!)"), compare=False, repr=False)
 
     def matches(self, path: str) -> str | None:
         """The pattern that matches ``path`` (None when none does or an exception applies)."""
-        name = path.rsplit("/", 1)[-1]
-        if any(fnmatch.fnmatchcase(name, e) or glob_match(e, path) for e in self.exceptions):
+        path = path.removeprefix("./")
+        m = self.regex.fullmatch(path)
+        if m is None or m.lastindex is None:
             return None
-        for pattern in self.patterns:
-            if self.dirs_only:
-                # only a folder matches: some leading part of the path, never the file itself
-                parts = path.split("/")
-                if any(glob_match(pattern, "/".join(parts[:i])) for i in range(1, len(parts))):
-                    return pattern
-            elif glob_match(pattern, path):
-                return pattern
-        return None
+        name = path.rsplit("/", 1)[-1]
+        if self.except_name.fullmatch(name) or self.except_path.fullmatch(path):
+            return None
+        return self.patterns[m.lastindex - 1]
+
+    def names_file(self, path: str, pattern: str) -> bool:
+        """True when ``pattern`` matched the file itself, not a folder above it."""
+        return not self.dirs_only and glob_regex(pattern).fullmatch(path.rsplit("/", 1)[-1]) is not None
+
+
+def _alternation(bodies: list[str]) -> re.Pattern[str]:
+    if not bodies:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"({b})" for b in bodies), re.DOTALL)
+
+
+def _compile(entry: NeverShip) -> NeverShip:
+    """``entry`` with its patterns and exceptions compiled once (a few regexes, not a glob per pattern)."""
+    bodies = []
+    for pattern in entry.patterns:
+        body = glob_regex(pattern).pattern
+        if entry.dirs_only:
+            # only a folder matches: some leading part of the path, never the file itself
+            body = body.removesuffix("(?:/.*)?") + "/.*"
+        bodies.append(body)
+    names = "|".join(f"(?:{fnmatch.translate(e)})" for e in entry.exceptions) or r"(?!)"
+    paths = "|".join(f"(?:{glob_regex(e).pattern})" for e in entry.exceptions) or r"(?!)"
+    return dataclasses.replace(
+        entry,
+        regex=_alternation(bodies),
+        except_name=re.compile(names, re.DOTALL),
+        except_path=re.compile(paths, re.DOTALL),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +110,33 @@ def _table(name: str) -> dict[str, Any]:
 def never_ship() -> tuple[NeverShip, ...]:
     data = _table("never_ship.toml")
     return tuple(
-        NeverShip(
-            id=e["id"],
-            category=e["category"],
-            patterns=tuple(e["patterns"]),
-            exceptions=tuple(e.get("except", ())),
-            tier=Tier.parse(e["tier"]),
-            reason=e["reason"],
-            dirs_only=bool(e.get("dirs_only", False)),
+        _compile(
+            NeverShip(
+                id=e["id"],
+                category=e["category"],
+                patterns=tuple(e["patterns"]),
+                exceptions=tuple(e.get("except", ())),
+                tier=Tier.parse(e["tier"]),
+                reason=e["reason"],
+                dirs_only=bool(e.get("dirs_only", False)),
+                content=_content(e.get("content")),
+            )
         )
         for e in data["entry"]
+    )
+
+
+def _content(raw: dict[str, Any] | None) -> ContentTest | None:
+    if raw is None:
+        return None
+    otherwise = str(raw["otherwise"])
+    if otherwise != "drop":
+        Tier.parse(otherwise)
+    requires = [str(r) for r in raw.get("requires", ())]
+    return ContentTest(
+        re.compile("|".join(f"(?:{r})" for r in requires)) if requires else None,
+        otherwise,
+        str(raw["reason"]),
     )
 
 

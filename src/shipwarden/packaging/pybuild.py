@@ -34,8 +34,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from shipwarden import sandbox
 from shipwarden.core import safeio
-from shipwarden.packaging.secretscan import redact_secrets
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree
+from shipwarden.secrets.redactor import redact_text
 
 _PYPROJECT_LIMIT = 1 << 20
 _DEFAULT_REQUIRES = ["setuptools>=40.8.0"]
@@ -70,7 +70,7 @@ class BuildResult:
 
 def redact_log(text: str) -> str:
     """The one place build output is redacted before it may reach any output."""
-    return redact_secrets(text)
+    return redact_text(text)
 
 
 def _read_pyproject(source: Path) -> dict[str, object]:

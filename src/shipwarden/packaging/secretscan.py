@@ -10,12 +10,10 @@ is still found. Work is bounded by a per-file limit and a shared budget.
 from __future__ import annotations
 
 import codecs
-import dataclasses
 from dataclasses import dataclass, field
 
-from shipwarden.core.findings import Finding
 from shipwarden.secrets import SecretMatch, load_rules, scan_text
-from shipwarden.secrets.redactor import redact_text
+from shipwarden.secrets.context import REACH
 
 #: Longest piece of a line handed to the scanner (its own cut is 16,384).
 PIECE = 12_000
@@ -69,6 +67,8 @@ class TextSecretScanner:
     _col: int = 0  # column offset of ``_pending`` within that line (long-line carry)
     _taken: int = 0
     _seen: set[tuple[int, int, str]] = field(default_factory=set)
+    #: The end of the text scanned so far: where a comment or docstring may have opened.
+    _before: str = ""
 
     def feed(self, data: bytes) -> None:
         room = self.file_limit - self._taken
@@ -125,7 +125,9 @@ class TextSecretScanner:
                 col += len(real)
         joined = "\n".join(virtual)
         low = self.minified_low_confidence or not minified
-        for m in scan_text(joined, path=self.path, low_confidence=low):
+        found = scan_text(joined, path=self.path, low_confidence=low, before=self._before)
+        self._before = text[-REACH:] if len(text) >= REACH else self._before[-(REACH - len(text)):] + text
+        for m in found:
             real_line, offset = origin[m.line - 1] if 0 < m.line <= len(origin) else (line, 0)
             column = m.column + offset
             key = (real_line, column, m.fingerprint)
@@ -138,47 +140,3 @@ class TextSecretScanner:
             self._line, self._col = line, 0
         else:
             self._line, self._col = line, col
-
-
-def redact_secrets(text: str) -> str:
-    """``text`` with every secret replaced by its redacted form: :func:`shipwarden.secrets.redactor.redact_text`.
-
-    For the parts of a finding that quote the package itself — an install
-    script (``curl -H 'Authorization: token …'``), a dependency URL with a
-    password in it, a snippet of ``package.json`` — so that no report format
-    ever carries a whole secret value.
-    """
-    return redact_text(text)
-
-
-def _scrub(value: object) -> object:
-    if isinstance(value, str):
-        return redact_secrets(value)
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_scrub(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
-    return value
-
-
-def scrub_finding(finding: Finding) -> Finding:
-    """The finding with secrets in its message, snippets and properties redacted (fingerprint unchanged)."""
-    message = redact_secrets(finding.message)
-    locations = [
-        dataclasses.replace(loc, snippet=redact_secrets(loc.snippet)) if loc.snippet else loc
-        for loc in finding.locations
-    ]
-    properties = {k: _scrub(v) for k, v in finding.properties.items()}
-    if message == finding.message and locations == finding.locations and properties == finding.properties:
-        return finding
-    # the key feeds the baseline fingerprint: the redacted form is just as stable
-    key = redact_secrets(finding.key)
-    return dataclasses.replace(
-        finding,
-        message=message,
-        locations=locations,
-        properties=properties,
-        key=key,
-    )

@@ -16,15 +16,19 @@ no detector, so text can pass through several times.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import regex
 
+from shipwarden.core.findings import Finding, Location
 from shipwarden.core.tables import load_table
 from shipwarden.secrets.entropy import shannon_entropy
 from shipwarden.secrets.redaction import redact
+from shipwarden.secrets.scanner import find_spans
 
 #: Longest text redacted in one piece; longer texts are redacted in slices
 #: that overlap by :data:`_OVERLAP` characters.
@@ -102,8 +106,6 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """Merged ``(start, end)`` spans of everything :func:`redact_text` replaces."""
-    from shipwarden.secrets.scanner import find_spans
-
     return _merge(find_spans(text) + _shape_spans(text))
 
 
@@ -162,3 +164,47 @@ def redact_clip(text: str, width: int, ellipsis: str = "…") -> str:
     """Redact, then cut to ``width`` characters: a cut never leaves part of a secret."""
     clean = redact_text(text)
     return clean if len(clean) <= width else clean[: max(width - len(ellipsis), 1)] + ellipsis
+
+
+def redact_value(value: Any) -> Any:
+    """``value`` (JSON-shaped: str, list, tuple, dict, scalars) with every string in it redacted."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}
+    return value
+
+
+def _location(loc: Location) -> Location:
+    return dataclasses.replace(
+        loc, path=redact_text(loc.path), label=redact_text(loc.label), snippet=redact_text(loc.snippet)
+    )
+
+
+def redact_finding(finding: Finding) -> Finding:
+    """``finding`` with every text it quotes redacted: message, key, locations and hops
+    (paths, labels, snippets, descriptions) and properties.
+
+    For analyses that quote the scanned material (an install script, a dependency URL,
+    a process's arguments) before the finding is stored or fingerprinted: the
+    fingerprint then rests on the redacted key, which is just as stable.
+    """
+    message = redact_text(finding.message)
+    key = redact_text(finding.key)
+    locations = [_location(loc) for loc in finding.locations]
+    hops = [
+        dataclasses.replace(h, location=_location(h.location), description=redact_text(h.description))
+        for h in finding.hops
+    ]
+    properties = redact_value(finding.properties)
+    if (message, key, locations, hops, properties) == (
+        finding.message, finding.key, finding.locations, finding.hops, finding.properties
+    ):
+        return finding
+    return dataclasses.replace(
+        finding, message=message, key=key, locations=locations, hops=hops, properties=properties
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from shipwarden.core import safeio
 from shipwarden.core.findings import Confidence
+from shipwarden.secrets.context import REACH, doc_context
 from shipwarden.secrets.entropy import shannon_entropy
 from shipwarden.secrets.redaction import fingerprint, redact
 from shipwarden.secrets.rules import RuleSet, TokenKind, TokenPattern, load_rules
@@ -33,6 +34,9 @@ class SecretMatch:
     publish_capable: bool
     #: Last line of the secret (a PEM block spans several lines).
     end_line: int = 0
+    #: Documentation material around it ("a documentation comment", "a docstring",
+    #: "a Markdown code example"), or "" in code (see :mod:`shipwarden.secrets.context`).
+    context: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,18 +232,22 @@ def _scan(text: str, path: str, rules: RuleSet, *, low_confidence: bool = True) 
     return hits
 
 
-def scan_text(text: str, *, path: str = "", low_confidence: bool = True) -> list[SecretMatch]:
+def scan_text(text: str, *, path: str = "", low_confidence: bool = True, before: str = "") -> list[SecretMatch]:
     """Every secret in ``text``, in order of position.
 
     ``path`` (optional, any form) lets the scanner skip low-confidence patterns
     in lockfiles and checksum lists. Only the first ``max_text_chars`` of the
     text and the first ``max_line_chars`` of each line are examined, and at
     most ``max_matches`` secrets are returned. ``low_confidence=False`` leaves
-    out the contextual guesses (generic ``token = …`` assignments).
+    out the contextual guesses (generic ``token = …`` assignments). ``before``
+    is the text that precedes ``text`` in its file (a streaming reader's
+    previous window): only read to tell documentation from code.
     """
     rules = load_rules()
     bounded = _bounded(text, rules)
     hits = _scan(bounded, path, rules, low_confidence=low_confidence)
+    surround = before[-REACH:] + bounded if hits and before else bounded
+    shift = len(surround) - len(bounded)
     out: list[SecretMatch] = []
     line, line_start, pos = 1, 0, 0
     for hit in hits:
@@ -265,6 +273,7 @@ def scan_text(text: str, *, path: str = "", low_confidence: bool = True) -> list
                 confidence=hit.pattern.confidence,
                 publish_capable=kind.publish_capable,
                 end_line=end_line,
+                context=doc_context(surround, hit.start + shift, path),
             )
         )
     return out

@@ -1,0 +1,120 @@
+"""Gate precision on shapes seen in real packages, reduced to fixtures written here.
+
+Each case names the real package it follows; no third-party file is committed and
+every secret-shaped value is generated at run time.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from pathlib import Path
+
+from gatefixtures import npm_tarball, pkg_json, wheel
+from gatehelpers import gate, rules_of
+
+from shipwarden.secrets.fakes import fake_token
+
+_DASHES = "-" * 5
+
+
+def _public_pem(label: str = "PUBLIC KEY") -> str:
+    body = base64.b64encode(random.Random(3).randbytes(270)).decode()
+    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return f"{_DASHES}BEGIN {label}{_DASHES}\n{lines}\n{_DASHES}END {label}{_DASHES}\n"
+
+
+def _secrets(result: object) -> list[tuple[str, str, str]]:
+    return [(t, path.rsplit("/", 1)[-1], r) for r, t, path in rules_of(result) if r == "gate-secret"]  # type: ignore[arg-type]
+
+
+def test_key_in_a_jsdoc_example_is_p2_and_says_why(tmp_path: Path) -> None:
+    # wrangler 4.86.0, wrangler-dist/cli.js:92650: the Cloudflare SDK's @example for
+    # customCertificates.create() carries a PEM key as a JS string with \n escapes
+    key = json.dumps(fake_token("private-key", 4))
+    doc = (
+        "var a = 1;\n/**\n * Upload a certificate.\n *\n * @example\n * ```ts\n"
+        " * const c = await client.customCertificates.create({\n"
+        f" *   private_key:\n *     {key},\n * }});\n * ```\n */\nfunction create() {{}}\n"
+    )
+    tgz = npm_tarball(tmp_path / "a-1.0.0.tgz", {"package.json": pkg_json(files=["dist"]), "dist/cli.js": doc})
+    result = gate(tgz)
+    (finding,) = [f for f in result.report.findings if f.rule_id == "gate-secret"]
+    assert finding.tier.value == "P2" and finding.confidence.value == "low"
+    assert "documentation comment" in finding.message
+    assert finding.properties["doc_context"] == "a documentation comment"
+
+
+def test_key_assigned_in_code_stays_p0(tmp_path: Path) -> None:
+    key = json.dumps(fake_token("private-key", 4))
+    code = f"/** the key */\nconst KEY = {key};\nmodule.exports = KEY;\n"
+    tgz = npm_tarball(tmp_path / "a-1.0.0.tgz", {"package.json": pkg_json(files=["dist"]), "dist/key.js": code})
+    assert _secrets(gate(tgz)) == [("P0", "key.js", "gate-secret")]
+
+
+def test_key_after_a_long_comment_opened_in_an_earlier_window(tmp_path: Path) -> None:
+    # the bundle is read in windows: the /** of the comment can sit in the previous one
+    key = json.dumps(fake_token("private-key", 5))
+    code = "".join(f"var v{i} = {i};\n" for i in range(105_000))  # ~2.1 MB: the first window ends in the comment
+    filler = "".join(f" * line {i} of a long API reference comment\n" for i in range(400))
+    doc = f"{code}/**\n{filler} * @example\n *   key: {key}\n */\n"
+    assert 2_000_000 < len(code) < 2 * 1024 * 1024 < len(code) + len(filler)
+    tgz = npm_tarball(tmp_path / "a-1.0.0.tgz", {"package.json": pkg_json(files=["dist"]), "dist/big.js": doc})
+    assert _secrets(gate(tgz)) == [("P2", "big.js", "gate-secret")]
+
+
+def test_jwt_in_a_docstring_is_p2_and_in_code_is_reported(tmp_path: Path) -> None:
+    # a docstring showing a bearer token, as client libraries document their auth helpers
+    jwt = fake_token("jwt", 2)
+    docstring = f'def auth(token):\n    """Pass a token.\n\n    >>> auth("{jwt}")\n    """\n    return token\n'
+    code = f'TOKEN = "{jwt}"\n'
+    whl = wheel(tmp_path / "acme-1.0.0-py3-none-any.whl", {"acme/__init__.py": docstring, "acme/config.py": code})
+    got = _secrets(gate(whl))
+    assert ("P2", "__init__.py", "gate-secret") in got
+    assert [t for t, name, _ in got if name == "config.py"] == ["P1"]
+
+
+def test_public_key_pem_is_not_a_never_ship_file(tmp_path: Path) -> None:
+    # the `public_key.pem` of issue 12; certifi ships cacert.pem the same way
+    key = fake_token("private-key", 6)
+    files = {
+        "package.json": pkg_json(files=["keys"]),
+        "keys/public_key.pem": _public_pem(),
+        "keys/ca.pem": _public_pem("CERTIFICATE"),
+        "keys/public.key": _public_pem(),
+        "keys/server.pem": key,
+    }
+    result = gate(npm_tarball(tmp_path / "a-1.0.0.tgz", files))
+    prefix = "a-1.0.0.tgz!/package/keys/"
+    assert rules_of(result) == [
+        ("gate-never-ship", "P2", prefix + "server.pem"),
+        ("gate-secret", "P0", prefix + "server.pem"),
+    ]
+    assert any("only public keys or certificates" in n and "public_key.pem" in n for n in result.notes)
+
+
+def test_credential_files_are_judged_by_content(tmp_path: Path) -> None:
+    # aws-cdk 2.1149.0 ships the projen-generated `.yarnrc.yml` holding `{}`;
+    # community.okd in the ansible 12.3.0 wheel: molecule/default/files/example.env (NAME=example)
+    # and cisco.dnac: playbooks/dnac.log, an empty file
+    files = {
+        "package.json": pkg_json(),
+        ".yarnrc.yml": "# ~~ Generated by projen.\n\n{}\n",
+        "sub/.npmrc": "//registry.example.invalid/:_authToken=${NPM_TOKEN}\n",
+        "molecule/default/files/example.env": "NAME=example\nexport CONTENT=long message\n",
+        "config/app.env": "PORT=3000\nLOG_LEVEL=debug\n",
+        "config/prod.env": "PORT=3000\nDATABASE_URL=postgres://app:hunter22@db.example.invalid/app\n",
+        "playbooks/dnac.log": "",
+        "playbooks/run.log": "TASK [deploy] ok\n",
+    }
+    got = rules_of(gate(npm_tarball(tmp_path / "a-1.0.0.tgz", files)))
+    prefix = "a-1.0.0.tgz!/package/"
+    never = {(t, p.removeprefix(prefix)) for r, t, p in got if r == "gate-never-ship"}
+    assert never == {
+        ("P2", "config/app.env"),
+        ("P1", "config/prod.env"),
+        ("P2", "molecule/default/files/example.env"),
+        ("P1", "playbooks/run.log"),
+        ("P1", "sub/.npmrc"),
+    }
