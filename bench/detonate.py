@@ -14,7 +14,13 @@ sandboxes, strace, the sink and the package's own processes), sampled every
 50 ms. GuardDog's static scan of the same unpacked packages is timed for
 comparison when it can be installed into bench/.venv (see bench/deps_tree.py).
 
-Usage: .venv/bin/python bench/detonate.py [--dir DIR] [--jobs N] [--timeout S] [--no-guarddog]
+``--sdist-dir DIR`` adds the Python sdists (``*.tar.gz``) in DIR: each one's
+build requirements are fetched as wheels first (outside the timing), then pip's
+build, install and interpreter start-up are detonated. Fetch sdists without
+running them, e.g. ``shipwarden``'s own registry client, never ``pip download``
+(which runs an sdist's build backend to read its metadata).
+
+Usage: .venv/bin/python bench/detonate.py [--dir DIR] [--sdist-dir DIR] [--jobs N] [--timeout S] [--no-guarddog]
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shipwarden import sandbox  # noqa: E402
 from shipwarden.detonate.bait import Profile  # noqa: E402
 from shipwarden.detonate.rules import judge  # noqa: E402
-from shipwarden.detonate.run import Package, detonate, install_dependencies, prepare  # noqa: E402
+from shipwarden.detonate.run import Package, detonate, fetch_build_wheels, install_dependencies, prepare  # noqa: E402
 
 PACKAGES = ["esbuild", "@swc/core", "prisma", "@prisma/engines", "puppeteer", "core-js", "sharp@0.32.6", "bcrypt",
             "electron", "cypress", "@sentry/cli", "nx"]
@@ -90,6 +96,7 @@ def fetch(names: list[str], dest: Path) -> list[Path]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", type=Path, help="folder of npm tarballs (default: npm pack the list into a temp dir)")
+    ap.add_argument("--sdist-dir", type=Path, help="folder of Python sdists (.tar.gz) to detonate as well")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--no-guarddog", action="store_true")
@@ -108,6 +115,12 @@ def main() -> int:
             print(f"{tarball.name}: no install scripts, skipped")
             continue
         install_dependencies(pkg, tarball, work)
+        packages.append(pkg)
+    for i, sdist in enumerate(sorted(args.sdist_dir.glob("*.tar.gz")) if args.sdist_dir else []):
+        work = tmp / f"s{i}"
+        work.mkdir()
+        pkg = prepare(sdist, work)
+        fetch_build_wheels(pkg, work)
         packages.append(pkg)
     print(f"{len(packages)} packages with install hooks; {os.cpu_count()} cores; budget {args.timeout:g} s each\n")
 
@@ -152,7 +165,7 @@ def main() -> int:
         if exe is not None:
             gd_total = 0.0
             for pkg in packages:
-                gd_wall, flagged, label = guarddog(exe, "npm", pkg.source)
+                gd_wall, flagged, label = guarddog(exe, "npm" if pkg.ecosystem == "npm" else "pypi", pkg.source)
                 gd_total += gd_wall
                 print(f"guarddog npm scan {pkg.name:28} {gd_wall:6.1f} s  {label}{' (flagged)' if flagged else ''}")
             print(f"guarddog total {gd_total:.1f} s (mean {gd_total / max(1, len(packages)):.1f} s/package)")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that shipwarden's sandboxed commands and their
-# tests need (bubblewrap, strace, chromium, postgresql) when they are missing
+# tests need (bubblewrap, strace, libseccomp, chromium, postgresql) when they are missing
 # and this runs as root with apt-get. Elsewhere it only says what is missing:
 # the commands that need a tool refuse with a clear message, and the tests that
 # need one skip with a reason (never in CI, where CI=true makes them fail).
@@ -16,6 +16,8 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 have_pg || missing+=(postgresql)
+# the sandbox's seccomp filter is compiled by libseccomp
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || missing+=(libseccomp2)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import socket
 from pathlib import Path
 
@@ -28,11 +29,30 @@ tryit('write_etc', () => fs.writeFileSync('/etc/profile.d/escape.sh', 'x'));
 const procs = fs.readdirSync('/proc').filter(p => /^\d+$/.test(p));
 out.process_count = procs.length;
 out.sees_host = procs.some(p => { try { return fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').includes('pytest'); } catch (e) { return false; } });
+// a nested user namespace (the first step out of a sandbox), and the calls the seccomp filter refuses
+out.unshare_cmd = cp.spawnSync('unshare', ['--user', '--map-root-user', 'true']).status;
+const probe = cp.spawnSync('/usr/bin/python3', ['-I', __dirname + '/probe.py'], { encoding: 'utf8' });
+try { out.syscalls = JSON.parse(probe.stdout); } catch (e) { out.syscalls = { error: String(probe.stderr).slice(0, 200) }; }
 cp.spawn('/bin/sh', ['-c', 'sleep 1000; echo ' + T.marker], { detached: true, stdio: 'ignore' }).unref();
 const s = net.connect(T.port, '127.0.0.1');
 s.on('connect', () => { out.connect_host = 'ok'; done(); });
 s.on('error', e => { out.connect_host = 'fail: ' + e.code; done(); });
 function done() { console.log('RESULT ' + JSON.stringify(out)); }
+"""
+
+PROBE = r"""
+import ctypes, json, os, platform
+libc = ctypes.CDLL(None, use_errno=True)
+def call(nr, *args):
+    ctypes.set_errno(0)
+    r = libc.syscall(nr, *args)
+    if r == 0 and nr == 56:
+        os._exit(0)  # a child of a clone that should have been refused
+    return "ok" if r >= 0 else os.strerror(ctypes.get_errno())
+N = {"unshare_user": (272, 0x10000000), "clone_newuser": (56, 0x10000000 | 17, 0, 0, 0, 0),
+     "mount": (165, b"none", b"/tmp", b"tmpfs", 0, None), "keyctl": (250, 0, -3, 0),
+     "bpf": (321, 0, None, 0), "perf_event_open": (298, None, 0, -1, -1, 0), "ptrace": (101, 16, 1, 0, 0)}
+print(json.dumps({k: call(*v) for k, v in N.items()} if platform.machine() == "x86_64" else {}))
 """
 
 
@@ -44,7 +64,8 @@ def test_escape_attempts_fail_and_are_recorded(tmp_path: Path) -> None:
     listener.listen(4)
     listener.setblocking(False)
     marker = f"sw-escape-{os.getpid()}"
-    pkg = write_package(tmp_path / "escape", "escape-fixture", {"postinstall": "node escape.js"}, {"escape.js": ESCAPE})
+    pkg = write_package(tmp_path / "escape", "escape-fixture", {"postinstall": "node escape.js"},
+                        {"escape.js": ESCAPE, "probe.py": PROBE})
     (pkg / "targets.json").write_text(json.dumps({
         "host_file": str(host_file), "real_home": os.path.expanduser("~"), "project": str(pkg),
         "host_write": str(tmp_path / "written-from-inside"), "port": listener.getsockname()[1], "marker": marker,
@@ -58,6 +79,14 @@ def test_escape_attempts_fail_and_are_recorded(tmp_path: Path) -> None:
         assert got[attempt].startswith("fail"), (attempt, got[attempt])
     assert got["connect_host"].startswith("fail")
     assert got["sees_host"] is False and got["process_count"] < 20
+    # no nested user namespace; every call the filter denies is refused, and strace still saw each attempt
+    assert got["unshare_cmd"] != 0
+    if platform.machine() == "x86_64":
+        assert got["syscalls"] and set(got["syscalls"].values()) == {"Operation not permitted"}, got["syscalls"]
+        denied = {e.syscall for e in obs.trace.denied}
+        assert {"unshare", "clone", "mount", "keyctl", "bpf", "perf_event_open", "ptrace"} <= denied, denied
+    refused = next(f for f in result.report.findings if f.rule_id == "detonate-sandbox-denied")
+    assert any(a.startswith("unshare(CLONE_NEWUSER") for a in refused.properties["attempts"]), refused.properties
     assert not (tmp_path / "written-from-inside").exists()
     try:
         listener.accept()

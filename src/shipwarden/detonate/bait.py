@@ -42,6 +42,8 @@ class BaitFile:
     content: str
     canary: bool = True
     profiles: tuple[str, ...] = ("laptop", "ci")
+    #: hosts these credentials are configured for (their tool's own login there is not exfiltration)
+    auth_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ def load_bait_table() -> BaitTable:
             content=str(f["content"]),
             canary=bool(f.get("canary", True)),
             profiles=tuple(f.get("profiles", ("laptop", "ci"))),
+            auth_hosts=tuple(str(h).lower() for h in f.get("auth_hosts", ())),
         )
         for f in raw.get("file", [])
     )
@@ -76,6 +79,8 @@ class Bait:
     env: dict[str, str] = field(default_factory=dict)
     #: canary value -> where it was planted ("~/.npmrc", "env:NPM_TOKEN", "memory:Runner.Worker")
     canaries: dict[str, str] = field(default_factory=dict)
+    #: where a canary was planted ("~/.npmrc") -> the hosts it is configured to authenticate to
+    auth_hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: catalogue store id -> the globs (relative to HOME) of its files
     stores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _salt: int = field(default_factory=lambda: secrets.randbits(48))
@@ -155,6 +160,8 @@ def make_bait(profile: Profile) -> Bait:
         if profile.value not in f.profiles:
             continue
         bait.files[f.path] = bait.fill(f.content, f"~/{f.path}") if f.canary else f.content
+        if f.auth_hosts:
+            bait.auth_hosts[f"~/{f.path}"] = f.auth_hosts
     for store in catalogue.stores:
         if any(bait.store_of(p) == store.id for p in bait.files):
             continue

@@ -47,8 +47,10 @@ CANARY_STAGED = _rule("detonate-canary-staged", Tier.P1, H, "install-time code w
 NETWORK = _rule("detonate-network", Tier.P2, H, "install-time code reached for the network")
 SPAWN = _rule("detonate-spawn", Tier.P2, M, "install-time code ran a downloader, decoder or inline interpreter")
 BUDGET = _rule("detonate-budget", Tier.P2, H, "install-time code ran out of its time or memory budget")
+DENIED = _rule("detonate-sandbox-denied", Tier.P2, H,
+               "install-time code tried a system call the sandbox denies (namespaces, mounts, ptrace, keyrings, BPF)")
 
-ALL = [CANARY_SENT, PROC_SECRETS, PERSISTENCE, PUBLISH, CREDENTIAL_READ, CANARY_STAGED, NETWORK, SPAWN, BUDGET]
+ALL = [CANARY_SENT, PROC_SECRETS, PERSISTENCE, PUBLISH, CREDENTIAL_READ, CANARY_STAGED, NETWORK, SPAWN, BUDGET, DENIED]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,7 @@ def judge(obs: Observation) -> list[Finding]:
     out += _credential_reads(obs, beh)
     out += _network(obs)
     out += _spawns(obs, beh)
+    out += _denied(obs)
     static = next((n[len("static: "):] for n in obs.notes if n.startswith("static: ")), "")
     if static:
         for f in out:
@@ -178,8 +181,25 @@ def judge(obs: Observation) -> list[Finding]:
     return out
 
 
+def _auth_only(obs: Observation, label: str, host: str, payload: bytes) -> bool:
+    """Whether canary ``label`` rides in ``payload`` only as an HTTP ``Authorization`` header to ``host``, a host
+    its own bait file configures it for: the package manager's normal login (npm sending ``~/.npmrc``'s token to
+    the registry ``~/.npmrc`` names), not exfiltration. In the request line (URL), another header or the body, or
+    to any other host, it counts."""
+    if host.lower() not in obs.bait.auth_hosts.get(label, ()):
+        return False
+    head, sep, body = payload.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    lines = head.split(b"\r\n")
+    auth = [ln for ln in lines[1:] if ln.lower().startswith(b"authorization:")]
+    rest = [lines[0], *(ln for ln in lines[1:] if not ln.lower().startswith(b"authorization:")), body]
+    return label in obs.bait.search(b"\n".join(auth)) and label not in obs.bait.search(b"\n".join(rest))
+
+
 def _canaries(obs: Observation) -> list[Finding]:
     sent: dict[str, list[str]] = {}
+    logins: set[str] = set()
     for rec in obs.sink:
         if rec.get("event") != "tcp" or not rec.get("payload"):
             continue
@@ -187,9 +207,13 @@ def _canaries(obs: Observation) -> list[Finding]:
             payload = base64.b64decode(rec["payload"])
         except (ValueError, TypeError):
             continue
-        dest = f"{rec.get('name') or rec.get('dest')}:{rec.get('port')}"
+        host = str(rec.get("name") or rec.get("dest"))
+        dest = f"{host}:{rec.get('port')}"
         for label in obs.bait.search(payload):
-            sent.setdefault(label, []).append(dest)
+            if _auth_only(obs, label, host, payload):
+                logins.add(f"{label} → {dest}")
+            else:
+                sent.setdefault(label, []).append(dest)
     names = {str(r.get("answer")): str(r.get("name")) for r in obs.sink if r.get("event") == "dns" and r.get("answer")}
     for ev in obs.trace.data:
         if not ev.socket or _is_ours(obs, ev.pid):
@@ -197,8 +221,11 @@ def _canaries(obs: Observation) -> list[Finding]:
         for label in obs.bait.search(ev.data):
             ip, _, port = ev.target.rpartition(":")
             dest = f"{names[ip]}:{port}" if ip in names else ev.target
-            if dest not in sent.get(label, []):
+            if _auth_only(obs, label, names.get(ip, ip), ev.data):
+                logins.add(f"{label} → {dest}")
+            elif dest not in sent.get(label, []):
                 sent.setdefault(label, []).append(dest)
+    obs.logins = sorted(logins)
     staged: dict[str, list[str]] = {}
     for ev in obs.trace.data:
         if ev.socket or _is_ours(obs, ev.pid) or ev.target.startswith("/scratch/.sw/"):
@@ -324,10 +351,22 @@ def _credential_reads(obs: Observation, beh: Behaviour) -> list[Finding]:
         [_loc(obs)], key="credential-read:" + obs.profile.value, properties=_props(obs, files=sorted(reads)))]
 
 
+def _unread_tls(rec: dict[str, Any]) -> bool:
+    """A TLS connection the sink could not terminate: the client did not trust the run's CA (it pins its own)."""
+    if rec.get("tls") or not rec.get("payload"):
+        return False
+    try:
+        return base64.b64decode(str(rec["payload"])[:8])[:1] == b"\x16"
+    except (ValueError, TypeError):
+        return False
+
+
 def _network(obs: Observation) -> list[Finding]:
     names = sorted({str(r["name"]) for r in obs.sink if r.get("event") == "dns" and r.get("name")})
     conns = sorted({f"{r.get('name') or r.get('dest')}:{r.get('port')}" + (f" (TLS {r['sni']})" if r.get("sni") else "")
                     for r in obs.sink if r.get("event") == "tcp"})
+    unread = sorted({f"{r.get('sni') or r.get('name') or r.get('dest')}:{r.get('port')}"
+                     for r in obs.sink if r.get("event") == "tcp" and _unread_tls(r)})
     direct = sorted({f"{c.address}:{c.port}" for c in obs.trace.connects
                      if not _is_ours(obs, c.pid) and not c.address.startswith(("127.", "10.77.")) and c.address != "::1"})
     if not (names or conns or direct):
@@ -339,9 +378,26 @@ def _network(obs: Observation) -> list[Finding]:
         parts.append("connected to " + ", ".join(conns[:8]))
     if direct:
         parts.append("dialled " + ", ".join(direct[:8]))
+    if unread:
+        parts.append("TLS not decrypted (the client does not trust the sandbox's CA — a pinned CA or its own root "
+                     "list — so only the destination name and port are known, not what was sent): " + ", ".join(unread[:8]))
+    if obs.logins:
+        parts.append("the package manager logged in to the registry its bait configuration names, as it does "
+                     "(not counted as exfiltration): " + ", ".join(obs.logins[:4]))
     return [NETWORK.finding(
         f"{_who(obs)}: {'; '.join(parts)}", [_loc(obs)], key="network:" + obs.profile.value,
-        properties=_props(obs, names=names[:50], connections=conns[:50], addresses=direct[:50]))]
+        properties=_props(obs, names=names[:50], connections=conns[:50], addresses=direct[:50],
+                          undecrypted_tls=unread[:50], registry_logins=obs.logins[:20]))]
+
+
+def _denied(obs: Observation) -> list[Finding]:
+    hits = sorted({f"{ev.syscall}({_redacted(ev.args)[:80]}) by {_actor(obs, ev.pid)}"
+                   for ev in obs.trace.denied if not _is_ours(obs, ev.pid)})
+    if not hits:
+        return []
+    return [DENIED.finding(
+        f"{_who(obs)}: tried what the sandbox denies, refused: {'; '.join(hits[:5])}", [_loc(obs)],
+        key="sandbox-denied:" + obs.profile.value, properties=_props(obs, attempts=hits[:20]))]
 
 
 def _spawns(obs: Observation, beh: Behaviour) -> list[Finding]:

@@ -32,6 +32,7 @@ from shipwarden.core.tables import load_table
 from shipwarden.detonate import pysource
 from shipwarden.detonate.bait import USERS, Bait, Profile, make_bait
 from shipwarden.detonate.trace import STRACE_ARGS, Trace, parse
+from shipwarden.sandbox import seccomp
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree
 
 #: what the launcher needs inside its own namespaces: routes and low ports for the sink,
@@ -87,6 +88,8 @@ class Observation:
     own: list[list[str]] = field(default_factory=list)
     #: exact argvs detonate itself ran (not counted as spawned by the package; what runs inside them is)
     steps: list[list[str]] = field(default_factory=list)
+    #: canaries a package manager sent only as its own login to the host their bait names ("~/.npmrc → host:443")
+    logins: list[str] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -494,7 +497,7 @@ i=0
 while [ ! -e /scratch/.sw/sink.ready ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 [ -e /scratch/.sw/sink.ready ] || echo "the network sink did not start: $(tail -n 1 /scratch/.sw/sink.err)" >> /scratch/.sw/notes
 strace {strace} -- {prlimit} unshare --user --pid --fork --mount --mount-proc --kill-child \\
-    --map-user=1000 --map-group=1000 -- /bin/sh -c 'exec >/scratch/.sw/out.log 2>&1; exec {shell} /scratch/.sw/run.sh' \\
+    --map-user=1000 --map-group=1000 -- /bin/sh -c 'exec >/scratch/.sw/out.log 2>&1; exec /usr/bin/python3 -I /scratch/.sw/seccomp.py /scratch/.sw/code.bpf {shell} /scratch/.sw/run.sh' \\
     </dev/null >/dev/null
 rc=$?
 sleep 0.2
@@ -547,6 +550,9 @@ def detonate(
         sw.mkdir(exist_ok=True)
         sink_src = resources.files("shipwarden.detonate").joinpath("sinkserver.py").read_text("utf-8")
         _write(sw / "sink.py", sink_src)
+        # the package's own namespace gets the full filter (bubblewrap gives the launcher the narrower one)
+        _write(sw / "seccomp.py", seccomp.LOADER)
+        _write(sw / "code.bpf", sandbox.bwrap.seccomp_program(seccomp.STRICT))
         if profile is Profile.CI:
             decoy = bait.canary("github-app-token", "memory:Runner.Worker")
             _write(sw / "decoy.py", _DECOY.format(canary=decoy))

@@ -24,8 +24,14 @@ STRACE_ARGS = (
     # exactly the calls :func:`parse` reads: the stat/access/readlink storm of an interpreter's imports (most of
     # %file) is left out, which makes tracing a Python build several times cheaper
     "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,mkdir,mkdirat,"
-    "unlink,unlinkat,truncate,chmod,fchmodat,%process,%network,write,writev,pwrite64,sendfile,kill,tkill,tgkill",
+    "unlink,unlinkat,truncate,chmod,fchmodat,%process,%network,write,writev,pwrite64,sendfile,kill,tkill,tgkill,"
+    # what the sandbox's seccomp filter denies to the package: the attempt is recorded
+    "unshare,setns,mount,umount2,pivot_root,chroot,ptrace,keyctl,add_key,request_key,bpf,perf_event_open",
 )
+
+#: calls whose refusal (EPERM from the seccomp filter) is recorded as an attempt on the sandbox
+GUARDED = frozenset({"unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "ptrace", "keyctl", "add_key",
+                     "request_key", "bpf", "perf_event_open"})
 
 #: ``[pid N] call(...)`` (strace -f writing to stderr; the first process has no prefix)
 _LINE = re.compile(r"^(?:\[pid\s+(\d+)\]\s|(\d+)\s+)?(.*)$")
@@ -102,6 +108,16 @@ class DataEvent:
 
 
 @dataclass(slots=True)
+class DeniedEvent:
+    """A system call the sandbox refused (a nested namespace, a mount, ptrace, a keyring, BPF…)."""
+
+    pid: int
+    syscall: str
+    args: str
+    line: str
+
+
+@dataclass(slots=True)
 class KillEvent:
     pid: int
     target: int
@@ -117,6 +133,7 @@ class Trace:
     connects: list[ConnectEvent] = field(default_factory=list)
     data: list[DataEvent] = field(default_factory=list)
     kills: list[KillEvent] = field(default_factory=list)
+    denied: list[DeniedEvent] = field(default_factory=list)
     lines: int = 0
 
     def chain(self, pid: int) -> list[Process]:
@@ -178,6 +195,9 @@ def parse(text: str) -> Trace:
 def _event(trace: Trace, pid: int, name: str, args: str, ret: str, ret_decor: str, line: str) -> None:
     ok = ret not in ("?",) and not ret.startswith("-")
     proc = _proc(trace, pid)
+    if not ok and " EPERM " in line + " " and (name in GUARDED or (name == "clone" and "CLONE_NEW" in args)):
+        trace.denied.append(DeniedEvent(pid, name, args[:200], _short(line)))
+        return
     if name in ("clone", "clone3", "fork", "vfork") and ok and ret.isdigit():
         child = _proc(trace, int(ret))
         child.parent = pid

@@ -4,6 +4,11 @@ The sandbox (see ``docs/sandbox.md``):
 
 * new user, PID, network, IPC, UTS (and, where possible, cgroup) namespaces;
   no capabilities; no nested user namespaces; a new session (no terminal);
+* a seccomp filter (:mod:`.seccomp`, compiled by libseccomp, given to
+  bubblewrap with ``--seccomp``): no kernel keyrings, BPF, perf events or
+  modules anywhere inside; no new namespaces, mounts or ``ptrace`` for scanned
+  code (a launcher that keeps capabilities gets the narrower filter and loads
+  the full one into the nested namespace its scanned code runs in);
 * when shipwarden runs as root, bubblewrap itself runs as an unprivileged
   user (``nobody``), so the code inside maps to that user outside and root's
   exemptions (process limit, file permissions) do not apply;
@@ -214,8 +219,33 @@ def _system_args() -> list[str]:
     return args
 
 
-def command(spec: Spec, data_dir: Path) -> list[str]:
-    """The full bwrap + prlimit command line for ``spec`` (generated files go to ``data_dir``)."""
+def seccomp_kind(spec: Spec) -> str:
+    """Which filter bubblewrap applies: the narrower one only for a launcher that keeps capabilities."""
+    from shipwarden.sandbox import seccomp
+
+    return seccomp.LAUNCHER if spec.caps else seccomp.STRICT
+
+
+def seccomp_program(kind: str) -> bytes:
+    """The compiled filter, or :class:`SandboxUnavailable` when libseccomp cannot make it."""
+    from shipwarden.sandbox import seccomp
+
+    try:
+        return seccomp.compiled(kind)
+    except seccomp.SeccompUnavailable as exc:
+        raise SandboxUnavailable(f"the sandbox's seccomp filter cannot be made: {exc}") from None
+
+
+def _open_filter(spec: Spec, data_dir: Path) -> int:
+    """A read-only descriptor of the spec's compiled filter, for ``bwrap --seccomp FD`` (the caller closes it)."""
+    path = data_dir / "seccomp.bpf"
+    path.write_bytes(seccomp_program(seccomp_kind(spec)))
+    return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+
+def command(spec: Spec, data_dir: Path, seccomp_fd: int | None = None) -> list[str]:
+    """The full bwrap + prlimit command line for ``spec`` (generated files go to ``data_dir``; ``seccomp_fd``: the
+    descriptor bubblewrap reads the filter from, passed to it)."""
     lim = spec.limits
     home = spec.env.get("HOME", f"{SCRATCH}/home")
     generated = {
@@ -239,6 +269,7 @@ def command(spec: Spec, data_dir: Path) -> list[str]:
         # a launcher with capabilities needs them over the sandbox's own namespaces,
         # which --disable-userns (a nested namespace) would take away
         *([] if spec.caps else ["--disable-userns"]),
+        *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         "--uid",
         str(spec.uid),
         "--gid",
@@ -319,23 +350,16 @@ def run(spec: Spec) -> Result:
     check_available()
     data_dir = Path(tempfile.mkdtemp(prefix="shipwarden-sbx-etc-"))
     data_dir.chmod(0o755)
-    argv = command(spec, data_dir)
+    filter_fd = _open_filter(spec, data_dir)
+    argv = command(spec, data_dir, filter_fd)
     prepare_scratch(spec.scratch)
     ids = _drop_to()
-    proc = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={"PATH": "/usr/bin:/bin"},
-        cwd="/",
-        start_new_session=True,
-        close_fds=True,
-        user=ids[0] if ids else None,
-        group=ids[1] if ids else None,
-        extra_groups=[] if ids else None,
-    )
+    try:
+        proc = _popen(argv, ids, filter_fd)
+    finally:
+        os.close(filter_fd)
     assert proc.stdout is not None and proc.stderr is not None  # both are pipes
+
     out = _Capture(proc.stdout, spec.limits.output_bytes)
     err = _Capture(proc.stderr, spec.limits.output_bytes)
     out.start()
@@ -363,6 +387,24 @@ def run(spec: Spec) -> Result:
     )
 
 
+def _popen(argv: list[str], ids: tuple[int, int] | None, filter_fd: int) -> subprocess.Popen[bytes]:
+    os.set_inheritable(filter_fd, True)
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin"},
+        cwd="/",
+        start_new_session=True,
+        close_fds=True,
+        pass_fds=(filter_fd,),
+        user=ids[0] if ids else None,
+        group=ids[1] if ids else None,
+        extra_groups=[] if ids else None,
+    )
+
+
 @lru_cache(maxsize=1)
 def _probe() -> str | None:
     """None when a trivial command runs in the sandbox, else why not."""
@@ -373,27 +415,22 @@ def _probe() -> str | None:
         data.mkdir()
         Path(tmp).chmod(0o755)
         data.chmod(0o755)
+        spec = Spec(argv=["/bin/true"], scratch=scratch)
         try:
-            argv = command(Spec(argv=["/bin/true"], scratch=scratch), data)
+            filter_fd = _open_filter(spec, data)
+            argv = command(spec, data, filter_fd)
         except SandboxUnavailable as exc:
             return str(exc)
         prepare_scratch(scratch)
         ids = _drop_to()
         try:
-            proc = subprocess.run(
-                argv,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                env={"PATH": "/usr/bin:/bin"},
-                cwd="/",
-                timeout=60,
-                check=False,
-                user=ids[0] if ids else None,
-                group=ids[1] if ids else None,
-                extra_groups=[] if ids else None,
-            )
+            with _popen(argv, ids, filter_fd) as popen:
+                _, err = popen.communicate(timeout=60)
+            proc = subprocess.CompletedProcess(argv, popen.returncode, b"", err)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bubblewrap failed to start: {exc}"
+        finally:
+            os.close(filter_fd)
         if proc.returncode != 0:
             why = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
             return (
