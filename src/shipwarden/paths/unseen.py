@@ -16,7 +16,11 @@ from shipwarden.ci.github.remote import wanted
 from shipwarden.core.findings import Coverage
 from shipwarden.paths.ends import capability, outsider_event
 
-SUBJECT = "remote action steps"
+SUBJECT = "step(s) calling a remote action not read"
+MEANING = (
+    "remote actions not read: if one is a composite action, its steps (cache save/restore, installs, "
+    "runs) are in no rule and no attack path"
+)
 RESOLVE = "shipwarden scan --fetch-actions (or paths --fetch-actions) reads them at their ref"
 #: Actions named in one note's reason.
 MAX_NAMED = 3
@@ -47,11 +51,7 @@ def unseen_actions(repo: Repository) -> list[Coverage]:
             continue
         named = [f"`{raw}` called by job {', '.join(dict.fromkeys(jobs))}" for raw, jobs in sorted(unseen.items())]
         more = f" and {len(named) - MAX_NAMED} more" if len(named) > MAX_NAMED else ""
-        reason = (
-            "; ".join(named[:MAX_NAMED]) + more
-            + ": if an action is a composite, its steps (cache save/restore, installs, runs) are in no rule "
-            "and no attack path until it is read"
-        )
+        reason = "; ".join(named[:MAX_NAMED]) + more
         count = sum(len(jobs) for jobs in unseen.values())
         out.append(Coverage(wf.path, SUBJECT, "steps", total, 0, count, reason=reason, resolve=RESOLVE))
     return out

@@ -140,17 +140,24 @@ def _summary(report: Report) -> Text:
     return text
 
 
+#: ``scan``/``paths`` coverage is about remote actions (``shipwarden.paths.unseen``)
+_COVERAGE_HEADING = (
+    "coverage: remote actions not read — if one is a composite action, its steps (cache save/restore, "
+    "installs, runs) are in no rule and no attack path"
+)
+
+
 def _coverage_notes(console: Console, report: Report) -> None:
     """What ``scan``/``paths`` could not see (``deps`` and ``gate`` render their own coverage)."""
     notes = [c for c in report.coverage if c.unknown] if report.command in ("scan", "paths") else []
     if not notes:
         return
     console.print()
-    console.print(Text("coverage: not everything that runs was read", "bold"))
+    console.print(_hanging("", Text(_COVERAGE_HEADING, "bold")))
     for c in sorted(notes, key=lambda c: c.path):
-        console.print(_hanging("  ", Text.assemble((c.path, "cyan"), f": {c.unknown} {c.subject} not read: {c.reason}")))
-        if c.resolve:
-            console.print(_hanging("    ", Text(f"→ {c.resolve}", "dim")))
+        console.print(_hanging("  ", Text.assemble((c.path, "cyan"), f": {c.unknown} {c.subject}: {c.reason}")))
+    for resolve in sorted({c.resolve for c in notes if c.resolve}):
+        console.print(_hanging("  ", Text(f"→ {resolve}", "dim")))
 
 
 def render_text(report: Report, options: RenderOptions | None = None) -> str:
