@@ -110,7 +110,7 @@ def test_without_the_flag_no_path_and_a_coverage_note(server: Path, tmp_path: Pa
     assert report["findings"] == [] and len(report["coverage"]) == 2
     assert main(["scan", str(ROUTER), "--no-color", "--fail-on", "none", "--output", str(tmp_path / "r.txt")]) == 0
     text = (tmp_path / "r.txt").read_text()
-    assert "coverage: not everything that runs was read" in text and "--fetch-actions" in text
+    assert "coverage: remote actions not read" in text and "--fetch-actions" in text
 
 
 def test_no_coverage_note_for_actions_the_tables_know(tmp_path: Path) -> None:
