@@ -236,3 +236,17 @@ def test_server_must_be_a_plain_url(tmp_path: Path) -> None:
     assert action_source("https://user:secret@git.example.invalid/", tmp_path).server == (
         "https://user:secret@git.example.invalid"
     )
+
+
+def test_findings_inside_a_remote_action_name_their_callers_and_keep_their_path(server: Path, tmp_path: Path) -> None:
+    from shipwarden.ci.github.scan import scan_roots
+
+    sha = publish(server, "acme/config", {".github/setup/action.yml": "cache"})
+    other = tmp_path / "other"
+    (other / ".github" / "workflows").mkdir(parents=True)
+    report = scan_roots([str(ROUTER), str(other)], jobs=1, actions=source(server, tmp_path))
+    inside = [f for f in report.findings if f.primary.path == f"acme/config/.github/setup/action.yml@{sha}"]
+    assert inside, "the unpinned pnpm/action-setup inside the remote action"
+    callers = {(loc.path.rsplit("/", 1)[-1], loc.line) for f in inside for loc in f.locations[1:]}
+    assert ("bundle-size.yml", 20) in callers and ("release.yml", 17) in callers
+    assert all(loc.path.startswith(str(ROUTER)) for f in inside for loc in f.locations[1:])

@@ -18,7 +18,7 @@ from functools import cache
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.contexts import Control, classify, controlling_events
 from shipwarden.ci.github.knowledge import ActionInfo, event_info, is_pr_code_context, pr_code_patterns, step_info
-from shipwarden.ci.github.model import Job, Repository, Scalar, Step, Workflow
+from shipwarden.ci.github.model import REMOTE_FILE_RE, Job, Repository, Scalar, Step, Workflow
 from shipwarden.ci.github.sites import all_paths, flowing_paths
 from shipwarden.ci.github.steps import (
     EVENT_TEXT_FIELD,
@@ -228,10 +228,6 @@ class Checkout:
         return self.step.location(label)
 
 
-#: the path of a remote action file read at a commit (``owner/repo/action.yml@<sha>``)
-_REMOTE_FILE = re.compile(r"@[0-9a-f]{40}$")
-
-
 @dataclass(frozen=True, slots=True)
 class CacheUse:
     step: Step
@@ -255,7 +251,7 @@ class CacheUse:
     def inside(self) -> str:
         """`` (cache step at PATH@SHA:LINE:COL)`` for a cache step inside a remote composite
         action (``--fetch-actions``), else "": the hop is the calling step, the file is elsewhere."""
-        if self.step.via is None or not _REMOTE_FILE.search(self.step.file.path):
+        if self.step.via is None or not REMOTE_FILE_RE.search(self.step.file.path):
             return ""
         loc = self.step.location()
         return f" (cache step at {loc.path}:{loc.line}:{loc.column})"

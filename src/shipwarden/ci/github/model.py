@@ -24,6 +24,8 @@ from shipwarden.core.findings import Location
 SHA_RE = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 VERSIONISH_RE = re.compile(r"^v?\d+(\.\d+){0,3}([-+._][0-9A-Za-z.-]+)?$")
 DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
+#: the path of a remote action file read at a commit (``owner/repo/path/action.yml@<sha>``)
+REMOTE_FILE_RE = re.compile(r"@[0-9a-f]{40}$")
 
 #: Permission scopes GitHub knows (``permissions:`` keys).
 PERMISSION_SCOPES = (

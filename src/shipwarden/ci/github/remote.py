@@ -39,7 +39,7 @@ from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.loader import ACTION_FILES, parse_action
 from shipwarden.ci.github.model import Action, Repository, Step, Uses
 from shipwarden.ci.yamlspan import MAX_FILE_BYTES, decode
-from shipwarden.core.findings import ScanError
+from shipwarden.core.findings import Finding, Location, ScanError
 from shipwarden.core.gitconfig import run_git
 
 #: The public GitHub server, used when neither the option, ``GITHUB_SERVER_URL``
@@ -277,3 +277,36 @@ def resolve_remote_actions(repo: Repository, source: ActionSource, resolver: Res
             note = f"{step.uses.raw}: not resolved: composite actions nest deeper than {source.max_depth} remote levels"
             errors.append(ScanError(step.file.path, note, "remote-action", line))
     return errors
+
+
+#: Calling steps named on one finding inside a remote action.
+MAX_CALLERS = 3
+
+
+def attach_callers(repo: Repository, findings: list[Finding]) -> None:
+    """Give each finding located inside a remote action the workflow steps that call it
+    (extra locations), so the reader sees where the action enters the repository."""
+    callers: dict[str, list[Location]] = {}
+    for wf in repo.workflows:
+        for job in wf.jobs:
+            for step in job.all_steps():
+                outer = step
+                while outer.via is not None:
+                    outer = outer.via
+                action = repo.action_for(step.uses) if step.uses is not None and step.uses.kind == "repo" else None
+                if action is None or outer.file.path != wf.path:
+                    continue
+                assert outer.uses is not None
+                places = callers.setdefault(action.path, [])
+                loc = outer.location(f"job `{job.id}` calls `{outer.uses.raw}`")
+                if len(places) < MAX_CALLERS and all((p.path, p.line) != (loc.path, loc.line) for p in places):
+                    places.append(loc)
+    if not callers:
+        return
+    for finding in findings:
+        if finding.rule_id == "attack-path" or not finding.locations:
+            continue
+        primary = finding.locations[0].path
+        if primary in callers:
+            present = {(loc.path, loc.line) for loc in finding.locations}
+            finding.locations.extend(loc for loc in callers[primary] if (loc.path, loc.line) not in present)

@@ -21,8 +21,8 @@ import shipwarden.ci.github.rules as rule_modules
 from shipwarden.ci import shell
 from shipwarden.ci.github import contexts, knowledge
 from shipwarden.ci.github.loader import LoadResult, branch_refs, load_directory, load_git_ref
-from shipwarden.ci.github.model import Repository, RunnerLabels
-from shipwarden.ci.github.remote import ActionSource, resolve_remote_actions
+from shipwarden.ci.github.model import REMOTE_FILE_RE, Repository, RunnerLabels
+from shipwarden.ci.github.remote import ActionSource, attach_callers, resolve_remote_actions
 from shipwarden.ci.github.rules.action_definition import check_actions
 from shipwarden.ci.providers import scan_providers
 from shipwarden.core.catalogue import WORKFLOW_RULES, WorkflowRule
@@ -89,6 +89,8 @@ def _prefix(findings: list[Finding], prefix: str) -> None:
         return
 
     def move(loc: Location) -> Location:
+        if REMOTE_FILE_RE.search(loc.path):
+            return loc  # a remote action's file (owner/repo/…@sha) is no path under the root
         return Location(prefix + loc.path, loc.line, loc.column, loc.end_line, loc.end_column, loc.label, loc.snippet)
 
     for f in findings:
@@ -126,6 +128,8 @@ def scan_root(
         total.errors.extend(loaded.errors)
         _remote_actions(loaded.repo, actions, total)
         res = run_rules(loaded.repo) if paths else _run_rules_no_paths(loaded.repo)
+        if loaded.repo.remote_actions:
+            attach_callers(loaded.repo, res.findings)
         total.errors.extend(res.errors)
         total.workflows += res.workflows
         ref = loaded.repo.ref
@@ -143,7 +147,10 @@ def scan_root(
     _prefix(total.findings, prefix)
     if prefix:
         total.coverage = [replace(c, path=prefix + c.path) for c in total.coverage]
-        total.errors = [ScanError(prefix + e.path, e.message, e.kind) for e in total.errors]
+        total.errors = [
+            e if REMOTE_FILE_RE.search(e.path) else ScanError(prefix + e.path, e.message, e.kind, e.line)
+            for e in total.errors
+        ]
     return total
 
 

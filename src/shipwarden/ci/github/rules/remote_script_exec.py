@@ -46,6 +46,20 @@ def _pinned_version(script: str, text: str, url: str) -> bool:
     return any(f"${name}" in text or f"${{{name}}}" in text for name in _VERSION_VAR.findall(script))
 
 
+#: ``if ! command -v rustup …; then`` — the download is a fallback for a tool that is missing
+_ONLY_IF_MISSING = re.compile(
+    r"\bif\s+!\s*(?:command\s+-v|which|type|hash)\s+([\w.-]+)[^\n]*(?:\n|;\s*then)(?:(?!\bfi\b)[\s\S])*$"
+)
+
+
+def _only_if_missing(script: str, start: int) -> str:
+    """The tool whose absence the download is conditioned on ("" when it always runs)."""
+    if start < 0:
+        return ""
+    found = _ONLY_IF_MISSING.search(script[:start])
+    return found.group(1) if found else ""
+
+
 #: secret names of registry and publish credentials (for the message only)
 REGISTRY = re.compile(r"NPM|NODE_AUTH|PYPI|TWINE|CARGO|CRATES|RUBYGEMS|GEM_HOST|DOCKER|GHCR|REGISTRY|PUBLISH", re.I)
 
@@ -88,7 +102,9 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 continue  # fetched at an immutable commit
             if _VERIFY.search(script):
                 continue  # the download is checked against a known digest or signature
-            tier = Tier.P1 if power else Tier.P2
+            missing = _only_if_missing(script, rexec.start)
+            # a fallback for a tool the runner image ships (rustup on hosted runners) is hardening
+            tier = Tier.P1 if power and not missing else Tier.P2
             source = f"`{url}`" if url else "a URL"
             pinned = _pinned_version(script, text, url)
             unverified = (
@@ -103,6 +119,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                     why += " — the Trivy → LiteLLM chain: an unpinned tool fetched beside publish credentials"
             else:
                 why = "; whoever controls that URL decides what runs on the runner"
+            if missing:
+                why += f"; it runs only when `{missing}` is not already installed"
             yield META.finding(
                 f"step `{step.label}` downloads a script from {source} and executes it unverified"
                 f"{unverified}{why}",
