@@ -17,10 +17,6 @@ from shipwarden.core.findings import Coverage
 from shipwarden.paths.ends import capability, outsider_event
 
 SUBJECT = "step(s) calling a remote action not read"
-MEANING = (
-    "remote actions not read: if one is a composite action, its steps (cache save/restore, installs, "
-    "runs) are in no rule and no attack path"
-)
 RESOLVE = "shipwarden scan --fetch-actions (or paths --fetch-actions) reads them at their ref"
 #: Actions named in one note's reason.
 MAX_NAMED = 3
