@@ -158,6 +158,8 @@ class ScanOptions(Options):
     #: base URL of the git server for ``fetch_actions`` (else ``GITHUB_SERVER_URL``, the config's
     #: ``[scan] action-server``, the public server)
     action_server: str | None = None
+    #: progress over several roots (default: silent)
+    progress: Progress | None = None
 
 
 @dataclass(slots=True)
@@ -174,6 +176,8 @@ class PathsOptions(Options):
     jobs: int | None = None
     fetch_actions: bool = False
     action_server: str | None = None
+    #: progress over several roots (default: silent)
+    progress: Progress | None = None
 
 
 @dataclass(slots=True)
@@ -267,6 +271,8 @@ class EndpointOptions(Options):
     include: tuple[Path, ...] = ()
     env: Mapping[str, str] | None = None
     fix_permissions: bool = False
+    #: progress over the catalogue's stores (default: silent)
+    progress: Progress | None = None
 
 
 @dataclass(slots=True)
@@ -344,6 +350,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
         paths=options.attack_paths,
         runner_labels=_runner_labels(config),
         actions=action_source(options, config),
+        progress=options.progress,
     )
     return ScanResult(_finish(report, options, config, file_reader(list(options.roots))), config)
 
@@ -360,6 +367,7 @@ def paths(options: PathsOptions | None = None) -> PathsResult:
         jobs=options.jobs,
         runner_labels=_runner_labels(config),
         actions=action_source(options, config),
+        progress=options.progress,
     )
     report = Report(
         command="paths", roots=full.roots, errors=full.errors, stats=dict(full.stats), coverage=full.coverage
@@ -483,6 +491,7 @@ def home_reader(home: Path) -> SourceReader:
 
 def endpoint(options: EndpointOptions | None = None) -> EndpointResult:
     """Sweep a home directory for the credentials a supply-chain worm would harvest."""
+    from shipwarden.core.progress import SILENT
     from shipwarden.endpoint import sweep
 
     options = options or EndpointOptions()
@@ -493,5 +502,6 @@ def endpoint(options: EndpointOptions | None = None) -> EndpointResult:
         include=list(options.include),
         env=dict(options.env) if options.env is not None else None,
         fix_permissions=options.fix_permissions,
+        progress=options.progress or SILENT,
     )
     return EndpointResult(_finish(report, options, config, home_reader(home)), config)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from shipwarden.api import home_reader
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, unusable_path
+from shipwarden.core.progress import progress_for
 from shipwarden.endpoint import sweep
 from shipwarden.reporting import emit
 
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="chmod 600 the credential files you own that others can read (the only write this command makes)",
     )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
     add_output_arguments(parser)
 
 
@@ -48,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         include=[Path(p).expanduser() for p in args.include],
         env=None if args.no_env else dict(os.environ),
         fix_permissions=args.fix_permissions,
+        progress=progress_for(quiet=args.quiet),
     )
     # Configuration comes from the working directory (a home is not a project);
     # inline ignore comments are read from the files under the home.

@@ -14,6 +14,7 @@ from shipwarden.commands.common import (
     finish,
     repository_roots,
 )
+from shipwarden.core.progress import progress_for
 
 NAME = "paths"
 HELP = "Show every path from an outsider to a publish capability or a secret, across workflows."
@@ -23,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="repository roots (default: .)")
     parser.add_argument("--all-branches", action="store_true", help="also read workflows of every git branch")
     add_fetch_actions_arguments(parser)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
     add_output_arguments(parser, graph_formats=True)
 
 
@@ -37,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         fetch_actions=args.fetch_actions,
         action_server=args.action_server,
         config=config_from_args(args, root),
+        progress=progress_for(quiet=args.quiet),
         pipeline=False,  # finish() selects, suppresses and baselines as for every command
     )
     return finish(api.paths(options).report, args, root=root)

@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repository", metavar="OWNER/NAME", help="the repository releases must come from")
     parser.add_argument("--default-branch", metavar="NAME", help="the repository's default branch (default: main or master)")
     parser.add_argument("--offline", action="store_true", help="never use the network (bundles must be given)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
     add_output_arguments(parser)
 
 
@@ -122,6 +123,7 @@ def summary_lines(results: list[Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from shipwarden.core.config import ConfigError
+    from shipwarden.core.progress import progress_for
     from shipwarden.provenance.check import check, parse_target
     from shipwarden.provenance.verify import trust_root
     from shipwarden.registry import RegistryError
@@ -151,14 +153,22 @@ def run(args: argparse.Namespace) -> int:
             report.errors.append(ScanError(str(b), str(exc), "read"))
     history = None
     previous: dict[str, Any] = {}
-    if not args.bundle and not args.offline:
-        try:
-            docs, history, previous = _from_registry(target, root)
-        except RegistryError as exc:
-            report.errors.append(ScanError(args.target, str(exc), "registry"))
-    if not docs and not report.errors:
+    fetching = not args.bundle and not args.offline
+    task = progress_for(quiet=args.quiet).task("Fetching and verifying attestations", 2 if fetching else 1)
+    try:
+        if fetching:
+            try:
+                docs, history, previous = _from_registry(target, root)
+            except RegistryError as exc:
+                report.errors.append(ScanError(args.target, str(exc), "registry"))
+            task.advance()
+        missing = not docs and not report.errors
+        result = check(target, docs, root=root, policy=policy, history=history, previous_claims=previous, repo=args.repo)
+        task.advance()
+    finally:
+        task.done()
+    if missing:
         emit.note("shipwarden: note: no attestation found for the target")
-    result = check(target, docs, root=root, policy=policy, history=history, previous_claims=previous, repo=args.repo)
     report.findings = result.findings
     report.stats.update(
         {

@@ -19,6 +19,7 @@ from shipwarden.commands.common import (
 from shipwarden.core.baseline import BaselineError
 from shipwarden.core.config import ConfigError
 from shipwarden.core.findings import Report
+from shipwarden.core.progress import progress_for
 from shipwarden.reporting import emit
 
 NAME = "scan"
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--jobs", "-j", type=int, default=0, help=f"worker processes (default: {default_jobs()})")
     parser.add_argument("--no-paths", action="store_true", help="skip the cross-workflow attack-path search")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
     fix = parser.add_argument_group("fixes")
     fix.add_argument(
         "--fix",
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs or None,
         attack_paths=not args.no_paths,
         config=config_from_args(args, root),
+        progress=progress_for(quiet=args.quiet),
         pipeline=False,  # finish() selects, suppresses and baselines as for every command
     )
     report = api.scan(options).report

@@ -56,15 +56,16 @@ class Sweep:
     def run(self) -> Report:
         if not self.home.root.is_dir():
             self.home.note(self.home.root, "not-a-directory", "home directory does not exist or is not a directory")
-        task = self.progress.task("credential stores", len(self.catalogue.stores))
-        for store in self.catalogue.stores:
-            for glob in store.globs():
-                for path in self.home.expand(glob):
-                    if store.excluded(path.name):
-                        continue
-                    self._visit(store, path)
-            task.advance()
-        task.done()
+        task = self.progress.task("Sweeping credential stores", len(self.catalogue.stores))
+        try:
+            for store in self.catalogue.stores:
+                for glob in store.globs():
+                    for path in self.home.expand(glob):
+                        if not store.excluded(path.name):
+                            self._visit(store, path)
+                task.advance()
+        finally:
+            task.done()
         for top in self.include:
             self._walk_include(top)
         if self.env is not None:
@@ -189,8 +190,15 @@ class Sweep:
         if not top.is_dir():
             self.home.note(top, "not-a-directory", "--include path is not a directory")
             return
-        for path in self.home.walk(top, inc.wanted, skip_dirs=inc.skip_dirs, max_depth=inc.max_depth, max_files=inc.max_files):
-            self._visit(store, path)
+        task = self.progress.task("Searching for .env files", None)
+        try:
+            for path in self.home.walk(
+                top, inc.wanted, skip_dirs=inc.skip_dirs, max_depth=inc.max_depth, max_files=inc.max_files
+            ):
+                self._visit(store, path)
+                task.advance()
+        finally:
+            task.done()
 
     # -- environment -------------------------------------------------------------------------
 

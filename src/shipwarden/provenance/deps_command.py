@@ -18,6 +18,7 @@ def run_verify(root: Path, result: Any, args: argparse.Namespace) -> tuple[int, 
     non-zero on a usage error."""
     from shipwarden.commands.provenance import _quiet, load_policy
     from shipwarden.core.config import ConfigError
+    from shipwarden.core.progress import progress_for
     from shipwarden.provenance.depsverify import verify_against
     from shipwarden.provenance.verify import trust_root
     from shipwarden.registry import RegistryClient
@@ -32,7 +33,8 @@ def run_verify(root: Path, result: Any, args: argparse.Namespace) -> tuple[int, 
         return EXIT_USAGE, None
     client = RegistryClient(cwd=root if root.is_dir() else None)
     outcome = verify_against(
-        root, result.dependencies, result.lockfiles, args.against, client, trust=trust, policy=policy
+        root, result.dependencies, result.lockfiles, args.against, client, trust=trust, policy=policy,
+        progress=progress_for(quiet=bool(getattr(args, "quiet", False))),
     )
     result.report.findings.extend(outcome.findings)
     result.report.errors.extend(outcome.errors)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipwarden.core.findings import Finding, ScanError
+from shipwarden.core.progress import SILENT, Progress
 from shipwarden.deps.model import Dependency, Ecosystem, Lockfile, SourceKind
 from shipwarden.provenance import fetch
 from shipwarden.provenance.check import Result, Target, check, claims_of, verify_documents
@@ -127,16 +128,21 @@ def verify_updates(
     root: TrustRoot,
     policy: Policy,
     workers: int = 8,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = SILENT,
 ) -> VerifyOutcome:
     outcome = VerifyOutcome()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        fetched = list(pool.map(lambda u: _fetch_one(client, u, root), ups))
+    task = progress.task("Fetching and verifying attestations", len(ups))
+    fetched: list[_Fetched] = []
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for one in pool.map(lambda u: _fetch_one(client, u, root), ups):
+                fetched.append(one)
+                task.advance()
+    finally:
+        task.done()
     releases: list[Release] = [r for f in fetched if f.published for r in f.published.history]
-    for i, f in enumerate(fetched):
+    for f in fetched:
         dep = f.update.dependency
-        if progress is not None:
-            progress(i + 1, len(fetched))
         if f.published is None:
             outcome.errors.append(ScanError(dep.origin.path, f"{dep.name}@{dep.version}: {f.error}", "registry"))
             continue
@@ -187,6 +193,7 @@ def verify_against(
     *,
     trust: TrustRoot,
     policy: Policy,
+    progress: Progress = SILENT,
 ) -> VerifyOutcome:
     from shipwarden.deps.history import HistoryError, lockfiles_at
 
@@ -194,6 +201,6 @@ def verify_against(
         old, errors = lockfiles_at(root_dir, rev, [lock.path for lock in lockfiles])
     except HistoryError as exc:
         return VerifyOutcome(errors=[ScanError(".", f"--verify: {exc}", "git")])
-    outcome = verify_updates(updates(current, old), client, root=trust, policy=policy)
+    outcome = verify_updates(updates(current, old), client, root=trust, policy=policy, progress=progress)
     outcome.errors = errors + outcome.errors
     return outcome

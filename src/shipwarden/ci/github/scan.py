@@ -27,6 +27,7 @@ from shipwarden.ci.github.rules.action_definition import check_actions
 from shipwarden.ci.providers import scan_providers
 from shipwarden.core.catalogue import WORKFLOW_RULES, WorkflowRule
 from shipwarden.core.findings import Coverage, Finding, Location, Report, ScanError
+from shipwarden.core.progress import SILENT, Progress
 from shipwarden.paths.search import apply_paths
 from shipwarden.paths.unseen import unseen_actions
 
@@ -246,11 +247,13 @@ def scan_roots(
     paths: bool = True,
     runner_labels: RunnerLabels | None = None,
     actions: ActionSource | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Scan several repository roots. With more than one root, locations are
     prefixed with the root as given so they stay unambiguous. ``runner_labels``
     are the custom runner labels the user has declared hosted or self-hosted; with
-    ``actions`` remote composite actions are fetched and read (``--fetch-actions``)."""
+    ``actions`` remote composite actions are fetched and read (``--fetch-actions``).
+    ``progress`` counts roots done (only when there are several)."""
     report = Report(command="scan", roots=[str(r) for r in roots])
     multi = len(roots) > 1
     tasks: list[Task] = []
@@ -259,6 +262,9 @@ def scan_roots(
         tasks.append((str(root), prefix, all_branches, paths, runner_labels, actions))
     jobs = jobs or default_jobs()
     warm()
+    bar = progress or SILENT
+    total = len(tasks) if multi else 0
+    results: list[RootResult] = []
     if len(tasks) > 1 and jobs > 1:
         chunk = max(1, len(tasks) // (jobs * 16))
         # Forked workers share the parent's loaded tables; keeping the collector
@@ -266,13 +272,26 @@ def scan_roots(
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-                results = list(pool.map(_worker, tasks, chunksize=chunk))
+                done = pool.map(_worker, tasks, chunksize=chunk)  # workers forked before the bar's thread starts
+                shown = bar.task("Scanning repositories", total)
+                try:
+                    for res in done:
+                        results.append(res)
+                        shown.advance()
+                finally:
+                    shown.done()
         except BrokenProcessPool:
             # A worker died (a native crash on some hostile file): scan each root
             # alone in a fresh process so one root cannot take the others down.
             results = [_isolated(task) for task in tasks]
     else:
-        results = [_worker(t) for t in tasks]
+        shown = bar.task("Scanning repositories", total)
+        try:
+            for task in tasks:
+                results.append(_worker(task))
+                shown.advance()
+        finally:
+            shown.done()
     for res in results:
         report.findings.extend(res.findings)
         report.errors.extend(res.errors)
