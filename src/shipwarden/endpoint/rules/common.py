@@ -25,6 +25,20 @@ def tier_for(publish: Publish, publish_capable: bool) -> Tier:
     return Tier.P1 if publish_capable else Tier.P2
 
 
+def sighting_properties(s: Sighting, label: str, tier: Tier) -> dict[str, object]:
+    """The properties every credential finding carries (never the value)."""
+    return {
+        "credential": s.kind,
+        "description": s.description,
+        "key_path": label,
+        "redacted": s.redacted,
+        "secret_fingerprint": s.fingerprint,
+        "live": s.live,
+        "entropy": s.entropy,
+        "publish_capable": tier is Tier.P1,
+    }
+
+
 def stored_credential(meta: RuleMeta, file: StoreFile, s: Sighting) -> Finding:
     """The finding for one credential in one store file (no value, only its redacted form)."""
     store, info = file.store, file.info
@@ -43,14 +57,7 @@ def stored_credential(meta: RuleMeta, file: StoreFile, s: Sighting) -> Finding:
             "store": store.id,
             "store_name": store.name,
             "category": store.category,
-            "credential": s.kind,
-            "description": s.description,
-            "key_path": label,
-            "redacted": s.redacted,
-            "secret_fingerprint": s.fingerprint,
-            "live": s.live,
-            "entropy": s.entropy,
-            "publish_capable": tier is Tier.P1,
+            **sighting_properties(s, label, tier),
             "mode": info.mode_text,
             "exposure": exposure.value,
             "encrypted": False,

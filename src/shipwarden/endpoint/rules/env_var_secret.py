@@ -15,7 +15,7 @@ from shipwarden.core.catalogue import RuleMeta, declare
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.endpoint.evidence import EnvVariable
 from shipwarden.endpoint.parsers import Leaf
-from shipwarden.endpoint.rules.common import COMMAND, ROW
+from shipwarden.endpoint.rules.common import COMMAND, ROW, sighting_properties
 from shipwarden.endpoint.sightings import (
     AUTH_SCHEME,
     PROTECTED_KINDS,
@@ -75,14 +75,7 @@ def _finding(name: str, s: Sighting, publish_name: bool) -> Finding:
         properties={
             "store": "environment",
             "category": "environment",
-            "credential": s.kind,
-            "description": s.description,
-            "key_path": label,
-            "redacted": s.redacted,
-            "secret_fingerprint": s.fingerprint,
-            "live": s.live,
-            "entropy": s.entropy,
-            "publish_capable": tier is Tier.P1,
+            **sighting_properties(s, label, tier),
             "fix": FIX,
         },
     )
