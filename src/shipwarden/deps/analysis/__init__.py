@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Protocol
 
 from shipwarden.core import safeio
-from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code, language_of
+from shipwarden.deps.analysis.code import analyze_code
+from shipwarden.deps.analysis.facts import CodeFacts, Context, language_of
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability, Evidence
 from shipwarden.deps.analysis.verdict import Judgement, dedupe, judge, summary

@@ -19,7 +19,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_javascript
 
-from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code, upgrade_named_paths
+from shipwarden.deps.analysis.facts import CodeFacts, Context, guess_language, upgrade_named_paths
 from shipwarden.deps.analysis.indicators import Indicators, load_indicators
 from shipwarden.deps.analysis.model import Capability
 from shipwarden.deps.analysis.strings import classify, credential_path, decode_blob, is_blob, persistence_path
@@ -640,7 +640,7 @@ def _eval(f: _File, node: Node, arg: Node | None, kind: str) -> None:
     literal = _string_value(f, arg)
     if literal is not None:
         if f.ctx.depth < f.ind.limits.max_decode_depth:
-            f.facts.extend(analyze_code("javascript", literal, f.ctx.nested(f.line(node), "in an evaluated string")))
+            f.facts.extend(f.ctx.analyze_nested("javascript", literal, f.line(node), "in an evaluated string"))
     elif not decoded and not downloaded:
         f.add(Capability.DYNAMIC_CODE, "evaluates a computed string", node, strong=False)
 
@@ -651,7 +651,7 @@ def _exec_text(f: _File, node: Node, command: str) -> None:
         return
     if f.ctx.depth >= f.ind.limits.max_decode_depth + 2:
         return
-    sub = analyze_code("shell", command.replace("*", "X"), f.ctx.nested(f.line(node), ""))
+    sub = f.ctx.analyze_nested("shell", command.replace("*", "X"), f.line(node), "")
     f.facts.extend(sub)
 
 
@@ -828,16 +828,7 @@ def _decoded_payload(f: _File, node: Node, value: str) -> None:
         return
     f.add(Capability.OBFUSCATION, "hides code in an encoded string", node)
     language = guess_language(decoded)
-    f.facts.extend(analyze_code(language, decoded, f.ctx.nested(f.line(node), "in decoded data")))
-
-
-def guess_language(code: str) -> str:
-    head = code[:4000]
-    if re.search(r"\brequire\(|=>|\bconst |\bfunction\b|process\.", head):
-        return "javascript"
-    if re.search(r"^\s*(?:import |from \S+ import |def |exec\()", head, re.M):
-        return "python"
-    return "shell"
+    f.facts.extend(f.ctx.analyze_nested(language, decoded, f.line(node), "in decoded data"))
 
 
 def _upgrade(f: _File) -> None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import ast
 import warnings
 
-from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code, upgrade_named_paths
+from shipwarden.deps.analysis.facts import CodeFacts, Context, guess_language, upgrade_named_paths
 from shipwarden.deps.analysis.indicators import Indicators, load_indicators
-from shipwarden.deps.analysis.javascript import guess_language
 from shipwarden.deps.analysis.model import Capability
 from shipwarden.deps.analysis.strings import classify, credential_path, decode_blob, is_blob, persistence_path
 
@@ -352,7 +351,7 @@ class _Analyzer:
             self.add(Capability.DOWNLOAD_EXEC, "executes data received from the network", node)
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             if self.ctx.depth < self.ind.limits.max_decode_depth:
-                self.facts.extend(analyze_code("python", arg.value, self.ctx.nested(node.lineno, "in an executed string")))
+                self.facts.extend(self.ctx.analyze_nested("python", arg.value, node.lineno, "in an executed string"))
         elif not decoded and not downloaded:
             self.add(Capability.DYNAMIC_CODE, "executes a computed string", node, strong=False)
 
@@ -361,7 +360,7 @@ class _Analyzer:
             self.add(Capability.DYNAMIC_CODE, "runs a computed command", node, strong=False)
             return
         if self.ctx.depth < self.ind.limits.max_decode_depth + 2:
-            self.facts.extend(analyze_code("shell", command.replace("*", "X"), self.ctx.nested(getattr(node, "lineno", 0), "")))
+            self.facts.extend(self.ctx.analyze_nested("shell", command.replace("*", "X"), getattr(node, "lineno", 0), ""))
 
     def exec_argv(self, node: ast.AST, argv: list[str], array: ast.List | ast.Tuple) -> None:
         program = argv[0] if argv else "*"
@@ -374,7 +373,7 @@ class _Analyzer:
             if code_node is not None:
                 if isinstance(code_node, ast.Constant) and isinstance(code_node.value, str):
                     if self.ctx.depth < self.ind.limits.max_decode_depth + 2:
-                        self.facts.extend(analyze_code("python", code_node.value, self.ctx.nested(getattr(node, "lineno", 0), "in a child interpreter")))
+                        self.facts.extend(self.ctx.analyze_nested("python", code_node.value, getattr(node, "lineno", 0), "in a child interpreter"))
                 elif self.subtree_has(code_node, ("decode", "char-code"), self.decode_taint):
                     self.add(Capability.DECODE_EXEC, "runs decoded code in a child Python interpreter", node)
             return
@@ -401,7 +400,7 @@ class _Analyzer:
         if decoded is None:
             return
         self.add(Capability.OBFUSCATION, "hides code in an encoded string", node)
-        self.facts.extend(analyze_code(guess_language(decoded), decoded, self.ctx.nested(getattr(node, "lineno", 0), "in decoded data")))
+        self.facts.extend(self.ctx.analyze_nested(guess_language(decoded), decoded, getattr(node, "lineno", 0), "in decoded data"))
 
     def upgrade(self) -> None:
         upgrade_named_paths(

@@ -15,7 +15,7 @@ import tree_sitter
 import tree_sitter_bash
 
 from shipwarden.ci.shell import EventKind, analyze
-from shipwarden.deps.analysis.code import CodeFacts, Context, analyze_code
+from shipwarden.deps.analysis.facts import CodeFacts, Context
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability
 from shipwarden.deps.analysis.strings import classify, credential_path, env_names, persistence_path
@@ -187,4 +187,4 @@ def _interpreter_args(argv: list[str], language: str, line: int, ctx: Context, f
 def _inline(language: str, code: str, line: int, ctx: Context, facts: CodeFacts) -> None:
     if ctx.depth >= load_indicators().limits.max_decode_depth + 2:
         return
-    facts.extend(analyze_code(language, code, ctx.nested(line, "in inline code")))
+    facts.extend(ctx.analyze_nested(language, code, line, "in inline code"))
