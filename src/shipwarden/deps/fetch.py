@@ -19,8 +19,8 @@ from pathlib import Path
 from shipwarden.artifacts import ArchiveError, open_archive
 from shipwarden.core import safeio
 from shipwarden.core.findings import ScanError
+from shipwarden.deps.hooks import FetchedPackage
 from shipwarden.deps.model import Dependency, Ecosystem, SourceKind
-from shipwarden.deps.scan import FetchedPackage
 from shipwarden.registry import RegistryClient, RegistryError, same_version
 
 #: Files of a package kept for analysis (by suffix), and the byte budget.

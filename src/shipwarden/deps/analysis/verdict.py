@@ -56,7 +56,8 @@ def judge(evidence: list[Evidence]) -> list[Judgement]:
         chosen = _satisfied(verdict, by_cap)
         if chosen is None:
             continue
-        chosen.sort(key=lambda ev: (not ev.strong, ev.path, ev.line))
+        # complete key: evidence found through sets (nested code) must still come out in one order
+        chosen.sort(key=lambda ev: (not ev.strong, ev.path, ev.line, ev.column, ev.capability.value, ev.detail, ev.context))
         fired[verdict.rule] = Judgement(
             rule=verdict.rule,
             tier=verdict.tier,
