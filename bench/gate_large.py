@@ -12,6 +12,11 @@ header names, a public DSN, a documentation JWT, and one planted token) and
 times the secret scan on it.
 
     .venv/bin/python bench/gate_large.py [--files 1900] [--lines 270] [--bundle-mb 98]
+    .venv/bin/python bench/gate_large.py --package /tmp/x/next-16.5.0.tgz [--package …] [--runs 3]
+
+``--package`` times ``gate`` (whole process, median wall and CPU) on real packed
+packages instead. The child imports this checkout's ``src`` unless PYTHONPATH
+names another tree (to compare two versions with the same script).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -209,7 +215,7 @@ def bundle_main(megabytes: int) -> None:
         with tarfile.open(tgz) as tar:
             unpacked = sum(m.size for m in tar.getmembers())
         print(f"built {tgz.name}: minified bundle chunks, {unpacked / 1e6:.1f} MB unpacked in {time.perf_counter() - t0:.1f} s")
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+        env = _src_env()
         out = subprocess.run([sys.executable, __file__, "--review-bundle", str(tgz)], capture_output=True, text=True,
                              env=env, check=True)
         stats = json.loads(out.stdout)
@@ -220,6 +226,44 @@ def bundle_main(megabytes: int) -> None:
             print(f"note: {note}")
 
 
+def _src_env() -> dict[str, str]:
+    """The environment of the timed child: this checkout's ``src`` unless PYTHONPATH names another
+    (to compare two trees with the same script)."""
+    default = str(Path(__file__).resolve().parents[1] / "src")
+    return {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or default}
+
+
+def packages_main(paths: list[str], runs: int) -> None:
+    """``gate`` on real packed packages (``npm pack --ignore-scripts`` / ``pip download --no-deps``
+    output): median wall and CPU time of ``runs`` whole-process runs each, and the findings by tier."""
+    env = _src_env()
+    for path in paths:
+        walls: list[float] = []
+        cpus: list[float] = []
+        tiers: dict[str, int] = {}
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "shipwarden", "gate", path, "--format", "json", "--quiet"],
+                capture_output=True, text=True, env=env, check=False,
+            )
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            if done.returncode not in (0, 1):
+                print(f"{Path(path).name}: gate exited {done.returncode}: {done.stderr.strip()[-300:]}")
+                break
+            tiers = {}
+            for finding in json.loads(done.stdout)["findings"]:
+                tiers[finding["tier"]] = tiers.get(finding["tier"], 0) + 1
+        if walls:
+            print(
+                f"gate {Path(path).name}: {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
+                f"(median of {len(walls)}); findings {dict(sorted(tiers.items()))}"
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=1900)
@@ -228,7 +272,13 @@ def main() -> int:
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bundle-mb", type=int, default=98, help="size of the minified-bundle package (0: skip)")
     parser.add_argument("--review-bundle", help=argparse.SUPPRESS)
+    parser.add_argument("--package", action="append", default=[],
+                        help="a packed package to time gate on (repeatable); only these are run")
+    parser.add_argument("--runs", type=int, default=3, help="runs per --package (the median is printed)")
     args = parser.parse_args()
+    if args.package:
+        packages_main(args.package, args.runs)
+        return 0
     if args.review_bundle:
         review_bundle(args.review_bundle)
         return 0
@@ -244,7 +294,7 @@ def main() -> int:
             f"built {tgz.name}: {tgz.stat().st_size / 1e6:.1f} MB compressed, {unpacked / 1e6:.1f} MB unpacked "
             f"in {time.perf_counter() - t0:.1f} s"
         )
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+        env = _src_env()
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         timed = subprocess.run(
             [sys.executable, __file__, "--review", str(tgz)], capture_output=True, text=True, env=env, check=True

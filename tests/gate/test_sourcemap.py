@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,3 +101,38 @@ def test_large_map_is_streamed_in_bounded_memory() -> None:
     tracemalloc.stop()
     assert summary.content_files == 40 and summary.content_lines == 40 * 20_000
     assert peak < 8 * 1024 * 1024, peak  # a 12 MB map, never held whole
+
+
+_OLD_BODY = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.S)
+
+
+@given(st.binary(max_size=40).map(lambda b: b.replace(b"\x00", b"")), st.integers(0, 5))
+@settings(max_examples=300)
+def test_string_end_agrees_with_the_regex_it_replaced(buf: bytes, pos: int) -> None:
+    from shipwarden.packaging.sourcemap import _string_end
+
+    buf = bytes(c for c in buf if c in b'ab"\\n') or b"a"
+    pos = min(pos, len(buf))
+    m = _OLD_BODY.match(buf, pos)
+    end = m.end() if m else pos
+    closed = end < len(buf) and buf[end : end + 1] == b'"'
+    assert _string_end(buf, pos) == (end, closed)
+
+
+def test_names_array_is_skipped_in_one_step_and_sources_still_read() -> None:
+    doc = {
+        "version": 3,
+        "names": ["a", 'b"c', "d\\e", 1, None],
+        "sources": ["../src/a.ts", "../src/b.ts"],
+        "sourcesContent": ["x\ny\n", None],
+        "mappings": "AAAA",
+        "ignoreList": [0],
+    }
+    raw = json.dumps(doc).encode()
+    for size in (1, 7, len(raw)):
+        parser = SourceMapParser(lambda ref, text: None)
+        for i in range(0, len(raw), size):
+            parser.feed(raw[i : i + size])
+        summary = parser.close()
+        assert summary.sources == ["../src/a.ts", "../src/b.ts"] and not summary.error
+        assert [(o.path, o.lines) for o in summary.originals] == [("../src/a.ts", 2)]

@@ -21,7 +21,14 @@ from shipwarden.core.findings import Confidence, Finding, Location, ScanError, T
 from shipwarden.core.progress import SILENT, Progress
 from shipwarden.packaging import rules
 from shipwarden.packaging.collect import load_json_bytes
-from shipwarden.packaging.knowledge import PYTHON_RUN_MARKERS, install_time, never_ship, python_hits, script_hits
+from shipwarden.packaging.knowledge import (
+    PYTHON_RUN_MARKERS,
+    install_time,
+    may_never_ship,
+    never_ship,
+    python_hits,
+    script_hits,
+)
 from shipwarden.packaging.model import Artifact, ArtifactKind, Entry, PackedFile
 from shipwarden.packaging.npm_packlist import normalize_bin
 from shipwarden.packaging.policy import GatePolicy
@@ -498,6 +505,8 @@ class _Inspector:
         if self.policy.allows_file(path):
             return
         if self.a.kind is ArtifactKind.NPM_DIR and path == "package.json":
+            return
+        if not may_never_ship(path):
             return
         for entry in never_ship():
             pattern = entry.matches(path)

@@ -106,6 +106,35 @@ def _table(name: str) -> dict[str, Any]:
     return load_table("shipwarden", name)
 
 
+_ANY_DEPTH, _BELOW = "(?:.*/)?", "(?:/.*)?"
+
+
+@functools.cache
+def _never_ship_index() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(one regex of every name pattern, for single path parts; one of the rooted patterns)."""
+    names: list[str] = []
+    rooted: list[str] = []
+    for entry in never_ship():
+        for pattern in entry.patterns:
+            full = glob_regex(pattern).pattern
+            if full.startswith(_ANY_DEPTH) and full.endswith(_BELOW):
+                names.append(full.removeprefix(_ANY_DEPTH).removesuffix(_BELOW))
+            else:
+                rooted.append(full)
+    return (
+        re.compile("|".join(f"(?:{n})" for n in names) or r"(?!)", re.DOTALL),
+        re.compile("|".join(f"(?:{r})" for r in rooted) or r"(?!)", re.DOTALL),
+    )
+
+
+def may_never_ship(path: str) -> bool:
+    """False when no never-ship pattern can match ``path`` (most files of a package): one short
+    regex per path part instead of every entry's patterns over the whole path."""
+    names, rooted = _never_ship_index()
+    path = path.removeprefix("./")
+    return any(names.fullmatch(part) for part in path.split("/")) or rooted.fullmatch(path) is not None
+
+
 @functools.cache
 def never_ship() -> tuple[NeverShip, ...]:
     data = _table("never_ship.toml")

@@ -100,11 +100,15 @@ class TextSecretScanner:
 
     def _scan_segment(self, text: str, final_line: bool) -> None:
         """Scan ``text`` (starting at ``_line``/``_col``); advance the position."""
+        lines = text.split("\n")
+        longest = max(map(len, lines))
+        if longest <= PIECE:
+            self._scan_short(text, lines, final_line, minified=longest >= _MINIFIED)
+            return
         virtual: list[str] = []
         origin: list[tuple[int, int]] = []  # per virtual line: real line, column offset
         line, col = self._line, self._col
-        lines = text.split("\n")
-        minified = any(len(real) >= _MINIFIED for real in lines)
+        minified = longest >= _MINIFIED
         for i, real in enumerate(lines):
             last = i == len(lines) - 1
             if len(real) <= PIECE:
@@ -125,18 +129,35 @@ class TextSecretScanner:
                 col += len(real)
         joined = "\n".join(virtual)
         low = self.minified_low_confidence or not minified
-        found = scan_text(joined, path=self.path, low_confidence=low, before=self._before)
-        self._before = text[-REACH:] if len(text) >= REACH else self._before[-(REACH - len(text)):] + text
+        found = self._scan(text, joined, low)
         for m in found:
             real_line, offset = origin[m.line - 1] if 0 < m.line <= len(origin) else (line, 0)
-            column = m.column + offset
-            key = (real_line, column, m.fingerprint)
-            if key in self._seen:
-                continue
-            self._seen.add(key)
-            end_column = m.end_column + offset if m.end_line in (0, m.line) else m.end_column
-            self.found.append(LocatedSecret(m, real_line, column, end_column))
+            self._add(m, real_line, offset)
         if final_line and text.endswith("\n"):
             self._line, self._col = line, 0
         else:
             self._line, self._col = line, col
+
+    def _scan_short(self, text: str, lines: list[str], final_line: bool, *, minified: bool) -> None:
+        """No line needs cutting: the text is scanned as it is and lines map by arithmetic."""
+        found = self._scan(text, text, self.minified_low_confidence or not minified)
+        first, col = self._line, self._col
+        for m in found:
+            self._add(m, first + m.line - 1, col if m.line == 1 else 0)
+        last = len(lines) - 1
+        self._line = first + last
+        self._col = 0 if final_line and text.endswith("\n") else (col if last == 0 else 0) + len(lines[-1])
+
+    def _scan(self, text: str, joined: str, low: bool) -> list[SecretMatch]:
+        found = scan_text(joined, path=self.path, low_confidence=low, before=self._before)
+        self._before = text[-REACH:] if len(text) >= REACH else self._before[-(REACH - len(text)):] + text
+        return found
+
+    def _add(self, m: SecretMatch, real_line: int, offset: int) -> None:
+        column = m.column + offset
+        key = (real_line, column, m.fingerprint)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        end_column = m.end_column + offset if m.end_line in (0, m.line) else m.end_column
+        self.found.append(LocatedSecret(m, real_line, column, end_column))

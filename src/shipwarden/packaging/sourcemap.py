@@ -18,9 +18,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import orjson
+
 _WS = re.compile(rb"[ \t\r\n]*")
-_BODY = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.S)
 _SCALAR = re.compile(rb"-?[0-9][0-9.eE+-]*|true|false|null")
+#: A whole array of strings and scalars (no nested array or object): ``names``, ``ignoreList``.
+_FLAT_ARRAY = re.compile(rb'\[(?:[^\[\]{}"]+|"[^"\\]*(?:\\.[^"\\]*)*")*\]', re.S)
+#: Keys whose values the summary needs; any other key's flat array is skipped in one step.
+_KEPT = frozenset({"sources", "sourcesContent", "sourceRoot", "sections", "map"})
 
 #: Bytes of a key, ``sources`` entry or ``sourceRoot`` kept for decoding.
 SMALL_STRING = 2048
@@ -224,6 +229,12 @@ class SourceMapParser:
                 self._push(True)
                 pos += 1
             elif c == b"[":
+                skipped = None if (top.is_obj and top.key in _KEPT) else _FLAT_ARRAY.match(buf, pos)
+                if skipped is not None:
+                    # 230,000 `names` entries in next 16.5.0's maps: one regex step, not one per string
+                    pos = skipped.end()
+                    self._after_value()
+                    continue
                 self._push(False)
                 pos += 1
             elif c == b'"':
@@ -287,9 +298,7 @@ class SourceMapParser:
     def _string_body(self, buf: bytes, pos: int, final: bool) -> tuple[int, bool]:
         s = self._str
         assert s is not None
-        m = _BODY.match(buf, pos)
-        end = m.end() if m else pos
-        closed = end < len(buf) and buf[end : end + 1] == b'"'
+        end, closed = _string_end(buf, pos)
         segment = buf[pos:end]
         if not closed and final:
             raise _Malformed("unterminated string")
@@ -359,14 +368,38 @@ class _Malformed(Exception):
     pass
 
 
+def _string_end(buf: bytes, pos: int) -> tuple[int, bool]:
+    """Where the JSON string body starting at ``pos`` ends: (index of its closing quote, True),
+    or (end of what is readable in ``buf``, False) when the quote is in a later chunk; an
+    escape cut by the chunk boundary is left for the next one. ``bytes.find`` runs at memory
+    speed, three times a regex over the 72 MB of ``sourcesContent`` in next 16.5.0."""
+    j = buf.find(b'"', pos)
+    while j >= 0:
+        k = j
+        while k > pos and buf[k - 1] == 0x5C:
+            k -= 1
+        if (j - k) % 2 == 0:
+            return j, True
+        j = buf.find(b'"', j + 1)
+    end = len(buf)
+    k = end
+    while k > pos and buf[k - 1] == 0x5C:
+        k -= 1
+    return (end - 1 if (end - k) % 2 else end), False
+
+
 def _decode(raw: bytes) -> str:
     """Decode a (possibly cut) JSON string body; a cut escape at the end is dropped."""
     for cut in range(0, 7):
         body = raw[: len(raw) - cut] if cut else raw
+        quoted = b'"' + body + b'"'
         try:
-            value = json.loads(b'"' + body + b'"')
-        except (ValueError, UnicodeDecodeError):
-            continue
+            value = orjson.loads(quoted)
+        except orjson.JSONDecodeError:
+            try:
+                value = json.loads(quoted)  # lone surrogates (\ud800), which orjson refuses
+            except (ValueError, UnicodeDecodeError):
+                continue
         return value if isinstance(value, str) else ""
     return raw.decode("utf-8", "replace")
 

@@ -52,7 +52,7 @@ def _bounded(text: str, rules: RuleSet) -> str:
     cap = rules.limits.max_line_chars
     if len(text) > cap:
         lines = text.split("\n")
-        if any(len(line) > cap for line in lines):
+        if max(map(len, lines)) > cap:
             text = "\n".join(line[:cap] for line in lines)
     return text
 
