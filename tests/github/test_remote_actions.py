@@ -250,3 +250,27 @@ def test_findings_inside_a_remote_action_name_their_callers_and_keep_their_path(
     callers = {(loc.path.rsplit("/", 1)[-1], loc.line) for f in inside for loc in f.locations[1:]}
     assert ("bundle-size.yml", 20) in callers and ("release.yml", 17) in callers
     assert all(loc.path.startswith(str(ROUTER)) for f in inside for loc in f.locations[1:])
+
+
+def test_server_from_the_configuration_and_the_environment(server: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipwarden import api
+    from shipwarden.core.config import ConfigError
+
+    publish(server, "acme/config", {".github/setup/action.yml": "cache"})
+    root = tmp_path / "router"
+    shutil.copytree(ROUTER, root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("GITHUB_SERVER_URL", raising=False)
+    (root / ".shipwarden.toml").write_text(f'[scan]\naction-server = "{server.as_uri()}"\n')
+    found = api.paths(api.PathsOptions(roots=(root,), fetch_actions=True)).findings
+    assert len(found) == 1
+    # the runner's own variable wins over a file of the scanned repository
+    monkeypatch.setenv("GITHUB_SERVER_URL", (tmp_path / "elsewhere").as_uri())
+    result = api.paths(api.PathsOptions(roots=(root,), fetch_actions=True))
+    assert result.findings == [] and result.report.errors
+    # without the flag the configuration is not used and nothing is fetched
+    assert api.paths(api.PathsOptions(roots=(root,))).report.errors == []
+    (root / ".shipwarden.toml").write_text('[scan]\naction-server = "ext::sh -c id"\n')
+    monkeypatch.delenv("GITHUB_SERVER_URL")
+    with pytest.raises(ConfigError):
+        api.paths(api.PathsOptions(roots=(root,), fetch_actions=True))

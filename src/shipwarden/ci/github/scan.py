@@ -22,7 +22,7 @@ from shipwarden.ci import shell
 from shipwarden.ci.github import contexts, knowledge
 from shipwarden.ci.github.loader import LoadResult, branch_refs, load_directory, load_git_ref
 from shipwarden.ci.github.model import REMOTE_FILE_RE, Repository, RunnerLabels
-from shipwarden.ci.github.remote import ActionSource, attach_callers, resolve_remote_actions
+from shipwarden.ci.github.remote import ActionSource, Resolver, attach_callers, resolve_remote_actions
 from shipwarden.ci.github.rules.action_definition import check_actions
 from shipwarden.ci.providers import scan_providers
 from shipwarden.core.catalogue import WORKFLOW_RULES, WorkflowRule
@@ -123,11 +123,13 @@ def scan_root(
         loads.extend(load_git_ref(path, ref, blobs) for ref in refs)
     total = RootResult()
     seen: set[str] = set()
+    # one resolver per root: every branch's `@main` is fetched once
+    resolver = Resolver(actions) if actions is not None else None
     for loaded in loads:
         loaded.repo.runner_labels = runner_labels
         total.files += loaded.files
         total.errors.extend(loaded.errors)
-        _remote_actions(loaded.repo, actions, total)
+        _remote_actions(loaded.repo, resolver, total)
         res = run_rules(loaded.repo) if paths else _run_rules_no_paths(loaded.repo)
         if loaded.repo.remote_actions:
             attach_callers(loaded.repo, res.findings)
@@ -155,13 +157,13 @@ def scan_root(
     return total
 
 
-def _remote_actions(repo: Repository, actions: ActionSource | None, total: RootResult) -> None:
-    """Read remote composite actions (``actions``), or note the ones privileged jobs call unread."""
+def _remote_actions(repo: Repository, resolver: Resolver | None, total: RootResult) -> None:
+    """Read remote composite actions (``resolver``), or note the ones privileged jobs call unread."""
     if not repo.workflows:
         return
     try:
-        if actions is not None:
-            total.errors.extend(resolve_remote_actions(repo, actions))
+        if resolver is not None:
+            total.errors.extend(resolve_remote_actions(repo, resolver.source, resolver))
         else:
             known = {(c.path, c.reason) for c in total.coverage}
             total.coverage.extend(c for c in unseen_actions(repo) if (c.path, c.reason) not in known)
