@@ -274,3 +274,18 @@ def test_server_from_the_configuration_and_the_environment(server: Path, tmp_pat
     monkeypatch.delenv("GITHUB_SERVER_URL")
     with pytest.raises(ConfigError):
         api.paths(api.PathsOptions(roots=(root,), fetch_actions=True))
+
+
+def test_outsider_text_through_a_remote_composite_input(server: Path, tmp_path: Path) -> None:
+    sha = publish(server, "acme/tools", {"fetch/action.yml": "inject"})
+    root = tmp_path / "repo"
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "pr.yml").write_text(
+        "on: pull_request_target\npermissions:\n  contents: write\njobs:\n  j:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - uses: acme/tools/fetch@main\n        with:\n          ref: ${{ github.head_ref }}\n"
+    )
+    without = scan_root(str(root))
+    assert not [f for f in without.findings if f.rule_id == "template-injection"]
+    found = [f for f in scan_root(str(root), actions=source(server, tmp_path)).findings if f.rule_id == "template-injection"]
+    assert found and found[0].primary.path == f"acme/tools/fetch/action.yml@{sha}"
+    assert "github.head_ref" in found[0].message
