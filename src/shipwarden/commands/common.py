@@ -334,7 +334,7 @@ def finish(
 def _other_ci(path: Path) -> bool:
     """A GitLab CI file or a Jenkinsfile at the root (``shipwarden.ci`` scans them too)."""
     from shipwarden.ci.gitlab.loader import root_files
-    from shipwarden.ci.jenkins.scan import jenkinsfiles
+    from shipwarden.ci.jenkins.files import jenkinsfiles
 
     return bool(root_files(path)) or bool(jenkinsfiles(path))
 

@@ -11,8 +11,6 @@ import importlib
 import os
 import pkgutil
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -226,6 +224,9 @@ def _worker(args: Task) -> RootResult:
 
 def _isolated(task: Task) -> RootResult:
     """Scan one root in a process of its own; a crash becomes a scan error of that root."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         with ProcessPoolExecutor(max_workers=1) as pool:
             return pool.submit(_worker, task).result()
@@ -268,6 +269,11 @@ def scan_roots(
     total = len(tasks) if multi else 0
     results: list[RootResult] = []
     if len(tasks) > 1 and jobs > 1:
+        # start-up: multiprocessing and what it imports (socket, logging, …) only when
+        # several roots are spread over workers; a scan of one root never starts any
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         chunk = max(1, len(tasks) // (jobs * 16))
         # Forked workers share the parent's loaded tables; keeping the collector
         # off them avoids copying those pages into every worker.

@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 from shipwarden.ci.jenkins.analysis import MAX_BYTES, parse
+from shipwarden.ci.jenkins.files import jenkinsfiles
 from shipwarden.ci.jenkins.rules import load_rules
 from shipwarden.ci.result import ProviderResult
 from shipwarden.ci.yamlspan import YamlError, read_inside
 from shipwarden.core.findings import ScanError
 
-#: How deep below the root Jenkinsfiles are looked for (``ci/release/Jenkinsfile``).
-MAX_DEPTH = 4
-MAX_FILES = 200
-_NAME = re.compile(r"^Jenkinsfile([._-][\w.-]+)?$|\.jenkinsfile$|\.Jenkinsfile$")
-_SKIP = frozenset({".git", "node_modules", "vendor", ".venv", "venv", "target", "build", "dist"})
 
-
-def jenkinsfiles(root: Path) -> list[str]:
-    """Relative paths of Jenkinsfiles (regular files, no links followed), sorted."""
-    found: list[str] = []
-    base = len(root.parts)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        depth = len(Path(dirpath).parts) - base
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP) if depth < MAX_DEPTH else []
-        for name in sorted(filenames):
-            full = Path(dirpath, name)
-            if _NAME.search(name) and full.is_file() and not full.is_symlink():
-                found.append(full.relative_to(root).as_posix())
-                if len(found) >= MAX_FILES:
-                    return found
-        # Jenkinsfile.d/core/release style: any file in a Jenkinsfile.d folder
-        if Path(dirpath).name == "Jenkinsfile.d" or "Jenkinsfile.d" in Path(dirpath).parts[base:]:
-            for name in sorted(filenames):
-                full = Path(dirpath, name)
-                rel = full.relative_to(root).as_posix()
-                if rel not in found and full.is_file() and not full.is_symlink() and "." not in name:
-                    found.append(rel)
-    return sorted(found)
-
-
-def scan_jenkins(root: Path) -> ProviderResult:
-    files = jenkinsfiles(root)
+def scan_jenkins(root: Path, files: list[str] | None = None) -> ProviderResult:
+    """The Jenkinsfiles under ``root`` (or the ``files`` already found there) analysed."""
+    files = jenkinsfiles(root) if files is None else files
     if not files:
         return ProviderResult()
     return scan_files(root, files)
