@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import orjson
-
 from shipwarden.core.catalogue import RULES, RuleMeta
 from shipwarden.core.findings import Finding, Report
 
@@ -70,6 +68,8 @@ def dump_json(data: object) -> str:
     several times faster by orjson (reports of organisation-wide scans run to
     megabytes).
     """
+    import orjson  # start-up: orjson imports uuid and platform; the text format never needs it
+
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
 
 

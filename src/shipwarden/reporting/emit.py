@@ -37,8 +37,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-import orjson
-
 from shipwarden.core.findings import Finding, Hop, Location, Report, ScanError
 from shipwarden.secrets.redactor import redact_many, redact_text
 
@@ -174,6 +172,8 @@ def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
     ``color`` the SGR colour sequences rich wrote are kept.
     """
     if fmt in JSON_FORMATS:
+        import orjson  # start-up: only JSON formats pay for its import (uuid, platform)
+
         try:
             data = orjson.loads(text)
         except orjson.JSONDecodeError:

@@ -19,13 +19,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-_hs: Any
-try:  # pragma: no cover - depends on the platform
-    import hyperscan as _hs  # type: ignore[import-untyped, no-redef, unused-ignore]
-except ImportError:  # pragma: no cover
-    _hs = None
+
+@cache
+def _hyperscan() -> Any:
+    """The ``hyperscan`` module, or ``None`` where it is not installed. Imported on first
+    need: a short run that never builds the database does not load it."""
+    try:  # pragma: no cover - depends on the platform
+        import hyperscan  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:  # pragma: no cover
+        return None
+    return hyperscan
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +50,7 @@ Hits = list[list[int]]
 
 def engine_name() -> str:
     """``"hyperscan"`` or ``"python"``: which engine :func:`build` uses here."""
-    return "hyperscan" if _hs is not None else "python"
+    return "hyperscan" if _hyperscan() is not None else "python"
 
 
 #: Characters the Python engine scans before the Hyperscan database is built.
@@ -71,7 +77,7 @@ class Prefilter:
     ) -> None:
         self.needles = tuple(needles)
         self.pattern_count = pattern_count
-        self._hyperscan = use_hyperscan and _hs is not None and bool(self.needles)
+        self._hyperscan = use_hyperscan and bool(self.needles)
         self._python_left = python_first
         self._db: Any = None
         self._literals: list[tuple[str, tuple[int, ...]]] | None = None
@@ -84,8 +90,10 @@ class Prefilter:
         if self._hyperscan:
             self._python_left -= len(text)
             if self._python_left < 0:
-                self._db = _compile_hyperscan(self.needles)
-                return self._scan_hyperscan(text)
+                self._hyperscan = _hyperscan() is not None
+                if self._hyperscan:
+                    self._db = _compile_hyperscan(self.needles)
+                    return self._scan_hyperscan(text)
         return self._scan_python(text)
 
     # -- engines -----------------------------------------------------------------
@@ -128,6 +136,7 @@ class Prefilter:
 
 
 def _compile_hyperscan(needles: Sequence[Needle]) -> Any:  # pragma: no cover - needs hyperscan
+    _hs = _hyperscan()
     assert _hs is not None
     expressions: list[bytes] = []
     flags: list[int] = []
