@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from shipwarden.core.findings import Finding, Hop, Location, Report, ScanError
-from shipwarden.secrets.redactor import redact_many, redact_text
+from shipwarden.secrets.redactor import redact_text
 
 #: Formats whose text is JSON (kept valid: strings are redacted after parsing).
 JSON_FORMATS = frozenset({"json", "sarif", "cyclonedx", "spdx"})
@@ -115,22 +115,29 @@ def _walk_report(report: Report, fn: Callable[[str], str]) -> Report:
     )
 
 
+#: :func:`redact_text` of every distinct string this process has filtered for
+#: output: the fields of a report are redacted by :func:`clean_report`, and the
+#: same strings again in the JSON they are rendered to (keys, rule ids and paths
+#: repeat thousands of times in a large report). ``redact_text`` is a pure
+#: function, so a remembered result is the result. Bounded.
+_REDACTED: dict[str, str] = {}
+_REDACTED_MAX = 200_000
+
+
+def _redacted(text: str) -> str:
+    done = _REDACTED.get(text)
+    if done is None:
+        if len(_REDACTED) >= _REDACTED_MAX:
+            _REDACTED.clear()
+        done = _REDACTED[text] = redact_text(text)
+    return done
+
+
 def _batched(walk: Callable[[Any, Callable[[str], str]], Any], item: Any, terminal: bool) -> Any:
-    """Apply :func:`clean` to every string ``walk`` visits, redacting all in one pass."""
-    seen: list[str] = []
-
-    def collect(text: str) -> str:
-        seen.append(text)
-        return text
-
-    walk(item, collect)
-    cleaned = iter(redact_many(seen))
-
-    def replace(_text: str) -> str:
-        text = next(cleaned)
-        return neutralise(text) if terminal else text
-
-    return walk(item, replace)
+    """Apply :func:`clean` to every string ``walk`` visits, each distinct string redacted once."""
+    if terminal:
+        return walk(item, lambda text: neutralise(_redacted(text)))
+    return walk(item, _redacted)
 
 
 def clean_finding(finding: Finding, *, terminal: bool = True) -> Finding:
@@ -148,18 +155,13 @@ def clean_report(report: Report, *, terminal: bool = True) -> Report:
     return result
 
 
-def _json_strings(data: Any, done: dict[str, str]) -> Any:
-    """``data`` with every string redacted; ``done`` remembers each distinct string's
-    result (keys, rule ids and paths repeat thousands of times in a large report)."""
+def _json_strings(data: Any) -> Any:
     if isinstance(data, str):
-        clean_text = done.get(data)
-        if clean_text is None:
-            clean_text = done[data] = redact_text(data)
-        return clean_text
+        return _redacted(data)
     if isinstance(data, list):
-        return [_json_strings(v, done) for v in data]
+        return [_json_strings(v) for v in data]
     if isinstance(data, dict):
-        return {_json_strings(k, done): _json_strings(v, done) for k, v in data.items()}
+        return {_json_strings(k): _json_strings(v) for k, v in data.items()}
     return data
 
 
@@ -178,12 +180,22 @@ def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
             data = orjson.loads(text)
         except orjson.JSONDecodeError:
             return neutralise(redact_text(text))
-        cleaned = _json_strings(data, {})
+        cleaned = _json_strings(data)
         if cleaned != data:
             text = orjson.dumps(cleaned, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
         return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    text = redact_text(text)
-    return _keeping(text, _SGR) if color else neutralise(text)
+    key = (text, color)
+    done = _TEXT_DONE.get(key)
+    if done is None:
+        if len(_TEXT_DONE) >= 8:
+            _TEXT_DONE.clear()
+        clean_text = redact_text(text)
+        done = _TEXT_DONE[key] = _keeping(clean_text, _SGR) if color else neutralise(clean_text)
+    return done
+
+
+#: The last texts finalized (a rendered report is finalized again when written).
+_TEXT_DONE: dict[tuple[str, bool], str] = {}
 
 
 def _keeping(text: str, sequences: re.Pattern[str]) -> str:

@@ -82,6 +82,7 @@ class Prefilter:
         self._db: Any = None
         self._literals: list[tuple[str, tuple[int, ...]]] | None = None
         self._regexes: list[tuple[re.Pattern[str], tuple[int, ...]]] = []
+        self._any_literal: re.Pattern[str] = re.compile("(?!)")
 
     def scan(self, text: str) -> Hits:
         """End offsets of every needle hit in ``text``, grouped by pattern index."""
@@ -116,9 +117,13 @@ class Prefilter:
         if self._literals is None:
             self._regexes = [(re.compile(n.text), n.patterns) for n in self.needles if not n.literal]
             self._literals = [(n.text.lower(), n.patterns) for n in self.needles if n.literal]
+            # one pass that says whether any keyword occurs at all: most short texts
+            # (report fields) hold none, and then the per-keyword search is skipped
+            self._any_literal = re.compile("|".join(re.escape(w) for w, _ in self._literals) or "(?!)")
         hits: Hits = [[] for _ in range(self.pattern_count)]
         lowered = text.lower() if text.isascii() else text.encode("ascii", "replace").decode("ascii").lower()
-        for word, patterns in self._literals:
+        literals = self._literals if self._any_literal.search(lowered) else ()
+        for word, patterns in literals:
             found: list[int] = []
             at = lowered.find(word)
             while at >= 0:
