@@ -73,9 +73,22 @@ def _command_in(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    whole_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(argv)
-    parser = build_parser(command) if command else listing_parser()
+    # Importing a command creates thousands of objects that live as long as the
+    # process (modules, classes, functions, tables): collecting while importing
+    # finds no garbage. When this process is the command, they are then frozen
+    # out of the collector's way (a caller's own objects are left alone).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        parser = build_parser(command) if command else listing_parser()
+    finally:
+        if whole_process:
+            gc.freeze()
+        if enabled:
+            gc.enable()
     args = parser.parse_args(argv)
     # imported after --version/--help have exited: the reporters pull in the redactor
     from shipwarden.core.config import ConfigError

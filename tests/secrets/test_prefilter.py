@@ -90,3 +90,19 @@ def test_the_engine_switch_keeps_the_hits() -> None:
     for seed in (4, 5, 6):
         text = _bundle(seed)
         assert switching.scan(text) == python.scan(text)
+
+
+def test_every_packaged_pattern_compiles_with_its_group() -> None:
+    """Patterns compile on first use (a short run compiles few): the packaged table's
+    expressions and groups are checked here instead of at load."""
+    for pat in load_rules().patterns:
+        assert pat.pattern.compiled.groups >= pat.group, pat.pattern.source
+        if pat.public_hosts is not None:
+            assert pat.public_hosts.compiled is not None
+
+
+def test_a_missing_group_fails_when_compiled() -> None:
+    from shipwarden.secrets.rules import LazyPattern
+
+    with pytest.raises(ValueError, match="group 2 does not exist"):
+        _ = LazyPattern("(a)b", 2).compiled

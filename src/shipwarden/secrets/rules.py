@@ -25,12 +25,48 @@ class TokenKind:
     confidence: Confidence
 
 
+class LazyPattern:
+    """A ``regex`` expression compiled on first use.
+
+    Compiling all the token expressions took more of a short run than scanning
+    with them; the scanner runs a pattern only where its keywords occur, so a
+    run compiles only the patterns whose keywords its texts contain. Every
+    packaged pattern is compiled (and its group checked) by the tests.
+    """
+
+    __slots__ = ("_compiled", "group", "source")
+
+    def __init__(self, source: str, group: int = 0) -> None:
+        self.source = source
+        self.group = group
+        self._compiled: regex.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> regex.Pattern[str]:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = regex.compile(self.source, regex.VERSION0)
+            if self.group > compiled.groups:
+                raise ValueError(f"pattern {self.source!r}: group {self.group} does not exist")
+            self._compiled = compiled
+        return compiled
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None, *, timeout: float | None = None) -> Any:
+        return self.compiled.finditer(text, pos, endpos, timeout=timeout)
+
+    def search(self, text: str) -> regex.Match[str] | None:
+        return self.compiled.search(text)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.source!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class TokenPattern:
     """One way of finding a kind of secret in text."""
 
     kind: TokenKind
-    pattern: regex.Pattern[str]
+    pattern: LazyPattern
     group: int
     keywords: tuple[str, ...]
     min_entropy: float
@@ -51,7 +87,7 @@ class TokenPattern:
     #: ``wordy``: ``X-Auth-Token``, ``github_token_v2``).
     reject: tuple[str, ...] = ()
     #: Hosts (``url-credentials``) whose embedded credentials are public by design.
-    public_hosts: regex.Pattern[str] | None = None
+    public_hosts: LazyPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +145,10 @@ def _kind(kind_id: str, raw: dict[str, Any]) -> TokenKind:
 
 def _pattern(raw: dict[str, Any], kinds: dict[str, TokenKind]) -> TokenPattern:
     kind = kinds[raw["kind"]]
-    compiled = regex.compile(raw["regex"], regex.VERSION0)
     group = int(raw.get("group", 0))
-    if group > compiled.groups:
-        raise ValueError(f"pattern for {kind.id}: group {group} does not exist")
     return TokenPattern(
         kind=kind,
-        pattern=compiled,
+        pattern=LazyPattern(str(raw["regex"]), group),
         group=group,
         keywords=tuple(k.lower() for k in raw.get("keywords", ())),
         min_entropy=float(raw.get("min_entropy", 0.0)),
@@ -128,7 +161,7 @@ def _pattern(raw: dict[str, Any], kinds: dict[str, TokenKind]) -> TokenPattern:
         reach_after=int(raw.get("reach", (64, 512))[1]),
         prefilter=str(raw.get("prefilter", "")),
         reject=_rejects(kind.id, raw.get("reject", ())),
-        public_hosts=regex.compile(raw["public_hosts"], regex.VERSION0) if raw.get("public_hosts") else None,
+        public_hosts=LazyPattern(str(raw["public_hosts"])) if raw.get("public_hosts") else None,
     )
 
 
