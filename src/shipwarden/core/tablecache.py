@@ -45,12 +45,18 @@ _FORMAT = 1
 
 
 def cache_dir() -> Path | None:
-    """The folder entries live in, or ``None`` when the cache is off."""
+    """The folder entries live in, or ``None`` when the cache is off (also where
+    ownership cannot be checked, or no home folder is known)."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - Windows
+        return None
     configured = os.environ.get(ENV)
     if configured is not None:
         return Path(configured) / "tables" if configured else None
     base = os.environ.get("XDG_CACHE_HOME") or ""
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    try:
+        root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    except (RuntimeError, KeyError, OSError):  # no HOME and no password entry
+        return None
     return root / "shipwarden" / "tables"
 
 
