@@ -7,7 +7,7 @@ of N repositories instead. zizmor is installed from the package index into
 bench/.venv (the index comes from pip's own configuration) and run with
 `--offline` in the same session (bench/peers.py; shipwarden's bytecode is compiled
 first, as an installed wheel has it); both tools are timed the same way: wall time of
-the whole command, median of --repeat runs; memory as the peak RSS of the
+the whole command, median of --repeat runs alternated between the commands; memory as the peak RSS of the
 largest single process and, from one extra sampled run, the peak proportional
 set size (PSS) of the whole process tree, workers included.
 
@@ -89,17 +89,24 @@ def timed(cmd: list[str], sample: bool = False) -> tuple[float, int, int, int]:
     return float(wall), int(peak), int(tree), int(code)
 
 
-def measure(cmd: list[str], repeat: int) -> tuple[float, int, int]:
-    """Median wall time and largest-process peak over ``repeat`` plain runs, then one
-    more run sampled for the process tree's memory (sampling costs CPU, so it is
-    kept out of the timed runs)."""
-    walls, peaks = [], []
+def measure(commands: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, int, int]]:
+    """Median wall time and largest-process peak of each command over ``repeat`` plain
+    runs, alternated between the commands round after round (a change of load on a
+    shared machine then hits every command alike), then one more run of each sampled
+    for the process tree's memory (sampling costs CPU, so it is kept out of the
+    timed runs)."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[int]] = {name: [] for name in commands}
     for _ in range(repeat):
-        wall, peak, _tree, _code = timed(cmd)
-        walls.append(wall)
-        peaks.append(peak)
-    _wall, _peak, tree, _code = timed(cmd, sample=True)
-    return statistics.median(walls), max(peaks), tree
+        for name, cmd in commands.items():
+            wall, peak, _tree, _code = timed(cmd)
+            walls[name].append(wall)
+            peaks[name].append(peak)
+    out = {}
+    for name, cmd in commands.items():
+        _wall, _peak, tree, _code = timed(cmd, sample=True)
+        out[name] = (statistics.median(walls[name]), max(peaks[name]), tree)
+    return out
 
 
 def roots_of(corpus: Path) -> list[Path]:
@@ -140,14 +147,16 @@ def main() -> int:
     shipwarden = [str(Path(sys.executable).parent / "shipwarden"), "scan", "--format", "json", "--fail-on", "none"]
     print(f"corpus: {corpus} ({len(roots)} repositories, {files} workflow files), {os.cpu_count()} cores")
 
-    results = {}
-    results["shipwarden scan"] = measure([*shipwarden, *roots], args.repeat)
-    results["shipwarden scan --no-paths"] = measure([*shipwarden, "--no-paths", *roots], args.repeat)
+    commands = {
+        "shipwarden scan": [*shipwarden, *roots],
+        "shipwarden scan --no-paths": [*shipwarden, "--no-paths", *roots],
+    }
     zizmor = None if args.no_zizmor else ensure_zizmor()
     if zizmor:
-        results[f"zizmor {ZIZMOR_VERSION} --offline"] = measure(
-            [str(zizmor), "--offline", "--format", "json", "--no-exit-codes", str(corpus)], args.repeat
-        )
+        commands[f"zizmor {ZIZMOR_VERSION} --offline"] = [
+            str(zizmor), "--offline", "--format", "json", "--no-exit-codes", str(corpus)
+        ]
+    results = measure(commands, args.repeat)
     width = max(len(k) for k in results)
     for name, (wall, peak, tree) in results.items():
         print(
