@@ -77,3 +77,10 @@ def test_the_reader_never_fails_other_than_with_a_lockfile_error(body: str) -> N
     for text in (f"const RAW_RUNTIME_STATE =\n'{body}", f"hydrateRuntimeState(JSON.parse('{body}"):
         with contextlib.suppress(LockfileError):
             pnp_cjs.parse(text, ".pnp.cjs")
+
+
+def test_a_loader_checked_out_with_crlf_line_ends_reads_the_same() -> None:
+    text = (LOCKFILES / "yarn-pnp-v4" / ".pnp.cjs").read_text()
+    lf = pnp_cjs.parse(text, ".pnp.cjs")
+    crlf = pnp_cjs.parse(text.replace("\n", "\r\n"), ".pnp.cjs")
+    assert [(d.name, d.version) for d in crlf.dependencies] == [(d.name, d.version) for d in lf.dependencies]

@@ -27,29 +27,24 @@ from shipwarden.deps.yarn_lock import berry_source
 NAMES = (".pnp.cjs", ".pnp.data.json")
 FORMAT = "yarn-pnp"
 _START = re.compile(r"(?:\bRAW_RUNTIME_STATE\s*=\s*|\bhydrateRuntimeState\(\s*JSON\.parse\(\s*)'")
+#: A single-quoted string's body (runs of plain characters or one escape each), then its escapes.
+_BODY = re.compile(r"(?:[^'\\]+|\\.)*", re.S)
+_ESCAPE = re.compile(r"\\(\r\n|.)", re.S)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
 
 def _literal(text: str, start: int) -> str:
     """The value of the single-quoted JavaScript string whose body starts at ``start``."""
-    out: list[str] = []
-    i, n = start, len(text)
-    while i < n:
-        j = min((k for k in (text.find("\\", i), text.find("'", i)) if k >= 0), default=-1)
-        if j < 0:
-            break
-        out.append(text[i:j])
-        if text[j] == "'":
-            return "".join(out)
-        nxt = text[j + 1 : j + 2]
-        if nxt == "\n":
-            pass  # a line continuation
-        elif nxt == "\r" and text[j + 2 : j + 3] == "\n":
-            j += 1
-        else:
-            out.append(_ESCAPES.get(nxt, nxt))
-        i = j + 2
-    raise LockfileError("the embedded runtime state string is not terminated", 0, "pnp")
+    m = _BODY.match(text, start)
+    end = m.end() if m else start
+    if end >= len(text) or text[end] != "'":
+        raise LockfileError("the embedded runtime state string is not terminated", 0, "pnp")
+    return _ESCAPE.sub(_unescape, text[start:end])
+
+
+def _unescape(m: re.Match[str]) -> str:
+    ch = m.group(1)
+    return "" if ch in ("\n", "\r\n") else _ESCAPES.get(ch, ch)  # a line continuation, or one escape
 
 
 def runtime_state(text: str, path: str) -> tuple[dict[str, object], int]:
