@@ -21,7 +21,7 @@ def test_undeclared_labels_are_one_finding_that_says_how_to_settle(tmp_path: Pat
     found = _scan(FIXTURE, tmp_path)
     assert len(found) == 1
     assert "hosted-runner-labels" in str(found[0]["message"])
-    assert found[0]["properties"]["jobs"] == 3  # type: ignore[index]
+    assert found[0]["properties"]["jobs"] == 2  # type: ignore[index]  (codspeed-macro is a hosted service)
 
 
 def test_labels_declared_hosted_settle_it(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ CONFIG_WRITES: tuple[tuple[re.Pattern[str], str, str, bool], ...] = (
 #: Wording of a step that publishes through a project script.
 PUBLISH_WORDS = re.compile(
     r"(?<![\w.-])[\w:.-]*publish[\w:.-]*|\bsemantic-release\b|\brelease-it\b|\bchangeset\b"
-    r"|\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?[\w:.-]*release[\w:.-]*",
+    r"|\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?!-)[\w:.-]*release[\w:.-]*",
     re.I,
 )
 #: Wording that only looks like a publish. ``npm dist-tag`` moves a tag with the

@@ -20,7 +20,7 @@ from shipwarden.ci.github.publishing import (
 )
 from shipwarden.ci.github.rules.common import first_party
 from shipwarden.ci.github.rules.folding import cache_hit, install_hit
-from shipwarden.ci.shell import analyze
+from shipwarden.ci.shell import Command, analyze
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 
@@ -38,6 +38,11 @@ SCRIPT_RUNNERS = frozenset({
     "npm", "pnpm", "yarn", "bun", "node", "tsx", "ts-node", "python", "bash", "sh", "zsh", "dash", "ksh", "ash",
     "fish", "source", ".", "perl", "ruby", "php", "pwsh", "Rscript", "make",
 })
+#: What ``_command`` answers for the repository's own script run by its path: like a
+#: script runner, it runs workspace code and fetches nothing of its own. Reduced from
+#: pnpm/pnpm@36e5ae6ac8d03743442f083680fa3015e4a774b3 (release.yml), whose trusted-publishing
+#: steps are `.github/scripts/npm-staged-publication.sh stage …`: the grant's own use.
+WORKSPACE_SCRIPT = "<workspace script>"
 #: Builds run in a container that does not see the runner's OIDC request token.
 SANDBOXED = frozenset({"docker", "docker-compose"})
 SANDBOXED_ACTIONS = frozenset({"docker/build-push-action"})
@@ -84,12 +89,26 @@ def _grant(perms: Permissions | None, file: SourceFile) -> Location | None:
 
 
 def _command(step: Step, start: int, end: int) -> str | None:
+    """The command at ``start`` in the step's script; ``SCRIPT`` for a workspace script run by its path."""
     if step.run is None or start < 0:
         return None
     for cmd in analyze(step.run.value, step.shell).commands:
         if cmd.start <= start < cmd.end:
+            if _workspace_script(cmd):
+                return WORKSPACE_SCRIPT
             return cmd.canonical or cmd.name
     return None
+
+
+def _workspace_script(cmd: Command) -> bool:
+    """``./release.sh``, ``.github/scripts/stage.sh``: the repository's own script run by its
+    relative path, like ``bash release.sh`` (a wrapper the alias table knows, such as
+    ``./gradlew``, is the build tool it names)."""
+    first = cmd.argv[0].value if cmd.argv else None
+    return (
+        first is not None and "/" in first and not first.startswith(("/", "~", "$"))
+        and cmd.canonical in (None, cmd.name)
+    )
 
 
 def _intended(step: Step) -> bool:
@@ -158,7 +177,7 @@ def risks(job: Job) -> list[Risk]:
             out.append(Risk("install", e.what, e.location()))
             continue
         name = _command(step, e.start, e.end)
-        if name in SCRIPT_RUNNERS or name in SANDBOXED:
+        if name in SCRIPT_RUNNERS or name in SANDBOXED or name == WORKSPACE_SCRIPT:
             continue
         out.append(Risk("build", e.what, e.location()))
     for step in facts.steps:
