@@ -23,7 +23,9 @@ import orjson
 _WS = re.compile(rb"[ \t\r\n]*")
 _SCALAR = re.compile(rb"-?[0-9][0-9.eE+-]*|true|false|null")
 #: A whole array of strings and scalars (no nested array or object): ``names``, ``ignoreList``.
-_FLAT_ARRAY = re.compile(rb'\[(?:[^\[\]{}"]+|"[^"\\]*(?:\\.[^"\\]*)*")*\]', re.S)
+# possessive quantifiers: an array cut by the chunk boundary (no `]` yet) fails in linear
+# time instead of backtracking exponentially over its items
+_FLAT_ARRAY = re.compile(rb'\[(?:[^\[\]{}"]++|"[^"\\]*+(?:\\.[^"\\]*+)*+")*+\]', re.S)
 #: Keys whose values the summary needs; any other key's flat array is skipped in one step.
 _KEPT = frozenset({"sources", "sourcesContent", "sourceRoot", "sections", "map"})
 
