@@ -108,13 +108,15 @@ CONFIG_WRITES: tuple[tuple[re.Pattern[str], str, str, bool], ...] = (
 
 #: Wording of a step that publishes through a project script.
 PUBLISH_WORDS = re.compile(
-    r"(?<![\w.-])[\w:.-]*publish[\w:.-]*|\bsemantic-release\b|\brelease-it\b|\bchangeset\b"
+    r"(?<![\w.$\{-])[\w:.-]*publish[\w:.-]*|\bsemantic-release\b|\brelease-it\b|\bchangeset\b"
     r"|\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?!-)[\w:.-]*release[\w:.-]*",
     re.I,
 )
 #: Wording that only looks like a publish. ``npm dist-tag`` moves a tag with the
-#: token but cannot use trusted publishing, so it is not counted as a publish.
-NOT_PUBLISH = re.compile(r"publishToMavenLocal|--dry-run|\bnpm\s+pack\b|\bdist-tag\b", re.I)
+#: token but cannot use trusted publishing, so it is not counted as a publish;
+#: ``pkg-pr-new publish`` uploads a preview build to pkg.pr.new, no registry
+#: (honojs/hono@28a9c128912d, cr.yml).
+NOT_PUBLISH = re.compile(r"publishToMavenLocal|--dry-run|\bnpm\s+pack\b|\bdist-tag\b|\bpkg-pr-new\b", re.I)
 
 URL_ENV = ("TWINE_REPOSITORY_URL", "TWINE_REPOSITORY", "UV_PUBLISH_URL", "NPM_CONFIG_REGISTRY", "YARN_REGISTRY",
            "POETRY_REPOSITORIES_PYPI_URL", "FLIT_INDEX_URL", "HATCH_INDEX_REPO", "PDM_PUBLISH_REPO")

@@ -112,10 +112,12 @@ def fork_artifacts(step: Step, wf: Workflow) -> bool:
 
 #: a script that sets step outputs ...
 SETS_OUTPUT = re.compile(r"GITHUB_OUTPUT|core\.setOutput\s*\(|::set-output\b")
-#: ... from the event payload's outsider-written fields (titles, bodies, branch names, authors)
+#: ... from the event payload's outsider-written fields (titles, bodies, branch names, authors;
+#: not logins, which data/contexts.toml holds shape-constrained: withastro/astro@99d3d3dbbfa4
+#: reads a fork's `owner.login` only to fetch a file, and outputs `minor` or `major`)
 READS_EVENT_PAYLOAD = re.compile(r"GITHUB_EVENT_PATH|github\.event_path|context\.payload\.")
 EVENT_TEXT_FIELD = re.compile(
-    r"\.(?:title|body|message|head\.ref|head_ref|label|name|email|login)\b|\[['\"](?:title|body|message)['\"]\]"
+    r"\.(?:title|body|message|head\.ref|head_ref|label|name|email)\b|\[['\"](?:title|body|message)['\"]\]"
 )
 
 #: artifact downloads written as commands or API calls instead of a downloader action
