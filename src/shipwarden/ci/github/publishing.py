@@ -108,7 +108,9 @@ CONFIG_WRITES: tuple[tuple[re.Pattern[str], str, str, bool], ...] = (
 
 #: Wording of a step that publishes through a project script.
 PUBLISH_WORDS = re.compile(
-    r"(?<![\w.$\{-])[\w:.-]*publish[\w:.-]*|\bsemantic-release\b|\brelease-it\b|\bchangeset\b"
+    r"(?<![\w.$\{-])[\w:.-]*publish[\w:.-]*|\bsemantic-release\b|\brelease-it\b"
+    # `changeset status|version|add`, the `.changeset/` folder: no publish (withastro/astro@99d3d3dbbfa4)
+    r"|(?<![./])\bchangeset\b(?!\s+(?:status|version|add|pre|init)\b)"
     r"|\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?!-)[\w:.-]*release[\w:.-]*",
     re.I,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from shipwarden.ci.github.publishing import (
     publish_sites,
 )
 from shipwarden.ci.github.rules.common import first_party
-from shipwarden.ci.github.rules.folding import cache_hit, install_hit
+from shipwarden.ci.github.rules.folding import cache_hit, install_hit, pnpm_gated
 from shipwarden.ci.shell import Command, analyze
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
@@ -47,6 +48,9 @@ WORKSPACE_SCRIPT = "<workspace script>"
 SANDBOXED = frozenset({"docker", "docker-compose"})
 SANDBOXED_ACTIONS = frozenset({"docker/build-push-action"})
 MAX_EXTRA = 8
+#: pkg.pr.new previews, which authenticate with the job's OIDC token (withastro/astro@99d3d3dbbfa4,
+#: preview-release.yml): installable by URL, no registry release — like a test index
+PREVIEW_PUBLISH = re.compile(r"\bpkg-pr-new\s+publish\b")
 #: Actions missing from the knowledge base that legitimately mint an OIDC token,
 #: always or when an input is set (see the report to the lead).
 OIDC_CONSUMERS: dict[str, str] = {
@@ -166,6 +170,8 @@ def risks(job: Job) -> list[Risk]:
                 continue  # the workflow's own inline script; a container build
             if id(step) in publish_steps and not e.install:
                 continue  # the publishing action running its publish command
+            if e.install and pnpm_gated(e, job) == ():
+                continue  # pnpm 10+ with no dependency allowlisted: no dependency's script runs
             kind = "install" if e.install else "build"
             out.append(Risk(kind, e.what, e.location()))
             continue
@@ -174,6 +180,11 @@ def risks(job: Job) -> list[Risk]:
         if e.install:
             if not e.workspace:
                 continue  # named tools (`npm i -g npm`, `pip install twine`)
+            if pnpm_gated(e, job) == ():
+                # pnpm 10+ with no dependency allowlisted runs no dependency's script, as
+                # install-in-publish-job judges it (withastro/astro@99d3d3dbbfa4: every
+                # `allowBuilds` entry false, preview-release.yml)
+                continue
             out.append(Risk("install", e.what, e.location()))
             continue
         name = _command(step, e.start, e.end)
@@ -248,6 +259,8 @@ def token_uses(wf: Workflow, repo: Repository) -> list[Use]:
             if job.permission("id-token") == "write":
                 for step in facts.steps:
                     text = step.run.value if step.run is not None else ""
+                    if PREVIEW_PUBLISH.search(text):
+                        out.append(Use("a pkg.pr.new preview publish", job.environment, test_index=True))
                     if PUBLISH_WORDS.search(text) and not NOT_PUBLISH.search(text):
                         out.append(Use("a registry publish (judged from the wording of its run step)", job.environment))
                         break
@@ -283,7 +296,8 @@ def _judge(job: Job, uses: list[Use]) -> tuple[Tier, str]:
         return Tier.P1, f" and exchange it for {real[0].what}"
     if usable:
         return Tier.P2, (
-            f" and exchange it for {usable[0].what} — a test index that takes throwaway names, so this is"
+            f" and exchange it for {usable[0].what} — a test index or preview channel that takes throwaway"
+            " versions, so this is"
             " hardening, not a release at risk"
         )
     envs = sorted({f"`{u.environment}`" for u in uses if u.environment})
