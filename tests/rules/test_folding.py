@@ -28,3 +28,11 @@ def test_other_risks_keep_the_oidc_finding() -> None:
     rules = [f.rule_id for f in result.findings]
     assert "oidc-overscoped" in rules
     assert all("folds" not in f.properties for f in result.findings)
+
+
+def test_oidc_overscoped_names_the_pnpm_allowlist() -> None:
+    """pnpm 10+ runs only allowlisted dependencies' scripts: the install hop says which."""
+    root = Path(__file__).parent / "fixtures" / "oidc-overscoped" / "positive-pnpm10-allowlist"
+    found = [f for f in scan_root(str(root)).findings if f.rule_id == "oidc-overscoped"]
+    assert len(found) == 1
+    assert "only the allowlisted `tombi`" in found[0].locations[1].label

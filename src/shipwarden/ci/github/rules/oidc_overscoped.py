@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import step_info
@@ -170,22 +170,26 @@ def risks(job: Job) -> list[Risk]:
                 continue  # the workflow's own inline script; a container build
             if id(step) in publish_steps and not e.install:
                 continue  # the publishing action running its publish command
-            if e.install and pnpm_gated(e, job) == ():
+            gated = pnpm_gated(e, job) if e.install else None
+            if gated == ():
                 continue  # pnpm 10+ with no dependency allowlisted: no dependency's script runs
             kind = "install" if e.install else "build"
-            out.append(Risk(kind, e.what, e.location()))
+            shown = replace(e, what=_allowlisted(e.what, gated))
+            out.append(Risk(kind, shown.what, shown.location()))
             continue
         if any(sid == id(step) and s < e.end and e.start < t for sid, s, t in publish_spans):
             continue  # the publish command's own lifecycle or verification build
         if e.install:
             if not e.workspace:
                 continue  # named tools (`npm i -g npm`, `pip install twine`)
-            if pnpm_gated(e, job) == ():
+            gated = pnpm_gated(e, job)
+            if gated == ():
                 # pnpm 10+ with no dependency allowlisted runs no dependency's script, as
                 # install-in-publish-job judges it (withastro/astro@99d3d3dbbfa4: every
                 # `allowBuilds` entry false, preview-release.yml)
                 continue
-            out.append(Risk("install", e.what, e.location()))
+            shown = replace(e, what=_allowlisted(e.what, gated))
+            out.append(Risk("install", shown.what, shown.location()))
             continue
         name = _command(step, e.start, e.end)
         if name in SCRIPT_RUNNERS or name in SANDBOXED or name == WORKSPACE_SCRIPT:
@@ -200,6 +204,15 @@ def risks(job: Job) -> list[Risk]:
         what = f"runs `{uses.raw}`, which is not pinned to a commit SHA"
         out.append(Risk("unpinned", what, step.file.location(uses.node, what)))
     return _unique(out)
+
+
+def _allowlisted(what: str, gated: tuple[str, ...] | None) -> str:
+    """Name the packages whose scripts a pnpm 10+ install still runs (biomejs/biome@18883b7dafb8
+    allows `tombi` in its publish jobs)."""
+    if not gated:
+        return what
+    names = ", ".join(f"`{n}`" for n in gated[:4]) + ("…" if len(gated) > 4 else "")
+    return f"{what} (pnpm 10+: only the allowlisted {names})"
 
 
 def _unique(items: list[Risk]) -> list[Risk]:
