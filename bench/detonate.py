@@ -165,9 +165,10 @@ def main() -> int:
         if exe is not None:
             gd_total = 0.0
             for pkg in packages:
-                gd_wall, flagged, label = guarddog(exe, "npm" if pkg.ecosystem == "npm" else "pypi", pkg.source)
+                ecosystem = "npm" if pkg.ecosystem == "npm" else "pypi"
+                gd_wall, flagged, label = guarddog(exe, ecosystem, pkg.source)
                 gd_total += gd_wall
-                print(f"guarddog npm scan {pkg.name:28} {gd_wall:6.1f} s  {label}{' (flagged)' if flagged else ''}")
+                print(f"guarddog {ecosystem:4} scan {pkg.name:28} {gd_wall:6.1f} s  {label}{' (flagged)' if flagged else ''}")
             print(f"guarddog total {gd_total:.1f} s (mean {gd_total / max(1, len(packages)):.1f} s/package)")
     return 0
 
