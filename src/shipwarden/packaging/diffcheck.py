@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shipwarden.core.findings import Finding, Location, Tier
+from shipwarden.deps.sources import classify_npm, classify_python
 from shipwarden.packaging import rules
 from shipwarden.packaging.knowledge import install_time, script_hits
 from shipwarden.packaging.model import Artifact
@@ -97,8 +98,6 @@ def diff_findings(diff: ReleaseDiff, artifact: Artifact, policy: GatePolicy) -> 
                 properties={"script": name, "before": old, "after": new, "against": against},
             )
         )
-    from shipwarden.deps.sources import classify_npm, classify_python
-
     classify = classify_npm if artifact.kind.ecosystem == "npm" else classify_python
     for name, (section, spec) in diff.new_dependencies.items():
         url = spec.split("@", 1)[1].strip() if artifact.kind.ecosystem == "python" and "@" in spec else spec
