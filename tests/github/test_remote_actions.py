@@ -197,7 +197,7 @@ def test_depth_limit_and_failures_are_notes(server: Path, tmp_path: Path) -> Non
 def test_a_sha_pin_is_read_from_the_cache_a_branch_is_fetched_again(server: Path, tmp_path: Path) -> None:
     sha = publish(server, "acme/config", {"action.yml": "cache"})
     src = source(server, tmp_path)
-    from shipwarden.ci.github.model import parse_uses
+    from shipwarden.ci.github.uses import parse_uses
     from shipwarden.ci.yamlspan import load
 
     def resolve(text: str) -> str:
@@ -218,7 +218,7 @@ def test_a_sha_pin_is_read_from_the_cache_a_branch_is_fetched_again(server: Path
     ["acme/config@--upload-pack=touch", "acme/../x@main", "acme/config/../../etc@main", "-x/config@main", "acme/config@a..b"],
 )
 def test_hostile_references_are_not_fetched(uses: str, server: Path, tmp_path: Path) -> None:
-    from shipwarden.ci.github.model import parse_uses
+    from shipwarden.ci.github.uses import parse_uses
     from shipwarden.ci.yamlspan import load
 
     node = load(uses)

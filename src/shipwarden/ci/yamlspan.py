@@ -275,3 +275,25 @@ def read_inside(root: Path, rel: str) -> bytes:
     except safeio.ReadRefused as exc:
         kind = "symlink" if exc.kind == "outside-root" else exc.kind
         raise YamlError(str(exc), kind=kind) from None
+
+
+# --------------------------------------------------------------------------- values
+
+
+def scalar(node: Node | None) -> str | None:
+    return node.value if isinstance(node, Scalar) else None
+
+
+def str_list(node: Node | None) -> list[str]:
+    if isinstance(node, Scalar):
+        return [node.value]
+    if isinstance(node, Sequence):
+        return [item.value for item in node.items if isinstance(item, Scalar)]
+    return []
+
+
+def str_map(node: Node | None) -> dict[str, Scalar]:
+    """A mapping of scalars (env, with, outputs); non-scalar values are skipped."""
+    if not isinstance(node, Mapping):
+        return {}
+    return {k.value: v for k, v in node.items if isinstance(v, Scalar)}

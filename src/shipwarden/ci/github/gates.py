@@ -8,8 +8,9 @@ from functools import lru_cache
 
 from shipwarden.ci.github import assume, conditions
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
-from shipwarden.ci.github.model import Job, Scalar, SourceFile, Step
+from shipwarden.ci.github.model import Job, Scalar, Step
 from shipwarden.ci.github.steps import script_text
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
 
 

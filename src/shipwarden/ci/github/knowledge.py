@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from shipwarden.ci.github.model import Step, Uses
+from shipwarden.ci.github.model import Step
+from shipwarden.ci.github.uses import Uses
 from shipwarden.core.tables import load_table
 
 

@@ -13,23 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from shipwarden.ci.github.model import (
-    Action,
-    ActionInput,
-    Job,
-    Repository,
-    SourceFile,
-    Step,
-    Trigger,
-    Workflow,
-    parse_permissions,
-    parse_uses,
+from shipwarden.ci.github.model import Action, ActionInput, Job, Repository, Step, Trigger, Workflow
+from shipwarden.ci.github.permissions import parse_permissions
+from shipwarden.ci.github.pnpm import read_policy
+from shipwarden.ci.github.uses import parse_uses
+from shipwarden.ci.sourcefile import SourceFile
+from shipwarden.ci.yamlspan import (
+    MAX_FILE_BYTES,
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    SourceText,
+    YamlError,
+    decode,
+    load,
     scalar,
     str_list,
     str_map,
 )
-from shipwarden.ci.github.pnpm import read_policy
-from shipwarden.ci.yamlspan import MAX_FILE_BYTES, Mapping, Node, Scalar, Sequence, SourceText, YamlError, decode, load
 from shipwarden.ci.yamlspan import read_inside as _read_inside
 from shipwarden.core import safeio
 from shipwarden.core.findings import ScanError

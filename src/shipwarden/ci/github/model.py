@@ -2,7 +2,9 @@
 
 Built once per repository from :mod:`shipwarden.ci.yamlspan` nodes. Every
 field a rule can point at keeps its YAML node, so a finding's location is the
-exact key or value that was written, never a guess.
+exact key or value that was written, never a guess. Its parts: files and spans
+(:mod:`shipwarden.ci.sourcefile`), ``permissions:`` (:mod:`~shipwarden.ci.github.permissions`) and
+``uses:`` references (:mod:`~shipwarden.ci.github.uses`).
 """
 
 from __future__ import annotations
@@ -11,229 +13,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from shipwarden.ci.github.permissions import Permissions, widest
 from shipwarden.ci.github.pnpm import PnpmPolicy
+from shipwarden.ci.github.uses import Uses
+from shipwarden.ci.sourcefile import SourceFile
 
 # The node types are part of the model's interface (re-exported).
 from shipwarden.ci.yamlspan import Mapping as Mapping
 from shipwarden.ci.yamlspan import Node as Node
 from shipwarden.ci.yamlspan import Scalar as Scalar
 from shipwarden.ci.yamlspan import Sequence as Sequence
-from shipwarden.ci.yamlspan import SourceText
+from shipwarden.ci.yamlspan import str_list
 from shipwarden.core.findings import Location
 
-SHA_RE = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
-VERSIONISH_RE = re.compile(r"^v?\d+(\.\d+){0,3}([-+._][0-9A-Za-z.-]+)?$")
-DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
 #: the path of a remote action file read at a commit (``owner/repo/path/action.yml@<sha>``)
 REMOTE_FILE_RE = re.compile(r"@[0-9a-f]{40}$")
-
-#: Permission scopes GitHub knows (``permissions:`` keys).
-PERMISSION_SCOPES = (
-    "actions",
-    "attestations",
-    "checks",
-    "contents",
-    "deployments",
-    "discussions",
-    "id-token",
-    "issues",
-    "models",
-    "packages",
-    "pages",
-    "pull-requests",
-    "repository-projects",
-    "security-events",
-    "statuses",
-)
-
-
-# --------------------------------------------------------------------------- source
-
-
-@dataclass(slots=True, eq=False)
-class SourceFile:
-    """A parsed file: its path relative to the scanned root and its text."""
-
-    path: str
-    source: SourceText
-
-    def location(self, node: Node | None, label: str = "", *, whole: bool = False) -> Location:
-        """Location of a node. Block scalars point at their first line unless ``whole``."""
-        if node is None:
-            return Location(self.path, 1, 1, 1, 1, label)
-        start, end = node.start, node.end
-        if isinstance(node, Scalar) and node.style in ("|", ">") and not whole:
-            end = start + 1
-        return self.span(start, end, label)
-
-    def span(self, start: int, end: int, label: str = "") -> Location:
-        line, col = self.source.position(start)
-        # a span ending with a newline should end on its last line, not the next
-        text = self.source.text
-        while end > start and text[end - 1 : end] in ("\n", "\r"):
-            end -= 1
-        end_line, end_col = self.source.position(end)
-        return Location(self.path, line, col, end_line, end_col, label, self.source.line_text(line).rstrip())
-
-    def scalar_offset(self, node: Scalar, value_offset: int) -> int:
-        """Map an offset inside a scalar's *value* back to a source offset.
-
-        Exact for literal blocks (``|``), plain and single-line quoted scalars;
-        other styles fall back to searching the raw text of the node.
-        """
-        text = self.source.text
-        if node.style == "|":
-            value = node.value
-            line_no = value.count("\n", 0, value_offset)
-            line_start_in_value = value.rfind("\n", 0, value_offset) + 1
-            col = value_offset - line_start_in_value
-            first_src_line, _ = self.source.position(node.start)
-            src_line = first_src_line + 1 + line_no
-            if src_line > self.source.line_count:
-                return node.start
-            indent = self._block_indent(node, first_src_line)
-            return min(self.source.line_start(src_line) + indent + col, node.end)
-        if node.style == "" and "\n" not in text[node.start : node.end]:
-            return node.start + value_offset
-        if node.style in ("'", '"') and "\n" not in text[node.start : node.end]:
-            raw = text[node.start + 1 : node.end - 1]
-            if raw == node.value:
-                return node.start + 1 + value_offset
-        # fallback: find the value's text near the offset in the raw node
-        probe = node.value[value_offset : value_offset + 24]
-        raw_index = text.find(probe, node.start, node.end) if probe else -1
-        return raw_index if raw_index >= 0 else node.start
-
-    def _block_indent(self, node: Scalar, header_line: int) -> int:
-        header = self.source.line_text(header_line)
-        m = re.search(r"[|>]([1-9])?[+-]?([1-9])?\s*(#.*)?$", header)
-        explicit = m and (m.group(1) or m.group(2))
-        parent_indent = len(header) - len(header.lstrip(" "))
-        if explicit:
-            return parent_indent + int(explicit)
-        for ln in range(header_line + 1, self.source.line_count + 1):
-            line = self.source.line_text(ln)
-            if line.strip():
-                return len(line) - len(line.lstrip(" "))
-            if self.source.line_start(ln) >= node.end:
-                break
-        return parent_indent + 2
-
-    def value_location(self, node: Scalar, start: int, end: int, label: str = "") -> Location:
-        """Location of the value substring ``[start, end)`` of a scalar."""
-        s = self.scalar_offset(node, start)
-        e = self.scalar_offset(node, end) if end > start else s
-        if e < s:
-            e = s
-        return self.span(s, e, label)
-
-
-# --------------------------------------------------------------------------- values
-
-
-def scalar(node: Node | None) -> str | None:
-    return node.value if isinstance(node, Scalar) else None
-
-
-def str_list(node: Node | None) -> list[str]:
-    if isinstance(node, Scalar):
-        return [node.value]
-    if isinstance(node, Sequence):
-        return [item.value for item in node.items if isinstance(item, Scalar)]
-    return []
-
-
-def str_map(node: Node | None) -> dict[str, Scalar]:
-    """A mapping of scalars (env, with, outputs); non-scalar values are skipped."""
-    if not isinstance(node, Mapping):
-        return {}
-    return {k.value: v for k, v in node.items if isinstance(v, Scalar)}
-
-
-# --------------------------------------------------------------------------- model
-
-
-@dataclass(slots=True, eq=False)
-class Permissions:
-    """``permissions:`` at workflow or job level."""
-
-    node: Node
-    #: "map", "read-all", "write-all", "none" (``{}``) or "expression"
-    kind: str
-    scopes: dict[str, str] = field(default_factory=dict)
-    scope_nodes: dict[str, Scalar] = field(default_factory=dict)
-    #: the file the block is written in (a caller's, for an inherited grant)
-    file: SourceFile | None = None
-    #: per scope, the file of ``scope_nodes[scope]`` when it differs from ``file``
-    scope_files: dict[str, SourceFile] = field(default_factory=dict)
-
-    def location(self, scope: str, label: str = "") -> Location | None:
-        """Where ``scope`` is granted (the scope's line, else the whole block)."""
-        file = self.scope_files.get(scope, self.file)
-        if file is None:
-            return None
-        return file.location(self.scope_nodes.get(scope) or self.node, label)
-
-    def level(self, scope: str) -> str:
-        """'write', 'read' or 'none' for a scope."""
-        if self.kind == "write-all":
-            return "write"
-        if self.kind == "read-all":
-            return "read"
-        return self.scopes.get(scope, "none")
-
-    def writes(self) -> list[str]:
-        if self.kind == "write-all":
-            return list(PERMISSION_SCOPES)
-        return sorted(s for s, v in self.scopes.items() if v == "write")
-
-
-_LEVEL_RANK = {"none": 0, "read": 1, "write": 2}
-
-
-def widest(grants: list[Permissions]) -> Permissions:
-    """One grant holding, per scope, the highest level any of ``grants`` gives."""
-    if len(grants) == 1:
-        return grants[0]
-    for grant in grants:
-        if grant.kind in ("write-all", "expression"):
-            return grant
-    merged = Permissions(grants[0].node, "map", file=grants[0].file)
-    for grant in grants:
-        for scope, level in grant.scopes.items():
-            if _LEVEL_RANK.get(level, 0) > _LEVEL_RANK.get(merged.scopes.get(scope, "none"), 0):
-                merged.scopes[scope] = level
-                if scope in grant.scope_nodes:
-                    merged.scope_nodes[scope] = grant.scope_nodes[scope]
-                    if grant.file is not None:
-                        merged.scope_files[scope] = grant.scope_files.get(scope, grant.file)
-        if grant.kind == "read-all":
-            for scope in PERMISSION_SCOPES:
-                if merged.scopes.get(scope, "none") == "none":
-                    merged.scopes[scope] = "read"
-    if not merged.scopes:
-        merged.kind = "none"
-    return merged
-
-
-def parse_permissions(node: Node | None, file: SourceFile | None = None) -> Permissions | None:
-    if node is None:
-        return None
-    if isinstance(node, Scalar):
-        value = node.value.strip()
-        if value in ("read-all", "write-all"):
-            return Permissions(node, value, file=file)
-        if value in ("", "{}"):
-            return Permissions(node, "none", file=file)
-        return Permissions(node, "expression", file=file)
-    if isinstance(node, Mapping):
-        perms = Permissions(node, "map" if node.items else "none", file=file)
-        for k, v in node.items:
-            if isinstance(v, Scalar):
-                perms.scopes[k.value] = v.value.strip()
-                perms.scope_nodes[k.value] = v
-        return perms
-    return Permissions(node, "expression", file=file)
 
 
 @dataclass(slots=True, eq=False)
@@ -258,80 +52,6 @@ class Trigger:
     @property
     def tags(self) -> list[str]:
         return self.filter("tags")
-
-
-@dataclass(slots=True, eq=False)
-class Uses:
-    """A ``uses:`` reference with its kind."""
-
-    node: Scalar
-    raw: str
-    #: "repo", "local", "docker"
-    kind: str
-    owner: str = ""
-    repo: str = ""
-    subpath: str = ""
-    ref: str = ""
-    #: "sha", "tag", "branch", "none" (repo); "digest", "tag", "none" (docker); "" (local)
-    ref_kind: str = ""
-    #: a ``$/path`` self-repository reference: this repository at the running workflow's
-    #: own commit (``subpath`` is then written ``./path``). Unlike ``./path`` it is not
-    #: read from the workspace, so no checkout can replace it.
-    self_ref: bool = False
-
-    @property
-    def from_workspace(self) -> bool:
-        """Is the referenced code read from the job's workspace (``./path``)?"""
-        return self.kind == "local" and not self.self_ref
-
-    @property
-    def action(self) -> str:
-        """``owner/repo[/path]`` lower-cased, the key into the actions table."""
-        base = f"{self.owner}/{self.repo}".lower()
-        return f"{base}/{self.subpath.lower()}" if self.subpath else base
-
-    @property
-    def remote_key(self) -> str:
-        """``owner/repo[/path]@ref`` (owner and name lower-cased): the key of a resolved
-        remote action in :attr:`Repository.remote_actions`."""
-        base = f"{self.owner}/{self.repo}".lower()
-        return f"{base}/{self.subpath.strip('/')}@{self.ref}" if self.subpath else f"{base}@{self.ref}"
-
-    @property
-    def pinned(self) -> bool:
-        return self.kind == "local" or self.ref_kind in ("sha", "digest")
-
-
-def parse_uses(node: Scalar) -> Uses:
-    raw = node.value.strip()
-    if raw.startswith("./") or raw.startswith("../") or raw == ".":
-        return Uses(node, raw, "local", subpath=raw)
-    if raw.startswith("$/"):
-        # GitHub's self-repository syntax: same tree as ``./``, other provenance
-        return Uses(node, raw, "local", subpath="./" + raw[2:].split("@", 1)[0], self_ref=True)
-    if raw.startswith("docker://"):
-        image = raw[len("docker://") :]
-        if DIGEST_RE.search(image):
-            kind = "digest"
-        elif ":" in image.rsplit("/", 1)[-1]:
-            kind = "tag"
-        else:
-            kind = "none"
-        return Uses(node, raw, "docker", repo=image, ref_kind=kind)
-    name, _, ref = raw.partition("@")
-    parts = name.split("/")
-    owner = parts[0]
-    repo = parts[1] if len(parts) > 1 else ""
-    subpath = "/".join(parts[2:])
-    if not ref:
-        ref_kind = "none"
-    elif SHA_RE.match(ref):
-        ref_kind = "sha"
-    elif VERSIONISH_RE.match(ref):
-        ref_kind = "tag"
-    else:
-        ref_kind = "branch"
-    return Uses(node, raw, "repo", owner, repo, subpath, ref, ref_kind)
 
 
 @dataclass(slots=True, eq=False)

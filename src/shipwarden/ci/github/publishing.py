@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.facts import Publish, job_facts
 from shipwarden.ci.github.knowledge import ActionInfo, step_info
-from shipwarden.ci.github.model import Job, Mapping, Repository, Scalar, SourceFile, Step, Workflow
+from shipwarden.ci.github.model import Job, Mapping, Repository, Scalar, Step, Workflow
 from shipwarden.ci.shell import EventKind, analyze
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
 
 #: Registries that accept a short-lived OIDC credential from GitHub Actions

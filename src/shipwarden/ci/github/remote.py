@@ -37,7 +37,8 @@ from pathlib import Path
 
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.loader import ACTION_FILES, parse_action
-from shipwarden.ci.github.model import Action, Repository, Step, Uses
+from shipwarden.ci.github.model import Action, Repository, Step
+from shipwarden.ci.github.uses import Uses
 from shipwarden.ci.yamlspan import MAX_FILE_BYTES, decode
 from shipwarden.core.findings import Finding, Location, ScanError
 from shipwarden.core.gitconfig import run_git

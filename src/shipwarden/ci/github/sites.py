@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.knowledge import step_info
-from shipwarden.ci.github.model import Scalar, SourceFile, Step
+from shipwarden.ci.github.model import Scalar, Step
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
 
 

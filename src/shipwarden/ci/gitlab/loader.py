@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from shipwarden.ci.github.model import SourceFile
 from shipwarden.ci.gitlab.model import Include, Job, Pipeline, table, variable_map
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.ci.yamlspan import (
     Mapping,
     Node,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from shipwarden.ci.github.model import SourceFile
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.core.findings import Location
 from shipwarden.core.tables import load_table

@@ -16,8 +16,8 @@ import re
 import tree_sitter
 import tree_sitter_groovy
 
-from shipwarden.ci.github.model import SourceFile
 from shipwarden.ci.jenkins.model import Interpolation, Jenkinsfile, LibraryRef, ScriptStep, table
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.ci.yamlspan import SourceText, decode
 
 #: Largest Jenkinsfile read (the biggest in the corpus is under 100 KB).

@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from shipwarden.ci.github.model import SourceFile
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.tables import load_table
 
 

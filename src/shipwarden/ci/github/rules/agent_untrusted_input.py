@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.github.agents import has_shell, prompt_taint
-from shipwarden.ci.github.facts import Agent, JobFacts, job_facts, privileged_outsider_events, tracer_for
+from shipwarden.ci.github.facts import Agent, JobFacts, tracer_for
 from shipwarden.ci.github.gates import approval, blocked, gates_for
 from shipwarden.ci.github.model import Repository, Workflow
-from shipwarden.ci.github.rules.common import environment_gate
+from shipwarden.ci.github.rules.common import environment_gate, privileged_jobs
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
@@ -45,12 +45,11 @@ def _capabilities(agent: Agent, facts: JobFacts) -> list[str]:
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
-    privileged = privileged_outsider_events(wf)
-    if not privileged:
-        return  # only outsiders starting privileged runs can steer an agent that holds anything
+    # only outsiders starting privileged runs can steer an agent that holds anything
+    privileged, jobs = privileged_jobs(wf)
     tracer = tracer_for(wf)
-    for job in wf.jobs:
-        facts = job_facts(job)
+    for facts in jobs:
+        job = facts.job
         for agent in facts.agents:
             taint, where = prompt_taint(agent, job, tracer) or (None, None)
             reads_itself = bool(agent.info and agent.info.reads_event_text and EVENT_TEXT_EVENTS & set(privileged))

@@ -1,5 +1,7 @@
 """Helpers shared by workflow rules (no rule of its own here).
 
+* :func:`privileged_jobs` — the jobs of a workflow an outsider can start with
+  privileges, the loop of every rule about such runs;
 * :func:`job_holds_power` / :func:`job_power` — what code running inside a job
   could steal;
 * :func:`composite_reach` / :func:`job_steps` — steps of local composite
@@ -15,7 +17,8 @@ from dataclasses import dataclass, field
 
 from shipwarden.ci.github.facts import JobFacts, job_facts, privileged_outsider_events
 from shipwarden.ci.github.knowledge import exposure_table
-from shipwarden.ci.github.model import Job, Mapping, Node, Repository, Scalar, Sequence, Step, Uses, Workflow
+from shipwarden.ci.github.model import Job, Mapping, Node, Repository, Scalar, Sequence, Step, Workflow
+from shipwarden.ci.github.uses import Uses
 from shipwarden.core.findings import Tier
 
 #: Secret names that denote long-lived registry credentials (row 5).
@@ -30,6 +33,13 @@ RELEASE_SCOPES = ("actions", "contents", "deployments", "packages", "pages")
 
 #: :data:`RELEASE_SCOPES` plus the OIDC grant.
 POWER_SCOPES = frozenset({*RELEASE_SCOPES, "id-token"})
+
+
+def privileged_jobs(wf: Workflow) -> tuple[tuple[str, ...], list[JobFacts]]:
+    """The events that let an outsider start ``wf`` with secrets or a write token, and the
+    facts of its jobs — no jobs when there is no such event."""
+    events = privileged_outsider_events(wf)
+    return events, ([job_facts(job) for job in wf.jobs] if events else [])
 
 
 def job_holds_power(facts: JobFacts) -> bool:

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.knowledge import exposure_table
-from shipwarden.ci.github.model import Job, Permissions, Repository, Scalar, Step, Workflow
+from shipwarden.ci.github.model import Job, Repository, Scalar, Step, Workflow
+from shipwarden.ci.github.permissions import Permissions
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import step_info
-from shipwarden.ci.github.model import Job, Mapping, Permissions, Repository, SourceFile, Step, Workflow
+from shipwarden.ci.github.model import Job, Mapping, Repository, Step, Workflow
+from shipwarden.ci.github.permissions import Permissions
 from shipwarden.ci.github.publishing import (
     EXTRA_PUBLISH_ACTIONS,
     NOT_PUBLISH,
@@ -22,6 +23,7 @@ from shipwarden.ci.github.publishing import (
 from shipwarden.ci.github.rules.common import first_party
 from shipwarden.ci.github.rules.folding import cache_hit, install_hit, pnpm_gated
 from shipwarden.ci.shell import Command, analyze
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from shipwarden.ci.github import conditions
 from shipwarden.ci.github.conditions import Gate
 from shipwarden.ci.github.knowledge import event_info
-from shipwarden.ci.github.model import Job, Repository, Scalar, SourceFile, Step, Trigger, Workflow
+from shipwarden.ci.github.model import Job, Repository, Scalar, Step, Trigger, Workflow
 from shipwarden.ci.github.publishing import PublishSite, callers, package_sites
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.gates import approval, blocked, gates_for, weak
 from shipwarden.ci.github.model import Repository, Workflow
-from shipwarden.ci.github.rules.common import environment_gate, job_holds_power
+from shipwarden.ci.github.rules.common import environment_gate, job_holds_power, privileged_jobs
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
@@ -22,11 +21,9 @@ META = RuleMeta(
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
-    events = privileged_outsider_events(wf)
-    if not events:
-        return
-    for job in wf.jobs:
-        facts = job_facts(job)
+    events, jobs = privileged_jobs(wf)
+    for facts in jobs:
+        job = facts.job
         checkout = facts.first_pr_checkout()
         if checkout is None:
             continue

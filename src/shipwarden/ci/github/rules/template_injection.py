@@ -10,6 +10,7 @@ from shipwarden.ci.github.gates import approval, blocked, gates_for
 from shipwarden.ci.github.model import Job, Repository, Workflow
 from shipwarden.ci.github.rules.common import environment_gate, job_holds_power
 from shipwarden.ci.github.sites import sinks
+from shipwarden.ci.keys import number_repeats
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 
@@ -77,4 +78,6 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 prev = best.get(ident)
                 if prev is None or tier.rank < prev.tier.rank:
                     best[ident] = finding
+    # in file order, so the first of two identical sites keeps its fingerprint
+    number_repeats(best[ident] for ident in sorted(best))
     yield from best.values()

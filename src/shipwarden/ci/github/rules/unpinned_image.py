@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from shipwarden.ci.github.model import DIGEST_RE, Repository, Scalar, SourceFile, Workflow
+from shipwarden.ci.github.model import Repository, Scalar, Workflow
 from shipwarden.ci.github.rules.common import job_steps, matrix_values
+from shipwarden.ci.github.uses import DIGEST_RE
+from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.model import Repository, Uses, Workflow
+from shipwarden.ci.github.model import Repository, Workflow
 from shipwarden.ci.github.rules.common import POWER_SCOPES, first_party, job_steps
+from shipwarden.ci.github.uses import Uses
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.model import Repository, Workflow
+from shipwarden.ci.github.rules.common import privileged_jobs
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
@@ -26,11 +26,9 @@ META = RuleMeta(
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
-    events = privileged_outsider_events(wf)
-    if not events:
-        return
-    for job in wf.jobs:
-        facts = job_facts(job)
+    events, jobs = privileged_jobs(wf)
+    for facts in jobs:
+        job = facts.job
         if facts.first_pr_checkout() is not None:
             continue  # a checkout of the PR's code: pwn-request reports what then runs
         for step in job.steps:

@@ -16,6 +16,7 @@ from shipwarden.ci.gitlab.facts import JobFacts, Script, job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline, table
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.ci.gitlab.rules import REGISTRY
+from shipwarden.ci.keys import number_repeats
 from shipwarden.ci.shell import Command, Word
 from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Tier
@@ -85,6 +86,11 @@ def _code_words(cmd: Command) -> list[Word]:
 
 @REGISTRY.rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
+    # the same variable reaching the same command twice in a job: a fingerprint each
+    yield from number_repeats(_check(pipeline))
+
+
+def _check(pipeline: Pipeline) -> Iterator[Finding]:
     variables = table()["variables"]
     for job in pipeline.jobs:
         facts = job_facts(job)

@@ -1,192 +1,35 @@
-"""The GitHub Actions `${{ }}` expression language.
-
-Lexer and precedence-climbing parser following GitHub's grammar (actions/languageservices):
-
-    ||  <  &&  <  == !=  <  < <= > >=  <  !  <  postfix (.name  .*  [expr]  [*])  <  primary
-
-Literals: null, true, false (case-sensitive, as GitHub), numbers (decimal, exponent, 0x hex,
-0o octal, leading sign, NaN, Infinity) and single-quoted strings with '' escapes. Context and
-function names are case-insensitive and may contain `-` and `_`.
-
-AST nodes are frozen dataclasses; their `start`/`end` offsets index the parsed text and are
-excluded from equality, so `parse(unparse(e)) == e` holds for every AST.
-"""
+"""Lexer and precedence-climbing parser of GitHub expressions (cached per text)."""
 
 from __future__ import annotations
 
 import functools
 import math
 import re
-from dataclasses import dataclass, field
 
-from shipwarden.ci.templates import ExprSite, find_expressions
-
-__all__ = [
-    "MAX_DEPTH",
-    "Binary",
-    "Boolean",
-    "Call",
-    "Context",
-    "ContextRef",
-    "Expr",
-    "ExprSite",
-    "ExprSyntaxError",
-    "Index",
-    "Logical",
-    "Not",
-    "Null",
-    "Number",
-    "Property",
-    "Star",
-    "String",
-    "children",
-    "context_refs",
-    "find_expressions",
-    "flowing_refs",
-    "parse",
-    "parse_site",
-    "unparse",
-]
+from shipwarden.ci.github.expressions.nodes import (
+    PREC,
+    Binary,
+    Boolean,
+    Call,
+    Context,
+    Expr,
+    ExprSyntaxError,
+    Index,
+    Logical,
+    Not,
+    Null,
+    Number,
+    Property,
+    Star,
+    String,
+    children,
+)
+from shipwarden.ci.templates import ExprSite
 
 MAX_DEPTH = 200
 """Deepest AST accepted (GitHub itself stops at 50)."""
 _MAX_NESTING = 60
 """Deepest (), [] and call-argument nesting (GitHub allows less); bounds the parser's recursion."""
-
-
-class ExprSyntaxError(ValueError):
-    """The text is not a valid expression; `offset` indexes the parsed text."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(f"{message} (at offset {offset})")
-        self.message = message
-        self.offset = offset
-
-
-# --------------------------------------------------------------------------------------- AST
-
-
-
-@dataclass(frozen=True, slots=True)
-class Null:
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Boolean:
-    value: bool
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    value: float
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class String:
-    value: str
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """A bare context name: `github`, `steps`, `env` …"""
-
-    name: str
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Property:
-    """`target.name`"""
-
-    target: Expr
-    name: str
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Index:
-    """`target[index]`"""
-
-    target: Expr
-    index: Expr
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Star:
-    """Object filter `target.*` (also written `target[*]`)."""
-
-    target: Expr
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    name: str
-    args: tuple[Expr, ...]
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    operand: Expr
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Binary:
-    """Comparison: op is one of == != < <= > >=."""
-
-    op: str
-    left: Expr
-    right: Expr
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Logical:
-    """`&&` / `||` over two or more operands (a parenthesised same-op child stays nested)."""
-
-    op: str
-    operands: tuple[Expr, ...]
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-Expr = Null | Boolean | Number | String | Context | Property | Index | Star | Call | Not | Binary | Logical
-
-
-def children(e: Expr) -> tuple[Expr, ...]:
-    """Direct sub-expressions, left to right."""
-    if isinstance(e, (Property, Star)):
-        return (e.target,)
-    if isinstance(e, Index):
-        return (e.target, e.index)
-    if isinstance(e, Call):
-        return e.args
-    if isinstance(e, Not):
-        return (e.operand,)
-    if isinstance(e, Binary):
-        return (e.left, e.right)
-    if isinstance(e, Logical):
-        return e.operands
-    return ()
-
 
 # ------------------------------------------------------------------------------------- lexer
 
@@ -308,8 +151,6 @@ def _lex_string(text: str, i: int, toks: list[_Token]) -> int:
 
 # ------------------------------------------------------------------------------------ parser
 
-_PREC = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4}
-
 
 class _Parser:
     __slots__ = ("toks", "pos", "nesting")
@@ -344,7 +185,7 @@ class _Parser:
         left = self.unary()
         while True:
             op = self.toks[self.pos][0]
-            prec = _PREC.get(op)
+            prec = PREC.get(op)
             if prec is None or prec < min_prec:
                 return left
             if op in ("&&", "||"):
@@ -473,159 +314,8 @@ def parse(text: str) -> Expr:
     return result
 
 
-# ---------------------------------------------------------------------------------- unparse
-
-
-def _prec(e: Expr) -> int:
-    if isinstance(e, Logical):
-        return _PREC[e.op]
-    if isinstance(e, Binary):
-        return _PREC[e.op]
-    if isinstance(e, Not):
-        return 5
-    return 6
-
-
-def _format_number(v: float) -> str:
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    if v.is_integer() and abs(v) < 1e16:
-        return str(int(v))
-    return repr(v)
-
-
-def _wrap(e: Expr, parens: bool) -> str:
-    text = unparse(e)
-    return f"({text})" if parens else text
-
-
-def _target(e: Expr) -> str:
-    return _wrap(e, not isinstance(e, (Context, Call, Property, Index, Star)))
-
-
-def unparse(e: Expr) -> str:
-    """Canonical text of an AST: `parse(unparse(e)) == e`."""
-    if isinstance(e, Null):
-        return "null"
-    if isinstance(e, Boolean):
-        return "true" if e.value else "false"
-    if isinstance(e, Number):
-        return _format_number(e.value)
-    if isinstance(e, String):
-        return "'" + e.value.replace("'", "''") + "'"
-    if isinstance(e, Context):
-        return e.name
-    if isinstance(e, Property):
-        return f"{_target(e.target)}.{e.name}"
-    if isinstance(e, Star):
-        return f"{_target(e.target)}.*"
-    if isinstance(e, Index):
-        return f"{_target(e.target)}[{unparse(e.index)}]"
-    if isinstance(e, Call):
-        return f"{e.name}({', '.join(unparse(a) for a in e.args)})"
-    if isinstance(e, Not):
-        return "!" + _wrap(e.operand, _prec(e.operand) < 5)
-    if isinstance(e, Binary):
-        p = _PREC[e.op]
-        return f"{_wrap(e.left, _prec(e.left) < p)} {e.op} {_wrap(e.right, _prec(e.right) <= p)}"
-    if isinstance(e, Logical):
-        p = _PREC[e.op]
-        return f" {e.op} ".join(_wrap(o, _prec(o) <= p) for o in e.operands)
-    raise TypeError(f"not an expression node: {e!r}")
-
-
-# ------------------------------------------------------------------------------ `${{ }}` sites
-
-
 def parse_site(site: ExprSite) -> Expr:
     """Parse a site's inner text (offsets relative to `inner_start`)."""
     if not site.terminated:
         raise ExprSyntaxError("unterminated ${{", 0)
     return parse(site.text)
-
-
-# ------------------------------------------------------------------------------ context refs
-
-
-@dataclass(frozen=True, slots=True)
-class ContextRef:
-    """A context access chain, e.g. ('github', 'event', 'commits', '*', 'message').
-
-    Segments are lower-case; literal string indexes become property names; numeric or
-    dynamic indexes and `.*` filters become '*'. `flows` says whether the referenced text can
-    reach the expression's result (False inside comparisons, `!`, contains() and friends).
-    """
-
-    path: tuple[str, ...]
-    start: int
-    end: int
-    flows: bool
-
-    @property
-    def dotted(self) -> str:
-        return ".".join(self.path)
-
-    def shifted(self, delta: int) -> ContextRef:
-        return ContextRef(self.path, self.start + delta, self.end + delta, self.flows)
-
-
-# Functions whose result is a boolean or a digest: their arguments never reach the result text.
-_SINK_FUNCTIONS = frozenset(
-    ("contains", "startswith", "endswith", "hashfiles", "success", "always", "cancelled", "failure")
-)
-
-
-def _collect(e: Expr, flows: bool, out: list[ContextRef]) -> None:
-    if isinstance(e, (Context, Property, Index, Star)):
-        segments: list[str] = []
-        node: Expr = e
-        while True:
-            if isinstance(node, Property):
-                segments.append(node.name.lower())
-            elif isinstance(node, Star):
-                segments.append("*")
-            elif isinstance(node, Index):
-                if isinstance(node.index, String):
-                    segments.append(node.index.value.lower())
-                else:
-                    segments.append("*")
-                    _collect(node.index, False, out)
-            else:
-                break
-            node = node.target
-        if isinstance(node, Context):
-            segments.append(node.name.lower())
-            out.append(ContextRef(tuple(reversed(segments)), node.start, e.end, flows))
-        else:
-            _collect(node, flows, out)
-    elif isinstance(e, Call):
-        name = e.name.lower()
-        if name == "case":
-            last = len(e.args) - 1
-            for i, arg in enumerate(e.args):
-                _collect(arg, flows and (i % 2 == 1 or i == last), out)
-        else:
-            arg_flows = flows and name not in _SINK_FUNCTIONS
-            for arg in e.args:
-                _collect(arg, arg_flows, out)
-    elif isinstance(e, Logical):
-        for operand in e.operands:
-            _collect(operand, flows, out)
-    elif isinstance(e, (Not, Binary)):
-        for child in children(e):
-            _collect(child, False, out)
-
-
-def context_refs(expr: Expr) -> list[ContextRef]:
-    """Every context access chain in `expr`, in text order."""
-    out: list[ContextRef] = []
-    _collect(expr, True, out)
-    out.sort(key=lambda r: (r.start, r.end))
-    return out
-
-
-def flowing_refs(expr: Expr) -> list[ContextRef]:
-    """Refs whose text can reach the expression's result (what an injection rule cares about)."""
-    return [r for r in context_refs(expr) if r.flows]
