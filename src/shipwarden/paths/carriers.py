@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from shipwarden.ci.github.facts import JobFacts, job_facts
+from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Job, Repository, Workflow
+from shipwarden.ci.github.records import JobFacts
 from shipwarden.ci.github.steps import cache_keys_meet, fork_artifacts
 from shipwarden.core.findings import Hop, Location
 from shipwarden.paths.graph import Entry

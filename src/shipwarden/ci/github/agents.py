@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 
 from shipwarden.ci.github import expressions as ex
-from shipwarden.ci.github.facts import Agent, Taint, Tracer, job_facts
+from shipwarden.ci.github.facts import Tracer, job_facts
 from shipwarden.ci.github.knowledge import exposure_table
 from shipwarden.ci.github.model import Job
+from shipwarden.ci.github.records import Agent, Taint
 from shipwarden.core.findings import Confidence, Location
 
 #: Tool grants that let an agent run commands or change files (matched in tool inputs and CLI args).

@@ -3,7 +3,8 @@
 Rules ask questions such as "does this job check out PR code and then run it?",
 "which caches does it restore?", "where does outsider text reach a shell?".
 The answers are computed here, from the knowledge tables, the expression
-parser and the shell analyser, and cached per job. Beside it: :mod:`~shipwarden.ci.github.sites`
+parser and the shell analyser, and cached per job; what they are made of is in
+:mod:`~shipwarden.ci.github.records`. Beside it: :mod:`~shipwarden.ci.github.sites`
 (``${{ }}`` sites and sinks), :mod:`~shipwarden.ci.github.steps` (what one step says on its own),
 :mod:`~shipwarden.ci.github.gates` (conditions and permission checks before a step) and
 :mod:`~shipwarden.ci.github.agents` (agent steps: shell grants, prompt taint).
@@ -12,13 +13,24 @@ parser and the shell analyser, and cached per job. Beside it: :mod:`~shipwarden.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cache
 
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.contexts import Control, classify, controlling_events
 from shipwarden.ci.github.knowledge import ActionInfo, event_info, is_pr_code_context, pr_code_patterns, step_info
-from shipwarden.ci.github.model import REMOTE_FILE_RE, Job, Repository, Scalar, Step, Workflow
+from shipwarden.ci.github.model import Job, Repository, Scalar, Step, Workflow
+from shipwarden.ci.github.records import (
+    Agent,
+    CacheUse,
+    Checkout,
+    EnvWrite,
+    Exec,
+    JobFacts,
+    Publish,
+    Taint,
+    merge_taint,
+)
 from shipwarden.ci.github.sites import all_paths, flowing_paths
 from shipwarden.ci.github.steps import (
     EVENT_TEXT_FIELD,
@@ -27,7 +39,6 @@ from shipwarden.ci.github.steps import (
     READS_EVENT_PAYLOAD,
     SETS_OUTPUT,
     checkout_path,
-    mentions,
     publish_through,
     script_text,
     secret_names,
@@ -35,23 +46,9 @@ from shipwarden.ci.github.steps import (
     uses_major,
 )
 from shipwarden.ci.shell import EventKind, analyze
-from shipwarden.core.findings import Confidence, Location
+from shipwarden.core.findings import Confidence
 
 # --------------------------------------------------------------------------- taint
-
-
-@dataclass(frozen=True, slots=True)
-class Taint:
-    """Where outsider text in an expression comes from."""
-
-    sources: tuple[str, ...]  # outsider context paths, e.g. github.event.issue.title
-    via: tuple[str, ...]  # intermediate names, e.g. env.TITLE, inputs.ref
-    confidence: Confidence
-
-    @property
-    def describe(self) -> str:
-        src = ", ".join(self.sources)
-        return f"{src} (via {' → '.join(self.via)})" if self.via else src
 
 
 MAX_TRACE_DEPTH = 6
@@ -99,7 +96,7 @@ class Tracer:
         for site in ex.find_expressions(node.value):
             taint = self.trace_inner(site.text, step, job, depth)
             if taint:
-                found = _merge(found, taint)
+                found = merge_taint(found, taint)
         return found
 
     def trace_derived(self, path: str, step: Step | None, job: Job | None, depth: int) -> Taint | None:
@@ -151,7 +148,7 @@ class Tracer:
                 for value in candidate.with_.values():
                     sub = self.trace_value(value, candidate, job, depth + 1)
                     if sub:
-                        found = _merge(found, sub)
+                        found = merge_taint(found, sub)
                 if found:
                     return Taint(found.sources, (*found.via, f"{info.name} output"), found.confidence)
             script = script_text(candidate)
@@ -194,182 +191,11 @@ class Tracer:
                     sub = Tracer(self.repo, self.repo.effective_events(caller_job.workflow))
                     taint = sub.trace_value(value, None, caller_job, depth)
                     if taint:
-                        found = _merge(found, taint)
+                        found = merge_taint(found, taint)
         return found
 
 
-def _merge(a: Taint | None, b: Taint) -> Taint:
-    if a is None:
-        return b
-    conf = a.confidence if a.confidence is b.confidence else Confidence.MEDIUM
-    return Taint(tuple(dict.fromkeys(a.sources + b.sources)), tuple(dict.fromkeys(a.via + b.via)), conf)
-
-
 # --------------------------------------------------------------------------- job facts
-
-
-@dataclass(frozen=True, slots=True)
-class Checkout:
-    step: Step
-    pr_code: bool
-    confidence: Confidence
-    ref_text: str
-    persist_credentials: bool
-    by_shell: bool = False
-    start: int = -1
-    end: int = -1
-    #: the folder the code lands in, relative to the workspace ("" = the workspace itself)
-    path: str = ""
-
-    def location(self) -> Location:
-        label = "checks out the pull request's code" if self.pr_code else "checkout"
-        if self.step.run is not None and self.start >= 0:
-            return self.step.file.value_location(self.step.run, self.start, self.end, label)
-        return self.step.location(label)
-
-
-@dataclass(frozen=True, slots=True)
-class CacheUse:
-    step: Step
-    restores: bool
-    saves: bool
-    key: str
-    restore_keys: tuple[str, ...]
-    implicit: bool
-    action: str
-
-    def location(self) -> Location:
-        """The step in the job's own file: a composite action's cache is shown at its caller."""
-        outer = self.step
-        while outer.via is not None:
-            outer = outer.via
-        if outer is self.step:
-            return self.step.location("cache")
-        return outer.location(f"cache step in {self.step.file.path}")
-
-    @property
-    def inside(self) -> str:
-        """`` (cache step at PATH@SHA:LINE:COL)`` for a cache step inside a remote composite
-        action (``--fetch-actions``), else "": the hop is the calling step, the file is elsewhere."""
-        if self.step.via is None or not REMOTE_FILE_RE.search(self.step.file.path):
-            return ""
-        loc = self.step.location()
-        return f" (cache step at {loc.path}:{loc.line}:{loc.column})"
-
-
-@dataclass(frozen=True, slots=True)
-class Exec:
-    """A step that runs code from the workspace (or installs with lifecycle scripts)."""
-
-    step: Step
-    what: str
-    start: int = -1  # offset inside a run script, -1 for a whole step
-    end: int = -1
-    install: bool = False
-    #: the code comes from the checked-out workspace (False: named registry packages only)
-    workspace: bool = True
-
-    def location(self) -> Location:
-        if self.step.run is not None and self.start >= 0:
-            return self.step.file.value_location(self.step.run, self.start, self.end, self.what)
-        return self.step.location(self.what)
-
-
-@dataclass(frozen=True, slots=True)
-class EnvWrite:
-    step: Step
-    file: str  # GITHUB_ENV, GITHUB_PATH, GITHUB_OUTPUT
-    names: tuple[str, ...]
-    start: int
-    end: int
-    taint: Taint | None
-    from_file: bool  # content comes from a file (cat x >> $GITHUB_ENV)
-
-
-@dataclass(frozen=True, slots=True)
-class Publish:
-    step: Step
-    registry: str
-    tool: str
-    token_names: tuple[str, ...]  # secrets carrying a long-lived credential
-    trusted: bool  # uses OIDC / trusted publishing
-    start: int = -1
-    end: int = -1
-
-    def location(self) -> Location:
-        if self.step.run is not None and self.start >= 0:
-            return self.step.file.value_location(self.step.run, self.start, self.end, f"publishes to {self.registry}")
-        return self.step.location(f"publishes to {self.registry}")
-
-
-@dataclass(frozen=True, slots=True)
-class Agent:
-    step: Step
-    name: str
-    info: ActionInfo | None
-    prompt_fields: tuple[tuple[str, Scalar], ...]
-    tool_text: str
-    actor_gate: bool
-    start: int = -1
-    end: int = -1
-
-
-@dataclass(slots=True)
-class JobFacts:
-    job: Job
-    steps: list[Step]
-    checkouts: list[Checkout] = field(default_factory=list)
-    caches: list[CacheUse] = field(default_factory=list)
-    execs: list[Exec] = field(default_factory=list)
-    env_writes: list[EnvWrite] = field(default_factory=list)
-    publishes: list[Publish] = field(default_factory=list)
-    agents: list[Agent] = field(default_factory=list)
-    remote_execs: list[Exec] = field(default_factory=list)
-    artifact_downloads: list[Step] = field(default_factory=list)
-    artifact_uploads: list[Step] = field(default_factory=list)
-    oidc_steps: list[Step] = field(default_factory=list)
-    pushes: list[Step] = field(default_factory=list)
-    secrets: set[str] = field(default_factory=set)
-
-    def first_pr_checkout(self) -> Checkout | None:
-        return next((c for c in self.checkouts if c.pr_code), None)
-
-    def pr_execs_after(self, checkout: Checkout) -> list[Exec]:
-        """Executions after ``checkout`` that can run its code.
-
-        A checkout into a sub-folder (``with: path: pr``) leaves the workspace to
-        the base branch's code: only steps that work in or name that folder run the
-        pull request's code — and, from the first such step on, every later one
-        (it may have copied the code into the workspace).
-        """
-        execs = self.execs_after(checkout.step)
-        if not checkout.path:
-            return execs
-        order = {id(s): i for i, s in enumerate(self.steps)}
-        at = order.get(id(checkout.step), -1)
-        touched = next(
-            (i for i, s in enumerate(self.steps) if i > at and mentions(s, checkout.path)), None
-        )
-        if touched is None:
-            return []
-        return [e for e in execs if order.get(id(e.step), -1) >= touched]
-
-    def execs_after(self, step: Step, *, workspace_only: bool = True) -> list[Exec]:
-        """Executions in steps after ``step`` (by default only those running workspace code)."""
-        order = {id(s): i for i, s in enumerate(self.steps)}
-        at = order.get(id(step), -1)
-        return [
-            e for e in self.execs if order.get(id(e.step), -1) > at and (e.workspace or not workspace_only)
-        ]
-
-    @property
-    def id_token(self) -> bool:
-        return self.job.permission("id-token") == "write"
-
-    @property
-    def writes(self) -> list[str]:
-        perms = self.job.effective_permissions
-        return perms.writes() if perms else []
 
 
 #: names of values that carry a pull request's ref (``headSha``, ``pr_number``, ``pull_ref``), as
@@ -581,7 +407,7 @@ def _run_facts(facts: JobFacts, step: Step, tracer: Tracer, job: Job) -> None:
                     continue
                 found = tracer.trace_inner(site.inner, step, job, 1)
                 if found:
-                    taint = _merge(taint, found)
+                    taint = merge_taint(taint, found)
             written = " ".join(script[span.start : span.end] for span in ev.written)
             names = tuple(dict.fromkeys(_NAME_RE.findall(written)))
             facts.env_writes.append(

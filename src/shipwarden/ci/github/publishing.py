@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, field, replace
 
 from shipwarden.ci.github import expressions as ex
-from shipwarden.ci.github.facts import Publish, job_facts
+from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import ActionInfo, step_info
 from shipwarden.ci.github.model import Job, Mapping, Repository, Scalar, Step, Workflow
+from shipwarden.ci.github.records import Publish
 from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location

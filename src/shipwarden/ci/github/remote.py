@@ -83,7 +83,7 @@ def action_source(server: str | None = None, cache_dir: Path | None = None) -> A
     if not base.startswith(_SCHEMES) or any(c.isspace() for c in base):
         raise SourceError(f"action server must be an https://, http:// or file:// URL, not {_shown(base)!r}")
     if cache_dir is None:
-        from platformdirs import user_cache_dir
+        from platformdirs import user_cache_dir  # lazy for start-up: only --fetch-actions reads it
 
         cache_dir = Path(user_cache_dir("shipwarden")) / "actions"
     return ActionSource(base, cache_dir)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.github.agents import has_shell, prompt_taint
-from shipwarden.ci.github.facts import Agent, JobFacts, tracer_for
+from shipwarden.ci.github.facts import tracer_for
 from shipwarden.ci.github.gates import approval, blocked, gates_for
 from shipwarden.ci.github.model import Repository, Workflow
+from shipwarden.ci.github.records import Agent, JobFacts
 from shipwarden.ci.github.rules.common import environment_gate, privileged_jobs
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from shipwarden.ci.github import expressions as ex
-from shipwarden.ci.github.facts import Checkout, JobFacts, job_facts
+from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Repository, Step, Workflow
+from shipwarden.ci.github.records import Checkout, JobFacts
 from shipwarden.ci.github.rules.common import composite_reach, first_party
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.facts import CacheUse, job_facts
+from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import event_info
 from shipwarden.ci.github.model import Job, Repository, Workflow
+from shipwarden.ci.github.records import CacheUse
 from shipwarden.ci.github.rules.folding import cache_hit
 from shipwarden.ci.github.rules.oidc_overscoped import folded_grant
 from shipwarden.ci.github.steps import cache_keys_meet

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from shipwarden.ci.github.facts import JobFacts, job_facts, privileged_outsider_events
+from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.knowledge import exposure_table
 from shipwarden.ci.github.model import Job, Mapping, Node, Repository, Scalar, Sequence, Step, Workflow
+from shipwarden.ci.github.records import JobFacts
 from shipwarden.ci.github.uses import Uses
 from shipwarden.core.findings import Tier
 

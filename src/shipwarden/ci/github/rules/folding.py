@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from shipwarden.ci.github.facts import CacheUse, Exec, JobFacts, job_facts, privileged_outsider_events
+from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.model import Job, Workflow
 from shipwarden.ci.github.pnpm import allow_flags, major_of, scripts_off_from
 from shipwarden.ci.github.publishing import PublishSite, package_sites
+from shipwarden.ci.github.records import CacheUse, Exec, JobFacts
 
 #: a package build runs the build backend (and the build requirements it downloads)
 #: (``poetry build``/``hatch build`` run their bundled backend in-process and fetch nothing)
