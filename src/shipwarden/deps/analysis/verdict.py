@@ -36,7 +36,8 @@ def _satisfied(verdict: Verdict, by_cap: dict[Capability, list[Evidence]]) -> li
     chosen: list[Evidence] = []
     for index, group in enumerate(verdict.require):
         need_strong = index in verdict.strong
-        hits = [ev for cap in group for ev in by_cap.get(cap, ()) if ev.strong or not need_strong]
+        # the group is a frozenset: its order follows the string hash seed, so sort it
+        hits = [ev for cap in sorted(group) for ev in by_cap.get(cap, ()) if ev.strong or not need_strong]
         if not hits:
             return None
         chosen.extend(hits)
