@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _fix(report: Report, options: api.ScanOptions, root: Path | None, args: argparse.Namespace) -> int:
     from shipwarden.fix import FixLevel, plan_fixes  # only `scan --fix` pays for the fixers' imports
-    from shipwarden.reporting.fixes import render_fix_summary, safe_diff
+    from shipwarden.fix.summary import render_fix_summary, safe_diff
 
     try:
         wanted = reportable(report, args, root=root)
