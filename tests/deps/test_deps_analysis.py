@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shipwarden.core.catalogue import RULES
+from shipwarden.core.catalogue import all_rules
 from shipwarden.deps.analysis.code import Context, analyze_code
 from shipwarden.deps.analysis.indicators import load_indicators
 from shipwarden.deps.analysis.model import Capability as C
@@ -266,10 +266,8 @@ def test_shell_benign_hooks_have_no_verdict() -> None:
 
 
 def test_every_verdict_rule_is_declared_for_deps() -> None:
-    import shipwarden.deps.rules  # noqa: F401 - declares the rules
-
     for verdict in load_indicators().verdicts:
-        meta = RULES[verdict.rule]
+        meta = all_rules()[verdict.rule]
         assert meta.command == "deps" and meta.row == 4
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.core.catalogue import RULES
+from shipwarden.core.catalogue import all_rules
 from shipwarden.core.findings import Tier
 from shipwarden.endpoint import OS, Publish, credential_path_globs, load_catalogue
 from shipwarden.endpoint import rules as endpoint_rules
@@ -32,7 +32,7 @@ def test_catalogue_loads_with_typed_entries() -> None:
 
 def test_every_store_maps_to_a_declared_endpoint_rule() -> None:
     for store in load_catalogue().stores:
-        meta = RULES[store.rule_id]
+        meta = all_rules()[store.rule_id]
         assert meta.command == "endpoint" and meta.row == 1
         assert store.fix
 

@@ -1,13 +1,17 @@
 """A small hand-built Report used by the reporter tests and snapshots.
 
-Rule ids start with ``demo-`` and are never declared in the registry, so the
-reporters fall back to metadata built from the findings and the snapshots do
-not change when real rules change.
+Rule ids start with ``demo-`` and are not in the rule catalogue: the reporters
+are given :func:`demo_options` (metadata built from the findings), so the
+snapshots do not change when real rules change.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Hop, Location, Report, ScanError, Tier
+from shipwarden.reporting import RenderOptions
 
 
 def sample_report() -> Report:
@@ -89,3 +93,16 @@ def sample_report() -> Report:
         suppressed=2,
         baselined=1,
     )
+
+
+def demo_options(**kwargs: Any) -> RenderOptions:
+    """Render options whose rule metadata covers every ``demo-`` rule (title = id)."""
+    findings = [*sample_report().findings, *EXTRA]
+    rules = {
+        f.rule_id: RuleMeta(f.rule_id, f.row, f.rule_tier or f.tier, f.confidence, f.rule_id) for f in findings
+    }
+    return RenderOptions(rules=rules, **kwargs)
+
+
+#: Findings of single tests whose rules the demo metadata also covers.
+EXTRA = [Finding("demo-x", 2, Tier.P1, Confidence.HIGH, "", [Location("a.yml")])]

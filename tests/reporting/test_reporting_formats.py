@@ -9,10 +9,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-from reporting_sample import sample_report
+from reporting_sample import demo_options, sample_report
 
 from shipwarden.core.findings import Confidence, Finding, Hop, Location, Report, Tier
-from shipwarden.reporting import RenderOptions, render
+from shipwarden.reporting import render
 from shipwarden.reporting import sarif as sarif_module
 from shipwarden.reporting.github import command, escape_data, escape_property
 from shipwarden.reporting.graph import render_paths
@@ -50,13 +50,13 @@ def _empty_report() -> Report:
 def test_sarif_validates_against_official_schema(report: Report) -> None:
     schema = _official_sarif_schema()
     assert schema["id"].endswith("sarif-schema-2.1.0.json")
-    data = json.loads(render(report, "sarif"))
+    data = json.loads(render(report, "sarif", demo_options()))
     jsonschema.Draft4Validator.check_schema(schema)
     jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
 
 
 def test_sarif_content() -> None:
-    data = json.loads(render(sample_report(), "sarif", RenderOptions(docs_url="https://d.example.invalid/r")))
+    data = json.loads(render(sample_report(), "sarif", demo_options(docs_url="https://d.example.invalid/r")))
     run = data["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert sorted(rules) == ["demo-injection", "demo-leak", "demo-path", "demo-unpinned"]
@@ -94,7 +94,7 @@ def test_sarif_content() -> None:
 
 
 def test_sarif_without_errors_is_successful() -> None:
-    data = json.loads(render(_empty_report(), "sarif"))
+    data = json.loads(render(_empty_report(), "sarif", demo_options()))
     assert data["runs"][0]["invocations"][0] == {"executionSuccessful": True}
     assert data["runs"][0]["results"] == []
 
@@ -106,11 +106,11 @@ def test_sarif_without_errors_is_successful() -> None:
 def test_json_validates_against_our_schema(report: Report) -> None:
     schema = report_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    jsonschema.Draft202012Validator(schema).validate(json.loads(render(report, "json")))
+    jsonschema.Draft202012Validator(schema).validate(json.loads(render(report, "json", demo_options())))
 
 
 def test_json_content() -> None:
-    data = json.loads(render(sample_report(), "json"))
+    data = json.loads(render(sample_report(), "json", demo_options()))
     assert data["summary"] == {"P0": 2, "P1": 1, "P2": 1, "suppressed": 2, "baselined": 1, "errors": 2}
     assert [f["rule"] for f in data["findings"]] == ["demo-unpinned", "demo-path", "demo-injection", "demo-leak"]
     assert [f["tier"] for f in data["findings"]] == ["P0", "P0", "P1", "P2"]
@@ -137,7 +137,7 @@ def test_github_escaping() -> None:
 
 
 def test_github_levels_and_locations() -> None:
-    lines = render(sample_report(), "github").splitlines()
+    lines = render(sample_report(), "github", demo_options()).splitlines()
     assert lines[0].startswith("::error file=.github/actions/setup/action.yml,line=11,col=13,endLine=11,endColumn=29,")
     leak = next(line for line in lines if "demo-leak" in line)
     assert leak.startswith("::warning file=pkg.tgz!package/dist/index.js.map,title=")
@@ -148,7 +148,7 @@ def test_github_levels_and_locations() -> None:
 
 
 def test_github_path_prefix() -> None:
-    text = render(sample_report(), "github", RenderOptions(path_prefix="services/api/"))
+    text = render(sample_report(), "github", demo_options(path_prefix="services/api/"))
     assert "::error file=services/api/.github/workflows/triage.yml,line=12" in text
 
 
@@ -156,7 +156,7 @@ def test_github_path_prefix() -> None:
 
 
 def test_text_without_color_has_no_escape_codes() -> None:
-    text = render(sample_report(), "text", RenderOptions(color=False))
+    text = render(sample_report(), "text", demo_options(color=False))
     assert "\x1b[" not in text
     assert "demo-injection" in text
     assert ".github/workflows/triage.yml:12:27" in text
@@ -175,7 +175,7 @@ def test_text_without_color_has_no_escape_codes() -> None:
 
 
 def test_text_with_color_uses_ansi() -> None:
-    assert "\x1b[" in render(sample_report(), "text", RenderOptions(color=True))
+    assert "\x1b[" in render(sample_report(), "text", demo_options(color=True))
 
 
 def test_text_does_not_interpret_markup_from_the_repository() -> None:
@@ -187,7 +187,7 @@ def test_text_does_not_interpret_markup_from_the_repository() -> None:
         "[bold red]not markup[/] :smile:",
         [Location("a.yml", 1, 1, 1, 4, snippet="[link=x]run[/link]")],
     )
-    text = render(Report("scan", ["."], [finding]), "text")
+    text = render(Report("scan", ["."], [finding]), "text", demo_options())
     assert "[bold red]not markup[/] :smile:" in text
     assert "[link=x]run[/link]" in text
 
@@ -198,7 +198,7 @@ def test_text_long_snippet_keeps_span_in_view() -> None:
     finding = Finding(
         "demo-x", 7, Tier.P1, Confidence.HIGH, "long", [Location("a.yml", 5, start, 5, start + 32, snippet=line)]
     )
-    text = render(Report("scan", ["."], [finding]), "text")
+    text = render(Report("scan", ["."], [finding]), "text", demo_options())
     lines = text.splitlines()
     source = next(ln for ln in lines if "5 │" in ln)
     carets = lines[lines.index(source) + 1]
@@ -241,7 +241,7 @@ def test_graph_ignores_findings_without_hops_and_rejects_unknown_format() -> Non
 
 def test_no_docs_url_means_no_link() -> None:
     """Without ``docs-url`` or a metadata URL there is no link at all, never a made-up one."""
-    options = RenderOptions(docs_url=None)
+    options = demo_options(docs_url=None)
     sarif = json.loads(render(sample_report(), "sarif", options))
     rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert all("helpUri" not in rule for rule in rules.values())

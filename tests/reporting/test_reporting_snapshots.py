@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
-from reporting_sample import sample_report
+from reporting_sample import demo_options, sample_report
 
 from shipwarden import __version__
-from shipwarden.reporting import RenderOptions, render
+from shipwarden.reporting import render
 from shipwarden.reporting import sarif as sarif_module
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -47,7 +47,7 @@ def _normalise(text: str) -> str:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_snapshot(name: str) -> None:
-    options = RenderOptions(docs_url="https://docs.example.invalid/rules/")
+    options = demo_options(docs_url="https://docs.example.invalid/rules/")
     actual = _normalise(render(sample_report(), CASES[name], options))
     path = SNAPSHOTS / name
     if UPDATE or not path.exists():
@@ -63,4 +63,4 @@ def test_output_is_deterministic(fmt: str) -> None:
     shuffled = sample_report()
     shuffled.findings.reverse()
     shuffled.errors.reverse()
-    assert render(report, fmt) == render(shuffled, fmt)
+    assert render(report, fmt, demo_options()) == render(shuffled, fmt, demo_options())

@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 from functools import cache
 from pathlib import Path
 
 import shipwarden
+from shipwarden.core.catalogue import all_rules
 from shipwarden.core.config import Config
-
-#: Modules that declare rules (their import fills the catalogue).
-_RULE_MODULES = ("shipwarden.deps.rules", "shipwarden.packaging.rules", "shipwarden.endpoint.rules",
-                 "shipwarden.paths.search")
 
 
 @cache
 def rules_hash() -> str:
-    """sha256 of every declared rule (id, row, tier, confidence, title, command) and every knowledge table."""
-    from shipwarden.ci.github.scan import load_rules
-    from shipwarden.core.catalogue import RULES
-
-    load_rules()
-    for name in _RULE_MODULES:
-        importlib.import_module(name)
+    """sha256 of every rule of the catalogue (id, row, tier, confidence, title, command) and every knowledge table."""
     digest = hashlib.sha256()
-    for rule_id, meta in sorted(RULES.items()):
+    for rule_id, meta in all_rules().items():
         row = [rule_id, meta.row, meta.tier.value, meta.confidence.value, meta.title, meta.command]
         digest.update(json.dumps(row).encode() + b"\n")
     package = Path(shipwarden.__file__).parent
@@ -37,10 +27,7 @@ def rules_hash() -> str:
 
 
 def rule_count() -> int:
-    from shipwarden.core.catalogue import RULES
-
-    rules_hash()
-    return len(RULES)
+    return len(all_rules())
 
 
 def config_hash(config: Config) -> str:

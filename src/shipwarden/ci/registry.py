@@ -1,4 +1,4 @@
-"""Rule registries of the GitLab and Jenkins providers (ids are global: ``rules.registry.declare``)."""
+"""The checks of one CI provider's rule package (GitLab, Jenkins), typed by the model they read."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta, rule_checks
 from shipwarden.core.findings import Finding
 
 M = TypeVar("M")
@@ -18,17 +18,6 @@ class ProviderRule(Generic[M]):
     check: Callable[[M], Iterable[Finding]] = field(compare=False)
 
 
-class Registry(Generic[M]):
-    """Rules of one provider, in registration order; ``check(model)`` yields findings."""
-
-    def __init__(self) -> None:
-        self.rules: list[ProviderRule[M]] = []
-
-    def rule(self, meta: RuleMeta) -> Callable[[Callable[[M], Iterable[Finding]]], Callable[[M], Iterable[Finding]]]:
-        declare(meta)
-
-        def wrap(fn: Callable[[M], Iterable[Finding]]) -> Callable[[M], Iterable[Finding]]:
-            self.rules.append(ProviderRule(meta, fn))
-            return fn
-
-        return wrap
+def provider_rules(package: str, model: type[M]) -> tuple[ProviderRule[M], ...]:
+    """The ``@rule``-marked checks ``check(model)`` of ``package``, in module-name order."""
+    return tuple(ProviderRule(meta, check) for meta, check in rule_checks(package))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.core.tables import load_table
 from shipwarden.detonate.run import Observation
@@ -35,7 +35,7 @@ H, M = Confidence.HIGH, Confidence.MEDIUM
 
 
 def _rule(rule_id: str, tier: Tier, confidence: Confidence, title: str) -> RuleMeta:
-    return declare(RuleMeta(rule_id, ROW, tier, confidence, title, command="detonate"))
+    return RuleMeta(rule_id, ROW, tier, confidence, title, command="detonate")
 
 
 CANARY_SENT = _rule("detonate-canary-sent", Tier.P0, H, "install-time code sent a planted credential over the network")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Tier
 
-META = declare(
-    RuleMeta(
-        id="attack-path",
-        row=2,
-        tier=Tier.P0,
-        confidence=Confidence.HIGH,
-        title="Complete path from an outsider to a publish capability or a secret",
-        command="scan",
-    )
+META = RuleMeta(
+    id="attack-path",
+    row=2,
+    tier=Tier.P0,
+    confidence=Confidence.HIGH,
+    title="Complete path from an outsider to a publish capability or a secret",
+    command="scan",
 )

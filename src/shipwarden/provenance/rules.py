@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Tier
 
 COMMAND = "provenance"
 
 
 def _rule(rule_id: str, row: int, tier: Tier, confidence: Confidence, title: str) -> RuleMeta:
-    return declare(RuleMeta(rule_id, row, tier, confidence, title, command=COMMAND))
+    return RuleMeta(rule_id, row, tier, confidence, title, command=COMMAND)
 
 
 INVALID = _rule(

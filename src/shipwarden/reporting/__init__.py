@@ -6,9 +6,10 @@ rule, and nothing depends on the clock or the machine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shipwarden.core.catalogue import RULES, RuleMeta
+from shipwarden.core.catalogue import RuleMeta, get_rule
 from shipwarden.core.findings import Finding, Report
 
 #: ``--format`` values every command accepts.
@@ -29,29 +30,21 @@ class RenderOptions:
     #: Prefix put before paths in ``github`` annotations (the scanned root
     #: relative to the workspace), e.g. ``"services/api/"``.
     path_prefix: str = ""
+    #: Metadata of the rules findings name, by id; ``None``: the rule catalogue
+    #: (:func:`~shipwarden.core.catalogue.get_rule`). Tests of the formats pass their own.
+    rules: Mapping[str, RuleMeta] | None = None
 
 
-def rule_meta(finding: Finding) -> RuleMeta:
-    """The declared metadata of a finding's rule, or a stand-in built from the finding."""
-    meta = RULES.get(finding.rule_id)
-    if meta is not None:
-        return meta
-    return RuleMeta(
-        id=finding.rule_id,
-        row=finding.row,
-        tier=finding.rule_tier or finding.tier,
-        confidence=finding.confidence,
-        title=finding.rule_id,
-    )
+def rule_meta(finding: Finding, options: RenderOptions) -> RuleMeta:
+    """The declared metadata of a finding's rule (``KeyError`` for an id no rule declares)."""
+    if options.rules is not None:
+        return options.rules[finding.rule_id]
+    return get_rule(finding.rule_id)
 
 
-def fired_rules(findings: list[Finding]) -> dict[str, RuleMeta]:
+def fired_rules(findings: list[Finding], options: RenderOptions) -> dict[str, RuleMeta]:
     """Metadata of the rules that produced ``findings``, sorted by id."""
-    metas: dict[str, RuleMeta] = {}
-    for finding in findings:
-        if finding.rule_id not in metas:
-            metas[finding.rule_id] = rule_meta(finding)
-    return dict(sorted(metas.items()))
+    return {rule_id: rule_meta(f, options) for rule_id, f in sorted({f.rule_id: f for f in findings}.items())}
 
 
 def tier_counts(report: Report) -> dict[str, int]:

@@ -55,7 +55,7 @@ def render_github(report: Report, options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
     out: list[str] = []
     for finding in report.sorted_findings():
-        meta = rule_meta(finding)
+        meta = rule_meta(finding, options)
         level = "warning" if finding.tier is Tier.P2 else "error"
         props = _location_props(finding.primary, options.path_prefix)
         title = f"shipwarden {finding.tier.value} {finding.rule_id}"

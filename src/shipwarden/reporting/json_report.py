@@ -35,7 +35,7 @@ def report_dict(report: Report, options: RenderOptions | None = None) -> dict[st
                 "title": meta.title,
                 "help_uri": meta.doc_url(options.docs_url),
             }
-            for rule_id, meta in fired_rules(findings).items()
+            for rule_id, meta in fired_rules(findings, options).items()
         },
     }
 

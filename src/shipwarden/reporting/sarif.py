@@ -173,7 +173,7 @@ def _error_location(error: ScanError) -> dict[str, Any]:
 def sarif_dict(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
     options = options or RenderOptions()
     findings = report.sorted_findings()
-    metas = fired_rules(findings)
+    metas = fired_rules(findings, options)
     index = {rule_id: i for i, rule_id in enumerate(metas)}
     notifications = [
         {

@@ -76,7 +76,7 @@ def _hanging(prefix: Text | str, body: Text | str) -> Table:
 
 
 def _finding(finding: Finding, options: RenderOptions) -> list[RenderableType]:
-    meta = rule_meta(finding)
+    meta = rule_meta(finding, options)
     head = _hanging(
         Text.assemble((f" {finding.tier.value} ", TIER_STYLE[finding.tier]), " "),
         Text.assemble(

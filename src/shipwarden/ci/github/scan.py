@@ -7,10 +7,8 @@ loaded once into the model and every rule sees that same model.
 from __future__ import annotations
 
 import gc
-import importlib
 import os
-import pkgutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -19,24 +17,29 @@ import shipwarden.ci.github.rules as rule_modules
 from shipwarden.ci import shell
 from shipwarden.ci.github import contexts, knowledge
 from shipwarden.ci.github.loader import LoadResult, branch_refs, load_directory, load_git_ref
-from shipwarden.ci.github.model import REMOTE_FILE_RE, Repository, RunnerLabels
+from shipwarden.ci.github.model import REMOTE_FILE_RE, Repository, RunnerLabels, Workflow
 from shipwarden.ci.github.remote import ActionSource, Resolver, attach_callers, resolve_remote_actions
 from shipwarden.ci.github.rules.action_definition import check_actions
 from shipwarden.ci.providers import scan_providers
-from shipwarden.core.catalogue import WORKFLOW_RULES, WorkflowRule
+from shipwarden.core.catalogue import RuleMeta, rule_checks
 from shipwarden.core.findings import Coverage, Finding, Location, Report, ScanError
 from shipwarden.core.progress import SILENT, Progress
 from shipwarden.paths.search import apply_paths
 from shipwarden.paths.unseen import unseen_actions
 
+CheckFn = Callable[[Workflow, Repository], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowRule:
+    meta: RuleMeta
+    check: CheckFn = field(compare=False)
+
 
 @cache
 def load_rules() -> tuple[WorkflowRule, ...]:
-    """Import every module under ``shipwarden.ci.github.rules`` so each registers itself."""
-    for info in sorted(pkgutil.iter_modules(rule_modules.__path__), key=lambda m: m.name):
-        if info.name != "registry" and not info.name.startswith("_"):
-            importlib.import_module(f"shipwarden.ci.github.rules.{info.name}")
-    return tuple(WORKFLOW_RULES)
+    """The ``@workflow_rule`` checks of ``shipwarden.ci.github.rules``, in module-name order."""
+    return tuple(WorkflowRule(meta, check) for meta, check in rule_checks(rule_modules.__name__))
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Finding
 from shipwarden.deps.allowlist import Change
 from shipwarden.deps.records import HookRecord
@@ -40,22 +40,22 @@ BEHAVIOUR = (credential_theft, runner_memory, self_propagation, persistence, obf
              exfil_endpoint, obfuscated_code)
 CHANGE = (new_install_script, changed_install_script, first_install_script, new_source)
 
-INSTALL_SCRIPT = declare(install_script.META)
-PTH_STARTUP_CODE = declare(pth_startup_code.META)
-NON_REGISTRY_SOURCE = declare(non_registry_source.META)
-SCRIPTS_NOT_GATED = declare(scripts_not_gated.META)
-CREDENTIAL_THEFT = declare(credential_theft.META)
-RUNNER_MEMORY = declare(runner_memory.META)
-SELF_PROPAGATION = declare(self_propagation.META)
-PERSISTENCE = declare(persistence.META)
-OBFUSCATED_EXEC = declare(obfuscated_exec.META)
-DOWNLOAD_EXEC = declare(download_exec.META)
-EXFIL_ENDPOINT = declare(exfil_endpoint.META)
-OBFUSCATED_CODE = declare(obfuscated_code.META)
-NEW_INSTALL_SCRIPT = declare(new_install_script.META)
-CHANGED_INSTALL_SCRIPT = declare(changed_install_script.META)
-FIRST_INSTALL_SCRIPT = declare(first_install_script.META)
-NEW_SOURCE = declare(new_source.META)
+INSTALL_SCRIPT = install_script.META
+PTH_STARTUP_CODE = pth_startup_code.META
+NON_REGISTRY_SOURCE = non_registry_source.META
+SCRIPTS_NOT_GATED = scripts_not_gated.META
+CREDENTIAL_THEFT = credential_theft.META
+RUNNER_MEMORY = runner_memory.META
+SELF_PROPAGATION = self_propagation.META
+PERSISTENCE = persistence.META
+OBFUSCATED_EXEC = obfuscated_exec.META
+DOWNLOAD_EXEC = download_exec.META
+EXFIL_ENDPOINT = exfil_endpoint.META
+OBFUSCATED_CODE = obfuscated_code.META
+NEW_INSTALL_SCRIPT = new_install_script.META
+CHANGED_INSTALL_SCRIPT = changed_install_script.META
+FIRST_INSTALL_SCRIPT = first_install_script.META
+NEW_SOURCE = new_source.META
 
 BEHAVIOUR_RULES: dict[str, RuleMeta] = {m.META.id: m.META for m in BEHAVIOUR}
 ALL_RULES: tuple[RuleMeta, ...] = (

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Tier
 from shipwarden.endpoint.rules.common import COMMAND, ROW, stored_credentials
 from shipwarden.endpoint.sightings import Sighting
 from shipwarden.endpoint.sshkeys import analyse_private_key
 from shipwarden.secrets import fingerprint, shannon_entropy
 
-META = declare(
-    RuleMeta(
-        id="endpoint-ssh-key-unprotected",
-        row=ROW,
-        tier=Tier.P1,
-        confidence=Confidence.HIGH,
-        title="SSH private key without a passphrase",
-        command=COMMAND,
-    )
+META = RuleMeta(
+    id="endpoint-ssh-key-unprotected",
+    row=ROW,
+    tier=Tier.P1,
+    confidence=Confidence.HIGH,
+    title="SSH private key without a passphrase",
+    command=COMMAND,
 )
 
 check = stored_credentials(META)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Tier
 
 #: Matrix rows of the gate's rules: what ships, and code the package runs on its users.
@@ -12,4 +12,4 @@ COMMAND = "gate"
 
 
 def gate_rule(rule_id: str, row: int, tier: Tier, confidence: Confidence, title: str) -> RuleMeta:
-    return declare(RuleMeta(rule_id, row, tier, confidence, title, command=COMMAND))
+    return RuleMeta(rule_id, row, tier, confidence, title, command=COMMAND)

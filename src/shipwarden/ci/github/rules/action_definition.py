@@ -24,17 +24,15 @@ from shipwarden.ci.github.model import Action, Repository, Step
 from shipwarden.ci.github.rules import artipacked, unpinned_uses
 from shipwarden.ci.github.rules.common import first_party
 from shipwarden.ci.github.sites import flowing_paths, sites_in
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Tier
 
-META = declare(
-    RuleMeta(
-        id="action-input-injection",
-        row=7,
-        tier=Tier.P1,
-        confidence=Confidence.MEDIUM,
-        title="Action input expanded into a script of a published action",
-    )
+META = RuleMeta(
+    id="action-input-injection",
+    row=7,
+    tier=Tier.P1,
+    confidence=Confidence.MEDIUM,
+    title="Action input expanded into a script of a published action",
 )
 
 #: Input names that callers typically fill with text an outsider wrote.

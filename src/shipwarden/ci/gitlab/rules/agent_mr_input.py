@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.reach import Tri
-from shipwarden.ci.gitlab.rules import REGISTRY
 from shipwarden.ci.shell import EventKind
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -26,7 +25,7 @@ META = RuleMeta(
 UNATTENDED = ("--dangerously-skip-permissions", "--yolo", "--dangerously-bypass-approvals-and-sandbox", "--full-auto")
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     for job in pipeline.jobs:
         facts = job_facts(job)

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from shipwarden.ci.gitlab.facts import cache_key, job_facts, unprotected_cache
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.reach import Tri
-from shipwarden.ci.gitlab.rules import REGISTRY
 from shipwarden.ci.yamlspan import Scalar
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -23,7 +22,7 @@ META = RuleMeta(
 )
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     writers: dict[str, list[str]] = {}
     for job in pipeline.jobs:

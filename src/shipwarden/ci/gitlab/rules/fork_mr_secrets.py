@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.reach import Tri
-from shipwarden.ci.gitlab.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -23,7 +22,7 @@ META = RuleMeta(
 )
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     holders: list[tuple[str, list[str], object]] = []
     for job in pipeline.jobs:

@@ -9,8 +9,7 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.ci.gitlab.model import Pipeline
-from shipwarden.ci.gitlab.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -25,7 +24,7 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+.][0-9A-Za-z.-]+)?$")
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
     for inc in pipeline.includes:

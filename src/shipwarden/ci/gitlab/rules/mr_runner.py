@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from shipwarden.ci.gitlab.facts import job_facts, runner_tags, services
 from shipwarden.ci.gitlab.model import Job, Pipeline, table
 from shipwarden.ci.gitlab.reach import Tri
-from shipwarden.ci.gitlab.rules import REGISTRY
 from shipwarden.ci.yamlspan import Scalar
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -28,7 +27,7 @@ META = RuleMeta(
 _HOSTED = re.compile(r"^saas-|^gitlab-org(-docker)?$")
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     dind = [re.compile(p) for p in table()["images"]["dind"]]
     # one finding per kind of runner (tag set, privileged service), naming the first job

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.reach import Tri
-from shipwarden.ci.gitlab.rules import REGISTRY
 from shipwarden.ci.yamlspan import Mapping
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -22,7 +21,7 @@ META = RuleMeta(
 )
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     # one finding per `id_tokens:` block (a `default:` block is shared by many jobs)
     groups: dict[tuple[str, int], list[tuple[Job, list[str], Tier]]] = {}

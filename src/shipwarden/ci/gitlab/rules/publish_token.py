@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline
-from shipwarden.ci.gitlab.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -24,7 +23,7 @@ META = RuleMeta(
 TRUSTED_PUBLISHING = ("npm", "pypi")
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     for job in pipeline.jobs:
         facts = job_facts(job)

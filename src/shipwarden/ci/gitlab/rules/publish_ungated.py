@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from shipwarden.ci.gitlab.facts import job_facts
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.reach import Tri
-from shipwarden.ci.gitlab.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -25,7 +24,7 @@ META = RuleMeta(
 REGISTRIES = frozenset({"npm", "pypi", "crates", "rubygems", "jsr", "maven", "nuget", "vscode", "hex", "pub", "cocoapods", "helm"})
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     for job in pipeline.jobs:
         facts = job_facts(job)

@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from shipwarden.ci.gitlab.facts import JobFacts, Script, job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline, table
 from shipwarden.ci.gitlab.reach import Tri
-from shipwarden.ci.gitlab.rules import REGISTRY
 from shipwarden.ci.keys import number_repeats
 from shipwarden.ci.shell import Command, Word
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -84,7 +83,7 @@ def _code_words(cmd: Command) -> list[Word]:
     return []
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     # the same variable reaching the same command twice in a job: a fingerprint each
     yield from number_repeats(_check(pipeline))

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 from shipwarden.ci.gitlab.facts import image_name, job_facts, services
 from shipwarden.ci.gitlab.model import Pipeline
-from shipwarden.ci.gitlab.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -20,7 +19,7 @@ META = RuleMeta(
 )
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     for job in pipeline.jobs:
         facts = job_facts(job)

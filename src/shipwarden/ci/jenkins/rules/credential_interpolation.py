@@ -9,8 +9,7 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.ci.jenkins.model import Jenkinsfile
-from shipwarden.ci.jenkins.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -24,7 +23,7 @@ META = RuleMeta(
 _NAME = re.compile(r"^(?:env\.)?([A-Za-z_][A-Za-z0-9_]*)$")
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(jf: Jenkinsfile) -> Iterator[Finding]:
     for step in jf.steps:
         for interp in step.interpolations:

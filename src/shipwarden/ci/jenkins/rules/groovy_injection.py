@@ -8,8 +8,7 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.ci.jenkins.model import Jenkinsfile, table
-from shipwarden.ci.jenkins.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -23,7 +22,7 @@ META = RuleMeta(
 _NAME = re.compile(r"^(?:env\.)?([A-Z_][A-Z0-9_]*)$")
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(jf: Jenkinsfile) -> Iterator[Finding]:
     outsider = table()["outsider"]
     for step in jf.steps:

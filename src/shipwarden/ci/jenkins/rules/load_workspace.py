@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.jenkins.model import Jenkinsfile
-from shipwarden.ci.jenkins.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -21,7 +20,7 @@ META = RuleMeta(
 )
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(jf: Jenkinsfile) -> Iterator[Finding]:
     for lib in jf.libraries:
         if lib.kind != "load":

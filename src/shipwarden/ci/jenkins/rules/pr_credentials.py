@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.jenkins.model import Jenkinsfile
-from shipwarden.ci.jenkins.rules import REGISTRY
 from shipwarden.ci.shell import EventKind, analyze
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -35,7 +34,7 @@ def _body(text: str) -> str:
     return text
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(jf: Jenkinsfile) -> Iterator[Finding]:
     for step in jf.steps:
         if not step.credentials or step.guard or step.step not in ("sh", "bat"):

@@ -8,8 +8,7 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.ci.jenkins.model import Jenkinsfile
-from shipwarden.ci.jenkins.rules import REGISTRY
-from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
@@ -23,7 +22,7 @@ META = RuleMeta(
 _PINNED = re.compile(r"^([0-9a-f]{40}|v?\d+\.\d+(\.\d+)?([-.][\w.]+)?)$")
 
 
-@REGISTRY.rule(META)
+@rule(META)
 def check(jf: Jenkinsfile) -> Iterator[Finding]:
     for lib in jf.libraries:
         if lib.kind != "library" or "$" in lib.target:
