@@ -17,7 +17,7 @@ on: issues
 jobs:
   a:
     steps:
-      # shipwarden: ignore[demo-suppressed] reviewed
+      # shipwarden: ignore[template-injection] reviewed
       - run: echo ${{ github.event.issue.title }}
       - uses: actions/cache@v4
 """
@@ -89,7 +89,7 @@ def test_exit_code_bits(tiers: list[Tier], threshold: str, errors: bool, expecte
 
 
 def test_fail_on_default_config_and_cli(repo: Path) -> None:
-    p2 = _finding("demo-a", Tier.P2, 6)
+    p2 = _finding("secrets-inherit", Tier.P2, 6)
     assert _json(p2, root=repo)[0] == 0  # command default P1
     code, _, _ = _run(_report(p2), _parse("--format", "json", default_fail_on="P2"), repo)
     assert code == 1
@@ -100,45 +100,49 @@ def test_fail_on_default_config_and_cli(repo: Path) -> None:
 
 def test_scan_errors_set_bit_4(repo: Path) -> None:
     code, data, _ = _json(
-        _finding("demo-a", Tier.P0, 6), errors=[ScanError("b.yml", "invalid YAML", "yaml")], root=repo
+        _finding("secrets-inherit", Tier.P0, 6), errors=[ScanError("b.yml", "invalid YAML", "yaml")], root=repo
     )
     assert code == 5
     assert data["summary"]["errors"] == 1
 
 
 def test_inline_suppression_is_applied_and_counted(repo: Path) -> None:
-    code, data, _ = _json(_finding("demo-suppressed", Tier.P0, 6), _finding("demo-kept", Tier.P2, 6), root=repo)
-    assert [f["rule"] for f in data["findings"]] == ["demo-kept"]
+    code, data, _ = _json(_finding("template-injection", Tier.P0, 6), _finding("github-env", Tier.P2, 6), root=repo)
+    assert [f["rule"] for f in data["findings"]] == ["github-env"]
     assert data["summary"]["suppressed"] == 1
     assert code == 0
 
 
 def test_select_and_ignore_cli_replaces_config(repo: Path) -> None:
-    findings = [_finding("demo-a", Tier.P2, 7), _finding("demo-b", Tier.P2, 7), _finding("other-c", Tier.P2, 7)]
-    (repo / ".shipwarden.toml").write_text('ignore = ["demo-a"]\n', encoding="utf-8")
-    assert [f["rule"] for f in _json(*findings, root=repo)[1]["findings"]] == ["demo-b", "other-c"]
-    rules = [f["rule"] for f in _json(*findings, argv=("--select", "demo"), root=repo)[1]["findings"]]
-    assert rules == ["demo-b"]  # CLI select, config ignore still applies
-    rules = [f["rule"] for f in _json(*findings, argv=("--ignore", "other"), root=repo)[1]["findings"]]
-    assert rules == ["demo-a", "demo-b"]  # CLI ignore replaces config ignore
+    findings = [
+        _finding("secrets-inherit", Tier.P2, 7),
+        _finding("secrets-tojson", Tier.P2, 7),
+        _finding("unpinned-uses", Tier.P2, 7),
+    ]
+    (repo / ".shipwarden.toml").write_text('ignore = ["secrets-inherit"]\n', encoding="utf-8")
+    assert [f["rule"] for f in _json(*findings, root=repo)[1]["findings"]] == ["secrets-tojson", "unpinned-uses"]
+    rules = [f["rule"] for f in _json(*findings, argv=("--select", "secrets"), root=repo)[1]["findings"]]
+    assert rules == ["secrets-tojson"]  # CLI select, config ignore still applies
+    rules = [f["rule"] for f in _json(*findings, argv=("--ignore", "unpinned"), root=repo)[1]["findings"]]
+    assert rules == ["secrets-inherit", "secrets-tojson"]  # CLI ignore replaces config ignore
 
 
 def test_exclude_drops_findings(repo: Path) -> None:
     (repo / ".shipwarden.toml").write_text('exclude = [".github/workflows/w.yml"]\n', encoding="utf-8")
-    assert _json(_finding("demo-a", Tier.P0, 7), root=repo)[1]["findings"] == []
+    assert _json(_finding("secrets-inherit", Tier.P0, 7), root=repo)[1]["findings"] == []
 
 
 def test_write_then_use_baseline(repo: Path, tmp_path: Path) -> None:
-    old = _finding("demo-a", Tier.P0, 7, key="cache step")
+    old = _finding("secrets-inherit", Tier.P0, 7, key="cache step")
     baseline = repo / "shipwarden-baseline.json"
     code, out, err = _run(_report(old), _parse("--write-baseline", str(baseline)), repo)
     assert code == 0 and out == "" and "wrote 1 finding" in err
-    assert json.loads(baseline.read_text(encoding="utf-8"))["findings"][0]["rule"] == "demo-a"
+    assert json.loads(baseline.read_text(encoding="utf-8"))["findings"][0]["rule"] == "secrets-inherit"
 
-    moved = _finding("demo-a", Tier.P0, 6, key="cache step")
-    new = _finding("demo-b", Tier.P1, 7)
+    moved = _finding("secrets-inherit", Tier.P0, 6, key="cache step")
+    new = _finding("secrets-tojson", Tier.P1, 7)
     code, data, _ = _json(moved, new, argv=("--baseline", str(baseline)), root=repo)
-    assert [f["rule"] for f in data["findings"]] == ["demo-b"]
+    assert [f["rule"] for f in data["findings"]] == ["secrets-tojson"]
     assert data["summary"]["baselined"] == 1 and code == 1
 
     # the same baseline named in the config, relative to the config file
@@ -163,30 +167,30 @@ def test_write_baseline_warns_when_incomplete(repo: Path) -> None:
 )
 def test_usage_errors_exit_2(repo: Path, setup, argv: tuple[str, ...], message: str) -> None:
     setup(repo)
-    code, out, err = _run(_report(_finding("demo-a", Tier.P0, 7)), _parse(*argv), repo)
+    code, out, err = _run(_report(_finding("secrets-inherit", Tier.P0, 7)), _parse(*argv), repo)
     assert code == 2 and out == "" and message in err
 
 
 def test_output_file_and_formats(repo: Path) -> None:
     target = repo / "out" / "report.sarif"
     code, out, _ = _run(
-        _report(_finding("demo-a", Tier.P1, 7)), _parse("--format", "sarif", "--output", str(target)), repo
+        _report(_finding("secrets-inherit", Tier.P1, 7)), _parse("--format", "sarif", "--output", str(target)), repo
     )
     assert code == 1 and out == ""
     assert json.loads(target.read_text(encoding="utf-8"))["version"] == "2.1.0"
-    code, out, _ = _run(_report(_finding("demo-a", Tier.P2, 7)), _parse("--format", "github"), repo)
+    code, out, _ = _run(_report(_finding("secrets-inherit", Tier.P2, 7)), _parse("--format", "github"), repo)
     assert out.startswith("::warning file=.github/workflows/w.yml,line=7,")
 
 
 def test_text_to_non_tty_has_no_color(repo: Path) -> None:
-    _, out, _ = _run(_report(_finding("demo-a", Tier.P1, 7)), _parse(), repo)
+    _, out, _ = _run(_report(_finding("secrets-inherit", Tier.P1, 7)), _parse(), repo)
     assert "\x1b[" not in out and ".github/workflows/w.yml:7:9" in out
 
 
 def test_docs_url_from_config(repo: Path) -> None:
     (repo / ".shipwarden.toml").write_text('docs-url = "https://mirror.example.invalid/rules"\n', encoding="utf-8")
-    _, data, _ = _json(_finding("demo-a", Tier.P1, 7), root=repo)
-    assert data["rules"]["demo-a"]["help_uri"] == "https://mirror.example.invalid/rules/demo-a.md"
+    _, data, _ = _json(_finding("secrets-inherit", Tier.P1, 7), root=repo)
+    assert data["rules"]["secrets-inherit"]["help_uri"] == "https://mirror.example.invalid/rules/secrets-inherit.md"
 
 
 def test_config_is_loaded_once_per_run(repo: Path) -> None:
@@ -197,8 +201,8 @@ def test_config_is_loaded_once_per_run(repo: Path) -> None:
 
 
 def test_custom_source_reader(repo: Path) -> None:
-    finding = Finding("demo-x", 1, Tier.P0, Confidence.HIGH, "m", [Location("~/.npmrc", 3, 1)])
-    text = "registry=x\n# shipwarden: ignore[demo-x] accepted\n_authToken=redacted\n"
+    finding = Finding("endpoint-registry-token", 1, Tier.P0, Confidence.HIGH, "m", [Location("~/.npmrc", 3, 1)])
+    text = "registry=x\n# shipwarden: ignore[endpoint-registry-token] accepted\n_authToken=redacted\n"
     out, err = io.StringIO(), io.StringIO()
     args = _parse("--format", "json")
     reader = {"~/.npmrc": text}.get
