@@ -6,7 +6,7 @@ Layers, lowest first (a module may import its own layer or a lower one)::
     reporting   beside it: the output formats and the one exit for text
                 (core and reporting import each other, without cycles)
     analyses    ci, paths, deps, packaging, endpoint, secrets, provenance,
-                detonate, sandbox, artifacts, fix, registry, sbom
+                detonate, sandbox, artifacts, fix, registry, sbom, knowledge
                 (may import each other, without cycles)
     api         the public library API over the analyses
     assess      runs the others through the API
@@ -29,7 +29,7 @@ from pathlib import Path
 SRC = Path(__file__).parents[2] / "src" / "shipwarden"
 
 ANALYSES = ("ci", "paths", "deps", "packaging", "endpoint", "secrets", "provenance", "detonate", "sandbox",
-            "artifacts", "fix", "registry", "sbom")
+            "artifacts", "fix", "registry", "sbom", "knowledge")
 RANK = {"core": 0, "reporting": 0, **dict.fromkeys(ANALYSES, 1), "api": 2, "assess": 3,
         "commands": 4, "cli": 4, "__main__": 4}
 

@@ -8,19 +8,17 @@ publish or push (:func:`shipwarden.endpoint.rules.common.tier_for`).
 
 from __future__ import annotations
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Tier
 from shipwarden.endpoint.rules.common import COMMAND, ROW, stored_credentials
 
-META = declare(
-    RuleMeta(
-        id="endpoint-ai-agent-credential",
-        row=ROW,
-        tier=Tier.P2,
-        confidence=Confidence.HIGH,
-        title="API key or MCP server token in an AI-agent configuration",
-        command=COMMAND,
-    )
+META = RuleMeta(
+    id="endpoint-ai-agent-credential",
+    row=ROW,
+    tier=Tier.P2,
+    confidence=Confidence.HIGH,
+    title="API key or MCP server token in an AI-agent configuration",
+    command=COMMAND,
 )
 
 check = stored_credentials(META)

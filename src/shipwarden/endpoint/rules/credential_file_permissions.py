@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.endpoint.evidence import StoreFile
 from shipwarden.endpoint.rules.common import COMMAND, ROW, tier_for
 
-META = declare(
-    RuleMeta(
-        id="endpoint-credential-file-permissions",
-        row=ROW,
-        tier=Tier.P2,
-        confidence=Confidence.HIGH,
-        title="credential file readable by other users",
-        command=COMMAND,
-    )
+META = RuleMeta(
+    id="endpoint-credential-file-permissions",
+    row=ROW,
+    tier=Tier.P2,
+    confidence=Confidence.HIGH,
+    title="credential file readable by other users",
+    command=COMMAND,
 )
 
 

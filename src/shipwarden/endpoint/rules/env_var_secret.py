@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.endpoint.evidence import EnvVariable
 from shipwarden.endpoint.parsers import Leaf
@@ -28,15 +28,13 @@ from shipwarden.endpoint.sightings import (
 )
 from shipwarden.secrets import scan_text
 
-META = declare(
-    RuleMeta(
-        id="endpoint-env-var-secret",
-        row=ROW,
-        tier=Tier.P2,
-        confidence=Confidence.MEDIUM,
-        title="credential in an environment variable of the current process",
-        command=COMMAND,
-    )
+META = RuleMeta(
+    id="endpoint-env-var-secret",
+    row=ROW,
+    tier=Tier.P2,
+    confidence=Confidence.MEDIUM,
+    title="credential in an environment variable of the current process",
+    command=COMMAND,
 )
 
 #: Longest value inspected.

@@ -11,22 +11,20 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.endpoint.evidence import StoreFile
 from shipwarden.endpoint.parsers import Leaf
 from shipwarden.endpoint.rules.common import COMMAND, ROW
 from shipwarden.endpoint.sightings import safe_label
 
-META = declare(
-    RuleMeta(
-        id="endpoint-plaintext-credential-helper",
-        row=ROW,
-        tier=Tier.P2,
-        confidence=Confidence.HIGH,
-        title="tool configured to store credentials in plain text",
-        command=COMMAND,
-    )
+META = RuleMeta(
+    id="endpoint-plaintext-credential-helper",
+    row=ROW,
+    tier=Tier.P2,
+    confidence=Confidence.HIGH,
+    title="tool configured to store credentials in plain text",
+    command=COMMAND,
 )
 
 

@@ -7,19 +7,17 @@ publish or push (:func:`shipwarden.endpoint.rules.common.tier_for`).
 
 from __future__ import annotations
 
-from shipwarden.core.catalogue import RuleMeta, declare
+from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Tier
 from shipwarden.endpoint.rules.common import COMMAND, ROW, stored_credentials
 
-META = declare(
-    RuleMeta(
-        id="endpoint-secret-manager-session",
-        row=ROW,
-        tier=Tier.P2,
-        confidence=Confidence.HIGH,
-        title="secret-manager or password-manager CLI session left on disk",
-        command=COMMAND,
-    )
+META = RuleMeta(
+    id="endpoint-secret-manager-session",
+    row=ROW,
+    tier=Tier.P2,
+    confidence=Confidence.HIGH,
+    title="secret-manager or password-manager CLI session left on disk",
+    command=COMMAND,
 )
 
 check = stored_credentials(META)
