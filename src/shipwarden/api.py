@@ -48,7 +48,7 @@ from shipwarden.ci.github.model import RunnerLabels
 from shipwarden.core.baseline import BaselineError
 from shipwarden.core.config import Config, ConfigError, load_config
 from shipwarden.core.findings import Finding, Report, ScanError, Tier
-from shipwarden.core.pipeline import baselined, exit_code, filter_report
+from shipwarden.core.pipeline import apply_pipeline, exit_code
 from shipwarden.core.suppress import SourceReader, file_reader
 
 if TYPE_CHECKING:  # the analyses are imported when called: each command starts with only its own
@@ -293,16 +293,14 @@ def load_options_config(options: Options, root: Path) -> Config:
 def _finish(report: Report, options: Options, config: Config, reader: SourceReader | None) -> Report:
     if not options.pipeline:
         return report
-    filtered = filter_report(
+    return apply_pipeline(
         report,
         config,
         select=list(options.select) if options.select is not None else None,
         ignore=list(options.ignore) if options.ignore is not None else None,
+        baseline=options.baseline,
         reader=reader,
     )
-    filtered = baselined(filtered, options.baseline or config.baseline)
-    filtered.findings = filtered.sorted_findings()
-    return filtered
 
 
 def _config_root(roots: tuple[Path, ...]) -> Path:

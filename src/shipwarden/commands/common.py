@@ -21,16 +21,18 @@ from typing import TextIO
 
 from shipwarden.core.baseline import BaselineError, write_baseline
 from shipwarden.core.config import FAIL_ON_CHOICES, Config, ConfigError, load_config, parse_selectors
-from shipwarden.core.findings import Report, Tier
+from shipwarden.core.findings import Report
 from shipwarden.core.pipeline import (  # re-exported for the commands
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
     EXIT_OK,
     EXIT_USAGE,
-    baselined,
+    apply_pipeline,
+    at_least,
     exit_code,
     filter_report,
 )
+from shipwarden.core.pipeline import fail_on as effective_fail_on
 from shipwarden.core.ruledocs import metadata_docs_url
 from shipwarden.core.suppress import SourceReader, file_reader
 from shipwarden.reporting import FORMATS, GRAPH_FORMATS, RenderOptions, emit, render
@@ -121,6 +123,25 @@ def add_output_arguments(
     parser.set_defaults(_default_fail_on=default_fail_on)
 
 
+def add_cache_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """``--cache-dir`` of the commands that download packages (``gate --against``, ``detonate``)."""
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="registry cache (default: ~/.cache/shipwarden)")
+
+
+def add_attestation_arguments(parser: argparse._ActionsContainer) -> None:
+    """``--policy`` and ``--trusted-root`` of the commands that verify attestations
+    (``provenance``, ``deps --verify``)."""
+    parser.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        help="TOML with a [provenance] table: require-provenance for name prefixes, repository, workflow",
+    )
+    parser.add_argument(
+        "--trusted-root", type=Path, metavar="FILE", help="Sigstore trusted_root.json to verify against (default: shipped)"
+    )
+
+
 def config_from_args(args: argparse.Namespace, root: Path | None = None) -> Config:
     """Load (once per run, cached on ``args``) the configuration for ``root``.
 
@@ -145,8 +166,7 @@ def _flatten(values: Sequence[list[str]] | None) -> list[str] | None:
 
 def fail_on(args: argparse.Namespace, config: Config) -> str:
     """The effective ``--fail-on``: command line, then config, then the command's default."""
-    value = getattr(args, "fail_on", None) or config.fail_on or getattr(args, "_default_fail_on", "P1")
-    return str(value)
+    return effective_fail_on(getattr(args, "fail_on", None), config, getattr(args, "_default_fail_on", "P1"))
 
 
 def _roots(report: Report, root: Path | None) -> list[Path]:
@@ -242,15 +262,14 @@ def reportable(report: Report, args: argparse.Namespace, *, root: Path | None = 
     ``--ignore``, inline suppressions and the baseline applied (``scan --fix``
     fixes exactly these). Raises ``ConfigError``/``BaselineError``."""
     config = config_from_args(args, root)
-    filtered = filter_report(
+    return apply_pipeline(
         report,
         config,
         select=_flatten(getattr(args, "select", None)),
         ignore=_flatten(getattr(args, "ignore", None)),
+        baseline=getattr(args, "baseline", None),
         reader=file_reader(_roots(report, root)),
     )
-    baseline_path = getattr(args, "baseline", None) or config.baseline
-    return baselined(filtered, baseline_path) if baseline_path is not None else filtered
 
 
 def finish(
@@ -261,6 +280,7 @@ def finish(
     source_reader: SourceReader | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    preamble: str = "",
 ) -> int:
     """Filter, baseline, render and write ``report``; return the exit code.
 
@@ -269,22 +289,19 @@ def finish(
     directories are searched for suppression comments and the config is looked
     up in the working directory. ``source_reader(path)`` overrides how the
     text of a finding's file is read (e.g. members of an archive).
+    ``preamble`` is text put before a ``text`` report (``deps``' inventory), in
+    the same write.
     """
     out = stdout if stdout is not None else sys.stdout  # only asked whether it is a terminal
     err = stderr
     try:
         config = config_from_args(args, root)
         reader = source_reader if source_reader is not None else file_reader(_roots(report, root))
-        filtered = filter_report(
-            report,
-            config,
-            select=_flatten(getattr(args, "select", None)),
-            ignore=_flatten(getattr(args, "ignore", None)),
-            reader=reader,
-        )
-
+        select = _flatten(getattr(args, "select", None))
+        ignore = _flatten(getattr(args, "ignore", None))
         target = getattr(args, "write_baseline", None)
         if target is not None:
+            filtered = filter_report(report, config, select=select, ignore=ignore, reader=reader)
             count = write_baseline(target, filtered.findings)
             emit.note(f"shipwarden: wrote {count} finding(s) to baseline {target}", stream=err)
             if filtered.errors:
@@ -294,21 +311,14 @@ def finish(
                     stream=err,
                 )
             return EXIT_OK
-
-        baseline_path = getattr(args, "baseline", None) or config.baseline
-        if baseline_path is not None:
-            filtered = baselined(filtered, baseline_path)
+        filtered = apply_pipeline(
+            report, config, select=select, ignore=ignore, baseline=getattr(args, "baseline", None), reader=reader
+        )
     except (ConfigError, BaselineError) as exc:
         emit.note(f"shipwarden: error: {exc}", stream=err)
         return EXIT_USAGE
 
-    filtered.findings = filtered.sorted_findings()
-    min_tier = getattr(args, "min_tier", None)
-    if min_tier:
-        floor = Tier.parse(min_tier)
-        shown = [f for f in filtered.findings if f.tier.at_least(floor)]
-        filtered.stats = {**filtered.stats, "below_min_tier": len(filtered.findings) - len(shown)}
-        filtered.findings = shown
+    filtered = at_least(filtered, getattr(args, "min_tier", None))
     output: Path | None = getattr(args, "output", None)
     color = _use_color(args, out)
     width = shutil.get_terminal_size((100, 24)).columns if color else 100
@@ -320,6 +330,8 @@ def finish(
     )
     fmt = getattr(args, "format", "text") or "text"
     text = render(filtered, fmt, options)
+    if preamble and fmt == "text":
+        text = preamble + text
     if output is None:
         emit.out(text, fmt, color=color, stream=stdout)
     else:

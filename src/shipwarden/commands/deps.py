@@ -10,6 +10,7 @@ from shipwarden.api import deps_allowlist_path, deps_settings
 from shipwarden.commands.common import (
     EXIT_OK,
     EXIT_USAGE,
+    add_attestation_arguments,
     add_output_arguments,
     config_from_args,
     finish,
@@ -20,7 +21,7 @@ from shipwarden.core.progress import progress_for
 from shipwarden.deps.allowlist import DEFAULT_FILE, Allowlist, AllowlistError, load_allowlist, render_allowlist
 from shipwarden.deps.render import render_inventory
 from shipwarden.deps.scan import DepsOptions, DepsResult, scan_deps
-from shipwarden.provenance.deps_command import run_verify, write_sbom
+from shipwarden.commands.deps_verify import run_verify, write_sbom
 from shipwarden.reporting import emit
 
 NAME = "deps"
@@ -49,9 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     verify.add_argument("--verify", action="store_true",
                         help="verify the attestations of every package whose locked version changed since --against "
                              "(fetched through your configured registry) and judge them (docs/commands/provenance.md)")
-    verify.add_argument("--policy", type=Path, metavar="FILE",
-                        help="TOML with a [provenance] table: require-provenance for name prefixes, repository, workflow")
-    verify.add_argument("--trusted-root", type=Path, metavar="FILE", help="Sigstore trusted_root.json (default: shipped)")
+    add_attestation_arguments(verify)
     add_output_arguments(parser, extra_formats=("cyclonedx",))
 
 
@@ -126,14 +125,8 @@ def run(args: argparse.Namespace) -> int:
             return refused
 
     text_view = (getattr(args, "format", "text") or "text") == "text"
-    output: Path | None = getattr(args, "output", None)
     section = render_inventory(result) if text_view else ""
-    if section and output is None:
-        emit.out(section)
-    code = finish(result.report, args, root=root if root.is_dir() else None)
-    if section and output is not None and output.is_file():
-        emit.write_file(output, section + output.read_text(encoding="utf-8"))
-    return code
+    return finish(result.report, args, root=root if root.is_dir() else None, preamble=section)
 
 
 def _detonate(root: Path, result: DepsResult) -> int | None:

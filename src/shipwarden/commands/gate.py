@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 from shipwarden.api import gate_root
 from shipwarden.commands.common import (
     EXIT_USAGE,
+    add_cache_dir_argument,
     add_output_arguments,
     config_from_args,
     fail_on,
-    filter_report,
     finish,
+    reportable,
     unusable_path,
 )
-from shipwarden.core.baseline import BaselineError, apply_baseline, load_baseline
-from shipwarden.core.config import Config, ConfigError
-from shipwarden.core.findings import Finding, Report
+from shipwarden.core.config import ConfigError
 from shipwarden.core.progress import progress_for
 from shipwarden.packaging.gate import GateOptions, run_gate
 from shipwarden.packaging.policy import GatePolicy
@@ -60,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how to list an npm package's files: `npm pack --dry-run --ignore-scripts` when npm is installed "
         "(auto), always npm, or the built-in port of npm's rules",
     )
-    parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="registry cache (default: ~/.cache/shipwarden)")
+    add_cache_dir_argument(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="do not print the verdict on stderr")
     parser.add_argument("--sbom", type=Path, metavar="FILE",
                         help="also write a CycloneDX 1.6 JSON SBOM of the reviewed artifact(s) to FILE")
@@ -105,21 +103,7 @@ def run(args: argparse.Namespace) -> int:
         if not write_gate_sbom(result, args.sbom):
             return EXIT_USAGE
     if not args.quiet and code != EXIT_USAGE and getattr(args, "write_baseline", None) is None:
-        kept = _visible(result.report, args, config)
+        kept = reportable(result.report, args, root=root).findings  # what finish() reported
         emit.note(render_verdict(result, kept, fail_on(args, config)), end="")
     return code
 
-
-def _visible(report: Report, args: argparse.Namespace, config: Config) -> list[Finding]:
-    """The findings ``finish`` reported (same selection and baseline), for the verdict."""
-    select = [s for chunk in args.select for s in chunk] if args.select else None
-    ignore = [s for chunk in args.ignore for s in chunk] if args.ignore else None
-    filtered = filter_report(report, config, select=select, ignore=ignore)
-    baseline = getattr(args, "baseline", None) or config.baseline
-    if baseline is not None:
-        try:
-            kept, _ = apply_baseline(filtered.findings, load_baseline(baseline))
-        except BaselineError:
-            return filtered.findings
-        filtered = dataclasses.replace(filtered, findings=kept)
-    return filtered.findings

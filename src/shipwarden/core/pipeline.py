@@ -1,9 +1,17 @@
 """The finishing pipeline every analysis shares, as library functions.
 
 After an analysis produced a :class:`~shipwarden.core.findings.Report`:
-configuration ``exclude`` and select/ignore, inline suppressions, the baseline,
-then the exit code. The CLI (:mod:`shipwarden.commands.common`) and the public
-API (:mod:`shipwarden.api`) both call these.
+
+1. :func:`filter_report` — configuration ``exclude``, ``select``/``ignore``
+   (the command line's replace the configuration's) and inline
+   ``shipwarden: ignore[rule]`` comments;
+2. :func:`baselined` — the baseline file;
+3. :func:`at_least` — ``--min-tier`` (hidden findings are counted);
+4. :func:`exit_code` with :func:`fail_on` — the exit code.
+
+:func:`apply_pipeline` runs 1 and 2 and sorts the findings. Every command
+(through :func:`shipwarden.commands.common.finish`) and the public API
+(:mod:`shipwarden.api`) call these same functions.
 """
 
 from __future__ import annotations
@@ -52,6 +60,39 @@ def baselined(report: Report, baseline: Path | None) -> Report:
         return report
     kept, dropped = apply_baseline(report.findings, load_baseline(baseline))
     return dataclasses.replace(report, findings=kept, baselined=report.baselined + dropped)
+
+
+def apply_pipeline(
+    report: Report,
+    config: Config,
+    *,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    baseline: Path | None = None,
+    reader: SourceReader | None = None,
+) -> Report:
+    """The findings a command reports: :func:`filter_report`, then the baseline
+    (``baseline`` replaces the configuration's), sorted. Raises ``BaselineError``."""
+    filtered = filter_report(report, config, select=select, ignore=ignore, reader=reader)
+    filtered = baselined(filtered, baseline or config.baseline)
+    filtered.findings = filtered.sorted_findings()
+    return filtered
+
+
+def at_least(report: Report, min_tier: str | None) -> Report:
+    """Only the findings of ``min_tier`` or worse (all for ``None``); the others are
+    counted in ``stats["below_min_tier"]``."""
+    if not min_tier:
+        return report
+    floor = Tier.parse(min_tier)
+    shown = [f for f in report.findings if f.tier.at_least(floor)]
+    stats = {**report.stats, "below_min_tier": len(report.findings) - len(shown)}
+    return dataclasses.replace(report, findings=shown, stats=stats)
+
+
+def fail_on(explicit: str | None, config: Config, default: str = "P1") -> str:
+    """The effective ``fail-on``: the command line's, else the configuration's, else the command's default."""
+    return explicit or config.fail_on or default
 
 
 def exit_code(report: Report, threshold: str) -> int:
