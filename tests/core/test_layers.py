@@ -38,9 +38,6 @@ ALLOWED_UPWARD: set[tuple[str, str]] = {
     # every output is redacted; the redactor is shared knowledge the endpoint engineer is
     # folding into secrets/redactor.py (it belongs below the analyses, beside core)
     ("shipwarden.reporting.emit", "shipwarden.secrets.redactor"),
-    # `deps --verify` borrows the provenance command's plumbing (core engineer: into the API)
-    ("shipwarden.provenance.deps_command", "shipwarden.commands.common"),
-    ("shipwarden.provenance.deps_command", "shipwarden.commands.provenance"),
 }
 
 #: Module-level import cycles (strongly connected sets of modules) that exist today.

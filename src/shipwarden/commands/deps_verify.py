@@ -1,4 +1,4 @@
-"""The ``deps --verify`` step, kept here so ``commands/deps.py`` stays small."""
+"""The ``deps --verify`` step and ``deps --format cyclonedx``, kept here so ``commands/deps.py`` stays small."""
 
 from __future__ import annotations
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish
+from shipwarden.commands.common import EXIT_USAGE, add_cache_dir_argument, add_output_arguments, finish
 from shipwarden.reporting import emit
 from shipwarden.secrets.redactor import redact_text as redact_secrets
 
@@ -39,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="first install the package's dependencies beside it with `npm install --ignore-scripts` (outside the "
         "sandbox, through your npm configuration; fetches code, runs none), so its install script finds them",
     )
-    parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="registry cache (default: ~/.cache/shipwarden)")
+    add_cache_dir_argument(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="do not print what ran on stderr")
     add_output_arguments(parser, default_fail_on="P1")
 

@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish
+from shipwarden.commands.common import EXIT_USAGE, add_attestation_arguments, add_output_arguments, finish
 from shipwarden.core.findings import Report, ScanError
 from shipwarden.reporting import emit
 
@@ -36,9 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(repeatable; without it the attestations are fetched through your configured registry)",
     )
     parser.add_argument("--digest", metavar="ALG:HEX", help="the artifact's digest when the file is not at hand")
-    parser.add_argument(
-        "--trusted-root", type=Path, metavar="FILE", help="Sigstore trusted_root.json to verify against"
-    )
+    add_attestation_arguments(parser)
     parser.add_argument(
         "--staging", action="store_true", help="verify against the Sigstore staging root (shipped with sigstore)"
     )
@@ -47,7 +45,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the source repository (a git checkout): check the attested commit and tag, and find attack paths "
         "into the signing workflow at that commit",
     )
-    parser.add_argument("--policy", type=Path, metavar="FILE", help="TOML with a [provenance] table (docs)")
     parser.add_argument("--workflow", metavar="PATH", help="the workflow file releases must come from")
     parser.add_argument("--repository", metavar="OWNER/NAME", help="the repository releases must come from")
     parser.add_argument("--default-branch", metavar="NAME", help="the repository's default branch (default: main or master)")
