@@ -35,9 +35,6 @@ baseline = "ci/shipwarden-baseline.json"
 docs-url = "https://docs.example.invalid/rules/"
 exclude = ["vendor/**", "*.generated.yml"]
 
-[tool.shipwarden.rules.unpinned-uses]
-allow = ["actions/*"]
-
 [tool.shipwarden.gate]
 max-size = 1000
 
@@ -51,8 +48,6 @@ allow-scripts = ["esbuild"]
     assert config.fail_on == "P0"
     assert config.baseline == tmp_path / "ci/shipwarden-baseline.json"
     assert config.docs_url == "https://docs.example.invalid/rules/"
-    assert config.rule_options("unpinned-uses") == {"allow": ["actions/*"]}
-    assert config.rule_options("other") == {}
     assert config.gate == {"max-size": 1000}
     assert config.deps == {"allow-scripts": ["esbuild"]}
     assert config.sources == [tmp_path / "pyproject.toml"]
@@ -97,7 +92,7 @@ def test_explicit_file_only(tmp_path: Path) -> None:
         ('baseline = ""\n', "baseline"),
         ("docs-url = 3\n", "docs-url"),
         ('rules = "x"\n', "rules"),
-        ("[rules]\nfoo = 1\n", "rules.foo"),
+        ("[rules]\nfoo = 1\n", "no rule takes per-rule options"),
         ('gate = "x"\n', "gate"),
         ("select = [\n", "invalid TOML"),
     ],
@@ -179,3 +174,9 @@ def test_documented_examples_load(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     _write(tmp_path / "b" / "pyproject.toml", blocks[1])
     assert load_config(tmp_path / "b").fail_on == "P0"
+
+
+def test_per_rule_option_tables_are_refused(tmp_path: Path) -> None:
+    _write(tmp_path / ".shipwarden.toml", '[rules.unpinned-uses]\nallow = ["actions/*"]\n')
+    with pytest.raises(ConfigError, match="no rule takes per-rule options"):
+        load_config(tmp_path)

@@ -32,7 +32,6 @@ _KNOWN_KEYS = frozenset(
         "fail-on",
         "baseline",
         "docs-url",
-        "rules",
         "exclude",
         "hosted-runner-labels",
         "self-hosted-runner-labels",
@@ -67,8 +66,6 @@ class Config:
     #: larger runners, and those declared self-hosted (``self-hosted-runner`` settles on them).
     hosted_runner_labels: list[str] = field(default_factory=list)
     self_hosted_runner_labels: list[str] = field(default_factory=list)
-    #: Free-form per-rule options: ``[tool.shipwarden.rules.<rule-id>]``.
-    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Per-command tables (``gate``, ``deps``, ...), read by those commands only.
     commands: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Files the values came from, lowest precedence first.
@@ -81,10 +78,6 @@ class Config:
     @property
     def deps(self) -> dict[str, Any]:
         return self.commands.get("deps", {})
-
-    def rule_options(self, rule_id: str) -> dict[str, Any]:
-        """Options of ``[tool.shipwarden.rules.<rule_id>]`` (empty when absent)."""
-        return self.rules.get(rule_id, {})
 
     def is_excluded(self, path: str) -> bool:
         """True when the root-relative POSIX ``path`` (or a parent folder) matches ``exclude``."""
@@ -187,7 +180,8 @@ def _apply(config: Config, key: str, value: Any, path: Path | None) -> None:
     elif key == "exclude":
         config.exclude = _string_list(value, "exclude")
     elif key == "rules":
-        config.rules = _rule_tables(value)
+        # documented once, read by no rule: an option no rule reads is worse than an error
+        raise ConfigError("'rules': no rule takes per-rule options; remove the [rules.<id>] tables")
     elif key == "hosted-runner-labels":
         config.hosted_runner_labels = _string_list(value, key)
     elif key == "self-hosted-runner-labels":
@@ -207,17 +201,6 @@ def _string_list(value: Any, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"'{key}' must be a list of non-empty strings")
     return list(value)
-
-
-def _rule_tables(value: Any) -> dict[str, dict[str, Any]]:
-    if not isinstance(value, dict):
-        raise ConfigError("'rules' must be a table of per-rule tables ([tool.shipwarden.rules.<id>])")
-    out: dict[str, dict[str, Any]] = {}
-    for rule_id, options in value.items():
-        if not isinstance(options, dict):
-            raise ConfigError(f"'rules.{rule_id}' must be a table")
-        out[rule_id] = dict(options)
-    return out
 
 
 def parse_selectors(value: Any, key: str = "select") -> list[str]:
