@@ -108,7 +108,7 @@ def test_json_carries_coverage_and_validates(tmp_path: Path, capsys: pytest.Capt
     _, out, _ = run([str(app), "--format", "json", "--fail-on", "none"], capsys)
     data = json.loads(out)
     Draft202012Validator(report_schema()).validate(data)
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "2.0"
     (entry,) = data["coverage"]
     assert entry["path"] == "yarn.lock"
     assert entry["subject"] == "install-time code" and entry["unit"] == "packages"

@@ -15,7 +15,7 @@ from typing import Any
 
 #: Version of the JSON output schema (``docs/json-schema.md``). Bump the major
 #: part on any incompatible change.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "2.0"
 
 
 class Tier(enum.Enum):
