@@ -128,3 +128,17 @@ def test_gate_of_a_relative_package_folder(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(tmp_path)
     result = api.gate(api.GateOptions(target=Path("packages/a"), packlist="builtin"))
     assert result.errors == [] and result.stats["files"] == 2
+
+
+def test_the_package_exports_the_api_lazily() -> None:
+    import subprocess
+    import sys
+
+    import shipwarden
+    from shipwarden import api
+
+    assert set(shipwarden.__all__) - {"__version__"} == set(api.__all__)
+    assert shipwarden.scan is api.scan and shipwarden.ScanOptions is api.ScanOptions
+    code = "import sys, shipwarden; print(sorted(m for m in sys.modules if m.startswith('shipwarden')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "['shipwarden']"
