@@ -201,6 +201,11 @@ class GateOptions(Options):
     build: bool = False
     packlist: str = "auto"
     cache_dir: Path | None = None
+    #: also report generic ``token = …`` guesses in minified code (else the configuration's
+    #: ``gate.low-confidence-secrets``)
+    low_confidence_secrets: bool = False
+    #: progress of long phases (default: silent)
+    progress: Progress | None = None
 
 
 @dataclass(slots=True)
@@ -391,16 +396,20 @@ def gate(options: GateOptions | None = None) -> GateResult:
     options = options or GateOptions()
     root = gate_root(options.target)
     config = load_options_config(options, root)
-    run = run_gate(
-        _RunOptions(
-            target=options.target,
-            against=options.against,
-            build=options.build,
-            packlist=options.packlist,
-            policy=GatePolicy.from_config(config.gate),
-            cache_dir=options.cache_dir,
-        )
+    policy = GatePolicy.from_config(config.gate)
+    if options.low_confidence_secrets:
+        policy.low_confidence_secrets = True
+    run_options = _RunOptions(
+        target=options.target,
+        against=options.against,
+        build=options.build,
+        packlist=options.packlist,
+        policy=policy,
+        cache_dir=options.cache_dir,
     )
+    if options.progress is not None:
+        run_options.progress = options.progress
+    run = run_gate(run_options)
     report = _finish(run.report, options, config, file_reader([root]))
     return GateResult(report, config, artifacts=run.results, diffs=run.diffs, notes=run.notes, run=run)
 

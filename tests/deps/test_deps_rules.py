@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shipwarden.core.catalogue import RULES
+from shipwarden.core.catalogue import all_rules
 from shipwarden.deps import rules
 from shipwarden.deps.scan import scan_deps
 
@@ -114,7 +114,7 @@ def test_scripts_not_gated(tmp_path: Path) -> None:
 def test_every_rule_module_is_in_the_catalogue_once() -> None:
     ids = [m.id for m in rules.ALL_RULES]
     assert len(ids) == len(set(ids)) == 16
-    assert all(RULES[i].command == "deps" and RULES[i].row == 4 for i in ids)
+    assert all(all_rules()[i].command == "deps" and all_rules()[i].row == 4 for i in ids)
     covered = {r for r, _, _ in BEHAVIOUR} | {"deps-install-script", "deps-pth-startup-code", "deps-non-registry-source",
                                               "deps-scripts-not-gated", "deps-new-install-script",
                                               "deps-changed-install-script", "deps-first-install-script", "deps-new-source"}

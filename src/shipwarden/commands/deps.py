@@ -16,12 +16,12 @@ from shipwarden.commands.common import (
     finish,
     unusable_path,
 )
+from shipwarden.commands.deps_verify import run_verify, write_sbom
 from shipwarden.core.config import ConfigError
 from shipwarden.core.progress import progress_for
 from shipwarden.deps.allowlist import DEFAULT_FILE, Allowlist, AllowlistError, load_allowlist, render_allowlist
 from shipwarden.deps.render import render_inventory
 from shipwarden.deps.scan import DepsOptions, DepsResult, scan_deps
-from shipwarden.commands.deps_verify import run_verify, write_sbom
 from shipwarden.reporting import emit
 
 NAME = "deps"

@@ -6,10 +6,11 @@ import argparse
 import os
 from pathlib import Path
 
+from shipwarden import api
 from shipwarden.api import home_reader
-from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, finish, unusable_path
+from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, config_from_args, finish, unusable_path
+from shipwarden.core.config import ConfigError
 from shipwarden.core.progress import progress_for
-from shipwarden.endpoint import sweep
 from shipwarden.reporting import emit
 
 NAME = "endpoint"
@@ -45,14 +46,23 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         emit.note(f"shipwarden: error: {problem}")
         return EXIT_USAGE
-    report = sweep(
-        home,
-        include=[Path(p).expanduser() for p in args.include],
-        env=None if args.no_env else dict(os.environ),
-        fix_permissions=args.fix_permissions,
-        progress=progress_for(quiet=args.quiet),
-    )
     # Configuration comes from the working directory (a home is not a project);
     # inline ignore comments are read from the files under the home.
-    return finish(report, args, root=None, source_reader=home_reader(home))
+    try:
+        config = config_from_args(args, None)
+    except ConfigError as exc:
+        emit.note(f"shipwarden: error: {exc}")
+        return EXIT_USAGE
+    result = api.endpoint(
+        api.EndpointOptions(
+            home=home,
+            include=tuple(Path(p).expanduser() for p in args.include),
+            env=None if args.no_env else dict(os.environ),
+            fix_permissions=args.fix_permissions,
+            progress=progress_for(quiet=args.quiet),
+            config=config,
+            pipeline=False,  # finish() selects, suppresses and baselines as for every command
+        )
+    )
+    return finish(result.report, args, root=None, source_reader=home_reader(home))
 

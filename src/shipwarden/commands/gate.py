@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from shipwarden import api
 from shipwarden.api import gate_root
 from shipwarden.commands.common import (
     EXIT_USAGE,
@@ -18,8 +19,6 @@ from shipwarden.commands.common import (
 )
 from shipwarden.core.config import ConfigError
 from shipwarden.core.progress import progress_for
-from shipwarden.packaging.gate import GateOptions, run_gate
-from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.verdict import render_verdict
 from shipwarden.reporting import emit
 
@@ -79,23 +78,24 @@ def run(args: argparse.Namespace) -> int:
     root = gate_root(target)
     try:
         config = config_from_args(args, root)
-        policy = GatePolicy.from_config(config.gate)
-        if args.low_confidence_secrets:
-            policy.low_confidence_secrets = True
+        gated = api.gate(
+            api.GateOptions(
+                target=target,
+                against=args.against,
+                build=args.build,
+                packlist=args.packlist,
+                cache_dir=args.cache_dir,
+                low_confidence_secrets=args.low_confidence_secrets,
+                progress=progress_for(quiet=args.quiet),
+                config=config,
+                pipeline=False,  # finish() selects, suppresses and baselines as for every command
+            )
+        )
     except ConfigError as exc:
         emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE
-    result = run_gate(
-        GateOptions(
-            target=target,
-            against=args.against,
-            build=args.build,
-            packlist=args.packlist,
-            policy=policy,
-            cache_dir=args.cache_dir,
-            progress=progress_for(quiet=args.quiet),
-        )
-    )
+    result = gated.run
+    assert result is not None
     code = finish(result.report, args, root=root)
     if getattr(args, "sbom", None) is not None:
         from shipwarden.packaging.sbom import write_gate_sbom
