@@ -41,11 +41,7 @@ ALLOWED_UPWARD: set[tuple[str, str]] = {
 }
 
 #: Module-level import cycles (strongly connected sets of modules) that exist today.
-ALLOWED_CYCLES: list[frozenset[str]] = [
-    # the deps engineer is breaking the circle of the install-script analysis
-    frozenset({"shipwarden.deps.analysis.code", "shipwarden.deps.analysis.javascript",
-               "shipwarden.deps.analysis.python", "shipwarden.deps.analysis.shell"}),
-]
+ALLOWED_CYCLES: list[frozenset[str]] = []
 
 
 def _name(path: Path) -> str:
