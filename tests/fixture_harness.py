@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from shipwarden.ci.github.scan import scan_root
-from shipwarden.core.catalogue import RULES
+from shipwarden.core.catalogue import all_rules
 
 EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([a-z0-9-]+)\s+(P[0-2])")
 
@@ -46,7 +46,7 @@ class FixtureTree:
 
     def check(self, rule: str, case: str) -> None:
         """Scan the case and compare its findings of ``rule`` with the expectations."""
-        assert rule in RULES, f"fixture directory for unknown rule {rule}"
+        assert rule in all_rules(), f"fixture directory for unknown rule {rule}"
         result = scan_root(str(self.root / rule / case))
         assert not result.errors, result.errors
         got = {(f.primary.path, f.primary.line, f.tier.value) for f in result.findings if f.rule_id == rule}
