@@ -35,7 +35,7 @@ NPM_FILE = re.compile(r"^(?P<name>.+)-(?P<version>\d+\.\d+\.\d+[^/]*)\.tgz$")
 def parse_target(text: str) -> Target:
     """``name@version`` / ``npm:name@version`` (npm), ``name==version`` / ``pypi:...``
     (Python), or an artifact file (``.tgz``, ``.whl``, ``.tar.gz``, ``.zip``)."""
-    from shipwarden.registry import _dist_version
+    from shipwarden.registry.client import _dist_version
 
     path = Path(text)
     if path.is_file():

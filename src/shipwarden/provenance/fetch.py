@@ -107,7 +107,7 @@ def pypi_published(
     client: RegistryClient, name: str, version: str, filename: str = "", sha256s: set[str] | None = None
 ) -> Published:
     """A distribution's PEP 740 provenance via the index's JSON ``provenance`` key."""
-    from shipwarden.registry import _dist_version, _normalize_pypi, same_version
+    from shipwarden.registry.client import _dist_version, _normalize_pypi, same_version
 
     url = client.pypi_index() + _normalize_pypi(name) + "/"
     try:

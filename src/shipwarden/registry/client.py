@@ -1,35 +1,12 @@
-"""Look-ups in the user's own npm and Python package registries: explicit, cached, optional.
-
-Nothing here runs unless a command is asked for a registry spec (``gate
---against npm:pkg@latest``, ``deps --fetch``). The registry is never
-hard-coded: it is read from the user's configuration —
-
-* npm: ``npm_config_registry``/``NPM_CONFIG_REGISTRY``, then ``npm config get
-  registry`` (which reads every ``.npmrc``), then ``registry=`` in the
-  project's and the user's ``.npmrc``; scoped packages use ``@scope:registry``;
-* Python: ``PIP_INDEX_URL`` (or ``UV_DEFAULT_INDEX``/``UV_INDEX_URL``), then
-  ``index-url`` from ``pip config list``, then pip's own default index.
-
-Requests are anonymous (no token is read or sent), responses are size-capped
-and cached under :func:`default_cache_dir`; downloads are verified against the
-registry's integrity hash. Tests swap the network for a
-:class:`RecordedTransport` that replays files from a directory.
-"""
+"""The registry client: specs, packuments and simple-index pages, verified downloads."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import json
-import os
 import re
-import shutil
-import ssl
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,317 +14,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from shipwarden.core import safeio
-from shipwarden.reporting import emit
-
-MiB = 1024 * 1024
-#: Largest metadata document (packument, index page) accepted.
-MAX_METADATA = 64 * MiB
-#: Largest package file downloaded.
-MAX_DOWNLOAD = 512 * MiB
-#: How long a metadata response (dist-tags, file lists) is reused from the cache.
-METADATA_TTL = 600.0
-
-NPM_ACCEPT = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
-PYPI_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html; q=0.1"
-
-
-class RegistryError(Exception):
-    """A registry is not configured, unreachable, or answered something unusable."""
-
-
-class NotFoundError(RegistryError):
-    """The registry answered 404: no such package (or version file)."""
-
-
-# ---------------------------------------------------------------------------
-# configuration
-
-
-def _run(cmd: list[str], cwd: Path | None, env: Mapping[str, str]) -> str:
-    try:
-        proc = subprocess.run(
-            cmd, cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return proc.stdout if proc.returncode == 0 else ""
-
-
-def npm_registries(*, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Every npm registry the user's configuration names, read once: ``""`` → the default registry,
-    ``"@scope"`` → that scope's. One ``npm config list --json`` (which reads every ``.npmrc`` and the
-    environment) when npm is installed, else the environment and the user's and project's ``.npmrc``.
-    npm refuses to run inside a project whose ``devEngines.packageManager`` names another manager
-    (EBADDEVENGINES); then it is asked outside the project and the project's ``.npmrc`` is read here."""
-    env = os.environ if env is None else env
-    found: dict[str, str] = {}
-    home = env.get("HOME") or str(Path.home())
-    found.update(_npmrc_registries(Path(home) / ".npmrc"))
-    npm = shutil.which("npm", path=env.get("PATH"))
-    in_project = False
-    if npm:
-        listed = _npm_config_list(npm, cwd, env)
-        in_project = listed is not None and cwd is not None
-        if listed is None:
-            listed = _npm_config_list(npm, Path(home) if Path(home).is_dir() else Path("/"), env)
-        found.update(listed or {})
-    if cwd is not None and not in_project:
-        found.update(_npmrc_registries(Path(cwd) / ".npmrc"))
-    for name, value in env.items():
-        low = name.lower()
-        if low == "npm_config_registry" and value:
-            found[""] = value
-        elif low.startswith("npm_config_@") and low.endswith(":registry") and value:
-            found[name[len("npm_config_") : -len(":registry")]] = value
-    return {scope: url.rstrip("/") + "/" for scope, url in found.items() if url and url != "undefined"}
-
-
-def _npm_config_list(npm: str, cwd: Path | None, env: Mapping[str, str]) -> dict[str, str] | None:
-    """Registries from ``npm config list --json`` run in ``cwd`` (None when npm fails there)."""
-    try:
-        listed = json.loads(_run([npm, "config", "list", "--json"], cwd, env) or "null")
-    except ValueError:
-        return None
-    if not isinstance(listed, dict) or "error" in listed:
-        return None
-    out: dict[str, str] = {}
-    for key, value in listed.items():
-        if isinstance(value, str) and value and (key == "registry" or re.fullmatch(r"@[^:/\s]+:registry", key)):
-            out["" if key == "registry" else key.split(":", 1)[0]] = value
-    return out
-
-
-def _npmrc_registries(path: Path) -> dict[str, str]:
-    try:
-        text = safeio.read_text(path, limit=1024 * 1024)  # a project's .npmrc may be a FIFO
-    except OSError:
-        return {}
-    return {m.group(1) or "": m.group(2).strip("\"'") for m in _NPMRC_REGISTRY.finditer(text)}
-
-
-_NPMRC_REGISTRY = re.compile(r"^\s*(@[^:\s]+)?:?registry\s*=\s*(\S+)\s*$", re.M)
-
-
-def npm_registry_url(scope: str = "", *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> str:
-    """The npm registry the user's configuration uses (for ``@scope`` when given)."""
-    return _pick(npm_registries(cwd=cwd, env=env), scope)
-
-
-def _pick(registries: Mapping[str, str], scope: str) -> str:
-    if scope and scope in registries:
-        return registries[scope]
-    if "" in registries:
-        return registries[""]
-    raise RegistryError("no npm registry configured: set NPM_CONFIG_REGISTRY or install npm")
-
-
-_PIP_LINE = re.compile(r"^(?:global|install|download)\.index-url\s*=\s*'?([^'\s]+)'?\s*$", re.M)
-
-
-def pypi_index_url(*, env: Mapping[str, str] | None = None, python: str | None = None) -> str:
-    """The Python simple index the user's pip (or uv) configuration uses."""
-    env = os.environ if env is None else env
-    for name in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"):
-        if env.get(name):
-            return env[name].rstrip("/") + "/"
-    exe = python or sys.executable
-    out = _run([exe, "-m", "pip", "config", "list"], None, env)
-    m = _PIP_LINE.search(out)
-    if m:
-        return m.group(1).rstrip("/") + "/"
-    default = _run(
-        [exe, "-c", "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"], None, env
-    ).strip()
-    if default:
-        return default.rstrip("/") + "/"
-    raise RegistryError("no Python package index configured: set PIP_INDEX_URL")
-
-
-# ---------------------------------------------------------------------------
-# transport and cache
-
-
-class Transport(Protocol):
-    def get(self, url: str, headers: Mapping[str, str], max_bytes: int) -> bytes: ...
-
-
-class UrllibTransport:
-    """Anonymous HTTP(S) GET with a timeout and a size cap.
-
-    Each thread keeps one persistent connection per host (a TLS handshake per
-    request made parallel look-ups no faster than sequential ones); with a proxy
-    configured in the environment, requests go through urllib, which honours it.
-    """
-
-    def __init__(self, timeout: float = 30.0) -> None:
-        self.timeout = timeout
-        self._local = threading.local()
-        self._ssl: ssl.SSLContext | None = None
-        self._ssl_lock = threading.Lock()
-        self._proxies = urllib.request.getproxies()
-
-    def get(self, url: str, headers: Mapping[str, str], max_bytes: int) -> bytes:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("https", "http"):
-            raise RegistryError(f"refusing a non-HTTP URL: {url}")
-        if self._proxies and not urllib.request.proxy_bypass(parts.hostname or ""):
-            return self._urllib(url, headers, max_bytes)
-        for _ in range(5):  # redirects
-            status, location, data = self._pooled(parts, headers, max_bytes)
-            if status in (301, 302, 303, 307, 308) and location:
-                url = urllib.parse.urljoin(url, location)
-                parts = urllib.parse.urlsplit(url)
-                if parts.scheme not in ("https", "http"):
-                    raise RegistryError(f"refusing a redirect to a non-HTTP URL: {url}")
-                continue
-            if status == 404:
-                raise NotFoundError(f"{url}: not found (HTTP 404)")
-            if status != 200:
-                raise RegistryError(f"{url}: HTTP {status}")
-            return data
-        raise RegistryError(f"{url}: too many redirects")
-
-    def _context(self) -> ssl.SSLContext:
-        with self._ssl_lock:
-            if self._ssl is None:
-                self._ssl = ssl.create_default_context()
-            return self._ssl
-
-    def _pooled(self, parts: urllib.parse.SplitResult, headers: Mapping[str, str], max_bytes: int) -> tuple[int, str, bytes]:
-        key = (parts.scheme, parts.hostname or "", parts.port)
-        conns: dict[tuple[str, str, int | None], http.client.HTTPConnection] = self._local.__dict__.setdefault("conns", {})
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        send = {"User-Agent": "shipwarden", "Accept-Encoding": "identity", **headers}
-        for attempt in range(2):  # a kept-alive connection the server closed meanwhile is retried once
-            conn = conns.get(key)
-            if conn is None:
-                if parts.scheme == "https":
-                    conn = http.client.HTTPSConnection(key[1], key[2], timeout=self.timeout, context=self._context())
-                else:
-                    conn = http.client.HTTPConnection(key[1], key[2], timeout=self.timeout)
-                conns[key] = conn
-            try:
-                conn.request("GET", target, headers=send)
-                response = conn.getresponse()
-                length = response.getheader("Content-Length")
-                if length and length.isdigit() and int(length) > max_bytes:
-                    conn.close()
-                    conns.pop(key, None)
-                    raise RegistryError(f"{parts.geturl()}: response larger than {max_bytes:,} bytes")
-                data = response.read(max_bytes + 1)
-                if len(data) > max_bytes:
-                    conn.close()
-                    conns.pop(key, None)
-                    raise RegistryError(f"{parts.geturl()}: response larger than {max_bytes:,} bytes")
-                if response.will_close:
-                    conn.close()
-                    conns.pop(key, None)
-                return response.status, response.getheader("Location") or "", data
-            except (http.client.HTTPException, OSError) as exc:
-                conn.close()
-                conns.pop(key, None)
-                if attempt:
-                    raise RegistryError(f"{parts.geturl()}: {exc}") from None
-        raise RegistryError(f"{parts.geturl()}: no response")  # pragma: no cover - loop returns or raises
-
-    def _urllib(self, url: str, headers: Mapping[str, str], max_bytes: int) -> bytes:
-        request = urllib.request.Request(url, headers={"User-Agent": "shipwarden", **headers})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
-                data: bytes = response.read(max_bytes + 1)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                raise NotFoundError(f"{url}: not found (HTTP 404)") from None
-            raise RegistryError(f"{url}: HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise RegistryError(f"{url}: {exc}") from None
-        if len(data) > max_bytes:
-            raise RegistryError(f"{url}: response larger than {max_bytes:,} bytes")
-        return data
-
-
-class RecordedTransport:
-    """Replays responses from ``directory/index.json`` (``{url: file}``); never touches the network."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-        try:
-            self.index: dict[str, str] = json.loads((self.directory / "index.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.index = {}
-        self.requests: list[str] = []
-
-    def get(self, url: str, headers: Mapping[str, str], max_bytes: int) -> bytes:
-        self.requests.append(url)
-        name = self.index.get(url)
-        if name is None:
-            raise RegistryError(f"{url}: not in the recorded responses")
-        data = (self.directory / name).read_bytes()
-        if len(data) > max_bytes:
-            raise RegistryError(f"{url}: response larger than {max_bytes:,} bytes")
-        return data
-
-    @staticmethod
-    def record(directory: Path, url: str, data: bytes) -> None:
-        """Add one response (used by tests to build recordings)."""
-        directory.mkdir(parents=True, exist_ok=True)
-        index_path = directory / "index.json"
-        index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else {}
-        name = hashlib.sha256(url.encode()).hexdigest()[:16]
-        emit.write_bytes_file(directory / name, data)
-        index[url] = name
-        # a test recording: its URLs are the keys it is looked up by, so they are stored whole
-        emit.write_bytes_file(index_path, json.dumps(index, indent=2, sort_keys=True).encode("utf-8"))
-
-
-def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    if env.get("SHIPWARDEN_CACHE_DIR"):
-        return Path(env["SHIPWARDEN_CACHE_DIR"])
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
-    return Path(base) / "shipwarden"
-
-
-class Cache:
-    """Registry responses on disk, one file per URL (metadata expires, files do not)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory) / "registry"
-
-    def _path(self, url: str, suffix: str) -> Path:
-        return self.directory / (hashlib.sha256(url.encode()).hexdigest() + suffix)
-
-    def get(self, url: str, ttl: float | None, suffix: str = ".meta") -> bytes | None:
-        path = self._path(url, suffix)
-        try:
-            if ttl is not None and time.time() - path.stat().st_mtime > ttl:
-                return None
-            return path.read_bytes()
-        except OSError:
-            return None
-
-    def put(self, url: str, data: bytes, suffix: str = ".meta") -> Path:
-        path = self._path(url, suffix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + f".{os.getpid()}.{threading.get_ident()}.tmp")
-        emit.write_bytes_file(tmp, data)
-        tmp.replace(path)
-        return path
-
-    def file_path(self, url: str, suffix: str) -> Path:
-        return self._path(url, suffix)
-
-
-# ---------------------------------------------------------------------------
-# specs
+from shipwarden.registry.settings import (
+    MAX_DOWNLOAD,
+    MAX_METADATA,
+    METADATA_TTL,
+    NPM_ACCEPT,
+    PYPI_ACCEPT,
+    RegistryError,
+    _pick,
+    npm_registries,
+    pypi_index_url,
+)
+from shipwarden.registry.transport import Cache, Transport, UrllibTransport, default_cache_dir
 
 
 @dataclass(frozen=True, slots=True)
