@@ -40,8 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from shipwarden import sandbox  # noqa: E402
 from shipwarden.detonate.bait import Profile  # noqa: E402
+from shipwarden.detonate.package import Package, fetch_build_wheels, install_dependencies, prepare  # noqa: E402
 from shipwarden.detonate.rules import judge  # noqa: E402
-from shipwarden.detonate.run import Package, detonate, fetch_build_wheels, install_dependencies, prepare  # noqa: E402
+from shipwarden.detonate.run import detonate  # noqa: E402
 
 PACKAGES = ["esbuild", "@swc/core", "prisma", "@prisma/engines", "puppeteer", "core-js", "sharp@0.32.6", "bcrypt",
             "electron", "cypress", "@sentry/cli", "nx"]

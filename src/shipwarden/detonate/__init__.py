@@ -24,17 +24,9 @@ from shipwarden.core.findings import Location, Report, ScanError
 from shipwarden.deps.analysis import DirFiles, analyze_hook
 from shipwarden.deps.model import Ecosystem, HookKind, InstallHook
 from shipwarden.detonate.bait import Profile
+from shipwarden.detonate.package import DetonateError, Package, fetch_build_wheels, install_dependencies, prepare
 from shipwarden.detonate.rules import judge
-from shipwarden.detonate.run import (
-    LINGER_SECONDS,
-    DetonateError,
-    Observation,
-    Package,
-    detonate,
-    fetch_build_wheels,
-    install_dependencies,
-    prepare,
-)
+from shipwarden.detonate.run import LINGER_SECONDS, Observation, detonate
 from shipwarden.registry import RegistryClient, RegistryError, parse_spec
 from shipwarden.secrets.redactor import redact_finding
 
