@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from shipwarden.api import AssessOptions, assess  # noqa: E402
 from shipwarden.assess import store  # noqa: E402
 from shipwarden.assess.model import Assessment, OpenFinding  # noqa: E402
-from shipwarden.assess.run import AssessOptions, assess_repository  # noqa: E402
 
 #: Forks and execs the command from a small process, so that the child's peak RSS (which counts the pages
 #: it had before exec) is the command's own, not this benchmark's; prints wall, maxrss KiB, code, cpu.
@@ -67,7 +67,7 @@ def measure(label: str, argv: list[str], runs: int, cwd: Path | None = None) -> 
 
 def fill(db: Path, stored: int) -> None:
     """``stored`` assessments of the example, one minute apart, 40 findings each, a few changing each time."""
-    base = assess_repository(AssessOptions(root=ROOT / "examples" / "vulnerable-release"))
+    base = assess(AssessOptions(root=ROOT / "examples" / "vulnerable-release")).assessment
     engine = store.open_engine(store.database_url(str(db), None))
     findings = base.findings
     while len(findings) < 40:

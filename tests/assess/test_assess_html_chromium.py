@@ -12,10 +12,10 @@ import pytest
 from assesstools import clock, example_repo, need
 from cdptool import Page, Recorder, browser
 
+from shipwarden.api import AssessOptions, assess
 from shipwarden.assess import store
 from shipwarden.assess.model import Assessment, OpenFinding
 from shipwarden.assess.report.html import render_html
-from shipwarden.assess.run import AssessOptions, assess_repository
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.secrets.fakes import fake_token
 
@@ -50,10 +50,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Assessment, 
     base = tmp_path_factory.mktemp("html")
     root = example_repo(base)
     engine = store.open_engine(store.database_url(str(base / "h.sqlite3"), None))
-    first = assess_repository(AssessOptions(root=root, clock=lambda: clock(0)))
+    first = assess(AssessOptions(root=root, clock=lambda: clock(0))).assessment
     first.findings = first.findings[:-1]  # one finding more in the second: "new"
     store.record(engine, first)
-    second = assess_repository(AssessOptions(root=root, clock=lambda: clock(30)))
+    second = assess(AssessOptions(root=root, clock=lambda: clock(30))).assessment
     secret = fake_token("npm-token", 3)
     hostile = Finding(
         "gate-secret", 6, Tier.P1, Confidence.HIGH,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from assesstools import clock, example_repo, git, write_json
 
+from shipwarden.api import AssessOptions, assess
 from shipwarden.assess.model import RowStatus
 from shipwarden.assess.repo import clean_remote, identity_of, read_repository
-from shipwarden.assess.run import AssessOptions, assess_repository
 from shipwarden.assess.targets import find_targets
 from shipwarden.secrets.fakes import fake_token
 
@@ -62,7 +62,7 @@ def test_publishable_packages_expand_workspaces_and_skip_private(monorepo: Path)
 
 
 def test_monorepo_scope(monorepo: Path) -> None:
-    a = assess_repository(AssessOptions(root=monorepo, clock=lambda: clock(0)))
+    a = assess(AssessOptions(root=monorepo, clock=lambda: clock(0))).assessment
     s = a.scope
     assert s.started_at == "2026-11-02T09:00:00Z"
     assert s.repository.remote == "https://github.example.invalid/acme/widgets.git"
@@ -87,7 +87,7 @@ def test_monorepo_scope(monorepo: Path) -> None:
 
 
 def test_nothing_applies_to_an_empty_folder(tmp_path: Path) -> None:
-    a = assess_repository(AssessOptions(root=tmp_path))
+    a = assess(AssessOptions(root=tmp_path)).assessment
     assert a.findings == [] and a.scope.repository.commit is None
     assert a.scope.repository.identity == "path:" + str(tmp_path.resolve())
     status = {r.row: r.status for r in a.scope.rows}
@@ -104,7 +104,7 @@ def test_other_ci_and_errors_are_part_of_the_scope(tmp_path: Path) -> None:
     (tmp_path / ".github/workflows/ok.yml").write_text(
         "on: [push]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n")
     (tmp_path / "package.json").write_text("{not json")
-    a = assess_repository(AssessOptions(root=tmp_path))
+    a = assess(AssessOptions(root=tmp_path)).assessment
     assert a.scope.errors, "a broken workflow and a broken package.json are errors of the scope"
     assert {an for an, _ in a.scope.errors} >= {"scan", "targets"}
     assert a.scope.row(2).status is RowStatus.PARTLY
@@ -118,10 +118,10 @@ def test_endpoint_only_when_asked(tmp_path: Path) -> None:
     (home / ".aws/credentials").write_text(
         f"[default]\naws_access_key_id = {fake_token('aws-access-key-id', 1)}\n"
         f"aws_secret_access_key = {fake_token('aws-secret-access-key', 1)}\n")
-    a = assess_repository(AssessOptions(root=tmp_path / "home", endpoint=True, home=home, env={}))
+    a = assess(AssessOptions(root=tmp_path / "home", endpoint=True, home=home, env={})).assessment
     assert a.scope.row(1).status is RowStatus.ASSESSED and "endpoint" in a.scope.analyses
     assert any(i.analysis == "endpoint" for i in a.findings)
-    assert not any(i.analysis == "endpoint" for i in assess_repository(AssessOptions(root=home)).findings)
+    assert not any(i.analysis == "endpoint" for i in assess(AssessOptions(root=home)).assessment.findings)
 
 
 def test_remote_credentials_never_recorded(tmp_path: Path) -> None:

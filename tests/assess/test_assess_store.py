@@ -10,15 +10,15 @@ import pytest
 import sqlalchemy as sa
 from assesstools import clock, example_repo
 
+from shipwarden.api import AssessOptions, assess
 from shipwarden.assess import store
 from shipwarden.assess.model import Assessment
-from shipwarden.assess.run import AssessOptions, assess_repository
 
 
 @pytest.fixture(scope="module")
 def assessed(tmp_path_factory: pytest.TempPathFactory) -> Assessment:
     root = example_repo(tmp_path_factory.mktemp("repo"))
-    return assess_repository(AssessOptions(root=root, clock=lambda: clock(0)))
+    return assess(AssessOptions(root=root, clock=lambda: clock(0))).assessment
 
 
 def _copy(a: Assessment, minute: int, drop: int = 0) -> Assessment:

@@ -6,10 +6,11 @@ Layers, lowest first (a module may import its own layer or a lower one)::
     reporting   beside it: the output formats and the one exit for text
                 (core and reporting import each other, without cycles)
     analyses    ci, paths, deps, packaging, endpoint, secrets, provenance,
-                detonate, sandbox, artifacts, fix, registry, sbom, knowledge
+                detonate, sandbox, artifacts, fix, registry, sbom, knowledge,
+                assess (the assessment's model, targets, history and reports)
                 (may import each other, without cycles)
-    api         the public library API over the analyses
-    assess      runs the others through the API
+    api         the public library API over the analyses; ``api.assess``
+                composes the API's own functions (``api/_assess_run.py``)
     commands    argument plumbing of the CLI, and cli / __main__
 
 Every import counts: module-level, function-local and ``TYPE_CHECKING`` ones
@@ -29,8 +30,8 @@ from pathlib import Path
 SRC = Path(__file__).parents[2] / "src" / "shipwarden"
 
 ANALYSES = ("ci", "paths", "deps", "packaging", "endpoint", "secrets", "provenance", "detonate", "sandbox",
-            "artifacts", "fix", "registry", "sbom", "knowledge")
-RANK = {"core": 0, "reporting": 0, **dict.fromkeys(ANALYSES, 1), "api": 2, "assess": 3,
+            "artifacts", "fix", "registry", "sbom", "knowledge", "assess")
+RANK = {"core": 0, "reporting": 0, **dict.fromkeys(ANALYSES, 1), "api": 2,
         "commands": 4, "cli": 4, "__main__": 4}
 
 #: (importing module, imported module) pairs that break the layers today, each with who removes it.

@@ -1,7 +1,8 @@
 """``shipwarden assess``: the dated, scoped answer to "do you red-team your release pipeline?".
 
-:func:`~shipwarden.assess.run.assess_repository` runs every analysis that
-applies to one repository through :mod:`shipwarden.api` and records its scope;
-:mod:`~shipwarden.assess.store` keeps the history; :mod:`~shipwarden.assess.report`
-writes HTML, Markdown, JSON and a badge.
+This package is the assessment itself: its model (:mod:`~shipwarden.assess.model`,
+scope as data), the targets of one repository (:mod:`~shipwarden.assess.targets`),
+the history (:mod:`~shipwarden.assess.store`) and the writers of HTML, Markdown,
+JSON and a badge (:mod:`~shipwarden.assess.report`). Running every analysis that
+applies is :func:`shipwarden.api.assess`, which composes the API's own functions.
 """

@@ -69,13 +69,12 @@ class _Outcome:
 
 def _one(task: _Task) -> _Outcome:
     """Assess, store (one transaction) and report one repository: the unit of work."""
-    from shipwarden.assess.outputs import Outputs, summary, write_reports
-    from shipwarden.assess.run import AssessOptions, assess_repository
-    from shipwarden.assess.store import StoreError, database_url, open_engine, record
+    from shipwarden import api
+    from shipwarden.assess.listing import StoreError
     from shipwarden.core.progress import progress_for
 
     a = task.args
-    options = AssessOptions(
+    options = api.AssessOptions(
         root=Path(task.root),
         all_branches=bool(a["all_branches"]),
         build=bool(a["build"]),
@@ -84,23 +83,21 @@ def _one(task: _Task) -> _Outcome:
         home=Path(str(a["home"])).expanduser() if a["home"] else None,
         config=Path(str(a["config"])) if a["config"] else None,
         packlist=str(a["packlist"]),
+        record=not a["no_history"],
+        db=str(a["db"]) if a["db"] else None,
         progress=progress_for(quiet=bool(a["quiet"]) or task.multi),
     )
     try:
-        assessment = assess_repository(options)
-        if not a["no_history"]:
-            url = database_url(str(a["db"]) if a["db"] else None, assessment.scope.repository.identity)
-            assessment = record(open_engine(url), assessment)
-        outputs = Outputs(*(Path(str(a[k])) if a[k] else None for k in ("html", "markdown", "json", "badge")))
-        written = write_reports(assessment, outputs, per_repository=task.multi)
+        result = api.assess(options)
+        written = result.write(**{k: Path(str(a[k])) if a[k] else None for k in ("html", "markdown", "json", "badge")},
+                               per_repository=task.multi)
     except ConfigError as exc:
         return _Outcome(task.root, EXIT_USAGE, error=f"{task.root}: {exc}")
     except StoreError as exc:
         return _Outcome(task.root, EXIT_USAGE, error=str(exc))
     except OSError as exc:
         return _Outcome(task.root, EXIT_USAGE, error=f"{task.root}: cannot write a report: {exc}")
-    return _Outcome(task.root, assessment.exit_code(str(a["fail_on"])), summary(assessment),
-                    [str(p) for p in written])
+    return _Outcome(task.root, result.exit_code(str(a["fail_on"])), result.summary(), [str(p) for p in written])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from shipwarden.commands.common import EXIT_USAGE, add_cache_dir_argument, add_output_arguments, finish
+from shipwarden import api
+from shipwarden.commands.common import (
+    EXIT_USAGE,
+    add_cache_dir_argument,
+    add_output_arguments,
+    config_from_args,
+    finish,
+)
+from shipwarden.core.config import ConfigError
 from shipwarden.reporting import emit
-from shipwarden.secrets.redactor import redact_text as redact_secrets
 
 NAME = "detonate"
 HELP = (
@@ -44,23 +51,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from shipwarden import sandbox
-    from shipwarden.detonate import DetonateOptions, Profile, run_detonate
-
-    profiles = [Profile(p) for p in dict.fromkeys(args.profiles or ["laptop"])]
-    limits = sandbox.Limits(
-        wall_seconds=args.timeout, cpu_seconds=int(args.timeout), memory_bytes=args.memory << 20,
-        processes=512, output_bytes=96 << 20,
-    )
-    if args.timeout <= 0 or args.memory <= 0 or args.jobs <= 0:
-        emit.note("shipwarden: error: --timeout, --memory and --jobs must be positive")
-        return EXIT_USAGE
     try:
-        result = run_detonate(DetonateOptions(list(args.targets), profiles, limits, args.jobs, args.cache_dir, args.with_deps))
-    except sandbox.SandboxUnavailable as exc:
+        result = api.detonate(
+            api.DetonateOptions(
+                targets=tuple(args.targets),
+                profiles=tuple(args.profiles or ["laptop"]),
+                timeout=args.timeout,
+                memory_mib=args.memory,
+                jobs=args.jobs,
+                cache_dir=args.cache_dir,
+                with_deps=args.with_deps,
+                config=config_from_args(args, None),
+                pipeline=False,  # finish() selects, suppresses and baselines as for every command
+            )
+        )
+    except (ConfigError, ValueError) as exc:
+        emit.note(f"shipwarden: error: {exc}")
+        return EXIT_USAGE
+    except RuntimeError as exc:
+        # lazy for start-up speed: the sandbox is imported only when the detonation reached it
+        from shipwarden.sandbox import SandboxUnavailable
+
+        if not isinstance(exc, SandboxUnavailable):
+            raise
         emit.note(f"shipwarden: detonate refused: {exc}")
         return EXIT_REFUSED
     if not args.quiet:
         for note in result.notes:
-            emit.note(redact_secrets(note))
+            emit.note(note)  # redacted by the API
     return finish(result.report, args, root=None)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from shipwarden import api
-from shipwarden.api import gate_root
+from shipwarden.api._packaging import gate_root  # the API's own rule for where gate's configuration is
 from shipwarden.commands.common import (
     EXIT_USAGE,
     add_cache_dir_argument,

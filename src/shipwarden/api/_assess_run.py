@@ -1,8 +1,12 @@
-"""``assess``: run every analysis that applies to one repository, through the library API.
+"""The composition behind :func:`shipwarden.api.assess`: every analysis that applies
+to one repository, run through the API's own functions, and the scope as data.
 
 One repository is one unit of work: :func:`assess_repository` returns an
-:class:`~shipwarden.assess.model.Assessment` with its scope; storing it (one
-database transaction) is :mod:`shipwarden.assess.store`'s job.
+:class:`~shipwarden.assess.model.Assessment` with its scope; :func:`~shipwarden.api.assess`
+wraps it in the API's options → result shape and, when asked, stores it (one
+database transaction, :mod:`shipwarden.assess.store`) to compare with the previous
+one. The assessment model, its targets, store and report writers live in
+:mod:`shipwarden.assess`, which knows nothing of the API.
 """
 
 from __future__ import annotations
@@ -10,50 +14,40 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipwarden import __version__, api
+from shipwarden import __version__
+from shipwarden.api._assess_options import AssessOptions
+from shipwarden.api._machine import EndpointOptions
+from shipwarden.api._machine import endpoint as run_endpoint
+from shipwarden.api._packaging import DepsOptions, DepsResult, GateOptions
+from shipwarden.api._packaging import deps as run_deps
+from shipwarden.api._packaging import gate as run_gate
+from shipwarden.api._shapes import Result, load_options_config
+from shipwarden.api._workflows import ScanOptions
+from shipwarden.api._workflows import scan as run_scan
 from shipwarden.assess.catalogue import config_hash, rules_hash
 from shipwarden.assess.model import Assessment, Input, OpenFinding, RowScope, RowStatus, Scope
 from shipwarden.assess.repo import read_repository
 from shipwarden.assess.report import scrub_finding
 from shipwarden.assess.targets import Targets, find_targets
-from shipwarden.core.config import Config, load_config
+from shipwarden.core.baseline import BaselineError
+from shipwarden.core.config import Config, ConfigError
 from shipwarden.core.findings import Finding, Location, ScanError
-from shipwarden.core.progress import SILENT, Progress
+from shipwarden.core.progress import SILENT
 
 WORKFLOW_ROWS = (2, 3, 5, 7)
 #: More npm packages than this are listed with gate's built-in packlist (``packlist="auto"``).
 NPM_PACK_LIMIT = 12
 
 
-@dataclass(frozen=True, kw_only=True)
-class AssessOptions:
-    """What ``shipwarden assess`` runs on one repository.
-
-    ``endpoint`` sweeps ``home`` (default: the user's) and ``env`` for
-    credentials: off by default, since it reads a home directory rather than
-    the repository. ``build`` builds Python projects in gate's isolated build;
-    without it, only artifacts already in ``dist/`` are reviewed. ``fetch``
-    lets ``deps`` read locked versions from the configured registry.
-    """
-
-    root: Path = Path(".")
-    all_branches: bool = False
-    build: bool = False
-    fetch: bool | None = None
-    endpoint: bool = False
-    home: Path | None = None
-    env: Mapping[str, str] | None = None
-    config: Path | None = None
-    #: how gate lists npm packages: auto | npm | builtin (see :func:`_packlist`)
-    packlist: str = "auto"
-    progress: Progress | None = None
-    #: the clock (UTC); tests pass a fixed one
-    clock: Callable[[], dt.datetime] | None = None
+def _shared(options: AssessOptions, config: Config) -> dict[str, Any]:
+    """The :class:`Options` every analysis of the assessment receives."""
+    return {"config": config, "select": options.select, "ignore": options.ignore, "baseline": options.baseline,
+            "pipeline": options.pipeline}
 
 
 @dataclass(slots=True)
@@ -61,7 +55,7 @@ class _Run:
     findings: list[OpenFinding] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)
     errors: list[tuple[str, ScanError]] = field(default_factory=list)
-    ran: dict[str, api.Result] = field(default_factory=dict)
+    ran: dict[str, Result] = field(default_factory=dict)
 
 
 def _now(options: AssessOptions) -> str:
@@ -83,7 +77,7 @@ def _relocate(finding: Finding, prefix: str) -> Finding:
     )
 
 
-def _add(run: _Run, analysis: str, result: api.Result, prefix: str = "") -> None:
+def _add(run: _Run, analysis: str, result: Result, prefix: str = "") -> None:
     run.ran[analysis] = result
     for finding in result.findings:
         clean = scrub_finding(_relocate(finding, prefix))
@@ -92,11 +86,11 @@ def _add(run: _Run, analysis: str, result: api.Result, prefix: str = "") -> None
         run.errors.append((analysis, dataclasses.replace(error, path=prefix + error.path)))
 
 
-def _guard(run: _Run, analysis: str, where: str, call: Callable[[], api.Result], prefix: str = "") -> api.Result | None:
+def _guard(run: _Run, analysis: str, where: str, call: Callable[[], Result], prefix: str = "") -> Result | None:
     """Run one analysis; its failure becomes an error of the scope, and the others go on."""
     try:
         result = call()
-    except (api.ConfigError, api.BaselineError, ValueError, OSError) as exc:
+    except (ConfigError, BaselineError, ValueError, OSError) as exc:
         run.errors.append((analysis, ScanError(where, f"{analysis} did not run: {exc}", "analysis")))
         return None
     except Exception as exc:  # noqa: BLE001 - one broken analysis must not end the assessment
@@ -107,9 +101,9 @@ def _guard(run: _Run, analysis: str, where: str, call: Callable[[], api.Result],
     return result
 
 
-def _workflows(root: Path, options: AssessOptions, config: Config, run: _Run) -> api.Result | None:
-    result = _guard(run, "scan", ".", lambda: api.scan(api.ScanOptions(
-        roots=(root,), all_branches=options.all_branches, jobs=1, config=config)))
+def _workflows(root: Path, options: AssessOptions, config: Config, run: _Run) -> Result | None:
+    result = _guard(run, "scan", ".", lambda: run_scan(ScanOptions(
+        roots=(root,), all_branches=options.all_branches, jobs=1, **_shared(options, config))))
     if result is not None:
         run.inputs.append(Input("scan", "CI files (workflows, pipelines)", ".", result.stats.get("workflows", 0)))
         if result.stats.get("files", 0) > result.stats.get("workflows", 0):
@@ -118,10 +112,10 @@ def _workflows(root: Path, options: AssessOptions, config: Config, run: _Run) ->
     return result
 
 
-def _deps(root: Path, options: AssessOptions, config: Config, run: _Run) -> api.DepsResult | None:
-    result = _guard(run, "deps", ".", lambda: api.deps(api.DepsOptions(
-        path=root, fetch=options.fetch, config=config, progress=options.progress)))
-    if not isinstance(result, api.DepsResult):
+def _deps(root: Path, options: AssessOptions, config: Config, run: _Run) -> DepsResult | None:
+    result = _guard(run, "deps", ".", lambda: run_deps(DepsOptions(
+        path=root, fetch=options.fetch, progress=options.progress, **_shared(options, config))))
+    if not isinstance(result, DepsResult):
         return None
     for lock in result.lockfiles:
         run.inputs.append(Input("deps", f"lockfile ({lock.format})", lock.path, len(lock.dependencies)))
@@ -150,8 +144,8 @@ def _gate(root: Path, targets: Targets, options: AssessOptions, config: Config, 
         build = options.build and package.ecosystem == "python"
         prefix = "" if package.target == "." else package.target.rstrip("/") + "/"
         label = f"gate:{package.ecosystem}:{package.path or '.'}"
-        result = _guard(run, label, package.target, lambda: api.gate(api.GateOptions(
-            target=target, build=build, config=config, packlist=packlist)), prefix)  # noqa: B023 (_guard calls it at once)
+        result = _guard(run, label, package.target, lambda: run_gate(GateOptions(
+            target=target, build=build, packlist=packlist, **_shared(options, config))), prefix)  # noqa: B023 (_guard calls it at once)
         if result is not None:
             reviewed.append(package.name)
             run.inputs.append(Input(label, f"{package.ecosystem} package {package.name}", package.target,
@@ -161,8 +155,8 @@ def _gate(root: Path, targets: Targets, options: AssessOptions, config: Config, 
 
 def _endpoint(options: AssessOptions, config: Config, run: _Run) -> None:
     home = options.home or Path.home()
-    result = _guard(run, "endpoint", "~", lambda: api.endpoint(api.EndpointOptions(
-        home=home, env=options.env if options.env is not None else dict(os.environ), config=config)))
+    result = _guard(run, "endpoint", "~", lambda: run_endpoint(EndpointOptions(
+        home=home, env=options.env if options.env is not None else dict(os.environ), **_shared(options, config))))
     if result is not None:
         run.inputs.append(Input("endpoint", "home directory", "~", result.stats.get("files", 0)))
 
@@ -206,7 +200,7 @@ def _rows(root: Path, options: AssessOptions, run: _Run, targets: Targets, revie
 
     # row 4: install-time code
     deps = run.ran.get("deps")
-    if not isinstance(deps, api.DepsResult):
+    if not isinstance(deps, DepsResult):
         rows.append(_row(4, RowStatus.NOT_ASSESSED, "dependency analysis did not run"))
     else:
         installed = deps.stats.get("installed_packages", 0)
@@ -248,14 +242,15 @@ def _rows(root: Path, options: AssessOptions, run: _Run, targets: Targets, revie
 
 
 def assess_repository(options: AssessOptions) -> Assessment:
-    """Assess one repository: every analysis that applies, and the scope as data.
+    """Assess one repository: every analysis that applies, and the scope as data
+    (:func:`assess` without the history and the result shape).
 
     Raises :class:`~shipwarden.core.config.ConfigError` for an invalid configuration.
     """
     root = options.root
     progress = options.progress or SILENT
     started = _now(options)
-    config = load_config(root, options.config)
+    config = load_options_config(options, root)
     run = _Run()
     run.inputs.extend(Input("config", "configuration", str(p)) for p in config.sources)
     steps = 3 + (1 if options.endpoint else 0)
@@ -310,3 +305,4 @@ def _options_dict(options: AssessOptions) -> dict[str, Any]:
         "endpoint": options.endpoint,
         "packlist": options.packlist,
     }
+
