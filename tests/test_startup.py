@@ -1,14 +1,20 @@
-"""``--version`` and ``--help`` import no command module (start-up is measured in bench/startup.py)."""
+"""``--version`` and ``--help`` import no command module, and ``scan`` of one workflow only
+what it needs (start-up is measured in bench/startup.py; these guard it structurally)."""
 
 from __future__ import annotations
 
+import ast
 import importlib
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from shipwarden.cli import COMMAND_HELP, COMMAND_MODULES
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "vulnerable-release"
 
 PROBE = """
 import sys
@@ -32,3 +38,46 @@ def test_command_help_matches_the_modules() -> None:
     assert set(COMMAND_HELP) == set(COMMAND_MODULES)
     for name in COMMAND_MODULES:
         assert COMMAND_HELP[name] == importlib.import_module(f"shipwarden.commands.{name}").HELP, name
+
+
+SCAN_PROBE = """
+import contextlib, io, sys
+from shipwarden.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["scan", {root!r}, "--format", "json", "--fail-on", "none", "--quiet"])
+print(sorted(sys.modules))
+"""
+
+#: What a scan of one GitHub workflow never needs (each is a measurable part of start-up):
+#: the package metadata reader (email, sockets), the other CI providers' analyses, worker
+#: processes, the fixers and the other commands' analyses.
+NOT_FOR_ONE_WORKFLOW = (
+    "importlib.metadata",
+    "email",
+    "socket",
+    "multiprocessing",
+    "concurrent.futures",
+    "shipwarden.ci.gitlab.loader",
+    "shipwarden.ci.gitlab.model",
+    "shipwarden.ci.gitlab.scan",
+    "shipwarden.ci.jenkins.scan",
+    "shipwarden.fix",
+    "shipwarden.deps",
+    "shipwarden.packaging",
+    "shipwarden.endpoint",
+    "shipwarden.provenance",
+    "shipwarden.detonate",
+    "shipwarden.assess",
+)
+
+
+def test_scan_of_one_workflow_imports_only_what_it_needs(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    shutil.copy(EXAMPLE / ".github" / "workflows" / "release.yml", workflows / "release.yml")
+    probe = SCAN_PROBE.format(root=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+    assert "shipwarden.ci.github.rules.template_injection" in loaded  # the probe did scan
+    unexpected = sorted(m for m in loaded if any(m == n or m.startswith(n + ".") for n in NOT_FOR_ONE_WORKFLOW))
+    assert not unexpected, unexpected

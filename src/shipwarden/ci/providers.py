@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shipwarden.ci.gitlab.loader import root_files
+from shipwarden.ci.gitlab.files import root_files
 from shipwarden.ci.jenkins.files import jenkinsfiles
 from shipwarden.ci.result import ProviderResult
 

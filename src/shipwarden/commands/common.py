@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from shipwarden.ci.gitlab.files import root_files
+from shipwarden.ci.jenkins.files import jenkinsfiles
 from shipwarden.core.baseline import BaselineError, write_baseline
 from shipwarden.core.config import FAIL_ON_CHOICES, Config, ConfigError, load_config, parse_selectors
 from shipwarden.core.findings import Report
@@ -345,9 +347,6 @@ def finish(
 
 def _other_ci(path: Path) -> bool:
     """A GitLab CI file or a Jenkinsfile at the root (``shipwarden.ci`` scans them too)."""
-    from shipwarden.ci.gitlab.loader import root_files
-    from shipwarden.ci.jenkins.files import jenkinsfiles
-
     return bool(root_files(path)) or bool(jenkinsfiles(path))
 
 

@@ -13,15 +13,19 @@ reporters print no link rather than a made-up one.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 
 #: The package folder that holds the pages (``docs/rules`` in the source tree).
 DOCS_PACKAGE_DIR = "rule_docs"
 #: ``[project.urls]`` labels (compared case-insensitively) naming the base of the rule pages.
 RULES_URL_LABELS = ("rules", "rule docs", "rule documentation")
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
+#: ``<name>-<version>.dist-info`` of this distribution (a wheel escapes ``-`` in both parts)
+_DIST_INFO = re.compile(r"shipwarden-[^-]+\.dist-info\Z", re.IGNORECASE)
 
 
 @cache
@@ -44,14 +48,55 @@ def rule_ids_with_docs() -> list[str]:
     return sorted(p.name[: -len(".md")] for p in folder.iterdir() if p.name.endswith(".md"))
 
 
-def _project_urls() -> dict[str, str]:
+def _dist_info_metadata() -> str | None:
+    """The ``METADATA`` text of the first ``shipwarden-*.dist-info`` folder on
+    :data:`sys.path` (where :mod:`importlib.metadata` finds an installed or
+    editable shipwarden), or ``None`` when there is none or it cannot be read."""
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = sorted(n for n in os.listdir(folder) if _DIST_INFO.match(n))
+        except OSError:
+            continue
+        for name in names:
+            try:
+                with open(os.path.join(folder, name, "METADATA"), encoding="utf-8") as fh:
+                    return fh.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+    return None
+
+
+def _header_values(text: str, header: str) -> list[str]:
+    """The values of one header of a core-metadata text (the headers end at the first empty line)."""
+    wanted = header.lower() + ":"
+    out: list[str] = []
+    for line in text.splitlines():
+        if not line:
+            break
+        if line.lower().startswith(wanted):
+            out.append(line[len(wanted) :].strip())
+    return out
+
+
+def _project_url_entries() -> list[str]:
+    text = _dist_info_metadata()
+    if text is not None:
+        return _header_values(text, "Project-URL")
+    # start-up: importlib.metadata imports email, socket and more (~15 ms); asked only
+    # when shipwarden is not installed as a dist-info folder on sys.path (an egg, a zip)
+    from importlib import metadata
+
     try:
-        entries = metadata.metadata("shipwarden").get_all("Project-URL") or []
+        return [str(entry) for entry in metadata.metadata("shipwarden").get_all("Project-URL") or []]
     except metadata.PackageNotFoundError:
-        return {}
+        return []
+
+
+def _project_urls() -> dict[str, str]:
     urls: dict[str, str] = {}
-    for entry in entries:
-        label, _, url = str(entry).partition(",")
+    for entry in _project_url_entries():
+        label, _, url = entry.partition(",")
         if url.strip():
             urls[label.strip().lower()] = url.strip()
     return urls

@@ -31,7 +31,6 @@ from shipwarden.ci.yamlspan import (
 )
 from shipwarden.core.findings import ScanError
 
-ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 #: GitLab's own limit on included files per pipeline.
 MAX_INCLUDES = 150
 #: GitLab's limits: ``extends`` 11 levels, ``!reference`` 10 levels.
@@ -340,10 +339,6 @@ def _include_entry(item: Mapping, source: SourceFile) -> list[Include]:
         names = [f.value for f in (files.items if isinstance(files, Sequence) else [files]) if isinstance(f, Scalar)]
         return [Include("project", f"{project}:{n}", item, source, ref=ref) for n in names or [""]]
     return []
-
-
-def root_files(root: Path) -> list[str]:
-    return [name for name in ROOT_FILES if (root / name).is_file() and not (root / name).is_symlink()]
 
 
 #: child pipelines nest this deep at most (GitLab allows two levels below the parent)

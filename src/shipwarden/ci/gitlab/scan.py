@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shipwarden.ci.gitlab.loader import load_pipeline, root_files
+from shipwarden.ci.gitlab.files import root_files
+from shipwarden.ci.gitlab.loader import load_pipeline
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.paths import find_paths
 from shipwarden.ci.gitlab.rules import load_rules
