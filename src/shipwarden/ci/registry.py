@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Generic, TypeVar
 
 from shipwarden.core.catalogue import RuleMeta, rule_checks
 from shipwarden.core.findings import Finding
+from shipwarden.core.structs import struct
 
 M = TypeVar("M")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ProviderRule(Generic[M]):
     meta: RuleMeta
     check: Callable[[M], Iterable[Finding]] = field(compare=False)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from shipwarden.core.findings import Finding, ScanError
+from shipwarden.core.structs import struct
 
 
-@dataclass(slots=True)
+@struct
 class ProviderResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)

@@ -6,13 +6,13 @@ Every provider's model keeps one per file (GitHub workflows and actions, GitLab 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from shipwarden.ci.yamlspan import Node, Scalar, SourceText
 from shipwarden.core.findings import Location
+from shipwarden.core.structs import struct
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class SourceFile:
     """A parsed file: its path relative to the scanned root and its text."""
 

@@ -5,10 +5,10 @@ places them first. Parsing the expression inside is the provider's business
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from shipwarden.core.structs import struct
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ExprSite:
     """One `${{ … }}` in a string. `start`/`end` span the whole site; `inner_*` the expression.
 

@@ -11,12 +11,13 @@ an exhausted machine.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import yaml
 
 from shipwarden.core import safeio
+from shipwarden.core.structs import struct
 from shipwarden.core.textindex import SourceText as SourceText
 
 try:  # pragma: no cover - depends on the wheel
@@ -76,7 +77,7 @@ class YamlError(Exception):
         self.column = column
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Node:
     """Base node: character offsets into the source text (end exclusive)."""
 
@@ -84,7 +85,7 @@ class Node:
     end: int
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Scalar(Node):
     value: str
     #: '' plain, '|' literal, '>' folded, "'" or '"' quoted
@@ -94,7 +95,7 @@ class Scalar(Node):
         return self.value
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Mapping(Node):
     items: list[tuple[Scalar, Node]] = field(default_factory=list)
 
@@ -117,7 +118,7 @@ class Mapping(Node):
         return iter(self.items)
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Sequence(Node):
     items: list[Node] = field(default_factory=list)
     #: an explicit local tag written on the sequence (GitLab's ``!reference``), else ""

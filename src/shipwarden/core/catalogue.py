@@ -29,18 +29,18 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 from typing import Any, Literal, TypeVar
 
 from shipwarden.core.findings import Confidence, Finding, Hop, Location, Tier
+from shipwarden.core.structs import struct
 
 #: ``stable``: its findings are judged on real material; ``preview``: new, expect changes.
 Stability = Literal["stable", "preview"]
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class RuleMeta:
     """What every rule of every command declares: id, matrix row, default tier."""
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from shipwarden.core import safeio
 from shipwarden.core.findings import Tier
+from shipwarden.core.structs import struct
 
 CONFIG_FILE = ".shipwarden.toml"
 PYPROJECT = "pyproject.toml"
@@ -46,7 +47,7 @@ class ConfigError(ValueError):
     """A configuration file or option is invalid. The CLI reports it and exits 2."""
 
 
-@dataclass(slots=True)
+@struct
 class Config:
     """Effective configuration of one run (file values; the CLI overrides some)."""
 

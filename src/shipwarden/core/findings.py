@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from shipwarden.core.structs import struct
 
 #: Version of the JSON output schema (``docs/json-schema.md``). Bump the major
 #: part on any incompatible change.
@@ -47,7 +49,7 @@ class Confidence(enum.Enum):
     LOW = "low"
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Location:
     """A span in a scanned file. ``path`` is POSIX and relative to the scanned root.
 
@@ -82,7 +84,7 @@ class Location:
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Hop:
     """One step of an attack path: where it happens, what happens, which matrix row."""
 
@@ -94,7 +96,7 @@ class Hop:
         return {"row": self.row, "description": self.description, "location": self.location.to_dict()}
 
 
-@dataclass(slots=True)
+@struct
 class Finding:
     rule_id: str
     row: int
@@ -165,7 +167,7 @@ class Finding:
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ScanError:
     """A file (or other input) that could not be fully analysed. The scan goes on."""
 
@@ -182,7 +184,7 @@ class ScanError:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Coverage:
     """What one input let a command see, and what it could not.
 
@@ -223,7 +225,7 @@ class Coverage:
         return out
 
 
-@dataclass(slots=True)
+@struct
 class Report:
     """What one command run produced."""
 

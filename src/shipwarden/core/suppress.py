@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from shipwarden.core import safeio
 from shipwarden.core.findings import Finding
+from shipwarden.core.structs import struct
 
 #: ``reader(path)`` returns the text of a root-relative path, or ``None``.
 SourceReader = Callable[[str], str | None]
@@ -27,7 +27,7 @@ _COMMENT_ONLY = re.compile(r"^\s*(?:#|//)")
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Directive:
     """One ``shipwarden: ignore[...]`` comment."""
 

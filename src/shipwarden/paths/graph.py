@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from shipwarden.ci.github.model import Job
 from shipwarden.core.findings import Hop
+from shipwarden.core.structs import struct
 
 #: Write scopes that end a path on their own (they publish, push or dispatch).
 POWER_SCOPES = ("contents", "actions", "packages", "id-token", "deployments")
 
 
-@dataclass(slots=True)
+@struct
 class Entry:
     """Outsider control of a job: how it gets in, as hops."""
 
@@ -25,7 +26,7 @@ class Entry:
     code: bool = True  # arbitrary code runs (not only text steering an agent)
 
 
-@dataclass(slots=True)
+@struct
 class Capability:
     job: Job
     hop: Hop
@@ -34,7 +35,7 @@ class Capability:
     write_only: bool = False
 
 
-@dataclass(slots=True)
+@struct
 class Path:
     entry: Entry
     carrier: list[Hop]

@@ -9,7 +9,7 @@ Which paths are gate subjects, and how strong each is, lives in `[gates]` of dat
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from shipwarden.ci.github.contexts import GateSubject, gate_subject
 from shipwarden.ci.github.expressions import (
@@ -33,13 +33,14 @@ from shipwarden.ci.github.expressions import (
     unparse,
 )
 from shipwarden.core import safeio
+from shipwarden.core.structs import struct
 
 __all__ = ["Gate", "condition_expr", "gates", "is_always_false", "is_always_true"]
 
 _STRENGTH_ORDER = {"none": 0, "weak": 1, "strong": 2}
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Gate:
     """A fact that must hold for the condition to be true.
 

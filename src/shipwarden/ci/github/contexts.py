@@ -8,11 +8,11 @@ see the header of the TOML file for the format and the tie-break order.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from shipwarden.ci.github.expressions import ContextRef
+from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
 __all__ = [
@@ -36,7 +36,7 @@ class Control(str, Enum):  # noqa: UP042 (str() of a member is relied on)
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ContextInfo:
     """The classification of one path and why."""
 
@@ -46,7 +46,7 @@ class ContextInfo:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class GateSubject:
     """A path that an `if:` fact can restrict (see [gates] in the table)."""
 
@@ -61,7 +61,7 @@ Path = tuple[str, ...]
 _STRENGTHS = frozenset(("strong", "weak", "none"))
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class _Pattern:
     text: str
     head: Path  # segments before `**` (all segments when there is no `**`)
@@ -106,19 +106,19 @@ def _segments_match(pattern: Path, path: Path) -> bool:
     return all(s == "*" or s == p for s, p in zip(pattern, path, strict=False))
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class _Entry:
     pattern: _Pattern
     info: ContextInfo
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class _GateEntry:
     pattern: _Pattern
     subject: GateSubject
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class _Table:
     entries: tuple[_Entry, ...]  # most specific first
     outsider: tuple[_Entry, ...]  # `**`-free outsider entries, for container lookups

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from shipwarden.ci.github import assume, conditions
@@ -12,9 +11,10 @@ from shipwarden.ci.github.model import Job, Scalar, Step
 from shipwarden.ci.github.steps import script_text
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
+from shipwarden.core.structs import struct
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class GateHit:
     """An ``if:`` condition that must hold for a step to run, and what it means for outsiders."""
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Any
 
 from shipwarden.ci.github.model import Step
 from shipwarden.ci.github.uses import Uses
+from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
 
@@ -20,7 +21,7 @@ def _data(name: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- actions
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class CacheSpec:
     always: bool = False
     input: str = ""
@@ -62,7 +63,7 @@ class CacheSpec:
         return value not in ("", "false")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ActionInfo:
     name: str
     does: frozenset[str]
@@ -149,7 +150,7 @@ def step_info(step: Step) -> ActionInfo | None:
 # --------------------------------------------------------------------------- triggers
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class EventInfo:
     name: str
     outsider: bool
@@ -204,7 +205,7 @@ def is_pr_code_context(path: str) -> bool:
 # --------------------------------------------------------------------------- exposure
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ExposureTable:
     """``exposure.toml``: first-party action owners, low-value secret names, hosted runner labels."""
 

@@ -10,7 +10,7 @@ exact key or value that was written, never a guess. Its parts: files and spans
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 
 from shipwarden.ci.github.permissions import Permissions, widest
@@ -25,12 +25,13 @@ from shipwarden.ci.yamlspan import Scalar as Scalar
 from shipwarden.ci.yamlspan import Sequence as Sequence
 from shipwarden.ci.yamlspan import str_list
 from shipwarden.core.findings import Location
+from shipwarden.core.structs import struct
 
 #: the path of a remote action file read at a commit (``owner/repo/path/action.yml@<sha>``)
 REMOTE_FILE_RE = re.compile(r"@[0-9a-f]{40}$")
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Trigger:
     event: str
     key: Scalar
@@ -54,7 +55,7 @@ class Trigger:
         return self.filter("tags")
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Step:
     node: Mapping
     index: int
@@ -90,7 +91,7 @@ class Step:
         return self.file.location(key, label)
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Job:
     workflow: Workflow
     id: str
@@ -150,7 +151,7 @@ class Job:
         return repo.expand_steps(self.steps) if repo else list(self.steps)
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Workflow:
     file: SourceFile
     root: Mapping
@@ -175,14 +176,14 @@ class Workflow:
         return None
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class ActionInput:
     name: str
     key: Scalar
     default: Scalar | None
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Action:
     """A local action (``action.yml``): composite steps are followed."""
 
@@ -199,7 +200,7 @@ class Action:
         return self.file.path
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class RunnerLabels:
     """Custom ``runs-on`` labels the user has settled: GitHub-hosted or self-hosted."""
 
@@ -221,7 +222,7 @@ class RunnerLabels:
         return None
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Repository:
     """Every workflow and local action of one scanned root."""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.ci.yamlspan import Mapping, Node, Scalar
 from shipwarden.core.findings import Location
+from shipwarden.core.structs import struct
 
 #: Permission scopes GitHub knows (``permissions:`` keys).
 PERMISSION_SCOPES = (
@@ -28,7 +29,7 @@ PERMISSION_SCOPES = (
 )
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Permissions:
     """``permissions:`` at workflow or job level."""
 

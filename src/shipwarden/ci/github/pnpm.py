@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from shipwarden.core import safeio
+from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
 #: a manifest or workspace file bigger than this is not read
@@ -22,7 +22,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 _MAJOR = re.compile(r"^\s*[v^~=]*(\d+)(?:[.\s]|$)")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class PnpmPolicy:
     """What the repository's root declares about dependency build scripts."""
 

@@ -11,7 +11,7 @@ here. Used by ``long-lived-publish-token``, ``publish-without-environment``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.facts import job_facts
@@ -21,6 +21,7 @@ from shipwarden.ci.github.records import Publish
 from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
+from shipwarden.core.structs import struct
 
 #: Registries that accept a short-lived OIDC credential from GitHub Actions
 #: (trusted publishing): npm, PyPI (and TestPyPI), crates.io, RubyGems.org.
@@ -130,7 +131,7 @@ URL_INPUTS = ("repository-url", "repository_url", "registry", "registry-url", "r
 # --------------------------------------------------------------------------- model
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@struct(frozen=True, eq=False)
 class Credential:
     """A long-lived secret handed to a registry client."""
 
@@ -145,7 +146,7 @@ class Credential:
     test_index: bool = False
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class PublishSite:
     """One publish of a job: where, to which registry, with which long-lived credentials."""
 

@@ -4,15 +4,16 @@ friends, publishes, agent steps — and the taint of outsider text (built in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from shipwarden.ci.github.knowledge import ActionInfo
 from shipwarden.ci.github.model import REMOTE_FILE_RE, Job, Scalar, Step
 from shipwarden.ci.github.steps import mentions
 from shipwarden.core.findings import Confidence, Location
+from shipwarden.core.structs import struct
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Taint:
     """Where outsider text in an expression comes from."""
 
@@ -34,7 +35,7 @@ def merge_taint(a: Taint | None, b: Taint) -> Taint:
     return Taint(tuple(dict.fromkeys(a.sources + b.sources)), tuple(dict.fromkeys(a.via + b.via)), conf)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Checkout:
     step: Step
     pr_code: bool
@@ -54,7 +55,7 @@ class Checkout:
         return self.step.location(label)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class CacheUse:
     step: Step
     restores: bool
@@ -83,7 +84,7 @@ class CacheUse:
         return f" (cache step at {loc.path}:{loc.line}:{loc.column})"
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Exec:
     """A step that runs code from the workspace (or installs with lifecycle scripts)."""
 
@@ -101,7 +102,7 @@ class Exec:
         return self.step.location(self.what)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class EnvWrite:
     step: Step
     file: str  # GITHUB_ENV, GITHUB_PATH, GITHUB_OUTPUT
@@ -112,7 +113,7 @@ class EnvWrite:
     from_file: bool  # content comes from a file (cat x >> $GITHUB_ENV)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Publish:
     step: Step
     registry: str
@@ -128,7 +129,7 @@ class Publish:
         return self.step.location(f"publishes to {self.registry}")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Agent:
     step: Step
     name: str
@@ -140,7 +141,7 @@ class Agent:
     end: int = -1
 
 
-@dataclass(slots=True)
+@struct
 class JobFacts:
     job: Job
     steps: list[Step]

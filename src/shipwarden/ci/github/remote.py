@@ -32,7 +32,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from shipwarden.ci.github.knowledge import step_info
@@ -42,6 +42,7 @@ from shipwarden.ci.github.uses import Uses
 from shipwarden.ci.yamlspan import MAX_FILE_BYTES, decode
 from shipwarden.core.findings import Finding, Location, ScanError
 from shipwarden.core.gitconfig import run_git
+from shipwarden.core.structs import struct
 
 #: The public GitHub server, used when neither the option, ``GITHUB_SERVER_URL``
 #: nor the configuration names another.
@@ -65,7 +66,7 @@ class SourceError(ValueError):
     """An action server that is not a URL shipwarden will hand to git."""
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ActionSource:
     """Where remote actions are fetched from and cached."""
 
@@ -124,14 +125,14 @@ def _valid(uses: Uses) -> str:
 # --------------------------------------------------------------------------- fetching
 
 
-@dataclass(slots=True)
+@struct
 class _Fetched:
     sha: str
     action: Action | None
     note: str = ""
 
 
-@dataclass(slots=True)
+@struct
 class Resolver:
     """Reads remote actions for one scan (each ``owner/repo@ref`` at most once)."""
 

@@ -3,16 +3,15 @@ they become code (a ``run:`` script, an action's script or command input)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Scalar, Step
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
+from shipwarden.core.structs import struct
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Site:
     """One ``${{ }}`` occurrence inside a scalar field."""
 
@@ -55,7 +54,7 @@ def all_paths(inner: str) -> list[str]:
     return [ref.dotted for ref in ex.context_refs(expr)]
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Sink:
     site: Site
     kind: str  # "shell script", "github-script code", "command input"

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from shipwarden.ci.yamlspan import Scalar
+from shipwarden.core.structs import struct
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 VERSIONISH_RE = re.compile(r"^v?\d+(\.\d+){0,3}([-+._][0-9A-Za-z.-]+)?$")
 DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Uses:
     """A ``uses:`` reference with its kind."""
 

@@ -4,24 +4,25 @@ keywords: installs, publishes, secrets it holds, caches it restores, where it ru
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from shipwarden.ci.gitlab.model import Job, flatten, secret_name, table
 from shipwarden.ci.gitlab.reach import Reach, Tri, reaches
 from shipwarden.ci.shell import Command, EventKind, ShellFacts, analyze
 from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.core.structs import struct
 
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
-@dataclass(slots=True)
+@struct
 class Script:
     section: str
     node: Scalar
     facts: ShellFacts
 
 
-@dataclass(slots=True)
+@struct
 class JobFacts:
     job: Job
     scripts: list[Script] = field(default_factory=list)

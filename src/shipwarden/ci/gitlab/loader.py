@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 
 from shipwarden.ci.gitlab.model import Include, Job, Pipeline, table, variable_map
@@ -30,6 +30,7 @@ from shipwarden.ci.yamlspan import (
     read_inside,
 )
 from shipwarden.core.findings import ScanError
+from shipwarden.core.structs import struct
 
 #: GitLab's own limit on included files per pipeline.
 MAX_INCLUDES = 150
@@ -42,7 +43,7 @@ MAX_GLOB_FILES = 500
 MAX_JOBS = 5_000
 
 
-@dataclass(slots=True)
+@struct
 class GitLabLoad:
     pipeline: Pipeline | None
     errors: list[ScanError] = field(default_factory=list)

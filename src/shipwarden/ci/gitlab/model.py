@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
 from shipwarden.core.findings import Location
+from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
 
@@ -30,7 +31,7 @@ def secret_name() -> re.Pattern[str]:
     return re.compile(str(table()["credentials"]["secret_name"]))
 
 
-@dataclass(slots=True)
+@struct
 class Include:
     """One ``include:`` entry. Only ``local`` ones are read; the others are judged."""
 
@@ -45,7 +46,7 @@ class Include:
         return self.file.location(self.node, label)
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Job:
     name: str
     key: Scalar
@@ -95,7 +96,7 @@ class Job:
         return "trigger" in self.config
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Pipeline:
     """A root ``.gitlab-ci.yml`` with everything it includes locally."""
 

@@ -18,19 +18,18 @@ already stated by the entry rule's finding. Findings use the shared
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shipwarden.ci.gitlab.facts import JobFacts, cache_key, job_facts, unprotected_cache
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.reach import CONTEXTS, Tri
 from shipwarden.ci.yamlspan import Mapping, Scalar, Sequence
 from shipwarden.core.findings import Finding, Hop, Tier
+from shipwarden.core.structs import struct
 from shipwarden.paths.rule import META
 
 DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"]
 
 
-@dataclass(slots=True)
+@struct
 class Entry:
     job: Job
     hop: Hop

@@ -16,10 +16,10 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from dataclasses import dataclass
 
 from shipwarden.ci.gitlab.model import Job, Pipeline, flatten
 from shipwarden.ci.yamlspan import Mapping, Node, Scalar, Sequence
+from shipwarden.core.structs import struct
 
 CONTEXTS = ("mr", "branch", "default", "tag")
 
@@ -128,7 +128,7 @@ def _scan(text: str) -> list[tuple[str, str]]:
     return out
 
 
-@dataclass(slots=True)
+@struct
 class _Regex:
     pattern: str
     flags: str
@@ -252,7 +252,7 @@ def evaluate(expr: str, ctx: str, variables: dict[str, Scalar]) -> Tri:
 # ------------------------------------------------------------------ rules, only/except
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Reach:
     """Whether a job runs in a context, and whether every way it runs is ``when: manual``."""
 

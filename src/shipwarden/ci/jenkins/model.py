@@ -4,10 +4,11 @@ of each, and the shared libraries and files it loads. Spans are exact."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from shipwarden.ci.sourcefile import SourceFile
+from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
 
@@ -16,7 +17,7 @@ def table() -> dict[str, Any]:
     return load_table("shipwarden.ci.jenkins", "jenkins.toml")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Interpolation:
     """``${expr}`` or ``$name`` inside a Groovy double-quoted (G)string."""
 
@@ -25,7 +26,7 @@ class Interpolation:
     expr: str
 
 
-@dataclass(slots=True)
+@struct
 class ScriptStep:
     """``sh "…"``/``bat``/``powershell`` with the (G)string it runs."""
 
@@ -43,7 +44,7 @@ class ScriptStep:
     guard: str = ""
 
 
-@dataclass(slots=True)
+@struct
 class LibraryRef:
     kind: str  # library | load
     target: str
@@ -52,7 +53,7 @@ class LibraryRef:
     end: int
 
 
-@dataclass(slots=True, eq=False)
+@struct(eq=False)
 class Jenkinsfile:
     source: SourceFile
     steps: list[ScriptStep] = field(default_factory=list)

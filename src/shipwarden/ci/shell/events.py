@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 from typing import Any
 
 from shipwarden.ci.shell.commands import basename, command_events, parsed_args
 from shipwarden.ci.shell.model import EventKind, Span, Word
 from shipwarden.ci.shell.state import Analysis, Cmd, Element, Owner
 from shipwarden.ci.shell.tables import Tables
+from shipwarden.core.structs import struct
 
 
-@dataclass(slots=True)
+@struct
 class _Download:
     cmd: Cmd
     url: Word | None

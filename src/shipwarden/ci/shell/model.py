@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bisect
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from shipwarden.core.structs import struct
 
 MAX_PARSE_CHARS = 200_000
 """Longer scripts are not given to tree-sitter (a 5 MB script takes seconds to parse)."""
@@ -16,13 +18,13 @@ MAX_PARSE_ERRORS = 64
 # ============================================================================ public model
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Span:
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Word:
     """One shell word. ``value`` is the unquoted text (``${{ }}`` sites shown verbatim) or
     ``None`` when the word holds a shell expansion (``$X``, ``$(…)``, ``$((…))``); ``text`` is
@@ -44,7 +46,7 @@ class Word:
         return self.value is not None and not self.expressions
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Assignment:
     start: int
     end: int
@@ -52,7 +54,7 @@ class Assignment:
     value: Word | None
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Redirect:
     """``op`` is ``>``, ``>>``, ``<``, ``<<``, ``<<-``, ``<<<``, ``&>``…; ``target`` is the file
     word (for a heredoc: its delimiter). Heredocs carry the body span and whether the delimiter
@@ -67,7 +69,7 @@ class Redirect:
     heredoc_quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Command:
     """A simple command. ``argv`` starts at the command that really runs (after ``sudo``,
     ``env A=b``, ``npx``, ``python -m`` …, listed in ``wrappers``); ``words`` is everything as
@@ -111,7 +113,7 @@ class Position(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ExpressionSite:
     """A ``${{ … }}`` in the script and the shell context it is substituted into.
 
@@ -148,7 +150,7 @@ class EventKind(enum.StrEnum):
     GH_WRITE = "gh_write"
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Event:
     """Something a command does that rules care about.
 
@@ -174,7 +176,7 @@ class Event:
     expressions: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ShellFacts:
     script: str
     shell: str

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from shipwarden.ci.shell.model import MAX_PARSE_CHARS, Assignment, Position, Quoting, Redirect, Span, Word
 from shipwarden.ci.shell.tables import load_tables
+from shipwarden.core.structs import struct
 
 Piece = tuple[int, int, int, int]
 """(local start, source start, local length, source length). The lengths differ only for a
@@ -58,7 +59,7 @@ class OffsetMap:
 # ============================================================================ analysis state
 
 
-@dataclass(slots=True)
+@struct
 class WordInfo:
     word: Word
     vsub: str | None  # unquoted value with placeholders (local text), None if dynamic
@@ -68,13 +69,13 @@ class WordInfo:
     local: tuple[int, int] = (0, 0)  # the word's span in the walker's text
 
 
-@dataclass(slots=True)
+@struct
 class Args:
     positionals: list[Word]
     options: dict[str, list[tuple[str | None, Word | None]]]
 
 
-@dataclass(slots=True)
+@struct
 class Cmd:
     start: int
     end: int
@@ -93,7 +94,7 @@ class Cmd:
     argv: list[Word] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@struct
 class Element:
     start: int
     end: int
@@ -101,7 +102,7 @@ class Element:
     heredocs: list[Span]
 
 
-@dataclass(slots=True)
+@struct
 class Owner:
     """A statement with redirects (redirected_statement, or a command with inline ones)."""
 

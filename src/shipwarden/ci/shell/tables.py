@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from shipwarden.ci.shell.model import EventKind, Word
+from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
 POSIX_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "ash"})
@@ -18,7 +18,7 @@ TRUTHY = frozenset({"true", "1", "yes", "on", "y"})
 # ============================================================================ tables
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class OptSpec:
     names: frozenset[str]
     values: frozenset[str] | None = None
@@ -52,7 +52,7 @@ def _alts(text: str) -> frozenset[str] | None:
     return None if text == "*" else frozenset(text.split("|"))
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class CommandRule:
     kind: EventKind
     names: tuple[str, ...]
@@ -83,7 +83,7 @@ class CommandRule:
     target: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Wrapper:
     name: str
     sub: str = ""
@@ -101,7 +101,7 @@ class Wrapper:
         return f"{self.name} {self.sub}" if self.sub else self.name
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Downloader:
     file_options: frozenset[str]
     remote_name_options: frozenset[str]
@@ -109,7 +109,7 @@ class Downloader:
     default_stdout: bool
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Tables:
     aliases: tuple[tuple[re.Pattern[str], str], ...]
     packages: dict[str, str]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from shipwarden.core.structs import struct
 
 
 class ExprSyntaxError(ValueError):
@@ -17,34 +19,34 @@ class ExprSyntaxError(ValueError):
 # --------------------------------------------------------------------------------------- AST
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Null:
     start: int = field(default=0, compare=False)
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Boolean:
     value: bool
     start: int = field(default=0, compare=False)
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Number:
     value: float
     start: int = field(default=0, compare=False)
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class String:
     value: str
     start: int = field(default=0, compare=False)
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Context:
     """A bare context name: `github`, `steps`, `env` …"""
 
@@ -53,7 +55,7 @@ class Context:
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Property:
     """`target.name`"""
 
@@ -63,7 +65,7 @@ class Property:
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Index:
     """`target[index]`"""
 
@@ -73,7 +75,7 @@ class Index:
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Star:
     """Object filter `target.*` (also written `target[*]`)."""
 
@@ -82,7 +84,7 @@ class Star:
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Call:
     name: str
     args: tuple[Expr, ...]
@@ -90,14 +92,14 @@ class Call:
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Not:
     operand: Expr
     start: int = field(default=0, compare=False)
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Binary:
     """Comparison: op is one of == != < <= > >=."""
 
@@ -108,7 +110,7 @@ class Binary:
     end: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Logical:
     """`&&` / `||` over two or more operands (a parenthesised same-op child stays nested)."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shipwarden.ci.github.expressions.nodes import (
     Binary,
     Call,
@@ -17,11 +15,12 @@ from shipwarden.ci.github.expressions.nodes import (
     String,
     children,
 )
+from shipwarden.core.structs import struct
 
 # ------------------------------------------------------------------------------ context refs
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class ContextRef:
     """A context access chain, e.g. ('github', 'event', 'commits', '*', 'message').
 

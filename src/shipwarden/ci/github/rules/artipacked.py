@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.facts import job_facts
@@ -14,6 +13,7 @@ from shipwarden.ci.github.records import Checkout, JobFacts
 from shipwarden.ci.github.rules.common import composite_reach, first_party
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.structs import struct
 
 META = RuleMeta(
     id="artipacked",
@@ -40,7 +40,7 @@ _VERSION_COMMENT = re.compile(r"#\s*v?(\d+)(?:\.(\d+))?")
 _TAG = re.compile(r"^v?(\d+)(?:\.(\d+))?")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Exposure:
     step: Step
     what: str

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.knowledge import exposure_table
@@ -21,6 +21,7 @@ from shipwarden.ci.github.model import Job, Mapping, Node, Repository, Scalar, S
 from shipwarden.ci.github.records import JobFacts
 from shipwarden.ci.github.uses import Uses
 from shipwarden.core.findings import Tier
+from shipwarden.core.structs import struct
 
 #: Secret names that denote long-lived registry credentials (row 5).
 REGISTRY_TOKEN_HINTS = ("NPM", "NODE_AUTH", "PYPI", "TWINE", "CARGO", "CRATES", "RUBYGEMS", "GEM_HOST")
@@ -84,7 +85,7 @@ def first_party(uses: Uses) -> bool:
 # --------------------------------------------------------------------------- power
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Power:
     """What code running in a job can take. Empty means nothing worth stealing."""
 
@@ -147,7 +148,7 @@ def job_power(facts: JobFacts) -> Power:
 # --------------------------------------------------------------------------- composite actions
 
 
-@dataclass(slots=True)
+@struct
 class Reach:
     """Who runs one step of a local composite action."""
 

@@ -8,13 +8,13 @@ the grant named there) instead of repeating the same installs and caches.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.model import Job, Workflow
 from shipwarden.ci.github.pnpm import allow_flags, major_of, scripts_off_from
 from shipwarden.ci.github.publishing import PublishSite, package_sites
 from shipwarden.ci.github.records import CacheUse, Exec, JobFacts
+from shipwarden.core.structs import struct
 
 #: a package build runs the build backend (and the build requirements it downloads)
 #: (``poetry build``/``hatch build`` run their bundled backend in-process and fetch nothing)
@@ -37,7 +37,7 @@ def checkout_free(facts: JobFacts) -> bool:
     return facts.first_pr_checkout() is None
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Hit:
     """What install-in-publish-job reports for one job."""
 

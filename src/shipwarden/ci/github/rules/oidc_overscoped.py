@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import step_info
@@ -26,6 +26,7 @@ from shipwarden.ci.shell import Command, analyze
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.structs import struct
 
 META = RuleMeta(
     id="oidc-overscoped",
@@ -68,7 +69,7 @@ OIDC_CONSUMERS: dict[str, str] = {
 OIDC_REGISTRY_ACTIONS: dict[str, str] = {"rubygems/configure-rubygems-credentials": "rubygems"}
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Risk:
     kind: str  # cache, install, build, unpinned
     what: str
@@ -243,7 +244,7 @@ def _related(wf: Workflow, repo: Repository) -> list[Workflow]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Use:
     """Something an OIDC token minted in this workflow can buy, and the environment it is bound to."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from shipwarden.ci.github import conditions
 from shipwarden.ci.github.conditions import Gate
@@ -21,6 +20,7 @@ from shipwarden.ci.github.publishing import PublishSite, callers, package_sites
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.structs import struct
 
 META = RuleMeta(
     id="publish-untrusted-trigger",
@@ -81,7 +81,7 @@ BROAD = re.compile(r"^[*/!]*$|^refs/heads/\**$|^refs/\**$")
 OVERRIDES_NEEDS = re.compile(r"\b(?:always|failure|cancelled)\s*\(", re.I)
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Entry:
     """One way into a workflow: a trigger, in the workflow or in a caller of it."""
 
@@ -91,7 +91,7 @@ class Entry:
     gates: tuple[tuple[SourceFile, Scalar], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Reach:
     event: str
     tier: Tier

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from shipwarden.ci.github import conditions
 from shipwarden.ci.github import expressions as ex
@@ -14,6 +13,7 @@ from shipwarden.ci.github.model import Job, Node, Repository, RunnerLabels, Work
 from shipwarden.ci.github.rules.common import descend, literal_value, matrix_values
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.structs import struct
 
 META = RuleMeta(
     id="self-hosted-runner",
@@ -49,7 +49,7 @@ _INPUT_REF = re.compile(r"^\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}$")
 # --------------------------------------------------------------------------- labels
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class RunnerChoice:
     """One runner a job may be sent to: its labels and how sure we are it is self-hosted."""
 

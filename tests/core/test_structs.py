@@ -1,0 +1,160 @@
+"""``@struct`` behaves as ``@dataclass(slots=True)`` — repr, equality, hashing, freezing,
+pickling, ``replace`` — while compiling only what ``dataclass`` must."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from shipwarden.core.structs import struct
+
+
+@struct(frozen=True)
+class FrozenS:
+    a: int
+    b: str = "x"
+    c: tuple[int, ...] = ()
+    hidden: int = field(default=0, repr=False, compare=False)
+    hashed_only: int = field(default=0, compare=False, hash=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenD:
+    a: int
+    b: str = "x"
+    c: tuple[int, ...] = ()
+    hidden: int = field(default=0, repr=False, compare=False)
+    hashed_only: int = field(default=0, compare=False, hash=True)
+
+
+@struct
+class MutableS:
+    items: list[Any] = field(default_factory=list)
+    name: str = ""
+
+
+@dataclass(slots=True)
+class MutableD:
+    items: list[Any] = field(default_factory=list)
+    name: str = ""
+
+
+@struct(frozen=True)
+class One:
+    x: int
+
+
+@struct(frozen=True)
+class Empty:
+    pass
+
+
+@struct(eq=False)
+class Identity:
+    x: int
+
+
+@struct(frozen=True, kw_only=True)
+class Keywords:
+    x: int
+    y: int = 2
+
+
+@struct(frozen=True)
+class OwnEq:
+    x: int
+    y: int
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OwnEq) and self.x == other.x
+
+
+@struct(frozen=True)
+class OwnHash:
+    x: int
+
+    def __hash__(self) -> int:
+        return 7
+
+
+@struct(frozen=True)
+class Child(FrozenS):
+    d: int = 4
+
+
+def _same(s: Any, d: Any) -> None:
+    assert repr(s).replace(type(s).__qualname__, "T") == repr(d).replace(type(d).__qualname__, "T")
+
+
+def test_repr_equals_dataclass_repr() -> None:
+    _same(FrozenS(1, "y", (2,), hidden=5), FrozenD(1, "y", (2,), hidden=5))
+    _same(MutableS([1, "a"], "n"), MutableD([1, "a"], "n"))
+    assert repr(Empty()) == "Empty()"
+    assert repr(Child(1, d=5)) == "Child(a=1, b='x', c=(), hashed_only=0, d=5)"
+
+
+def test_repr_of_a_cycle() -> None:
+    s, d = MutableS(), MutableD()
+    s.items.append(s)
+    d.items.append(d)
+    _same(s, d)
+    assert repr(s) == "MutableS(items=[...], name='')"
+
+
+def test_equality_and_hash_equal_dataclass() -> None:
+    pairs = [
+        (FrozenS(1, "y", hidden=1, hashed_only=3), FrozenS(1, "y", hidden=2, hashed_only=3)),
+        (FrozenD(1, "y", hidden=1, hashed_only=3), FrozenD(1, "y", hidden=2, hashed_only=3)),
+    ]
+    for left, right in pairs:
+        assert left == right
+        assert (left != right) is False
+        assert hash(left) == hash(right)
+    assert hash(FrozenS(1, "y", (2,), 0, 3)) == hash(FrozenD(1, "y", (2,), 0, 3)) == hash((1, "y", (2,), 3))
+    assert hash(One(5)) == hash((5,))
+    assert hash(Empty()) == hash(()) and Empty() == Empty()
+    assert FrozenS(1) != FrozenS(2)
+    assert FrozenS(1) != FrozenD(1)  # another class is never equal (NotImplemented both ways)
+    assert FrozenS(1).__eq__(FrozenD(1)) is NotImplemented
+    assert Child(1) != FrozenS(1)
+    assert MutableS([1]) == MutableS([1]) and MutableS([1]) != MutableS([2])
+
+
+def test_mutable_ones_are_unhashable_and_frozen_ones_frozen() -> None:
+    with pytest.raises(TypeError):
+        hash(MutableS())
+    assert MutableS.__hash__ is None and MutableD.__hash__ is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        FrozenS(1).a = 2  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        MutableS().other = 1  # type: ignore[attr-defined]
+
+
+def test_own_methods_and_identity() -> None:
+    assert OwnEq(1, 2) == OwnEq(1, 3)
+    assert hash(OwnEq(1, 2)) == hash((1, 2))  # dataclass adds __hash__ even beside an own __eq__
+    assert hash(OwnHash(1)) == 7
+    a, b = Identity(1), Identity(1)
+    assert a != b and a == a and hash(a) != hash(b)
+
+
+def test_dataclass_functions_and_pickling() -> None:
+    s = FrozenS(1, "y", (2,), hidden=3)
+    assert dataclasses.is_dataclass(s)
+    assert [f.name for f in dataclasses.fields(s)] == ["a", "b", "c", "hidden", "hashed_only"]
+    assert dataclasses.replace(s, a=9) == FrozenS(9, "y", (2,), hidden=3)
+    assert dataclasses.asdict(s) == {"a": 1, "b": "y", "c": (2,), "hidden": 3, "hashed_only": 0}
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert pickle.loads(pickle.dumps(MutableS([1], "n"))) == MutableS([1], "n")
+    assert not hasattr(s, "__dict__")
+    assert Keywords(x=1) == Keywords(x=1, y=2)
+    with pytest.raises(TypeError):
+        Keywords(1)  # type: ignore[misc]
+    match s:
+        case FrozenS(a, b):
+            assert (a, b) == (1, "y")
+    assert FrozenS.__eq__.__qualname__ == "FrozenS.__eq__"
