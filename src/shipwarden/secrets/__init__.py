@@ -15,10 +15,39 @@ carries only the redacted form and the fingerprint.
 
 from __future__ import annotations
 
-from shipwarden.secrets.entropy import shannon_entropy
-from shipwarden.secrets.redaction import fingerprint, redact
-from shipwarden.secrets.rules import TokenKind, load_rules, token_kinds
-from shipwarden.secrets.scanner import SecretMatch, classify_token, scan_text
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from shipwarden.secrets.entropy import shannon_entropy
+    from shipwarden.secrets.redaction import fingerprint, redact
+    from shipwarden.secrets.rules import TokenKind, load_rules, token_kinds
+    from shipwarden.secrets.scanner import SecretMatch, classify_token, scan_text
+
+#: Where each public name lives. Imported on first use: the redactor
+#: (``shipwarden.secrets.redactor``, on every output) must not pay for the
+#: token rules and the ``regex`` module until a text can hold a secret.
+_HOME = {
+    "SecretMatch": "scanner",
+    "TokenKind": "rules",
+    "classify_token": "scanner",
+    "fingerprint": "redaction",
+    "load_rules": "rules",
+    "redact": "redaction",
+    "scan_text": "scanner",
+    "shannon_entropy": "entropy",
+    "token_kinds": "rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SecretMatch",

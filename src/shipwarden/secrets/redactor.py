@@ -12,23 +12,30 @@ Two sources of spans, merged:
 
 Idempotent: the redacted form ``ab…[fp:0123456789ab]`` matches no shape and
 no detector, so text can pass through several times.
+
+Cheap where nothing is to be found: a text that holds no keyword or prefilter
+of either table (:mod:`shipwarden.secrets.gate`) is returned as it is, and a
+shape runs only on texts that hold one of its own keywords. The ``regex``
+module and the detector's rules are imported on the first text that needs them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import regex
+from typing import TYPE_CHECKING, Any
 
 from shipwarden.core.findings import Finding, Location
 from shipwarden.core.tables import load_table
 from shipwarden.secrets.entropy import shannon_entropy
+from shipwarden.secrets.gate import Needles, detector_needles, folded, needs_redaction, shape_needles
 from shipwarden.secrets.redaction import redact
-from shipwarden.secrets.scanner import find_spans
+
+if TYPE_CHECKING:  # pragma: no cover
+    import regex
 
 #: Longest text redacted in one piece; longer texts are redacted in slices
 #: that overlap by :data:`_OVERLAP` characters.
@@ -47,18 +54,33 @@ class Shape:
     pattern: regex.Pattern[str]
     group: int
     check: str
+    #: what every match contains (:mod:`shipwarden.secrets.gate`)
+    needles: Needles
 
 
 @cache
 def shapes() -> tuple[Shape, ...]:
     """The shapes of ``data/redact.toml``, compiled once."""
+    import regex  # start-up: only a text that can hold a secret needs the regex module
+
+    needles = shape_needles()
     out: list[Shape] = []
     for raw in load_table("shipwarden.secrets", "redact.toml")["shapes"]:
         check = str(raw.get("check", ""))
         if check not in _CHECKS:
             raise ValueError(f"redact shape {raw['id']}: unknown check {check!r}")
-        out.append(Shape(str(raw["id"]), regex.compile(raw["regex"], regex.VERSION0), int(raw.get("group", 0)), check))
+        pattern = regex.compile(raw["regex"], regex.VERSION0)
+        out.append(Shape(str(raw["id"]), pattern, int(raw.get("group", 0)), check, needles[str(raw["id"])]))
     return tuple(out)
+
+
+@cache
+def _detector() -> Callable[[str], list[tuple[int, int]]]:
+    """:func:`shipwarden.secrets.scanner.find_spans`, imported on first need (it loads
+    the token rules and the regex module)."""
+    from shipwarden.secrets.scanner import find_spans
+
+    return find_spans
 
 
 def _passes(value: str, check: str) -> bool:
@@ -84,9 +106,13 @@ def _passes(value: str, check: str) -> bool:
     )
 
 
-def _shape_spans(text: str) -> list[tuple[int, int]]:
+def _shape_spans(text: str, lowered: str | None = None) -> list[tuple[int, int]]:
+    """Spans of the shapes; with ``lowered`` (:func:`~shipwarden.secrets.gate.folded`
+    ``text``), only of the shapes whose needles ``text`` holds (the others cannot match)."""
     spans: list[tuple[int, int]] = []
     for shape in shapes():
+        if lowered is not None and not shape.needles.found(text, lowered):
+            continue
         for m in shape.pattern.finditer(text):
             value = m.group(shape.group)
             if value and _passes(value, shape.check):
@@ -105,12 +131,26 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
-    """Merged ``(start, end)`` spans of everything :func:`redact_text` replaces."""
-    return _merge(find_spans(text) + _shape_spans(text))
+    """Merged ``(start, end)`` spans of everything :func:`redact_text` replaces
+    (every detector pattern and every shape run over the whole text)."""
+    return _merge(_detector()(text) + _shape_spans(text))
+
+
+def _needed_spans(text: str) -> list[tuple[int, int]]:
+    """:func:`secret_spans`, running only what the needles in ``text`` call for."""
+    if not needs_redaction(text):
+        return []
+    lowered = folded(text)
+    spans = _detector()(text) if detector_needles().found(text, lowered) else []
+    return _merge(spans + _shape_spans(text, lowered))
 
 
 def _redact_piece(text: str) -> str:
-    spans = secret_spans(text)
+    return replace_spans(text, _needed_spans(text))
+
+
+def replace_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each of the merged ``spans`` replaced by its redacted form."""
     if not spans:
         return text
     out: list[str] = []

@@ -1,0 +1,90 @@
+"""The redactor's fast path (secrets/gate.py, needles per shape) redacts exactly what the
+full path (every detector pattern and every shape over the whole text) redacts."""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import sys
+
+import regex
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shipwarden.core.tables import load_table
+from shipwarden.secrets import gate, redactor
+from shipwarden.secrets.fakes import FAKE_KINDS, fake_token
+
+_KINDS = sorted(FAKE_KINDS)
+_KEYWORDS = sorted({k for n in [gate.detector_needles(), *gate.shape_needles().values()] for k in n.keywords})
+_FRAGMENTS = [
+    *_KEYWORDS,
+    *(k.upper() for k in _KEYWORDS),
+    *(fake_token(kind, seed) for kind in _KINDS for seed in range(2)),
+    "=", ": ", " = '", "://", "@", ":", "--", " ", "\n", "${TOKEN}", "https://user:", "@host.example.invalid/",
+    "\u212a", "\u017f", "\u0130", "…", "—", "Aa1", "x" * 40, "Ab3/" * 10, "…[fp:0123456789ab]",
+]
+
+
+def _full(text: str) -> str:
+    return redactor.replace_spans(text, redactor.secret_spans(text))
+
+
+texts = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=12)), max_size=14).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_fast_path_redacts_exactly_what_the_full_path_redacts(text: str) -> None:
+    assert redactor._needed_spans(text) == redactor.secret_spans(text)
+    assert redactor.redact_text(text) == _full(text)
+
+
+def test_fast_path_on_every_fake_secret_in_context() -> None:
+    rng = random.Random(7)
+    for kind in _KINDS:
+        for seed in range(3):
+            token = fake_token(kind, seed)
+            for text in (token, f"x {token} y", f"export TOKEN={token}", f"url: https://u:{token}@h.example.invalid"):
+                assert redactor.redact_text(text) == _full(text), (kind, seed)
+                assert token not in redactor.redact_text(text) or not redactor.secret_spans(text)
+            cut = token[: rng.randint(8, max(8, len(token) - 1))]
+            assert redactor.redact_text(f"a {cut}") == _full(f"a {cut}")
+
+
+def test_a_text_without_needles_passes_unchanged() -> None:
+    for text in ("gha-artifact-poisoning", "src/.github/workflows/release.yml", "job `publish` runs on push"):
+        assert not gate.needs_redaction(text)
+        assert redactor.secret_spans(text) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.data())
+def test_every_match_of_a_shape_holds_one_of_its_needles(data: st.DataObject) -> None:
+    shape = data.draw(st.sampled_from(redactor.shapes()))
+    source = next(r["regex"] for r in load_table("shipwarden.secrets", "redact.toml")["shapes"] if r["id"] == shape.id)
+    text = data.draw(st.from_regex(re.compile(source), fullmatch=False))
+    if shape.pattern.search(text) is None:  # `re` and `regex` may differ at the edges
+        return
+    assert shape.needles.found(text, gate.folded(text)), (shape.id, text)
+
+
+def test_fold_covers_every_character_regex_takes_for_an_ascii_letter() -> None:
+    letters = regex.compile("(?i)[a-z]", regex.VERSION0)
+    found = {chr(c) for c in range(128, sys.maxunicode + 1) if letters.match(chr(c))}
+    assert found == set(gate.FOLD_TO_ASCII)
+    for ch, ascii_letter in gate.FOLD_TO_ASCII.items():
+        assert regex.match(f"(?i){ascii_letter}", ch, regex.VERSION0)
+
+
+def test_the_redactor_imports_no_regex_module_until_a_text_needs_it() -> None:
+    code = (
+        "import sys\n"
+        "from shipwarden.secrets.redactor import redact_text\n"
+        "assert redact_text('rule gha-x in .github/workflows/a.yml') == 'rule gha-x in .github/workflows/a.yml'\n"
+        "assert 'regex' not in sys.modules and 'shipwarden.secrets.rules' not in sys.modules\n"
+        "assert 'fp:' in redact_text('password = hunter2hunter2x9')\n"
+        "assert 'regex' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
