@@ -81,3 +81,38 @@ def test_only_regular_files_inside_the_root_are_opened(tmp_path: Path) -> None:
     assert safeio.read_text("link-in", root=root) == "ok"
     with pytest.raises(FileNotFoundError):
         safeio.read_bytes("missing", root=root)
+
+
+def _outcome(resolve: Any, rel: str) -> str:
+    try:
+        return str(resolve(rel))
+    except safeio.ReadRefused as exc:
+        return f"refused:{exc.kind}"
+
+
+def test_a_root_resolves_every_path_as_resolve_inside_does(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("x")
+    root = tmp_path / "repo"
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "action.yml").write_text("runs: {}\n")
+    (root / "inner-link.yml").symlink_to(root / ".github" / "workflows" / "ci.yml")
+    (root / "outer-link").symlink_to(outside / "secret")
+    (root / "dir-out").symlink_to(outside)
+    (root / "dir-in").symlink_to(root / "pkg")
+    (root / "loop").symlink_to(root / "loop")
+    (root / "a-file").write_text("x")
+    linked_root = tmp_path / "repo-link"
+    linked_root.symlink_to(root)
+    cases = [
+        ".github/workflows/ci.yml", "pkg/action.yml", "inner-link.yml", "outer-link", "dir-out/secret",
+        "dir-in/action.yml", "missing.yml", "missing/dir/file", "loop", "a-file/under", "../outside/secret",
+        "pkg/../outer-link", "./pkg/action.yml", str(outside / "secret"), "pkg//action.yml", "",
+    ]
+    for base in (root, linked_root):
+        cached = safeio.Root(base)
+        for rel in cases * 2:  # the second time from the cache
+            assert _outcome(cached.resolve, rel) == _outcome(lambda r: safeio.resolve_inside(base, r), rel), rel

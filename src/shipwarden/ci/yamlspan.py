@@ -269,7 +269,7 @@ def _compose(text: str, duplicates: str, *, single: bool) -> list[Node]:
     return [converter.convert(root) for root in roots]
 
 
-def read_inside(root: Path, rel: str) -> bytes:
+def read_inside(root: Path | safeio.Root, rel: str) -> bytes:
     """Read ``root/rel`` through :mod:`shipwarden.core.safeio`: inside the root, a regular file, bounded."""
     try:
         return safeio.read_bytes(rel, root=root, limit=MAX_FILE_BYTES)

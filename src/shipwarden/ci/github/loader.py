@@ -367,7 +367,7 @@ def action_definition_paths(root: Path) -> list[str]:
     return sorted(found)
 
 
-def _load_definitions(repo: Repository, root: Path, result: LoadResult) -> None:
+def _load_definitions(repo: Repository, read: Reader, root: Path, result: LoadResult) -> None:
     """Load every action definition of the checkout (those workflows reached are kept as loaded)."""
     for rel in action_definition_paths(root):
         target = rel.rsplit("/", 1)[0] if "/" in rel else "."
@@ -375,7 +375,7 @@ def _load_definitions(repo: Repository, root: Path, result: LoadResult) -> None:
             repo.published_actions.append(target)
             continue
         try:
-            data = _read_inside(root, rel)
+            data = read(rel)
             action = parse_action(rel, target, decode(data, rel))
         except (YamlError, ModelError, OSError, ValueError) as exc:
             result.errors.append(_error(rel, exc))
@@ -413,14 +413,38 @@ def origin_slug(root: Path) -> str:
     return f"{slug.group(1)}/{slug.group(2)}".lower() if slug else ""
 
 
+def _reader(root: Path) -> Reader:
+    """Reads under ``root`` for one load: its folders resolved once (:class:`safeio.Root`),
+    and each file outside the workflow folder read once (``package.json`` is asked for by
+    three readers; a workflow is read once anyway and its bytes are not kept)."""
+    base = safeio.Root(root)
+    done: dict[str, bytes | OSError | YamlError] = {}
+
+    def read(rel: str) -> bytes:
+        got = done.get(rel)
+        if got is None:
+            try:
+                got = _read_inside(base, rel)
+            except (OSError, YamlError) as exc:
+                got = exc
+            if not rel.startswith(WORKFLOW_DIR + "/"):
+                done[rel] = got
+        if isinstance(got, bytes):
+            return got
+        raise got
+
+    return read
+
+
 def load_directory(root: Path, files: list[str] | None = None) -> LoadResult:
     """Load a repository checkout (or, with ``files``, just those workflow files)."""
     repo = Repository(str(root), slug=origin_slug(root))
     result = LoadResult(repo)
     paths = files if files is not None else _workflow_paths(root)
-    _load_into(repo, paths, lambda rel: _read_inside(root, rel), result, "")
+    read = _reader(root)
+    _load_into(repo, paths, read, result, "")
     if files is None:
-        _load_definitions(repo, root, result)
+        _load_definitions(repo, read, root, result)
     return result
 
 
