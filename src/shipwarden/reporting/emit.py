@@ -33,7 +33,8 @@ import dataclasses
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -133,6 +134,43 @@ def _redacted(text: str) -> str:
     return done
 
 
+@dataclass(frozen=True, slots=True)
+class Redactions:
+    """:func:`redact_text` of the strings of some findings, done by :func:`redactions`
+    in a scan worker (a forked process running this same code) while the other
+    workers scan: the parent adopts them (:func:`adopt`) and its one exit then finds
+    those strings done instead of redacting them one after another."""
+
+    done: dict[str, str]
+
+
+def redactions(findings: Iterable[Finding], errors: Iterable[ScanError] = ()) -> Redactions:
+    """Redact every string :func:`clean_report` will visit in ``findings`` and ``errors``."""
+    done: dict[str, str] = {}
+
+    def visit(text: str) -> str:
+        clean_text = done[text] = _redacted(text)
+        return clean_text
+
+    for finding in findings:
+        _walk_finding(finding, visit)
+    for error in errors:
+        for text in (error.path, error.message, error.kind):
+            visit(text)
+    return Redactions(done)
+
+
+def adopt(results: Redactions) -> None:
+    """Remember what a worker's :func:`redactions` found (bounded like the memo itself)."""
+    room = _REDACTED_MAX - len(_REDACTED)
+    for text, clean_text in results.done.items():
+        if room <= 0:
+            break
+        if text not in _REDACTED:
+            _REDACTED[text] = clean_text
+            room -= 1
+
+
 def _batched(walk: Callable[[Any, Callable[[str], str]], Any], item: Any, terminal: bool) -> Any:
     """Apply :func:`clean` to every string ``walk`` visits, each distinct string redacted once."""
     if terminal:
@@ -172,7 +210,25 @@ def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
     valid), then raw C1 and bidirectional characters are written as JSON
     escapes. Every other format is redacted as text and neutralised; with
     ``color`` the SGR colour sequences rich wrote are kept.
+
+    A string this function itself returned (the very object: a report that
+    :func:`shipwarden.reporting.render` finalized, now written by :func:`out`
+    or :func:`write_file`) has been through the filter and is returned as it is.
     """
+    for done, done_fmt, done_color in _FINAL:
+        if text is done and fmt == done_fmt and color == done_color:
+            return text
+    result = _finalize(text, fmt, color)
+    if result:
+        _FINAL[:] = [(result, fmt, color), *_FINAL[:3]]
+    return result
+
+
+#: The last strings :func:`finalize` returned, with their format and colour.
+_FINAL: list[tuple[str, str, bool]] = []
+
+
+def _finalize(text: str, fmt: str, color: bool) -> str:
     if fmt in JSON_FORMATS:
         import orjson  # start-up: only JSON formats pay for its import (uuid, platform)
 

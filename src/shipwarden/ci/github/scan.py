@@ -26,6 +26,8 @@ from shipwarden.core.findings import Coverage, Finding, Location, Report, ScanEr
 from shipwarden.core.progress import SILENT, Progress
 from shipwarden.paths.search import apply_paths
 from shipwarden.paths.unseen import unseen_actions
+from shipwarden.reporting import emit
+from shipwarden.reporting.emit import Redactions
 
 CheckFn = Callable[[Workflow, Repository], Iterable[Finding]]
 
@@ -50,6 +52,8 @@ class RootResult:
     workflows: int = 0
     #: what the scan could not see (remote actions not read)
     coverage: list[Coverage] = field(default_factory=list)
+    #: the findings' strings redacted by the worker that scanned the root (several roots over workers)
+    redactions: Redactions | None = None
 
 
 def warm() -> None:
@@ -225,6 +229,15 @@ def _worker(args: Task) -> RootResult:
         return RootResult(errors=[ScanError(prefix or root, f"scan failed: {type(exc).__name__}: {exc}", "internal")])
 
 
+def _pool_worker(args: Task) -> RootResult:
+    """:func:`_worker` in a worker process: it also redacts the findings' strings, in
+    parallel, so that the parent's one exit (:mod:`shipwarden.reporting.emit`) finds
+    them done."""
+    result = _worker(args)
+    result.redactions = emit.redactions(result.findings, result.errors)
+    return result
+
+
 def _isolated(task: Task) -> RootResult:
     """Scan one root in a process of its own; a crash becomes a scan error of that root."""
     from concurrent.futures import ProcessPoolExecutor
@@ -283,10 +296,13 @@ def scan_roots(
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-                done = pool.map(_worker, tasks, chunksize=chunk)  # workers forked before the bar's thread starts
+                done = pool.map(_pool_worker, tasks, chunksize=chunk)  # workers forked before the bar's thread starts
                 shown = bar.task("Scanning repositories", total)
                 try:
                     for res in done:
+                        if res.redactions is not None:
+                            emit.adopt(res.redactions)
+                            res.redactions = None
                         results.append(res)
                         shown.advance()
                 finally:
