@@ -17,6 +17,7 @@ from shipwarden.assess import store
 from shipwarden.assess.model import Assessment, OpenFinding
 from shipwarden.assess.report.html import render_html
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.paths.rule import tells_a_path
 from shipwarden.secrets.fakes import fake_token
 
 ARTIFACTS = Path(os.environ.get("SHIPWARDEN_TEST_ARTIFACTS", Path(__file__).parents[2] / "build" / "test-artifacts"))
@@ -112,7 +113,7 @@ def test_report_in_chromium(chromium_page: tuple[Page, Recorder], report: tuple[
     assert page.js("[...document.querySelectorAll('svg.path-graph.v')].map(s => s.querySelectorAll('g.hop').length)"
                    ) == graphs
     assert page.js("getComputedStyle(document.querySelector('svg.path-graph.h')).display") != "none"
-    paths_found = [i for i in assessment.findings if i.finding.rule_id == "attack-path"]
+    paths_found = [i for i in assessment.findings if tells_a_path(i.finding)]
     assert len(graphs) == len(paths_found) > 0 and all(n >= 2 for n in graphs)
     # the trend: two assessments
     assert page.js("document.querySelectorAll('#trend-chart polyline.series').length") == 3

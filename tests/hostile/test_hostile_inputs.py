@@ -48,7 +48,9 @@ class Run:
         return {str(f["rule"]) for f in self.doc.get("findings", [])}
 
     def p0(self) -> set[str]:
-        return {str(f["rule"]) for f in self.doc.get("findings", []) if f["tier"] == Tier.P0.value}
+        """Rules of the P0 findings, and ``attack-path`` for a P0 that tells a path (its own or folded)."""
+        p0 = [f for f in self.doc.get("findings", []) if f["tier"] == Tier.P0.value]
+        return {str(f["rule"]) for f in p0} | {"attack-path" for f in p0 if f.get("hops")}
 
     def errors(self) -> list[dict[str, Any]]:
         return list(self.doc.get("errors", []))
@@ -202,8 +204,10 @@ def test_class4_deep_input_never_removes_workflow_p0s(name: str, tmp_path: Path)
     assert corpus.P0_RULES | {"attack-path"} <= r.p0()
     if name == "scan-deep-if-literal":
         p0_paths = {(f["rule"], f["locations"][0]["path"]) for f in r.doc["findings"] if f["tier"] == "P0"}
-        for rule in ("pwn-request", "template-injection", "attack-path"):
+        for rule in ("pwn-request", "template-injection"):
             assert (rule, ".github/workflows/deep-if.yml") in p0_paths
+        assert any(f.get("hops") and f["locations"][0]["path"] == ".github/workflows/deep-if.yml"
+                   for f in r.doc["findings"] if f["tier"] == "P0")
 
 
 def test_class4_deep_config_is_a_configuration_error(tmp_path: Path) -> None:

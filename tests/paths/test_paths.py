@@ -11,6 +11,7 @@ import pytest
 
 from shipwarden.ci.github.loader import load_directory
 from shipwarden.ci.github.scan import scan_root
+from shipwarden.paths.rule import tells_a_path
 from shipwarden.paths.search import find_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -27,6 +28,7 @@ ONE_PATH = {
     "reusable-oidc": "P0",
     "artifact-scheduled": "P1",  # first-time-contributor approval remains
     "agent-cli-env": "P0",
+    "docs-preview-label": "P1",  # the label gate remains
 }
 NO_PATH = ["pr-scope-writer", "hardened", "reusable-narrowed"]
 
@@ -50,7 +52,7 @@ def test_one_complete_path(case: str, tier: str) -> None:
     hops = {(h.location.path, h.location.line) for h in paths[0].hops}
     assert hops == _marked(root)
     report = scan_root(str(root))
-    path_findings = [f for f in report.findings if f.rule_id == "attack-path"]
+    path_findings = [f for f in report.findings if tells_a_path(f)]
     assert [f.tier.value for f in path_findings] == [tier]
 
 
@@ -69,3 +71,34 @@ def test_rule_findings_on_a_path_take_its_tier() -> None:
     assert pwn.tier.value == "P0" and pwn.rule_tier is not None and pwn.rule_tier.value == "P1"
     oidc = [f for f in report.findings if f.rule_id == "oidc-overscoped"]
     assert oidc and all(f.paths == [path.key] and f.tier.value == "P0" for f in oidc)
+
+
+def test_a_path_inside_its_entry_job_is_told_by_the_way_in() -> None:
+    """python-poetry/poetry (docs.yaml at f467023): pwn-request and a same-job attack-path said one thing."""
+    report = scan_root(str(FIXTURES / "docs-preview-label"))
+    told = [f for f in report.findings if tells_a_path(f)]
+    assert [f.rule_id for f in told] == ["pwn-request"]
+    pwn = told[0]
+    assert pwn.properties["path_id"] in pwn.paths and pwn.properties["carrier"] == "job"
+    assert [h.location.line for h in pwn.hops][-1] == 10  # the job that holds DEPLOY_TOKEN
+    assert not [f for f in report.findings if f.rule_id == "attack-path"]
+
+
+def test_a_path_through_a_cache_keeps_its_own_finding() -> None:
+    report = scan_root(str(FIXTURES / "tanstack-actions-cache"))
+    path = next(f for f in report.findings if f.rule_id == "attack-path")
+    assert path.properties["carrier"] == "cache" and path.hops
+    assert not [f for f in report.findings if f.rule_id != "attack-path" and f.hops]
+
+
+def test_an_injection_that_tells_its_path_names_what_the_job_holds(tmp_path: Path) -> None:
+    wf = tmp_path / ".github" / "workflows" / "title.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(
+        "on: pull_request_target\npermissions:\n  contents: write\njobs:\n  check:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n"
+    )
+    report = scan_root(str(tmp_path))
+    told = [f for f in report.findings if tells_a_path(f)]
+    assert [f.rule_id for f in told] == ["template-injection"] and told[0].tier.value == "P0"
+    assert told[0].message.endswith("; the job holds a GITHUB_TOKEN that can write contents")

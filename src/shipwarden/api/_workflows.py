@@ -111,12 +111,14 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
 
 
 def paths(options: PathsOptions | None = None) -> PathsResult:
-    """Only the attack paths of ``options.roots`` (rule ``attack-path``)::
+    """Only the attack paths of ``options.roots`` (rule ``attack-path``, and the ways in that tell a
+    path within their own job)::
 
         for path in api.paths(api.PathsOptions(roots=(Path("."),))).findings:
             print(path.message, [hop.location.path for hop in path.hops])
     """
     from shipwarden.ci.github.scan import scan_roots
+    from shipwarden.paths.rule import tells_a_path
 
     options = options or PathsOptions()
     config = load_options_config(options, config_root(options.roots))
@@ -131,6 +133,6 @@ def paths(options: PathsOptions | None = None) -> PathsResult:
     report = Report(
         command="paths", roots=full.roots, errors=full.errors, stats=dict(full.stats), coverage=full.coverage
     )
-    report.findings = [f for f in full.findings if f.rule_id == "attack-path"]
+    report.findings = [f for f in full.findings if tells_a_path(f)]
     report.stats["paths"] = len(report.findings)
     return PathsResult(finish_report(report, options, config, file_reader(list(options.roots))), config)

@@ -164,4 +164,36 @@ def link_findings(paths: list[Path], findings: list[Finding]) -> list[Finding]:
         if best.rank < f.tier.rank:
             f.rule_tier = f.tier
             f.tier = best
-    return findings + path_findings
+    folded = {id(pf) for group, pf in zip(groups, path_findings, strict=True) if _fold(group[0], pf, findings)}
+    return findings + [pf for pf in path_findings if id(pf) not in folded]
+
+
+#: Ways in whose message already names what the job holds (the others get the path's targets).
+NAMES_WHAT_THE_JOB_HOLDS = frozenset({"pwn-request", "agent-untrusted-input"})
+
+#: Carriers whose path stays inside the entry job: the way in already names the
+#: job's capabilities, so the path is told by the entry finding, not beside it.
+FOLDED_CARRIERS = frozenset({"job"})
+
+
+def _fold(path: Path, pf: Finding, findings: list[Finding]) -> bool:
+    """Give a same-job path to the finding of its way in (one risk, one finding).
+
+    The finding of an :data:`ENTRY_RULES` rule on the path whose locations meet
+    the most hops takes the path's hops, flows and facts; the path finding is
+    dropped (its id stays in ``properties.path_id``, so the ``paths`` of other
+    findings still name it). Paths through a cache, artifact, dispatch or runner
+    are a chain no single rule reports, and keep their own finding."""
+    if path.kind not in FOLDED_CARRIERS:
+        return False
+    hops = {(h.location.path, h.location.line) for flow in (pf.hops, *pf.flows) for h in flow}
+    doors = [f for f in findings if f.rule_id in ENTRY_RULES and pf.key in f.paths and not f.hops]
+    if not doors:
+        return False
+    door = min(doors, key=lambda f: (-sum((loc.path, loc.line) in hops for loc in f.locations), f.sort_key()))
+    door.hops, door.flows = pf.hops, pf.flows
+    door.properties = {**door.properties, **pf.properties}
+    if door.rule_id not in NAMES_WHAT_THE_JOB_HOLDS:
+        held = "; ".join(dict.fromkeys(t["capability"] for t in pf.properties["targets"]))
+        door.message += f"; the job holds {held}"
+    return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shipwarden.core.catalogue import RuleMeta
-from shipwarden.core.findings import Confidence, Tier
+from shipwarden.core.findings import Confidence, Finding, Tier
 
 META = RuleMeta(
     id="attack-path",
@@ -13,3 +13,9 @@ META = RuleMeta(
     title="Complete path from an outsider to a publish capability or a secret",
     command="scan",
 )
+
+
+def tells_a_path(finding: Finding) -> bool:
+    """Whether ``finding`` reports an attack path: an ``attack-path`` finding, or the finding of
+    a way in that took its same-job path (:func:`shipwarden.paths.report.link_findings`)."""
+    return finding.rule_id == META.id or (bool(finding.hops) and "path_id" in finding.properties)

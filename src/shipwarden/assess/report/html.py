@@ -18,6 +18,7 @@ from shipwarden.assess.model import Assessment, OpenFinding, RowStatus
 from shipwarden.assess.report import ROW_NAMES, clean, date_of, when
 from shipwarden.assess.report.html_assets import CSS, JS
 from shipwarden.core.findings import Finding, Location
+from shipwarden.paths.rule import tells_a_path
 
 TIERS = ("P0", "P1", "P2")
 _COLOURS = {"P0": "#b42318", "P1": "#c4570c", "P2": "#8a6d0b"}
@@ -200,7 +201,7 @@ def path_svg(finding: Finding, vertical: bool = False, uid: str = "0") -> str:
 
 
 def _paths(a: Assessment) -> str:
-    paths = [item.finding for item in a.findings if item.finding.rule_id == "attack-path" and item.finding.hops]
+    paths = [item.finding for item in a.findings if tells_a_path(item.finding) and item.finding.hops]
     if not paths:
         return ('<section id="paths" class="paths"><h2>Attack paths</h2><p class="empty">No complete path from an '
                 "outsider to a publish capability or a secret was found.</p></section>")
