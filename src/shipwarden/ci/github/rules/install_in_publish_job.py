@@ -35,7 +35,15 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             continue
         sites, installs, held = h.sites, h.installs, h.held
         facts = job_facts(job)
-        first = installs[0]
+        checkout = facts.first_pr_checkout()
+        from_pr = checkout is not None and bool(privileged_outsider_events(wf))
+        # pnpm 10+ runs only allowlisted dependencies' scripts (the PR case controls the allowlist)
+        gated = [None if from_pr else pnpm_gated(e, job) for e in installs]
+        # the installs that run dependency scripts, those that run any dependency's first
+        running = sorted(
+            (i for i, g in enumerate(gated) if g != ()), key=lambda i: (gated[i] is not None, i)
+        )
+        first = installs[running[0]] if running else installs[0]
         power = (
             ", ".join(f"`{x}`" for x in held[:3])
             if held
@@ -54,42 +62,43 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         tier = Tier.P1
         note = ""
         whose = "any dependency"
-        checkout = facts.first_pr_checkout()
-        if checkout is not None and privileged_outsider_events(wf):
+        if from_pr:
             tier = Tier.P0
             note = "; the job installs from the pull request's checkout, so an outsider chooses what is installed"
-        else:
-            # pnpm 10+ runs only allowlisted dependencies' scripts (the PR case above controls the allowlist)
-            gated = [pnpm_gated(e, job) for e in installs]
-            if all(g == () for g in gated):
-                tier = Tier.P2
-                lead = first.what.split(" runs ", 1)[0]
-                more = f" (and {len(installs) - 1} more)" if len(installs) > 1 else ""
-                yield META.finding(
-                    f"job `{job.id}` publishes to {', '.join(dict.fromkeys(s.name for s in sites))} with {power}"
-                    f" and also runs {lead}{more}; pnpm 10 and later run no dependency lifecycle script unless"
-                    " allowlisted (`onlyBuiltDependencies`/`allowBuilds`) and this repository allowlists none, so no"
-                    " dependency's install-time code runs with the credential today. Hardening: add"
-                    " `--ignore-scripts` (or publish from a job that installs nothing) so that an allowlist entry"
-                    " added later does not bring it into the publishing job",
-                    locations,
-                    tier=Tier.P2,
-                    key=f"{wf.path}|{job.id}|install-in-publish",
-                    properties={**properties, "pnpm_allowlisted": []},
-                )
-                continue
-            elif all(g is not None for g in gated):
-                names = sorted({n for g in gated if g for n in g})
-                shown = ", ".join(f"`{n}`" for n in names[:6]) + ("…" if len(names) > 6 else "")
-                note = (
-                    f"; pnpm 10 and later run dependency lifecycle scripts only for allowlisted packages, and this"
-                    f" repository allowlists {shown}: their scripts (and a compromised release of any of them) run"
-                    f" with the credential"
-                )
-                properties["pnpm_allowlisted"] = names
-                whose = "an allowlisted dependency"
+        elif not running:
+            lead = first.what.split(" runs ", 1)[0]
+            more = f" (and {len(installs) - 1} more)" if len(installs) > 1 else ""
+            yield META.finding(
+                f"job `{job.id}` publishes to {', '.join(dict.fromkeys(s.name for s in sites))} with {power}"
+                f" and also runs {lead}{more}; pnpm 10 and later run no dependency lifecycle script unless"
+                " allowlisted (`onlyBuiltDependencies`/`allowBuilds`) and this repository allowlists none, so no"
+                " dependency's install-time code runs with the credential today. Hardening: add"
+                " `--ignore-scripts` (or publish from a job that installs nothing) so that an allowlist entry"
+                " added later does not bring it into the publishing job",
+                locations,
+                tier=Tier.P2,
+                key=f"{wf.path}|{job.id}|install-in-publish",
+                properties={**properties, "pnpm_allowlisted": []},
+            )
+            continue
+        elif gated[running[0]] is not None:  # only allowlisted dependencies' scripts run
+            names = sorted({n for i in running for n in gated[i] or ()})
+            shown = ", ".join(f"`{n}`" for n in names[:6]) + ("…" if len(names) > 6 else "")
+            note = (
+                f"; pnpm 10 and later run dependency lifecycle scripts only for allowlisted packages, and this"
+                f" repository allowlists {shown}: their scripts (and a compromised release of any of them) run"
+                f" with the credential"
+            )
+            properties["pnpm_allowlisted"] = names
+            whose = "an allowlisted dependency"
+        quiet = len(installs) - len(running)
+        if quiet and running:
+            note += (
+                f"; its other {quiet} pnpm install step(s) run no dependency lifecycle script (pnpm 10 and later,"
+                " nothing allowlisted)"
+            )
         registries = ", ".join(dict.fromkeys(s.name for s in sites))
-        more = f" (and {len(installs) - 1} more install step(s))" if len(installs) > 1 else ""
+        more = f" (and {len(running) - 1} more install step(s))" if len(running) > 1 else ""
         yield META.finding(
             f"job `{job.id}` publishes to {registries} with {power} and also runs install-time code: {first.what}{more};"
             f" a lifecycle script of {whose} can take the credential — the Shai-Hulud worms spread this way."
