@@ -10,6 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shipwarden.ci.github.loader import load_directory
+from shipwarden.ci.github.steps import code_text
 from shipwarden.ci.shell import (
     MAX_PARSE_CHARS,
     Event,
@@ -783,3 +785,10 @@ def test_corpus_run_blocks_are_analysed() -> None:
     facts = [analyze(script, sh) for script, sh in runs]
     kinds = {e.kind for f in facts for e in f.events}
     assert {EventKind.INSTALL, EventKind.PUBLISH, EventKind.ENV_FILE_WRITE, EventKind.REMOTE_EXEC} <= kinds
+
+
+def test_code_text_leaves_out_comments() -> None:
+    """A ``# npm publish`` note in a run script is not a publish (the publish wording reads code only)."""
+    root = pathlib.Path(__file__).parents[1] / "rules" / "fixtures" / "oidc-overscoped" / "positive-publish-only-in-comment"
+    step = load_directory(root).repo.workflows[0].jobs[0].steps[1]
+    assert "npm run build" in code_text(step) and "publish" not in code_text(step)

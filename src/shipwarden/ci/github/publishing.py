@@ -18,6 +18,7 @@ from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import ActionInfo, step_info
 from shipwarden.ci.github.model import Job, Mapping, Repository, Scalar, Step, Workflow
 from shipwarden.ci.github.records import Publish
+from shipwarden.ci.github.steps import code_text
 from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
@@ -460,7 +461,7 @@ def _inferred(job: Job, step: Step, own: list[Credential], wide: list[Credential
             return None  # a known action that does something else with the variable
         text = step.uses.raw
     else:
-        text = step.run.value if step.run is not None else ""
+        text = code_text(step)
     candidates = [c for c in own + wide if c.registry in TRUSTED_PUBLISHING]
     if not candidates:
         return None

@@ -157,6 +157,21 @@ def script_text(step: Step) -> str:
     return script.value if script is not None else ""
 
 
+_HASH_LINE = re.compile(r"(?m)^[ \t]*#.*$")
+
+
+def code_text(step: Step) -> str:
+    """What a step's script runs, without its comments (a ``# npm publish`` note is not a
+    publish): the text of each command the shell analysis found, one a line; for a script in
+    a shell it does not split into commands, the script without its ``#`` comment lines."""
+    if step.run is None:
+        return script_text(step)
+    facts = analyze(step.run.value, step.shell)
+    if facts.commands:
+        return "\n".join(facts.script[c.start : c.end] for c in facts.commands)
+    return _HASH_LINE.sub("", step.run.value)
+
+
 #: an inline script that loads code from the workspace: ``require('./x')``, ``await import(`${process.env.GITHUB_WORKSPACE}/…`)``
 LOADS_FILE = re.compile(r"""\b(?:require|import)\s*\(\s*[`'"](?:\.{1,2}/|\$\{\s*process\.env\.GITHUB_WORKSPACE)|GITHUB_WORKSPACE|github\.workspace""")
 

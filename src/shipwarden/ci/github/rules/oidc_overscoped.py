@@ -22,6 +22,7 @@ from shipwarden.ci.github.publishing import (
 )
 from shipwarden.ci.github.rules.common import first_party
 from shipwarden.ci.github.rules.folding import cache_hit, install_hit, pnpm_gated
+from shipwarden.ci.github.steps import code_text
 from shipwarden.ci.shell import Command, analyze
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
@@ -274,7 +275,7 @@ def token_uses(wf: Workflow, repo: Repository) -> list[Use]:
             facts = job_facts(job)
             if job.permission("id-token") == "write":
                 for step in facts.steps:
-                    text = step.run.value if step.run is not None else ""
+                    text = code_text(step) if step.run is not None else ""
                     if PREVIEW_PUBLISH.search(text):
                         out.append(Use("a pkg.pr.new preview publish", job.environment, test_index=True))
                     if PUBLISH_WORDS.search(text) and not NOT_PUBLISH.search(text):
