@@ -47,6 +47,26 @@ def allow_flags() -> tuple[str, ...]:
     return tuple(_table()["allow_flags"])
 
 
+@cache
+def clears_allowlist() -> re.Pattern[str]:
+    """A run script that turns the build allowlist off (``yq '.allowBuilds[]=false' -i …``)."""
+    return re.compile("|".join(f"(?:{p})" for p in _table()["clear_allowlist_patterns"]))
+
+
+def root_install_hooks() -> tuple[str, ...]:
+    return tuple(_table()["root_install_hooks"])
+
+
+def fetch_hooks() -> frozenset[str]:
+    return frozenset(_table()["fetch_hooks"])
+
+
+@cache
+def fetch_and_run() -> re.Pattern[str]:
+    """A hook command that fetches a package and runs it (``npx only-allow pnpm``): group 1 names it."""
+    return re.compile(str(_table()["fetch_and_run"]))
+
+
 def major_of(version: str) -> int | None:
     """Major version of a pin such as ``10.14.0``, ``10``, ``^10.2`` (None for ``latest`` and the like)."""
     m = _MAJOR.match(version)

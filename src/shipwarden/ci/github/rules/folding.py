@@ -11,7 +11,15 @@ import re
 
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.model import Job, Workflow
-from shipwarden.ci.github.pnpm import allow_flags, major_of, scripts_off_from
+from shipwarden.ci.github.pnpm import (
+    allow_flags,
+    clears_allowlist,
+    fetch_and_run,
+    fetch_hooks,
+    major_of,
+    root_install_hooks,
+    scripts_off_from,
+)
 from shipwarden.ci.github.publishing import PublishSite, package_sites
 from shipwarden.ci.github.records import CacheUse, Exec, JobFacts
 from shipwarden.core.structs import struct
@@ -75,9 +83,57 @@ def pnpm_gated(e: Exec, job: Job) -> tuple[str, ...] | None:
         return None
     repo = job.workflow.repo
     major = _pnpm_major(job)
-    if repo is None or major is None or major < scripts_off_from() or repo.pnpm.open:
+    if repo is None or major is None or major < scripts_off_from():
+        return None
+    if _allowlist_cleared(e, job):
+        return ()
+    if repo.pnpm.open:
         return None
     return repo.pnpm.allowed
+
+
+def _allowlist_cleared(e: Exec, job: Job) -> bool:
+    """An earlier step of the job turns every build allowlist entry off (vitejs/vite@a98c8d95d552)."""
+    pattern = clears_allowlist()
+    for step in job_facts(job).steps:
+        if step is e.step:
+            return False
+        if step.run is not None and pattern.search(step.run.value):
+            return True
+    return False
+
+
+def root_hooks(e: Exec, job: Job) -> list[tuple[str, str]]:
+    """The root package's own install hooks (``preinstall: npx only-allow pnpm``) that an install
+    at the workspace root runs — the build allowlist covers dependencies only."""
+    repo = job.workflow.repo
+    if repo is None or not e.install or not e.workspace:
+        return []
+    if (e.step.working_directory or ".").strip().strip("/") not in ("", ".", "${{ github.workspace }}"):
+        return []
+    return [(h, repo.package_scripts[h]) for h in root_install_hooks() if repo.package_scripts.get(h, "").strip()]
+
+
+def fetched_by_hooks(hooks: list[tuple[str, str]]) -> list[str]:
+    """Packages the hooks that run before any dependency is installed fetch and run (``npx only-allow``)."""
+    return list(dict.fromkeys(m.group(1) for h, body in hooks if h in fetch_hooks() for m in fetch_and_run().finditer(body)))
+
+
+def root_hooks_text(hooks: list[tuple[str, str]]) -> str:
+    """``the root package's own `preinstall` (`npx only-allow pnpm`: it downloads `only-allow` …)``."""
+    parts = []
+    for hook, body in hooks:
+        shown = " ".join(body.split())
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
+        fetched = fetched_by_hooks([(hook, body)])
+        how = (
+            f": it downloads {', '.join(f'`{n}`' for n in fetched)} from the registry, at whatever version"
+            " is current, and runs it"
+            if fetched
+            else ""
+        )
+        parts.append(f"`{hook}` (`{shown}`{how})")
+    return "the root package's own " + " and ".join(parts)
 
 
 def install_hit(wf: Workflow, job: Job) -> Hit | None:

@@ -20,8 +20,16 @@ from shipwarden.ci.github.publishing import (
     local_target,
     publish_sites,
 )
+from shipwarden.ci.github.records import Exec
 from shipwarden.ci.github.rules.common import first_party
-from shipwarden.ci.github.rules.folding import cache_hit, install_hit, pnpm_gated
+from shipwarden.ci.github.rules.folding import (
+    cache_hit,
+    fetched_by_hooks,
+    install_hit,
+    pnpm_gated,
+    root_hooks,
+    root_hooks_text,
+)
 from shipwarden.ci.github.steps import code_text
 from shipwarden.ci.shell import Command, analyze
 from shipwarden.ci.sourcefile import SourceFile
@@ -174,26 +182,17 @@ def risks(job: Job) -> list[Risk]:
                 continue  # the workflow's own inline script; a container build
             if id(step) in publish_steps and not e.install:
                 continue  # the publishing action running its publish command
-            gated = pnpm_gated(e, job) if e.install else None
-            if gated == ():
-                continue  # pnpm 10+ with no dependency allowlisted: no dependency's script runs
-            kind = "install" if e.install else "build"
-            shown = replace(e, what=_allowlisted(e.what, gated))
-            out.append(Risk(kind, shown.what, shown.location()))
+            if e.install:
+                out.extend(_install_risk(e, job))
+                continue
+            out.append(Risk("build", e.what, e.location()))
             continue
         if any(sid == id(step) and s < e.end and e.start < t for sid, s, t in publish_spans):
             continue  # the publish command's own lifecycle or verification build
         if e.install:
             if not e.workspace:
                 continue  # named tools (`npm i -g npm`, `pip install twine`)
-            gated = pnpm_gated(e, job)
-            if gated == ():
-                # pnpm 10+ with no dependency allowlisted runs no dependency's script, as
-                # install-in-publish-job judges it (withastro/astro@99d3d3dbbfa4: every
-                # `allowBuilds` entry false, preview-release.yml)
-                continue
-            shown = replace(e, what=_allowlisted(e.what, gated))
-            out.append(Risk("install", shown.what, shown.location()))
+            out.extend(_install_risk(e, job))
             continue
         name = _command(step, e.start, e.end)
         if name in SCRIPT_RUNNERS or name in SANDBOXED or name == WORKSPACE_SCRIPT:
@@ -208,6 +207,29 @@ def risks(job: Job) -> list[Risk]:
         what = f"runs `{uses.raw}`, which is not pinned to a commit SHA"
         out.append(Risk("unpinned", what, step.file.location(uses.node, what)))
     return _unique(out)
+
+
+def _install_risk(e: Exec, job: Job) -> list[Risk]:
+    """An install beside the grant, as a risk: the dependency scripts it runs, and the root
+    package's own hooks that download and run a package (vitejs/vite@a98c8d95d552: every
+    `allowBuilds` entry turned off before `pnpm install`, whose root `preinstall` still runs
+    `npx only-allow pnpm`). pnpm 10+ with no dependency allowed and no such hook: no risk, as
+    install-in-publish-job judges it (withastro/astro@99d3d3dbbfa4, preview-release.yml)."""
+    gated = pnpm_gated(e, job)
+    hooks = root_hooks(e, job)
+    fetched = fetched_by_hooks(hooks)
+    if gated == ():
+        if not fetched:
+            return []
+        lead = e.what.split(" runs ", 1)[0]
+        what = (
+            f"{lead} runs no dependency's build script (pnpm 10+, none allowed) but runs {root_hooks_text(hooks)}"
+        )
+        return [Risk("fetch", what, replace(e, what=what).location())]
+    what = _allowlisted(e.what, gated)
+    if fetched:
+        what += f", and {root_hooks_text(hooks)}"
+    return [Risk("fetch" if fetched else "install", what, replace(e, what=what).location())]
 
 
 def _allowlisted(what: str, gated: tuple[str, ...] | None) -> str:
@@ -435,11 +457,13 @@ def _summary(found: list[Risk]) -> str:
     for kind, text in (
         ("cache", "restores a cache"),
         ("install", "installs dependencies with lifecycle scripts"),
+        ("fetch", "runs install-time code: {what}"),
         ("build", "runs builds or tests that fetch third-party code"),
         ("unpinned", "runs third-party actions not pinned to a commit SHA"),
     ):
-        if any(r.kind == kind for r in found):
-            parts.append(text)
+        first = next((r for r in found if r.kind == kind), None)
+        if first is not None:
+            parts.append(text.format(what=first.what))
     if len(parts) > 1:
         return ", ".join(parts[:-1]) + " and " + parts[-1]
     return parts[0]
