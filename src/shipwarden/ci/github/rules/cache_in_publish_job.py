@@ -29,19 +29,35 @@ META = RuleMeta(
 )
 
 
-def _writers(repo: Repository, job: Job, cache: CacheUse) -> list[str]:
+#: Cache scopes whose entries a job of another scope never restores (a pull request's merge
+#: ref: GitHub's cache access restrictions let a run restore its own ref's and the default
+#: branch's entries only).
+_PRIVATE_SCOPES = frozenset({"pr"})
+
+
+def _writers(repo: Repository, job: Job, cache: CacheUse) -> tuple[list[str], list[str]]:
+    """Jobs of the repository that save an entry this job's cache step can restore, and those
+    that save a matching key only from runs whose entries this job never sees (fork PRs)."""
+    restorer = {event_info(e).cache_scope for e in repo.effective_events(job.workflow)}
     out: list[str] = []
+    unseen: list[str] = []
     for wf in repo.workflows:
-        outsider = any(event_info(e).outsider for e in repo.effective_events(wf))
+        events = [event_info(e) for e in repo.effective_events(wf)]
+        reach = [e for e in events if e.cache_scope not in _PRIVATE_SCOPES or e.cache_scope in restorer]
+        # an outsider writes where this job restores only from a run in the default branch's scope
+        outsider = any(e.outsider and e.cache_scope == "default" for e in reach)
         for other in wf.jobs:
             if other is job:
                 continue
             for saved in job_facts(other).caches:
                 if saved.saves and cache_keys_meet(saved.key, cache.key, cache.restore_keys):
-                    who = " (outsiders can start it)" if outsider else ""
-                    out.append(f"`{wf.path}` job `{other.id}`{who}")
+                    name = f"`{wf.path}` job `{other.id}`"
+                    if not reach:
+                        unseen.append(name)
+                    else:
+                        out.append(name + (" (outsiders can start it, in the default branch's cache scope)" if outsider else ""))
                     break
-    return out
+    return out, unseen
 
 
 @workflow_rule(META)
@@ -52,14 +68,21 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             continue
         sites, restores = hit
         cache = restores[0]
-        writers = _writers(repo, job, cache)
+        writers, unseen = _writers(repo, job, cache)
         shown = "; written by " + ", ".join(writers[:3]) + ("…" if len(writers) > 3 else "") if writers else (
             "; no job of this repository in view saves it, but any code that runs in the default branch's cache"
             " scope can"
         )
+        if unseen:
+            shown += (
+                f" ({', '.join(unseen[:3])}{'…' if len(unseen) > 3 else ''} saves the same key only from pull request"
+                " runs, whose entries stay in the pull request's own scope)"
+            )
         registries = ", ".join(dict.fromkeys(s.name for s in sites))
         locations = [cache.location(), sites[0].location]
         properties: dict[str, object] = {"job": job.id, "writers": writers}
+        if unseen:
+            properties["pr_scope_writers"] = unseen
         oidc = ""
         grant = folded_grant(wf, job)
         if grant is not None:

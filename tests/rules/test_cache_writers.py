@@ -1,0 +1,33 @@
+"""cache-in-publish-job names the jobs that save the restored key, and says which of them
+outsiders start in the default branch's cache scope (a fork's pull_request run saves in its
+pull request's own scope, which a release job never restores)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shipwarden.ci.github.scan import scan_root
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cache-in-publish-job"
+
+
+def _message(case: str) -> str:
+    found = [f for f in scan_root(str(FIXTURES / case)).findings if f.rule_id == "cache-in-publish-job"]
+    assert len(found) == 1 and found[0].tier.value == "P1"
+    return found[0].message
+
+
+def test_pull_request_target_writer_is_an_outsider_in_the_default_scope() -> None:
+    assert "job `size` (outsiders can start it, in the default branch's cache scope)" in _message("positive-prt-writer")
+
+
+def test_push_and_pull_request_writer_is_named_without_outsiders() -> None:
+    message = _message("positive-push-and-pr-writer")
+    assert "written by `.github/workflows/build-and-tests.yml` job `test`." in message
+    assert "outsiders" not in message
+
+
+def test_pull_request_only_writer_cannot_reach_the_release_scope() -> None:
+    message = _message("positive-pr-only-writer")
+    assert "no job of this repository in view saves it" in message
+    assert "job `size` saves the same key only from pull request runs" in message
