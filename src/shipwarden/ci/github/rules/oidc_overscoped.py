@@ -322,6 +322,13 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" or word.lower().startswith("npm") else "a"
 
 
+def grant_value(job: Job, repo: Repository) -> tuple[Tier, str]:
+    """What ``job``'s OIDC grant is worth to code running beside it, as this rule judges it:
+    P1 with what the token buys (a publish, a cloud login), or P2 when it buys nothing this
+    workflow shows (it only signs attestations) — the same story remote-script-exec tells."""
+    return _judge(job, token_uses(job.workflow, repo))
+
+
 def _judge(job: Job, uses: list[Use]) -> tuple[Tier, str]:
     """Tier of a risky job holding the grant, and what its token buys."""
     if not uses:

@@ -6,8 +6,10 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.ci.github.facts import job_facts
-from shipwarden.ci.github.model import Repository, Workflow
-from shipwarden.ci.github.rules.common import composite_reach, job_power
+from shipwarden.ci.github.knowledge import step_info
+from shipwarden.ci.github.model import Job, Repository, Workflow
+from shipwarden.ci.github.rules.common import Power, composite_reach, job_power
+from shipwarden.ci.github.rules.oidc_overscoped import grant_value, token_uses
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
@@ -84,13 +86,16 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             step = rexec.step
             if step.run is None:
                 continue
+            jobs = [job]
             if step.via is not None:
                 r = reach.get(id(step.node))
                 if r is not None and r.owner is not wf:
                     continue  # reported by the first workflow that runs this composite action
                 power = r.power() if r is not None else job_power(facts)
+                jobs = r.jobs if r is not None else jobs
             else:
                 power = job_power(facts)
+            grant = _grant_story(power, jobs, repo)
             mark = (id(step.node), rexec.start)
             if mark in seen:
                 continue
@@ -104,7 +109,10 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 continue  # the download is checked against a known digest or signature
             missing = _only_if_missing(script, rexec.start)
             # a fallback for a tool the runner image ships (rustup on hosted runners) is hardening
-            tier = Tier.P1 if power and not missing else Tier.P2
+            # an OIDC grant that buys nothing here (it only signs attestations) is what
+            # oidc-overscoped calls hardening (P2): alone it does not make this P1
+            serious = bool(power.secrets or power.writes) or (power.id_token and grant is None)
+            tier = Tier.P1 if serious and not missing else Tier.P2
             source = f"`{url}`" if url else "a URL"
             pinned = _pinned_version(script, text, url)
             unverified = (
@@ -113,7 +121,13 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 if pinned
                 else ", with no version or checksum pinned"
             )
-            if power:
+            if power and not serious:
+                assert grant is not None
+                why = (
+                    f"; the job holds an OIDC grant (id-token: write), so whoever controls {source} (or its host)"
+                    f" can request its token{grant}"
+                )
+            elif power:
                 why = f"; the job holds {power.describe()}, so whoever controls {source} (or its host) can take them"
                 if (power.id_token and facts.publishes) or any(REGISTRY.search(name) for name in power.secrets):
                     why += " — the Trivy → LiteLLM chain: an unpinned tool fetched beside publish credentials"
@@ -129,3 +143,24 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 key=f"{step.file.path}|{step.label}|{url or text[:60]}",
                 properties={"url": url, "command": text[:200], "version_pinned": pinned},
             )
+
+
+def _grant_story(power: Power, jobs: list[Job], repo: Repository) -> str | None:
+    """None when the jobs' OIDC grant is worth stealing, else what oidc-overscoped says the token
+    is worth: it reaches only a test index or a publisher bound to another environment, or the
+    workflow shows no OIDC publish or cloud login and the grant is there for an attestation step
+    (it only signs attestations). A grant with no use in view and no attestation step may feed a
+    deploy tool the tables do not know: it stays worth stealing."""
+    if not power.id_token:
+        return None
+    granted = [j for j in jobs if j.permission("id-token") == "write"]
+    stories = [grant_value(j, repo) for j in granted]
+    if not stories or any(tier is Tier.P1 for tier, _ in stories):
+        return None
+    if not any(token_uses(j.workflow, repo) for j in granted) and not any(
+        (info := step_info(step)) is not None and "attest" in info.does
+        for j in granted
+        for step in job_facts(j).steps
+    ):
+        return None
+    return stories[0][1]
