@@ -21,7 +21,6 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "shipwarden"
 #: Modules allowed to write directly, and why. Keep this short.
 ALLOWED = {
     "reporting/emit.py": "the exit itself",
-    "reporting/text.py": "renders into an in-memory buffer; the text then goes through emit",
     "sandbox/copy.py": "copies the project's own files into the sandbox's scratch tree (input, not output)",
     "sandbox/bwrap.py": "writes the sandbox's own files (input to the build, not output)",
     "fix/__init__.py": "edits the user's workflow files in place (their content, not a report)",

@@ -1,24 +1,27 @@
-"""``--format text``: the human report, rendered with rich.
+"""``--format text``: the human report.
 
-Findings are grouped by matrix row, then tier. Each shows its tier, rule id,
+Findings are grouped by tier, then matrix row. Each shows its tier, rule id,
 message, ``path:line:col``, the source line with the span underlined, other
 locations, the numbered hops of an attack path and a help link. All text from
-the scanned repository is added as plain :class:`rich.text.Text` (never
-markup), so it cannot inject styles.
+the scanned repository is added as plain :class:`~shipwarden.reporting.layout.Text`
+(there is no markup), so it cannot inject styles.
+
+The layout is rich's (it was rendered with rich up to 2026-12): words wrapped
+to the width, hanging indents, long words folded, cells measured as a terminal
+shows them. :mod:`shipwarden.reporting.layout` reproduces it byte for byte
+without importing rich, with colour (the same ANSI SGR sequences rich's
+``standard`` colour system writes) and without; ``tests/reporting/rich_oracle.py``
+keeps the rich renderer to prove it.
 """
 
 from __future__ import annotations
 
-import io
 from itertools import groupby
-
-from rich.console import Console, RenderableType
-from rich.table import Table
-from rich.text import Text
 
 from shipwarden.core.findings import Finding, Location, Report, Tier
 from shipwarden.core.matrix import ROWS, row_title
 from shipwarden.reporting import RenderOptions, rule_meta, tier_counts
+from shipwarden.reporting.layout import Page, Text
 
 TIER_STYLE = {Tier.P0: "bold white on red", Tier.P1: "bold red", Tier.P2: "bold yellow"}
 _GUTTER = 7  # width of "  1234 │ "
@@ -66,18 +69,9 @@ def _source(location: Location, width: int) -> list[Text]:
     return out
 
 
-def _hanging(prefix: Text | str, body: Text | str) -> Table:
-    """``prefix`` then ``body``, continuation lines of ``body`` indented under it."""
-    grid = Table.grid(padding=0)
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
-    grid.add_row(prefix if isinstance(prefix, Text) else Text(prefix), body if isinstance(body, Text) else Text(body))
-    return grid
-
-
-def _finding(finding: Finding, options: RenderOptions) -> list[RenderableType]:
+def _finding(page: Page, finding: Finding, options: RenderOptions) -> None:
     meta = rule_meta(finding, options)
-    head = _hanging(
+    page.hanging(
         Text.assemble((f" {finding.tier.value} ", TIER_STYLE[finding.tier]), " "),
         Text.assemble(
             (finding.rule_id, "bold"),
@@ -86,23 +80,23 @@ def _finding(finding: Finding, options: RenderOptions) -> list[RenderableType]:
             (f"  [{finding.confidence.value} confidence]", "dim"),
         ),
     )
-    out: list[RenderableType] = [head, Text.assemble("  ", (_where(finding.primary), "cyan"))]
+    page.print(Text.assemble("  ", (_where(finding.primary), "cyan")))
     for part in _source(finding.primary, options.width - 2):
-        part.no_wrap = True
-        part.overflow = "crop"
-        out.append(Text("  ") + part)
+        # rich dropped the no_wrap/crop the old renderer set here: a source line wider than
+        # the page (in cells) wraps like any other line
+        page.print(Text("  ") + part)
     for extra in finding.locations[1:]:
         label = f" ({extra.label})" if extra.label else ""
-        out.append(_hanging("  also: ", Text.assemble((_where(extra), "cyan"), label)))
+        page.hanging("  also: ", Text.assemble((_where(extra), "cyan"), label))
     if finding.hops:
-        out.append(Text("  attack path:"))
+        page.print(Text("  attack path:"))
         for number, hop in enumerate(finding.hops, start=1):
             loc = hop.location
             where = f"{loc.path}:{loc.line}" if loc.line else loc.path
             body = Text.assemble((where, "cyan"), f" — {hop.description} ", (f"[row {hop.row}]", "dim"))
-            out.append(_hanging(f"    {number}. ", body))
+            page.hanging(f"    {number}. ", body)
     if finding.flows:
-        out.append(Text(f"  the same way in also reaches ({len(finding.flows)} more):"))
+        page.print(Text(f"  the same way in also reaches ({len(finding.flows)} more):"))
         first = {(h.location.path, h.location.line, h.description) for h in finding.hops}
         for flow in finding.flows:
             # only the hops this target does not share with the path shown above
@@ -111,15 +105,14 @@ def _finding(finding: Finding, options: RenderOptions) -> list[RenderableType]:
                 loc = hop.location
                 where = f"{loc.path}:{loc.line}" if loc.line else loc.path
                 body = Text.assemble((where, "cyan"), f" — {hop.description} ", (f"[row {hop.row}]", "dim"))
-                out.append(_hanging("    - " if index == 0 else "      ", body))
+                page.hanging("    - " if index == 0 else "      ", body)
     if finding.paths:
-        out.append(_hanging("  on path: ", ", ".join(finding.paths)))
+        page.hanging("  on path: ", ", ".join(finding.paths))
     if finding.rule_tier is not None and finding.rule_tier is not finding.tier:
-        out.append(Text(f"  tier raised from {finding.rule_tier.value} because it lies on an attack path", "dim"))
+        page.print(Text(f"  tier raised from {finding.rule_tier.value} because it lies on an attack path", "dim"))
     url = meta.doc_url(options.docs_url)
     if url:
-        out.append(_hanging("  help: ", Text(url, "blue underline")))
-    return out
+        page.hanging("  help: ", Text(url, "blue underline"))
 
 
 def _summary(report: Report) -> Text:
@@ -127,7 +120,7 @@ def _summary(report: Report) -> Text:
     total = len(report.findings)
     text = Text(f"{total} finding{'s' if total != 1 else ''}: ")
     text.append_text(
-        Text(", ").join(Text(f"{counts[t.value]} {t.value}", TIER_STYLE[t] if counts[t.value] else "") for t in Tier)
+        Text(", ").join([Text(f"{counts[t.value]} {t.value}", TIER_STYLE[t] if counts[t.value] else "") for t in Tier])
     )
     text.append(f" · {report.suppressed} suppressed · {report.baselined} baselined")
     hidden = report.stats.get("below_min_tier", 0)
@@ -147,67 +140,51 @@ _COVERAGE_HEADING = (
 )
 
 
-def _coverage_notes(console: Console, report: Report) -> None:
+def _coverage_notes(page: Page, report: Report) -> None:
     """What ``scan``/``paths`` could not see (``deps`` and ``gate`` render their own coverage)."""
     notes = [c for c in report.coverage if c.unknown] if report.command in ("scan", "paths") else []
     if not notes:
         return
-    console.print()
-    console.print(_hanging("", Text(_COVERAGE_HEADING, "bold")))
+    page.blank()
+    page.hanging("", Text(_COVERAGE_HEADING, "bold"))
     for c in sorted(notes, key=lambda c: c.path):
-        console.print(_hanging("  ", Text.assemble((c.path, "cyan"), f": {c.unknown} {c.subject}: {c.reason}")))
+        page.hanging("  ", Text.assemble((c.path, "cyan"), f": {c.unknown} {c.subject}: {c.reason}"))
     for resolve in sorted({c.resolve for c in notes if c.resolve}):
-        console.print(_hanging("  ", Text(f"→ {resolve}", "dim")))
+        page.hanging("  ", Text(f"→ {resolve}", "dim"))
 
 
 def render_text(report: Report, options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=options.color,
-        no_color=not options.color,
-        color_system="standard" if options.color else None,
-        width=options.width,
-        highlight=False,
-        emoji=False,
-        markup=False,
-        legacy_windows=False,
-    )
+    page = Page(options.width, options.color)
 
     header = Text.assemble(("shipwarden ", "bold"), (report.command, "bold"), " · ", ", ".join(report.roots) or "-")
     if report.stats:
         header.append(" · " + ", ".join(f"{k}: {v}" for k, v in sorted(report.stats.items())), "dim")
-    console.print(header)
+    page.print(header)
 
     # every P0 before any P1 before any P2, across rows; rows group findings within a tier
     findings = report.sorted_findings()
     for tier, in_tier in groupby(findings, key=lambda f: f.tier):
         group = list(in_tier)
-        console.print()
-        console.print(Text(f"{tier.value} ({len(group)})", TIER_STYLE[tier]))
+        page.blank()
+        page.print(Text(f"{tier.value} ({len(group)})", TIER_STYLE[tier]))
         for row, in_row in groupby(group, key=lambda f: f.row):
-            console.print()
+            page.blank()
             title = row_title(row) if row in ROWS else f"Row {row}"
-            console.print(Text(title, "bold underline"))
+            page.print(Text(title, "bold underline"))
             for finding in in_row:
-                console.print()
-                for part in _finding(finding, options):
-                    console.print(part)
+                page.blank()
+                _finding(page, finding, options)
 
     if report.errors:
-        console.print()
+        page.blank()
         count = len(report.errors)
-        console.print(
-            Text(f"scan incomplete: {count} file{'s' if count != 1 else ''} could not be analysed", "bold red")
-        )
+        page.print(Text(f"scan incomplete: {count} file{'s' if count != 1 else ''} could not be analysed", "bold red"))
         for error in sorted(report.errors, key=lambda e: (e.path, e.kind, e.message)):
-            console.print(
-                _hanging("  ", Text.assemble((error.path, "cyan"), f": {error.message} ", (f"[{error.kind}]", "dim")))
-            )
+            page.hanging("  ", Text.assemble((error.path, "cyan"), f": {error.message} ", (f"[{error.kind}]", "dim")))
 
-    _coverage_notes(console, report)
+    _coverage_notes(page, report)
 
-    console.print()
-    console.print(_summary(report))
-    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+    page.blank()
+    page.print(_summary(report))
+    return "".join(line.rstrip() + "\n" for line in page.getvalue().splitlines())

@@ -1,0 +1,183 @@
+"""The text report without rich: byte for byte what rich rendered, and the layout's own properties.
+
+``rich_oracle.render_text_rich`` is the renderer as it was with rich (rich stays a
+dependency for the progress bar). Every report below is rendered by both, with
+colour and without, at several widths, and must come out identical. The
+property tests check the layout against what a hanging indent means, without
+any oracle: no line wider than the page, no word lost, continuation lines
+indented under the first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reporting_sample import EXTRA, demo_options, sample_report
+from rich_oracle import render_text_rich
+
+from shipwarden.core.catalogue import RuleMeta
+from shipwarden.core.findings import Confidence, Coverage, Finding, Hop, Location, Report, ScanError, Tier
+from shipwarden.reporting import RenderOptions
+from shipwarden.reporting.cells import cell_len
+from shipwarden.reporting.emit import clean_report
+from shipwarden.reporting.layout import Page, Text
+from shipwarden.reporting.text import render_text
+
+WIDTHS = (40, 60, 80, 100, 140)
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vulnerable-release"
+
+
+def _same(report: Report, options: RenderOptions) -> None:
+    for width in WIDTHS:
+        for color in (False, True):
+            opts = dataclasses.replace(options, width=width, color=color)
+            assert render_text(report, opts) == render_text_rich(report, opts), f"width {width}, colour {color}"
+
+
+def test_sample_report_matches_rich() -> None:
+    _same(sample_report(), demo_options(docs_url="https://docs.example.invalid/rules"))
+    _same(sample_report(), demo_options(docs_url=None))
+
+
+def test_example_scan_matches_rich() -> None:
+    from shipwarden import api
+
+    result = api.scan(api.ScanOptions(roots=(EXAMPLE,)))
+    assert result.report.findings
+    _same(clean_report(result.report, terminal=True), RenderOptions(docs_url="https://docs.example.invalid/rules"))
+
+
+def test_text_path_imports_no_rich() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from shipwarden.reporting import render\n"
+        "from reporting_sample import demo_options, sample_report\n"
+        "render(sample_report(), 'text', demo_options(color=True))\n"
+        "print(sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent,
+        env={"PYTHONPATH": str(Path(__file__).parent)},
+    )
+    assert done.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- hostile and odd text, against rich
+
+#: Long words, tabs, newlines, wide and zero-width characters, ZWJ/VS16 sequences, controls.
+_CHARS = st.sampled_from(
+    list("abcxyz  -./:[]$") + ["\t", "\n", "中", "文", "ｶ", "\u0301", "\u200b", "\u200d", "\ufe0f", "☺", "❤", "…"]
+    + ["—", "│", "\u00ad", "\x1b", "\r", "\x07", "\x0b", "\x85", "\u2028", "\U0001f600", "\U0001f3fb", "\U0001fa75"]
+)
+_LONG_WORD = st.text(st.sampled_from("abcdefgh"), min_size=25, max_size=160)
+_TEXT = st.lists(st.text(_CHARS, max_size=25) | _LONG_WORD | st.text(max_size=12), max_size=5).map(" ".join)
+_RULES = ["demo-a", "demo-b"]
+
+
+@st.composite
+def _location(draw: st.DrawFn) -> Location:
+    line = draw(st.integers(0, 1200))
+    column = draw(st.integers(0, 300))
+    return Location(
+        draw(_TEXT),
+        line,
+        column,
+        draw(st.sampled_from([0, line, line + 1])),
+        draw(st.integers(0, 320)),
+        label=draw(st.sampled_from(["", "trigger"]) | _TEXT),
+        snippet=draw(st.sampled_from(["", "  run: echo hi"]) | _TEXT | _LONG_WORD),
+    )
+
+
+@st.composite
+def _finding(draw: st.DrawFn) -> Finding:
+    hop = st.builds(Hop, _location(), _TEXT, st.integers(1, 7))
+    return Finding(
+        draw(st.sampled_from(_RULES)),
+        draw(st.integers(1, 7)),
+        draw(st.sampled_from(list(Tier))),
+        draw(st.sampled_from(list(Confidence))),
+        draw(_TEXT),
+        draw(st.lists(_location(), min_size=1, max_size=3)),
+        hops=draw(st.lists(hop, max_size=3)),
+        flows=draw(st.lists(st.lists(hop, min_size=1, max_size=2), max_size=2)),
+        paths=draw(st.lists(_TEXT, max_size=2)),
+        rule_tier=draw(st.none() | st.sampled_from(list(Tier))),
+    )
+
+
+@st.composite
+def _report(draw: st.DrawFn) -> Report:
+    coverage = st.builds(
+        Coverage, _TEXT, _TEXT, st.just("actions"), st.integers(0, 5), st.integers(0, 5), st.integers(0, 3),
+        reason=_TEXT, resolve=_TEXT,
+    )
+    return Report(
+        draw(st.sampled_from(["scan", "paths", "deps"])),
+        draw(st.lists(_TEXT, max_size=2)),
+        draw(st.lists(_finding(), max_size=3)),
+        errors=draw(st.lists(st.builds(ScanError, _TEXT, _TEXT, _TEXT), max_size=2)),
+        stats=draw(st.dictionaries(st.sampled_from(["files", "workflows"]), st.integers(0, 9), max_size=2)),
+        coverage=draw(st.lists(coverage, max_size=2)),
+        suppressed=draw(st.integers(0, 3)),
+    )
+
+
+def _options(width: int, color: bool) -> RenderOptions:
+    rules = {rule: RuleMeta(rule, 2, Tier.P1, Confidence.HIGH, rule) for rule in _RULES}
+    return RenderOptions(color=color, width=width, docs_url="https://docs.example.invalid/r", rules=rules)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(_report(), st.sampled_from(WIDTHS) | st.integers(1, 170), st.booleans())
+def test_any_report_matches_rich(report: Report, width: int, color: bool) -> None:
+    options = _options(width, color)
+    assert render_text(report, options) == render_text_rich(report, options)
+
+
+# ---------------------------------------------------------------- properties of a hanging indent, no oracle
+
+_PLAIN = st.sampled_from(list("abcdefgh.-/:") + ["中", "ｶ", "\U0001f600"])
+_WORDS = st.lists(st.text(_PLAIN, min_size=1, max_size=60), min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["", "  ", "  also: ", "    12. ", "  on path: "]),
+    _WORDS,
+    st.sampled_from([" ", "  ", "\t"]),
+    st.integers(14, 140),
+)
+def test_hanging_indent_properties(prefix: str, words: list[str], gap: str, width: int) -> None:
+    page = Page(width, color=False)
+    page.hanging(prefix, Text(gap.join(words)))
+    lines = page.getvalue().splitlines()
+    indent = len(prefix)
+    # no line wider than the page
+    assert all(cell_len(line) <= width for line in lines)
+    # continuation lines sit under the first line's text
+    assert all(line[:indent] == " " * indent for line in lines[1:])
+    assert lines[0].startswith(prefix)
+    # no word is lost or reordered: folding only cuts words into pieces
+    assert "".join("".join(line[indent:].split()) for line in lines) == "".join(words)
+
+
+@pytest.mark.parametrize("width", [1, 2, 5, 9])
+def test_tiny_widths_match_rich(width: int) -> None:
+    options = dataclasses.replace(demo_options(docs_url="https://docs.example.invalid/rules"), width=width)
+    report = sample_report()
+    report.findings.extend(EXTRA)
+    for color in (False, True):
+        opts = dataclasses.replace(options, color=color)
+        assert render_text(report, opts) == render_text_rich(report, opts)
