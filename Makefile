@@ -31,6 +31,7 @@ test: $(STAMP)
 ## Benchmarks against peers installed into bench/.venv (needs the package registry).
 bench: $(STAMP)
 	$(PY) bench/startup.py
+	$(PY) bench/render_text.py
 	$(PY) bench/scan_corpus.py
 	$(PY) bench/scan_ci.py
 	$(PY) bench/gate_large.py
