@@ -15,13 +15,14 @@ import re
 from pathlib import Path
 
 from shipwarden.core import safeio
+from shipwarden.core.patterns import LazyPattern
 
 #: Largest git configuration file read, and most files followed through includes.
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_INCLUDES = 16
 
-_SECTION = re.compile(r"^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+\"[^\"]*\")?\s*\]")
-_PATH = re.compile(r"^\s*path\s*=\s*(.*?)\s*$", re.I)
+_SECTION = LazyPattern(r"^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+\"[^\"]*\")?\s*\]")
+_PATH = LazyPattern(r"^\s*path\s*=\s*(.*?)\s*$", re.I)
 
 
 def git_dir(root: Path) -> Path | None:

@@ -11,15 +11,16 @@ from shipwarden.ci.github.knowledge import exposure_table
 from shipwarden.ci.github.model import Job
 from shipwarden.ci.github.records import Agent, Taint
 from shipwarden.core.findings import Confidence, Location
+from shipwarden.core.patterns import LazyPattern
 
 #: Tool grants that let an agent run commands or change files (matched in tool inputs and CLI args).
-SHELL_TOOLS = re.compile(
+SHELL_TOOLS = LazyPattern(
     r"\bBash\b|\bshell\b|--dangerously-skip-permissions|--yolo|--full-auto|danger-full-access"
     r"|--dangerously-bypass-approvals-and-sandbox|\bEdit\b|\bWrite\b|run_shell_command",
     re.IGNORECASE,
 )
-_BASH_GRANT = re.compile(r"\bBash\b(?:\(([^)]*)\))?")
-_OTHER_SHELL = re.compile(
+_BASH_GRANT = LazyPattern(r"\bBash\b(?:\(([^)]*)\))?")
+_OTHER_SHELL = LazyPattern(
     r"(?i:\bshell\b|--dangerously-skip-permissions|--yolo|--full-auto|danger-full-access"
     r"|--dangerously-bypass-approvals-and-sandbox|run_shell_command)|\bEdit\b|\bWrite\b|\bMultiEdit\b",
 )
@@ -42,11 +43,11 @@ def has_shell(tool_text: str) -> bool:
     return False
 
 
-_EVENT_FILE = re.compile(r"\$\{?GITHUB_EVENT_PATH\b")
+_EVENT_FILE = LazyPattern(r"\$\{?GITHUB_EVENT_PATH\b")
 #: a script writing to a file: `> issue.md`, `>> ctx.txt`, `tee issue.md`
-_WRITES_FILE = re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*['\"]?([\w./$-]*[\w-]\.(?:md|txt|json|ya?ml))\b")
+_WRITES_FILE = LazyPattern(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*['\"]?([\w./$-]*[\w-]\.(?:md|txt|json|ya?ml))\b")
 #: commands that fetch outsider text by themselves
-_FETCHES_TEXT = re.compile(r"\bgh\s+(?:issue|pr)\s+view\b|\bgh\s+api\b[^\n]*(?:issues|pulls|comments)|GITHUB_EVENT_PATH")
+_FETCHES_TEXT = LazyPattern(r"\bgh\s+(?:issue|pr)\s+view\b|\bgh\s+api\b[^\n]*(?:issues|pulls|comments)|GITHUB_EVENT_PATH")
 
 
 def _fed_by_file(agent: Agent, job: Job, tracer: Tracer) -> tuple[Taint, Location] | None:

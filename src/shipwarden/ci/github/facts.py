@@ -47,6 +47,7 @@ from shipwarden.ci.github.steps import (
 )
 from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.core.findings import Confidence
+from shipwarden.core.patterns import LazyPattern
 
 # --------------------------------------------------------------------------- taint
 
@@ -200,7 +201,7 @@ class Tracer:
 
 #: names of values that carry a pull request's ref (``headSha``, ``pr_number``, ``pull_ref``), as
 #: words — ``needs.prepare.outputs.tag`` is no pull request
-_PR_WORDS = re.compile(r"(?i)\bpr\b|\bpr_?(?:number|num|ref|sha|head|branch)|pull|head|sha\b|\bref\b")
+_PR_WORDS = LazyPattern(r"(?i)\bpr\b|\bpr_?(?:number|num|ref|sha|head|branch)|pull|head|sha\b|\bref\b")
 
 
 def _checkout(step: Step, info: ActionInfo | None) -> Checkout | None:
@@ -227,7 +228,7 @@ def _checkout(step: Step, info: ActionInfo | None) -> Checkout | None:
     return Checkout(step, pr_code, confidence, " ".join(texts), persist, path=checkout_path(step))
 
 
-_STEP_OUTPUT_REF = re.compile(r"steps\.([A-Za-z0-9_-]+)\.outputs\.")
+_STEP_OUTPUT_REF = LazyPattern(r"steps\.([A-Za-z0-9_-]+)\.outputs\.")
 
 
 def _checkout_via_outputs(checkout: Checkout, facts: JobFacts) -> Checkout:
@@ -355,7 +356,7 @@ def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
         facts.agents.append(Agent(step, info.name, info, prompts, tools, info.actor_gate and not bypass))
 
 
-_NAME_RE = re.compile(r"^\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|<<)", re.MULTILINE)
+_NAME_RE = LazyPattern(r"^\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|<<)", re.MULTILINE)
 
 
 def _run_facts(facts: JobFacts, step: Step, tracer: Tracer, job: Job) -> None:

@@ -11,6 +11,7 @@ from shipwarden.ci.github.model import Job, Scalar, Step
 from shipwarden.ci.github.steps import script_text
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
+from shipwarden.core.patterns import LazyPattern
 from shipwarden.core.structs import struct
 
 
@@ -92,18 +93,18 @@ def gates_for(job: Job, step: Step | None = None) -> list[GateHit]:
     return hits
 
 
-_STATUS_FUNCS = re.compile(r"\b(always|failure|cancelled)\s*\(", re.IGNORECASE)
+_STATUS_FUNCS = LazyPattern(r"\b(always|failure|cancelled)\s*\(", re.IGNORECASE)
 
 #: A script that asks GitHub for the actor's permission on the repository (the API form
 #: of an ``author_association`` gate).
-_PERMISSION_API = re.compile(
+_PERMISSION_API = LazyPattern(
     r"getCollaboratorPermissionLevel|checkCollaborator\b|/collaborators/[^\s/'\"]+/permission"
     r"|\bauthor_association\b[^\n]*(?:OWNER|MEMBER|COLLABORATOR)|(?:OWNER|MEMBER|COLLABORATOR)[^\n]*\bauthor_association\b"
     r"|orgs\.checkMembershipForUser|/orgs/[^\s/'\"]+/members/",
 )
 #: ... and stops the job when the answer is no.
-_FAILS = re.compile(r"core\.setFailed|process\.exit\(\s*[1-9]|\bexit\s+[1-9]|\bthrow\b")
-_OUTPUT_REF = re.compile(r"\b(needs|steps)\.([A-Za-z0-9_-]+)\.outputs\.", re.IGNORECASE)
+_FAILS = LazyPattern(r"core\.setFailed|process\.exit\(\s*[1-9]|\bexit\s+[1-9]|\bthrow\b")
+_OUTPUT_REF = LazyPattern(r"\b(needs|steps)\.([A-Za-z0-9_-]+)\.outputs\.", re.IGNORECASE)
 
 
 def permission_check(step: Step) -> bool:

@@ -14,12 +14,13 @@ from functools import cache
 from typing import Any
 
 from shipwarden.core import safeio
+from shipwarden.core.patterns import LazyPattern
 from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
 #: a manifest or workspace file bigger than this is not read
 MAX_CONFIG_BYTES = 1024 * 1024
-_MAJOR = re.compile(r"^\s*[v^~=]*(\d+)(?:[.\s]|$)")
+_MAJOR = LazyPattern(r"^\s*[v^~=]*(\d+)(?:[.\s]|$)")
 
 
 @struct(frozen=True)

@@ -22,6 +22,7 @@ from shipwarden.ci.github.steps import code_text
 from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
+from shipwarden.core.patterns import LazyPattern
 from shipwarden.core.structs import struct
 
 #: Registries that accept a short-lived OIDC credential from GitHub Actions
@@ -65,32 +66,32 @@ CREDENTIAL_ENV: dict[str, tuple[str, bool]] = {
     "RUBYGEMS_API_KEY": ("rubygems", False),
     "RUBYGEMS_AUTH_TOKEN": ("rubygems", False),
 }
-CREDENTIAL_ENV_PATTERNS: tuple[tuple[re.Pattern[str], str, bool], ...] = (
-    (re.compile(r"^POETRY_PYPI_TOKEN_\w+$"), "pypi", True),
-    (re.compile(r"^NPM_CONFIG_//.*:_AUTHTOKEN$"), "npm", False),
+CREDENTIAL_ENV_PATTERNS: tuple[tuple[LazyPattern, str, bool], ...] = (
+    (LazyPattern(r"^POETRY_PYPI_TOKEN_\w+$"), "pypi", True),
+    (LazyPattern(r"^NPM_CONFIG_//.*:_AUTHTOKEN$"), "npm", False),
     # an alternative registry configured in .cargo/config.toml: no trusted publishing there
-    (re.compile(r"^CARGO_REGISTRIES_\w+_TOKEN$"), "crates-alt", True),
+    (LazyPattern(r"^CARGO_REGISTRIES_\w+_TOKEN$"), "crates-alt", True),
 )
 
 #: A secret's own name says which registry it unlocks.
-SECRET_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"NPM|NODE_AUTH", re.I), "npm"),
-    (re.compile(r"PYPI|TWINE", re.I), "pypi"),
-    (re.compile(r"CARGO|CRATES", re.I), "crates"),
-    (re.compile(r"RUBYGEMS|GEM_HOST", re.I), "rubygems"),
+SECRET_HINTS: tuple[tuple[LazyPattern, str], ...] = (
+    (LazyPattern(r"NPM|NODE_AUTH", re.I), "npm"),
+    (LazyPattern(r"PYPI|TWINE", re.I), "pypi"),
+    (LazyPattern(r"CARGO|CRATES", re.I), "crates"),
+    (LazyPattern(r"RUBYGEMS|GEM_HOST", re.I), "rubygems"),
 )
 
 #: Registry URLs that are not the public registry (no trusted publishing there):
 #: GitHub Packages, self-hosted and SaaS private registries, URLs kept in secrets.
-PRIVATE_HOST = re.compile(
+PRIVATE_HOST = LazyPattern(
     r"pkg\.github\.com|jfrog|artifactory|nexus|gitlab|pkgs\.dev\.azure\.com|visualstudio\.com|codeartifact"
     r"|cloudsmith|gemfury|fury\.io|verdaccio|localhost|127\.0\.0\.1|devpi",
     re.I,
 )
 #: ... and, in a value that is only a URL, one kept in a secret or variable.
-PRIVATE_REGISTRY = re.compile(PRIVATE_HOST.pattern + r"|\$\{\{\s*(?:secrets|vars)\.", re.I)
+PRIVATE_REGISTRY = LazyPattern(PRIVATE_HOST.pattern + r"|\$\{\{\s*(?:secrets|vars)\.", re.I)
 #: A test index (TestPyPI) in a URL, a repository name or a secret's name.
-TEST_INDEX = re.compile(r"(?:^|[^a-z])test(?:[^a-z]|pypi|$)", re.I)
+TEST_INDEX = LazyPattern(r"(?:^|[^a-z])test(?:[^a-z]|pypi|$)", re.I)
 
 #: Publishing actions missing from the knowledge base (see the report to the lead):
 #: name -> (registry, inputs that carry a long-lived token instead of OIDC).
@@ -98,20 +99,20 @@ EXTRA_PUBLISH_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rubygems/release-gem": ("rubygems", ()),
 }
 
-SECRET_RE = re.compile(r"""\bsecrets\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*['"]([^'"]+)['"]\s*\])""")
+SECRET_RE = LazyPattern(r"""\bsecrets\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*['"]([^'"]+)['"]\s*\])""")
 
 #: Shell lines that store a registry credential in a config file for later steps:
 #: (pattern, registry, description, the secret's name must carry the registry's hint).
-CONFIG_WRITES: tuple[tuple[re.Pattern[str], str, str, bool], ...] = (
-    (re.compile(r"_authToken|npmAuthToken", re.I), "npm", "an .npmrc `_authToken`", False),
-    (re.compile(r"pypi-token\.|\.pypirc", re.I), "pypi", "a PyPI credentials file", False),
-    (re.compile(r"\bpassword\s*[:=]", re.I), "pypi", "a PyPI credentials file", True),
-    (re.compile(r"\bcargo\s+login\b|credentials\.toml", re.I), "crates", "`cargo login`", False),
-    (re.compile(r"rubygems_api_key|\.gem/credentials", re.I), "rubygems", "the RubyGems credentials file", False),
+CONFIG_WRITES: tuple[tuple[LazyPattern, str, str, bool], ...] = (
+    (LazyPattern(r"_authToken|npmAuthToken", re.I), "npm", "an .npmrc `_authToken`", False),
+    (LazyPattern(r"pypi-token\.|\.pypirc", re.I), "pypi", "a PyPI credentials file", False),
+    (LazyPattern(r"\bpassword\s*[:=]", re.I), "pypi", "a PyPI credentials file", True),
+    (LazyPattern(r"\bcargo\s+login\b|credentials\.toml", re.I), "crates", "`cargo login`", False),
+    (LazyPattern(r"rubygems_api_key|\.gem/credentials", re.I), "rubygems", "the RubyGems credentials file", False),
 )
 
 #: Wording of a step that publishes through a project script.
-PUBLISH_WORDS = re.compile(
+PUBLISH_WORDS = LazyPattern(
     r"(?<![\w.$\{-])[\w:.-]*publish[\w:.-]*|\bsemantic-release\b|\brelease-it\b"
     # `changeset status|version|add`, the `.changeset/` folder: no publish (withastro/astro@99d3d3dbbfa4)
     r"|(?<![./])\bchangeset\b(?!\s+(?:status|version|add|pre|init)\b)"
@@ -122,7 +123,7 @@ PUBLISH_WORDS = re.compile(
 #: token but cannot use trusted publishing, so it is not counted as a publish;
 #: ``pkg-pr-new publish`` uploads a preview build to pkg.pr.new, no registry
 #: (honojs/hono@28a9c128912d, cr.yml).
-NOT_PUBLISH = re.compile(r"publishToMavenLocal|--dry-run|\bnpm\s+pack\b|\bdist-tag\b|\bpkg-pr-new\b", re.I)
+NOT_PUBLISH = LazyPattern(r"publishToMavenLocal|--dry-run|\bnpm\s+pack\b|\bdist-tag\b|\bpkg-pr-new\b", re.I)
 
 URL_ENV = ("TWINE_REPOSITORY_URL", "TWINE_REPOSITORY", "UV_PUBLISH_URL", "NPM_CONFIG_REGISTRY", "YARN_REGISTRY",
            "POETRY_REPOSITORIES_PYPI_URL", "FLIT_INDEX_URL", "HATCH_INDEX_REPO", "PDM_PUBLISH_REPO")
@@ -274,7 +275,7 @@ def _secret_vars(*mappings: object) -> dict[str, str]:
     return out
 
 
-ASSIGNMENT = re.compile(r"(?:^|[\s;&|])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
+ASSIGNMENT = LazyPattern(r"(?:^|[\s;&|])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
 
 
 def _script_credentials(step: Step, env_vars: dict[str, str]) -> list[Credential]:

@@ -42,6 +42,7 @@ from shipwarden.ci.github.uses import Uses
 from shipwarden.ci.yamlspan import MAX_FILE_BYTES, decode
 from shipwarden.core.findings import Finding, Location, ScanError
 from shipwarden.core.gitconfig import run_git
+from shipwarden.core.patterns import LazyPattern
 from shipwarden.core.structs import struct
 
 #: The public GitHub server, used when neither the option, ``GITHUB_SERVER_URL``
@@ -54,11 +55,11 @@ MAX_ACTIONS = 100
 #: Seconds one git command may take (a fetch over a slow link included).
 GIT_TIMEOUT = 120
 
-_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,254}$")
-_SUBPATH = re.compile(r"^[A-Za-z0-9_.@+ -][A-Za-z0-9_./@+ -]{0,500}$")
-_SHA = re.compile(r"^[0-9a-f]{40}$")
+_OWNER = LazyPattern(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_NAME = LazyPattern(r"^[A-Za-z0-9_.-]{1,100}$")
+_REF = LazyPattern(r"^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,254}$")
+_SUBPATH = LazyPattern(r"^[A-Za-z0-9_.@+ -][A-Za-z0-9_./@+ -]{0,500}$")
+_SHA = LazyPattern(r"^[0-9a-f]{40}$")
 _SCHEMES = ("https://", "http://", "file://")
 
 

@@ -9,6 +9,7 @@ from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Job, Step, Workflow
 from shipwarden.ci.shell import EventKind, analyze
+from shipwarden.core.patterns import LazyPattern
 
 TRUTHY_FALSE = ("false", "0", "no", "off")
 
@@ -22,7 +23,7 @@ def truthy(value: str | None, default: bool) -> bool:
     return v not in TRUTHY_FALSE and v != ""
 
 
-_SECRET_REF = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*'([^']+)'\s*\])", re.IGNORECASE)
+_SECRET_REF = LazyPattern(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*'([^']+)'\s*\])", re.IGNORECASE)
 
 
 def secret_names(text: str) -> set[str]:
@@ -36,7 +37,7 @@ def secret_names(text: str) -> set[str]:
     return names
 
 
-_WORKSPACE_PREFIX = re.compile(r"^\$\{\{\s*github\.workspace\s*\}\}/?|^\$\{?GITHUB_WORKSPACE\}?/?")
+_WORKSPACE_PREFIX = LazyPattern(r"^\$\{\{\s*github\.workspace\s*\}\}/?|^\$\{?GITHUB_WORKSPACE\}?/?")
 
 
 def checkout_path(step: Step) -> str:
@@ -63,8 +64,8 @@ def mentions(step: Step, folder: str) -> bool:
     return any(pattern.search(text) for text in texts)
 
 
-_MAJOR = re.compile(r"^v?(\d+)(?:[.\-]|$)")
-_MAJOR_COMMENT = re.compile(r"#\s*v?(\d+)(?:[.\s]|$)")
+_MAJOR = LazyPattern(r"^v?(\d+)(?:[.\-]|$)")
+_MAJOR_COMMENT = LazyPattern(r"#\s*v?(\d+)(?:[.\s]|$)")
 
 
 def uses_major(step: Step) -> int | None:
@@ -111,22 +112,22 @@ def fork_artifacts(step: Step, wf: Workflow) -> bool:
 
 
 #: a script that sets step outputs ...
-SETS_OUTPUT = re.compile(r"GITHUB_OUTPUT|core\.setOutput\s*\(|::set-output\b")
+SETS_OUTPUT = LazyPattern(r"GITHUB_OUTPUT|core\.setOutput\s*\(|::set-output\b")
 #: ... from the event payload's outsider-written fields (titles, bodies, branch names, authors;
 #: not logins, which data/contexts.toml holds shape-constrained: withastro/astro@99d3d3dbbfa4
 #: reads a fork's `owner.login` only to fetch a file, and outputs `minor` or `major`)
-READS_EVENT_PAYLOAD = re.compile(r"GITHUB_EVENT_PATH|github\.event_path|context\.payload\.")
-EVENT_TEXT_FIELD = re.compile(
+READS_EVENT_PAYLOAD = LazyPattern(r"GITHUB_EVENT_PATH|github\.event_path|context\.payload\.")
+EVENT_TEXT_FIELD = LazyPattern(
     r"\.(?:title|body|message|head\.ref|head_ref|label|name|email)\b|\[['\"](?:title|body|message)['\"]\]"
 )
 
 #: artifact downloads written as commands or API calls instead of a downloader action
-OTHER_DOWNLOAD = re.compile(
+OTHER_DOWNLOAD = LazyPattern(
     r"\bgh\s+run\s+download\b|\bdownloadArtifact\s*\(|\blistWorkflowRunArtifacts\s*\("
     r"|/actions/artifacts/[^\s'\"]*/zip|/actions/runs/[^\s'\"]*/artifacts"
 )
 #: ... naming another run than this one
-_RUN_ID_OF_OTHERS = re.compile(
+_RUN_ID_OF_OTHERS = LazyPattern(
     r"workflow_run\.id|run_id\s*[:=]\s*(?!context\.runId|process\.env\.GITHUB_RUN_ID)"
     r"|\bgh\s+run\s+download\s+(?!\$\{\{\s*github\.run_id\s*\}\}|\$\{?GITHUB_RUN_ID\b|-)\S"
 )
@@ -173,10 +174,10 @@ def code_text(step: Step) -> str:
 
 
 #: an inline script that loads code from the workspace: ``require('./x')``, ``await import(`${process.env.GITHUB_WORKSPACE}/…`)``
-LOADS_FILE = re.compile(r"""\b(?:require|import)\s*\(\s*[`'"](?:\.{1,2}/|\$\{\s*process\.env\.GITHUB_WORKSPACE)|GITHUB_WORKSPACE|github\.workspace""")
+LOADS_FILE = LazyPattern(r"""\b(?:require|import)\s*\(\s*[`'"](?:\.{1,2}/|\$\{\s*process\.env\.GITHUB_WORKSPACE)|GITHUB_WORKSPACE|github\.workspace""")
 
-_RUN_SCRIPT = re.compile(r"^(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?(?:--?[\w-]+\s+)*([\w:.@/-]+)")
-_PROVENANCE = re.compile(r"--provenance\b")
+_RUN_SCRIPT = LazyPattern(r"^(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?(?:--?[\w-]+\s+)*([\w:.@/-]+)")
+_PROVENANCE = LazyPattern(r"--provenance\b")
 
 
 def publish_through(text: str, job: Job, depth: int = 0) -> tuple[str, str] | None:

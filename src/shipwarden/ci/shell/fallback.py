@@ -9,15 +9,16 @@ from shipwarden.ci.shell.commands import resolve
 from shipwarden.ci.shell.model import Span, Word
 from shipwarden.ci.shell.state import Analysis, Cmd, Element, WordInfo
 from shipwarden.ci.shell.tables import POSIX_SHELLS
+from shipwarden.core.patterns import LazyPattern
 
-_FB_TOKEN = re.compile(
+_FB_TOKEN = LazyPattern(
     r"""(?P<sep>\r?\n|;|&&|\|\||\||&)"""
     r"""|(?P<redir>\d?>>?|<)"""
     r"""|(?P<word>(?:'[^'\n]*'|"(?:[^"\\\n]|\\.)*"|`.|[^\s;&|'"`<>])+)"""
     r"""|(?P<other>\S)""",
 )
-_FB_QUOTES = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|`(.)""")
-_CMD_COMMENT = re.compile(r"(?im)^[ \t]*(?:rem\b|::).*$")
+_FB_QUOTES = LazyPattern(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|`(.)""")
+_CMD_COMMENT = LazyPattern(r"(?im)^[ \t]*(?:rem\b|::).*$")
 _CODE_HASH_COMMENTS = frozenset({"python", "ruby", "perl"})
 
 
@@ -129,7 +130,7 @@ def run_fallback(an: Analysis, text: str, shell: str) -> None:
                 an.fallback_remote.append((owner, m.start(), m.end(), target))
 
 
-_PLACEHOLDER = re.compile(r"__E(\d+)_*")
+_PLACEHOLDER = LazyPattern(r"__E(\d+)_*")
 
 
 def _unplace(m: re.Match[str], an: Analysis, text: str) -> str:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from shipwarden.ci.shell.model import EventKind, Word
+from shipwarden.core.patterns import LazyPattern
 from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
@@ -22,7 +23,7 @@ TRUTHY = frozenset({"true", "1", "yes", "on", "y"})
 class OptSpec:
     names: frozenset[str]
     values: frozenset[str] | None = None
-    pattern: re.Pattern[str] | None = None
+    pattern: LazyPattern | None = None
 
     @classmethod
     def parse(cls, text: str) -> OptSpec:
@@ -30,7 +31,7 @@ class OptSpec:
             names, found, rest = text.partition(sep)
             if found and names.startswith("-"):
                 if sep == "~":
-                    return cls(frozenset(names.split("|")), pattern=re.compile(rest))
+                    return cls(frozenset(names.split("|")), pattern=LazyPattern(rest))
                 return cls(frozenset(names.split("|")), values=frozenset(v.lower() for v in rest.split("|")))
         return cls(frozenset(text.split("|")))
 
@@ -62,7 +63,7 @@ class CommandRule:
     not_args: frozenset[str] = frozenset()
     any_option: tuple[OptSpec, ...] = ()
     unless_options: tuple[OptSpec, ...] = ()
-    any_arg: re.Pattern[str] | None = None
+    any_arg: LazyPattern | None = None
     dynamic_arg: bool = False
     path_arg: bool = False
     require_local: bool = False
@@ -77,7 +78,7 @@ class CommandRule:
     local_options: tuple[OptSpec, ...] = ()
     local_exec: bool = False
     flags: tuple[tuple[OptSpec, str], ...] = ()
-    arg_flags: tuple[tuple[re.Pattern[str], str], ...] = ()
+    arg_flags: tuple[tuple[LazyPattern, str], ...] = ()
     prompt_options: tuple[OptSpec, ...] = ()
     packages_flag: str = ""
     target: str = ""
@@ -111,18 +112,18 @@ class Downloader:
 
 @struct(frozen=True)
 class Tables:
-    aliases: tuple[tuple[re.Pattern[str], str], ...]
+    aliases: tuple[tuple[LazyPattern, str], ...]
     packages: dict[str, str]
     wrappers: dict[tuple[str, str], Wrapper]
     wrapper_names: frozenset[str]
     options: dict[str, frozenset[str]]
     clusters: frozenset[str]
     rules: dict[str, tuple[CommandRule, ...]]
-    command_path: tuple[re.Pattern[str], ...]
-    command_path_raw: tuple[re.Pattern[str], ...]
-    arg_path: re.Pattern[str]
-    binary_artifact: re.Pattern[str]
-    ignore_path: re.Pattern[str]
+    command_path: tuple[LazyPattern, ...]
+    command_path_raw: tuple[LazyPattern, ...]
+    arg_path: LazyPattern
+    binary_artifact: LazyPattern
+    ignore_path: LazyPattern
     nested_shells: frozenset[str]
     nested_flag: str
     eval_names: frozenset[str]
@@ -130,14 +131,14 @@ class Tables:
     verifiers: frozenset[str]
     code_options: frozenset[str]
     downloaders: dict[str, Downloader]
-    pwsh_remote: tuple[re.Pattern[str], ...]
-    url: re.Pattern[str]
+    pwsh_remote: tuple[LazyPattern, ...]
+    url: LazyPattern
     env_files: frozenset[str]
-    env_target: re.Pattern[str]
-    env_target_fallback: re.Pattern[str]
+    env_target: LazyPattern
+    env_target_fallback: LazyPattern
     tee: frozenset[str]
     echo: frozenset[str]
-    echo_options: re.Pattern[str]
+    echo_options: LazyPattern
     writers: frozenset[str]
 
 
@@ -154,7 +155,7 @@ def _rule(raw: dict[str, Any]) -> CommandRule:
         not_args=frozenset(raw["not_args"].split("|")) if "not_args" in raw else frozenset(),
         any_option=specs("any_option"),
         unless_options=specs("unless_options"),
-        any_arg=re.compile(raw["any_arg"]) if "any_arg" in raw else None,
+        any_arg=LazyPattern(raw["any_arg"]) if "any_arg" in raw else None,
         dynamic_arg=raw.get("dynamic_arg", False),
         path_arg=raw.get("path_arg", False),
         require_local=raw.get("require_local", False),
@@ -169,7 +170,7 @@ def _rule(raw: dict[str, Any]) -> CommandRule:
         local_options=specs("local_options"),
         local_exec=raw.get("local_exec", False),
         flags=tuple((OptSpec.parse(k), v) for k, v in raw.get("flags", {}).items()),
-        arg_flags=tuple((re.compile(k), v) for k, v in raw.get("arg_flags", {}).items()),
+        arg_flags=tuple((LazyPattern(k), v) for k, v in raw.get("arg_flags", {}).items()),
         prompt_options=specs("prompt_options"),
         packages_flag=raw.get("packages_flag", ""),
         target=raw.get("target", ""),
@@ -202,18 +203,18 @@ def load_tables() -> Tables:
     remote = raw["remote_exec"]
     env_names = "|".join(re.escape(n) for n in raw["env_files"]["names"])
     return Tables(
-        aliases=tuple((re.compile(p), n) for p, n in raw["names"]["aliases"]),
+        aliases=tuple((LazyPattern(p), n) for p, n in raw["names"]["aliases"]),
         packages=dict(raw["packages"]),
         wrappers=wrappers,
         wrapper_names=frozenset(w.name for w in wrappers.values()),
         options={k: frozenset(v) for k, v in raw["options"].items()},
         clusters=frozenset(raw["clusters"]["names"]),
         rules={k: tuple(v) for k, v in rules.items()},
-        command_path=tuple(re.compile(p) for p in raw["local"]["command_path"]),
-        command_path_raw=tuple(re.compile(p) for p in raw["local"]["command_path_raw"]),
-        arg_path=re.compile(raw["local"]["arg_path"]),
-        binary_artifact=re.compile(raw["local"]["binary_artifact"]),
-        ignore_path=re.compile(raw["local"]["ignore_path"]),
+        command_path=tuple(LazyPattern(p) for p in raw["local"]["command_path"]),
+        command_path_raw=tuple(LazyPattern(p) for p in raw["local"]["command_path_raw"]),
+        arg_path=LazyPattern(raw["local"]["arg_path"]),
+        binary_artifact=LazyPattern(raw["local"]["binary_artifact"]),
+        ignore_path=LazyPattern(raw["local"]["ignore_path"]),
         nested_shells=frozenset(raw["nested"]["shells"]),
         nested_flag=raw["nested"]["flag"],
         eval_names=frozenset(raw["nested"]["eval"]),
@@ -229,13 +230,13 @@ def load_tables() -> Tables:
             )
             for name, d in remote["downloaders"].items()
         },
-        pwsh_remote=tuple(re.compile(p) for p in remote["pwsh"]["patterns"]),
-        url=re.compile(remote["pwsh"]["url"]),
+        pwsh_remote=tuple(LazyPattern(p) for p in remote["pwsh"]["patterns"]),
+        url=LazyPattern(remote["pwsh"]["url"]),
         env_files=frozenset(raw["env_files"]["names"]),
-        env_target=re.compile(rf"""^(["']?)\$\{{?(?:env:)?({env_names})\}}?\1$"""),
-        env_target_fallback=re.compile(rf"""(?i)\$\{{?(?:env:)?({env_names})\}}?|%({env_names})%"""),
+        env_target=LazyPattern(rf"""^(["']?)\$\{{?(?:env:)?({env_names})\}}?\1$"""),
+        env_target_fallback=LazyPattern(rf"""(?i)\$\{{?(?:env:)?({env_names})\}}?|%({env_names})%"""),
         tee=frozenset(raw["env_files"]["tee"]),
         echo=frozenset(raw["env_files"]["echo"]),
-        echo_options=re.compile(raw["env_files"]["echo_options"]),
+        echo_options=LazyPattern(raw["env_files"]["echo_options"]),
         writers=frozenset(raw["env_files"]["writers"]),
     )
