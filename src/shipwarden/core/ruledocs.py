@@ -17,7 +17,6 @@ import os
 import re
 import sys
 from functools import cache
-from importlib import resources
 
 #: The package folder that holds the pages (``docs/rules`` in the source tree).
 DOCS_PACKAGE_DIR = "rule_docs"
@@ -33,6 +32,8 @@ def rule_doc(rule_id: str) -> str | None:
     """The Markdown page of ``rule_id``, or ``None`` when the package has none."""
     if not _RULE_ID.match(rule_id) or ".." in rule_id:
         return None
+    from importlib import resources  # start-up: only SARIF and `docs` read the pages
+
     page = resources.files("shipwarden").joinpath(DOCS_PACKAGE_DIR, f"{rule_id}.md")
     try:
         return page.read_text(encoding="utf-8")
@@ -42,6 +43,8 @@ def rule_doc(rule_id: str) -> str | None:
 
 def rule_ids_with_docs() -> list[str]:
     """The ids of every page the package ships."""
+    from importlib import resources  # start-up: only SARIF and `docs` read the pages
+
     folder = resources.files("shipwarden").joinpath(DOCS_PACKAGE_DIR)
     if not folder.is_dir():
         return []

@@ -4,8 +4,9 @@ Every analysis keeps what it knows (contexts an outsider controls, what tools
 do, credential locations, known hooks …) in TOML or JSON files under a
 ``data/`` folder of its package, and reads them with :func:`load_table`:
 
-* the file is found with :mod:`importlib.resources`, so an installed wheel
-  reads the same tables as the source checkout;
+* the file is found next to the package's modules, as :mod:`importlib.resources`
+  finds it (which is asked for a package that is not plain files, e.g. in a zip),
+  so an installed wheel reads the same tables as the source checkout;
 * its size and nesting are bounded before it is parsed (a packaged table is
   ours, but a broken build or a hand edit must fail clearly, not hang);
 * the format follows the suffix (``.toml`` or ``.json``);
@@ -23,9 +24,11 @@ Callers turn it into their own typed objects (and usually cache those).
 from __future__ import annotations
 
 import functools
+import importlib
 import json
+import os
 from collections.abc import Iterator
-from importlib import resources
+from importlib import machinery
 from typing import Any
 
 from shipwarden.core import safeio, tablecache
@@ -37,6 +40,8 @@ MAX_TABLE_DEPTH = 32
 #: Folder of a package that holds its tables.
 DATA_DIR = "data"
 SUFFIXES = (".toml", ".json")
+#: Loaders of modules that are plain files (whose package folder holds ``data/``).
+_FILE_LOADERS = (machinery.SourceFileLoader, machinery.SourcelessFileLoader)
 
 
 class TableError(ValueError):
@@ -65,9 +70,7 @@ def load_table(package: str, name: str) -> dict[str, Any]:
     if ".." in name.split("/") or name.startswith("/"):
         raise TableError(label, "a table name stays inside the package's data folder")
     try:
-        resource = resources.files(package).joinpath(DATA_DIR, *name.split("/"))
-        with resource.open("rb") as fh:
-            data = fh.read(MAX_TABLE_BYTES + 1)
+        data = _read_packaged(package, name.split("/"))
     except (ModuleNotFoundError, FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise TableError(label, "not found in the installed package") from None
     except OSError as exc:
@@ -79,6 +82,22 @@ def load_table(package: str, name: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise TableError(label, f"not UTF-8 (byte {exc.start})") from None
     return _parse(label, name, text)
+
+
+def _read_packaged(package: str, parts: list[str]) -> bytes:
+    """The first ``MAX_TABLE_BYTES + 1`` bytes of ``<package>/data/<parts>``."""
+    spec = importlib.import_module(package).__spec__
+    if spec is not None and spec.origin and isinstance(spec.loader, _FILE_LOADERS):
+        # a package of plain files: the folder importlib.resources would read
+        with open(os.path.join(os.path.dirname(spec.origin), DATA_DIR, *parts), "rb") as fh:
+            return fh.read(MAX_TABLE_BYTES + 1)
+    # start-up: importlib.resources imports zipfile, tempfile and more (~3 ms), needed
+    # only for a package that is not plain files (a zip)
+    from importlib import resources
+
+    with resources.files(package).joinpath(DATA_DIR, *parts).open("rb") as fh:
+        data: bytes = fh.read(MAX_TABLE_BYTES + 1)
+    return data
 
 
 def _parse(label: str, name: str, text: str) -> dict[str, Any]:
@@ -115,6 +134,8 @@ def _parse_toml(label: str, text: str) -> dict[str, Any]:
 
 def packaged_tables(package: str = "shipwarden") -> Iterator[tuple[str, str]]:
     """``(package, name)`` of every table in ``data/`` folders under ``package``, sorted."""
+    from importlib import resources  # start-up: only tests and tools list the tables
+
     found: list[tuple[str, str]] = []
     stack = [(package, resources.files(package))]
     while stack:
