@@ -48,17 +48,46 @@ only when called, so importing the API stays cheap.
 
 from __future__ import annotations
 
-from shipwarden.api._assess import AssessResult, assess
-from shipwarden.api._assess_options import AssessOptions
-from shipwarden.api._detonate import DetonateOptions, DetonateResult, detonate
-from shipwarden.api._machine import EndpointOptions, EndpointResult, endpoint
-from shipwarden.api._packaging import DepsOptions, DepsResult, GateOptions, GateResult, deps, gate
-from shipwarden.api._provenance import ProvenanceOptions, ProvenanceResult, provenance
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from shipwarden.api._shapes import Options, Result
 from shipwarden.api._workflows import PathsOptions, PathsResult, ScanOptions, ScanResult, paths, scan
 from shipwarden.core.baseline import BaselineError
 from shipwarden.core.config import Config, ConfigError
 from shipwarden.core.findings import Finding, Report, ScanError, Tier
+
+if TYPE_CHECKING:
+    from shipwarden.api._assess import AssessResult, assess
+    from shipwarden.api._assess_options import AssessOptions
+    from shipwarden.api._detonate import DetonateOptions, DetonateResult, detonate
+    from shipwarden.api._machine import EndpointOptions, EndpointResult, endpoint
+    from shipwarden.api._packaging import DepsOptions, DepsResult, GateOptions, GateResult, deps, gate
+    from shipwarden.api._provenance import ProvenanceOptions, ProvenanceResult, provenance
+
+#: start-up: the entries of the other analyses are imported when first named
+#: (``api.gate``), so a scan does not define their options and results: name -> module
+_ELSEWHERE = {
+    **dict.fromkeys(("AssessResult", "assess"), "_assess"),
+    "AssessOptions": "_assess_options",
+    **dict.fromkeys(("DetonateOptions", "DetonateResult", "detonate"), "_detonate"),
+    **dict.fromkeys(("EndpointOptions", "EndpointResult", "endpoint"), "_machine"),
+    **dict.fromkeys(("DepsOptions", "DepsResult", "GateOptions", "GateResult", "deps", "gate"), "_packaging"),
+    **dict.fromkeys(("ProvenanceOptions", "ProvenanceResult", "provenance"), "_provenance"),
+}
+
+if not TYPE_CHECKING:  # mypy sees the imports above, so a misspelt name stays an error
+
+    def __getattr__(name: str) -> Any:
+        module = _ELSEWHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_ELSEWHERE})
 
 __all__ = [
     "AssessOptions",
