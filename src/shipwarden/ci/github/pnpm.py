@@ -123,6 +123,6 @@ def read_policy(read: Callable[[str], bytes]) -> PnpmPolicy:
         npmrc = read(".npmrc")[:MAX_CONFIG_BYTES].decode("utf-8", "replace")
     except Exception:  # noqa: BLE001 - no .npmrc
         npmrc = ""
-    if any(re.search(rf"^\s*{re.escape(k)}\b", npmrc, re.MULTILINE) for k in table["npmrc_keys"]):
+    if npmrc and any(re.search(rf"^\s*{re.escape(k)}\b", npmrc, re.MULTILINE) for k in table["npmrc_keys"]):
         open_ = True
     return PnpmPolicy(major, tuple(sorted(allowed)), open_)
