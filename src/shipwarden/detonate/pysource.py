@@ -33,7 +33,8 @@ from shipwarden.packaging.pybuild import BuildError, build_requirements, fetch_w
 SOURCE_ROOT = "/tmp/pip-install-sw"
 BUILD_ENV = "/tmp/pip-build-env-sw"
 WHEEL_DIR = "/tmp/pip-wheel-sw"
-WHEELHOUSE = "/scratch/.sw/wheels"
+#: the fetched wheels, in the harness's read-only folder (:data:`shipwarden.detonate.run.HARNESS`)
+WHEELHOUSE = "/scratch/.sw/ro/wheels"
 #: the interpreter inside the sandbox
 PYTHON = "/usr/bin/python3"
 
@@ -129,12 +130,10 @@ def lifecycle_steps(source_dir: str, workspace: str, site: str) -> list[str]:
         "echo '> pip: build_wheel (PEP 517 backend / setup.py)'",
         f"{build}",
         "rc=$?",
-        'echo "build $rc" >> /scratch/.sw/status',
         '[ "$rc" -eq 0 ] || return "$rc"',
         "echo '> pip: install the built wheel'",
         f"{install} {WHEEL_DIR}/*.whl",
         "rc=$?",
-        'echo "install $rc" >> /scratch/.sw/status',
         '[ "$rc" -eq 0 ] || return "$rc"',
         "cd " + shlex.quote(workspace),
     ]

@@ -26,7 +26,7 @@ from typing import Any
 from shipwarden.core.catalogue import RuleMeta
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
 from shipwarden.core.tables import load_table
-from shipwarden.detonate.run import Observation
+from shipwarden.detonate.run import OUT_LOG, Observation
 from shipwarden.detonate.trace import Process
 from shipwarden.secrets.redactor import redact_text as redact_secrets
 
@@ -88,7 +88,6 @@ def load_behaviour() -> Behaviour:
 
 
 _NODE_TOOLS = {"npm-cli.js": "npm", "npx-cli.js": "npx", "node-gyp.js": "node-gyp", "yarn.js": "yarn", "pnpm.cjs": "pnpm"}
-_OWN = ("/scratch/.sw/run.sh", "exec >/scratch/.sw/out.log")
 
 
 def tool_name(proc: Process) -> str:
@@ -103,16 +102,10 @@ def tool_name(proc: Process) -> str:
 
 
 def _is_ours(obs: Observation, pid: int) -> bool:
-    """shipwarden's own wrappers and the decoy, whose actions are not the package's."""
-    proc = obs.trace.processes.get(pid)
-    if proc is None:
-        return True
-    if not proc.argv or proc.exe.endswith("/unshare"):
-        return True
-    joined = " ".join(proc.argv)
-    if any(proc.argv[: len(prefix)] == prefix for prefix in obs.own):
-        return True  # the package manager's own step (pip installing the built wheel)
-    return any(o in joined for o in _OWN) or proc.argv[0] == "Runner.Worker" or "/scratch/.sw/decoy.py" in joined
+    """shipwarden's own processes (the launcher, the run script's shell, the decoy) and the package manager's own
+    steps, whose actions are not the package's: decided from who started whom in the trace (:func:`.run.attribute`),
+    not from command lines, which the package's code chooses."""
+    return pid not in obs.package_pids
 
 
 def _actor(obs: Observation, pid: int) -> str:
@@ -228,7 +221,7 @@ def _canaries(obs: Observation) -> list[Finding]:
     obs.logins = sorted(logins)
     staged: dict[str, list[str]] = {}
     for ev in obs.trace.data:
-        if ev.socket or _is_ours(obs, ev.pid) or ev.target.startswith("/scratch/.sw/"):
+        if ev.socket or _is_ours(obs, ev.pid) or ev.target == OUT_LOG:
             continue
         for label in obs.bait.search(ev.data):
             staged.setdefault(label, []).append(_display(obs, ev.target))

@@ -29,7 +29,7 @@ from shipwarden.detonate.bait import USERS, Bait, Profile, make_bait
 #: what the launcher needs inside its own namespaces: routes and low ports for the sink,
 #: and CAP_SETFCAP to map its uid 0 into the nested namespace the package runs in
 from shipwarden.detonate.package import DetonateError, Package, _lifecycle, _system_python
-from shipwarden.detonate.trace import STRACE_ARGS, Trace, parse
+from shipwarden.detonate.trace import STRACE_ARGS, Process, Trace, parse
 from shipwarden.sandbox import seccomp
 from shipwarden.sandbox.copy import CopyLimitError, copy_tree
 
@@ -38,6 +38,15 @@ _NPM_ROOT = "/usr/lib/node_modules/npm"
 #: seconds the package's background processes are still watched after its scripts end (the watch
 #: stops as soon as none is left); 8 s let a detached payload on a loaded machine finish unseen
 LINGER_SECONDS = 15
+#: the harness's own files inside the sandbox: its inputs (the run script, the seccomp loader, the sink, the
+#: decoy, shims, the build's wheels) under a read-only bind the package's code cannot change, and a writable
+#: folder for the sink's certificates and the logs of the package's output and the build venv's setup
+HARNESS = "/scratch/.sw/ro"
+SW = "/scratch/.sw"
+OUT_LOG = f"{SW}/out.log"
+RUN_SH = f"{HARNESS}/run.sh"
+#: the launcher's notes on its stdout (beside the sink's JSON records), where the package cannot write
+NOTE_PREFIX = "sw-note "
 
 
 @dataclass(slots=True)
@@ -64,6 +73,9 @@ class Observation:
     steps: list[list[str]] = field(default_factory=list)
     #: canaries a package manager sent only as its own login to the host their bait names ("~/.npmrc → host:443")
     logins: list[str] = field(default_factory=list)
+    #: traced PIDs whose actions are the package's (descendants of the run script's shell, less detonate's own
+    #: steps); everything else in the trace is the harness
+    package_pids: set[int] = field(default_factory=set)
 
 
 def _write(path: Path, content: str | bytes, mode: int = 0o644) -> None:
@@ -123,7 +135,7 @@ def _lay_out(scratch: Path, bait: Bait, package: Package) -> tuple[str, str]:
             top = f"{package.name}-{package.version}".replace("/", "_")
             shutil.copytree(package.source, scratch / "tmp" / pysource.SOURCE_ROOT[len("/tmp/"):] / top, symlinks=True)
             if package.wheelhouse is not None:
-                shutil.copytree(package.wheelhouse, scratch / ".sw" / "wheels")
+                shutil.copytree(package.wheelhouse, scratch / HARNESS[len("/scratch/"):] / "wheels")
             return f"{pysource.SOURCE_ROOT}/{top}", bait.workspace
         shutil.copytree(package.source, site, symlinks=True, dirs_exist_ok=True)
         return inside, bait.workspace
@@ -198,10 +210,10 @@ def _scripts(
     steps = ["cd " + shlex.quote(pkg_dir)]
     shims = _lifecycle().get("shims", {})
     if shims:
-        npm_env = {**npm_env, "PATH": npm_env["PATH"] + ":/scratch/.sw/shims"}
+        npm_env = {**npm_env, "PATH": npm_env["PATH"] + f":{HARNESS}/shims"}
     steps.append("decoy=0")
     if bait.profile is Profile.CI:
-        steps.append("exec -a Runner.Worker /usr/bin/python3 -I /scratch/.sw/decoy.py </dev/null >/dev/null 2>&1 &")
+        steps.append(f"exec -a Runner.Worker {' '.join(_DECOY_ARGV[1:])} </dev/null >/dev/null 2>&1 &")
         steps.append("decoy=$!")
     for k, v in sorted(npm_env.items()):
         steps.append(f"export {k}={shlex.quote(v)}")
@@ -213,15 +225,13 @@ def _scripts(
         # interpreter start-up in the venv the wheel is installed into: site.py runs every .pth
         steps += [
             "echo '> python start-up with the .pth files installed'",
-            ".venv/bin/python -c pass",
-            'echo "startup $?" >> /scratch/.sw/status',
+            " ".join(_STARTUP),
         ]
     for event, command in package.scripts.items() if package.ecosystem == "npm" else ():
         steps += [
             f"echo '> {package.name}@{package.version} {event}'",
             f"npm_lifecycle_event={event} npm_lifecycle_script={shlex.quote(command)} /bin/sh -c {shlex.quote(command)}",
             "rc=$?",
-            f'echo "{event} $rc" >> /scratch/.sw/status',
             '[ "$rc" -eq 0 ] || return "$rc"',
         ]
     steps += [
@@ -236,7 +246,7 @@ def _scripts(
         "  others=0",
         "  for p in /proc/[0-9]*; do n=${p#/proc/}; [ \"$n\" = 1 ] || [ \"$n\" = \"$decoy\" ] || [ \"$n\" = \"$BASHPID\" ] || others=1; done",
         "  [ $others = 1 ] || break",
-        "  sleep 0.2",
+        f"  {' '.join(_SLEEP)}",
         "done",
         "exit $status",
     ]
@@ -249,17 +259,21 @@ def _scripts(
     launch = f"""{setup}
 ip route add local 0.0.0.0/0 dev lo 2>/dev/null || echo "no catch-all route" >> /scratch/.sw/notes
 ip -6 route add local ::/0 dev lo 2>/dev/null || true
-MALLOC_ARENA_MAX=2 /usr/bin/python3 -I /scratch/.sw/sink.py /scratch/.sw 2>/scratch/.sw/sink.err &
+MALLOC_ARENA_MAX=2 /usr/bin/python3 -I {HARNESS}/sink.py {SW} 2>{SW}/sink.err &
 sink=$!
 i=0
-while [ ! -e /scratch/.sw/sink.ready ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
-[ -e /scratch/.sw/sink.ready ] || echo "the network sink did not start: $(tail -n 1 /scratch/.sw/sink.err)" >> /scratch/.sw/notes
+while [ ! -e {SW}/sink.ready ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+[ -e {SW}/sink.ready ] || echo "the network sink did not start: $(tail -n 1 {SW}/sink.err)" >> {SW}/notes
+# the notes are kept here before the package runs: it can write the scratch tree, not this shell's memory
+notes=$(cat {SW}/notes 2>/dev/null)
+rm -f {SW}/notes
 strace {strace} -- {prlimit} unshare --user --pid --fork --mount --mount-proc --kill-child \\
-    --map-user=1000 --map-group=1000 -- /bin/sh -c 'exec >/scratch/.sw/out.log 2>&1; exec /usr/bin/python3 -I /scratch/.sw/seccomp.py /scratch/.sw/code.bpf {shell} /scratch/.sw/run.sh' \\
+    --map-user=1000 --map-group=1000 -- /bin/sh -c 'exec >{OUT_LOG} 2>&1; exec /usr/bin/python3 -I {HARNESS}/seccomp.py {HARNESS}/code.bpf {shell} {RUN_SH}' \\
     </dev/null >/dev/null
 rc=$?
 sleep 0.2
 kill -9 $sink 2>/dev/null
+printf '%s\\n' "$notes" | while IFS= read -r line; do [ -z "$line" ] || printf '\\n{NOTE_PREFIX}%s\\n' "$line"; done
 exit $rc
 """
     return launch, run
@@ -285,6 +299,78 @@ def _make_ca(tls: Path) -> bytes | None:
 
 _SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
+#: argvs of the run script's own children that are not the package's
+_STARTUP = (".venv/bin/python", "-c", "pass")
+_DECOY_ARGV = ("Runner.Worker", "/usr/bin/python3", "-I", f"{HARNESS}/decoy.py")
+_SLEEP = ("sleep", "0.2")
+
+
+def _step_argvs(package: Package, bait: Bait) -> list[tuple[str, list[str], bool]]:
+    """What the run script starts for each step, in order: (event, argv, whether argv is only a prefix)."""
+    if package.ecosystem == "npm":
+        return [(event, ["/bin/sh", "-c", command], False) for event, command in package.scripts.items()]
+    out: list[tuple[str, list[str], bool]] = []
+    if package.manifest.get("sdist"):
+        out += [("build", pysource.build_command(), False), ("install", pysource.install_prefix(site_inside(bait)), True)]
+    return [*out, ("startup", list(_STARTUP), False)]
+
+
+def _run_shell(trace: Trace) -> Process | None:
+    """The shell running the run script: PID 1 of the package's namespace (the first to exec it)."""
+    for ev in trace.execs:
+        if ev.ok and ev.argv[-1:] == [RUN_SH] and ev.argv[0].endswith("bash"):
+            return trace.processes.get(ev.pid)
+    return None
+
+
+def _children(trace: Trace, parent: Process) -> list[Process]:
+    return [trace.processes[pid] for pid in parent.children.values() if pid in trace.processes]
+
+
+def step_statuses(trace: Trace, shell: Process | None, steps: list[tuple[str, list[str], bool]]) -> dict[str, int]:
+    """Each step's exit status, as the run script's shell reaped it (from the trace: nothing the package can write).
+
+    The shell's children are taken in the order it started them; each step is the next one whose first exec is the
+    step's command line. A step that was not reaped (killed at the budget, never reached) has no status."""
+    out: dict[str, int] = {}
+    if shell is None:
+        return out
+    pending = list(steps)
+    for child in _children(trace, shell):
+        if not pending or child.first_argv is None:
+            continue
+        event, argv, prefix = pending[0]
+        if child.first_argv == argv or (prefix and child.first_argv[: len(argv)] == argv):
+            pending.pop(0)
+            if child.status is not None:
+                out[event] = child.status
+    return out
+
+
+def attribute(trace: Trace, shell: Process | None, own: list[list[str]]) -> set[int]:
+    """The PIDs whose actions are the package's: everything the run script's shell started, and their children,
+    except the decoy, the shell's own ``sleep`` and the package manager's steps in ``own`` (pip installing the built
+    wheel). Decided by who started whom (the trace), never by a command line the package could choose. Without
+    the shell in the trace, every process but the first is taken as the package's."""
+    if shell is None:
+        return {pid for pid in trace.processes if pid != 0}
+    helpers = [list(_DECOY_ARGV[:1] + _DECOY_ARGV[2:]), list(_SLEEP)]
+    out: set[int] = set()
+    for proc in trace.processes.values():
+        chain = trace.chain(proc.pid)
+        above = [p.pid for p in chain]
+        if shell.pid not in above[1:]:
+            if proc.parent is None and proc.pid != 0:
+                out.add(proc.pid)  # a process no traced clone announced (PID translation missing): the package's
+            continue
+        step = chain[above.index(shell.pid) - 1]  # the shell's child this process descends from
+        if step.first_argv in helpers:
+            continue
+        if any(step.first_argv is not None and step.first_argv[: len(o)] == o and proc.argv[: len(o)] == o for o in own):
+            continue
+        out.add(proc.pid)
+    return out
+
 
 def tools_missing() -> list[str]:
     return [t for t in ("strace", "unshare", "ip", "python3", "bash") if sandbox.bwrap.which_inside(t) is None]
@@ -304,22 +390,23 @@ def detonate(
     started = time.monotonic()
     try:
         pkg_dir, workspace = _lay_out(scratch, bait, package)
-        sw = scratch / ".sw"
-        sw.mkdir(exist_ok=True)
+        sw = scratch / SW[len("/scratch/"):]
+        ro = scratch / HARNESS[len("/scratch/"):]
+        ro.mkdir(parents=True, exist_ok=True)
         sink_src = resources.files("shipwarden.detonate").joinpath("sinkserver.py").read_text("utf-8")
-        _write(sw / "sink.py", sink_src)
+        _write(ro / "sink.py", sink_src)
         # the package's own namespace gets the full filter (bubblewrap gives the launcher the narrower one)
-        _write(sw / "seccomp.py", seccomp.LOADER)
-        _write(sw / "code.bpf", sandbox.bwrap.seccomp_program(seccomp.STRICT))
+        _write(ro / "seccomp.py", seccomp.LOADER)
+        _write(ro / "code.bpf", sandbox.bwrap.seccomp_program(seccomp.STRICT))
         if profile is Profile.CI:
             decoy = bait.canary("github-app-token", "memory:Runner.Worker")
-            _write(sw / "decoy.py", _DECOY.format(canary=decoy))
+            _write(ro / "decoy.py", _DECOY.format(canary=decoy))
         npm_env = _npm_env(package, bait, pkg_dir) if package.ecosystem == "npm" else {"PATH": "/usr/local/bin:/usr/bin:/bin"}
         for tool, body in _lifecycle().get("shims", {}).items():
             if sandbox.bwrap.which_inside(tool) is None:
-                _write(sw / "shims" / tool, f"#!/bin/sh\n{body}\n", 0o755)
+                _write(ro / "shims" / tool, f"#!/bin/sh\n{body}\n", 0o755)
         launch, run = _scripts(package, bait, pkg_dir, npm_env, linger, limits)
-        _write(sw / "run.sh", run)
+        _write(ro / "run.sh", run)
         user = USERS[profile]
         env = sandbox.sandbox_env(
             {**bait.env, "USER": user, "LOGNAME": user, "SHELL": "/bin/bash", "TMPDIR": "/tmp",
@@ -348,7 +435,9 @@ def detonate(
             env=env,
             cwd="/scratch",
             mounts=[sandbox.Mount(scratch / "home", bait.home, writable=True),
-                    sandbox.Mount(scratch / "tmp", "/tmp", writable=True)],
+                    sandbox.Mount(scratch / "tmp", "/tmp", writable=True),
+                    # over the writable scratch tree: the harness's inputs, which nothing inside can change
+                    sandbox.Mount(ro, HARNESS)],
             limits=limits,
             hostname="runnervm" if profile is Profile.CI else "devbox",
             uid=0,
@@ -361,18 +450,21 @@ def detonate(
         seconds = time.monotonic() - started
         trace = parse(res.stderr.decode("utf-8", "replace"))
         sink = []
+        launcher_notes: list[str] = []
         for line in res.stdout.decode("utf-8", "replace").splitlines():
+            if line.startswith(NOTE_PREFIX):
+                launcher_notes.append(line[len(NOTE_PREFIX):][:500])
+                continue
             try:
-                sink.append(json.loads(line))
+                record = json.loads(line)
             except ValueError:
                 continue
-        statuses: dict[str, int] = {}
-        status_file = sw / "status"
-        if status_file.is_file() and not status_file.is_symlink():
-            for line in status_file.read_text("utf-8", "replace")[:65536].splitlines():
-                parts = line.split()
-                if len(parts) == 2 and parts[1].lstrip("-").isdigit():
-                    statuses[parts[0]] = int(parts[1])
+            if isinstance(record, dict):
+                sink.append(record)
+        run_shell = _run_shell(trace)
+        own = [pysource.install_prefix(site_inside(bait))] if package.manifest.get("sdist") else []
+        statuses = step_statuses(trace, run_shell, _step_argvs(package, bait))
+        package_pids = attribute(trace, run_shell, own)
         output = ""
         out_file = sw / "out.log"
         if out_file.is_file() and not out_file.is_symlink():
@@ -381,8 +473,9 @@ def detonate(
         notes = list(notes_pre)
         if res.truncated:
             notes.append(f"{res.truncated:,} bytes of trace or sink records beyond the cap were dropped")
-        if (sw / "notes").is_file():
-            notes += [n for n in (sw / "notes").read_text("utf-8", "replace")[:4096].splitlines() if n.strip()]
+        notes += launcher_notes[:20]
+        if run_shell is None and trace.lines:
+            notes.append("the run script's shell is not in the trace: every traced process is taken as the package's")
         return Observation(
             package=package,
             profile=profile,
@@ -397,8 +490,9 @@ def detonate(
             workspace=workspace,
             home=bait.home,
             notes=notes,
-            own=[pysource.install_prefix(site_inside(bait))] if package.manifest.get("sdist") else [],
-            steps=[[".venv/bin/python", "-c", "pass"]] if package.ecosystem == "pypi" else [],
+            own=own,
+            steps=[list(_STARTUP)] if package.ecosystem == "pypi" else [],
+            package_pids=package_pids,
         )
     finally:
         sandbox.remove_scratch(scratch)

@@ -8,6 +8,7 @@ their ``<... resumed>`` half. Strings are decoded from strace's C escapes.
 from __future__ import annotations
 
 import re
+import signal
 from dataclasses import dataclass, field
 
 #: The strace command line detonate uses (the log goes to ``-o``).
@@ -20,6 +21,9 @@ STRACE_ARGS = (
     "4096",
     "-e",
     "signal=none",
+    # a clone's result inside the package's PID namespace also in strace's ("= 2 /* 40 in strace's PID NS */"):
+    # which process started which, and so which processes are the package's, is then known (strace 5.9 and later)
+    "--pidns-translation",
     "-e",
     # exactly the calls :func:`parse` reads: the stat/access/readlink storm of an interpreter's imports (most of
     # %file) is left out, which makes tracing a Python build several times cheaper
@@ -44,6 +48,12 @@ _INET = re.compile(r'sin6?_port=htons\((\d+)\).*?(?:inet_addr\("([^"]+)"\)|inet_
 _UNIX = re.compile(r'sun_path="([^"]*)"')
 _SOCKET_DECOR = re.compile(r"(TCP|UDP|TCPv6|UDPv6):\[(?:[^\]]*?->)?([^\]]+)\]")
 
+#: strace's translation of a PID from the traced process's namespace into its own
+_NS_PID = re.compile(r"\s*/\* (\d+) in strace's PID NS \*/")
+_RET_NS_PID = re.compile(r"=\s+\d+\s*/\* (\d+) in strace's PID NS \*/\s*$")
+#: a child's end as ``wait4`` reports it
+_WAIT = re.compile(r"WEXITSTATUS\(s\) == (\d+)|WTERMSIG\(s\) == (SIG[A-Z0-9]+)")
+
 _OPENS = {"open", "openat", "openat2", "creat"}
 _WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
 
@@ -66,6 +76,12 @@ class Process:
     parent: int | None = None
     argv: list[str] = field(default_factory=list)
     exe: str = ""
+    #: the argv of its first ``execve`` attempt (None before one): what its parent started it to run
+    first_argv: list[str] | None = None
+    #: children by the PID ``clone`` returned in this process's own namespace (for ``wait4``'s answers)
+    children: dict[int, int] = field(default_factory=dict)
+    #: how it ended as its parent's ``wait4`` saw it: the exit status, or 128 + the signal number
+    status: int | None = None
 
 
 @dataclass(slots=True)
@@ -148,6 +164,13 @@ class Trace:
         return out
 
 
+def _signal_number(name: str) -> int:
+    try:
+        return int(signal.Signals[name])
+    except KeyError:
+        return 0
+
+
 def _proc(trace: Trace, pid: int) -> Process:
     p = trace.processes.get(pid)
     if p is None:
@@ -166,18 +189,25 @@ def _short(line: str, limit: int = 300) -> str:
 
 
 def parse(text: str) -> Trace:
+    """The events of an strace log. The first process's lines carry no PID until a second one exists; it is
+    PID 0 throughout (its real PID, once it shows, is taken as the same process)."""
     trace = Trace()
     pending: dict[int, str] = {}
+    alias: int | None = None
     for raw in text.splitlines():
         m = _LINE.match(raw)
         if not m:
             continue
         pid, rest = int(m.group(1) or m.group(2) or 0), m.group(3)
+        if pid and pid == alias:
+            pid = 0
         if rest.endswith("<unfinished ...>"):
             pending[pid] = rest[: -len("<unfinished ...>")].rstrip()
             continue
         if rest.startswith("<... "):
             head = pending.pop(pid, None)
+            if head is None and pid and alias is None and pid not in trace.processes and 0 in pending:
+                alias, pid, head = pid, 0, pending.pop(0)  # the first process resumes a call begun without a PID
             resumed = re.match(r"<\.\.\. [a-z0-9_]+ resumed>\s?(.*)$", rest)
             if head is None or resumed is None:
                 continue
@@ -189,19 +219,48 @@ def parse(text: str) -> Trace:
         if call is None:
             continue
         _event(trace, pid, call.group(1), call.group(2), call.group(3), call.group(4) or "", rest)
+    if alias is None and 0 in trace.processes:
+        unannounced = [p for p in trace.processes.values() if p.pid and p.parent is None]
+        if len(unannounced) == 1:
+            _merge_into_root(trace, unannounced[0].pid)
     return trace
+
+
+def _merge_into_root(trace: Trace, alias: int) -> None:
+    """The first process's real PID: its events and children become PID 0's."""
+    real = trace.processes.pop(alias)
+    root = trace.processes[0]
+    root.children.update(real.children)
+    for proc in trace.processes.values():
+        if proc.parent == alias:
+            proc.parent = 0
+    for events in (trace.files, trace.execs, trace.connects, trace.data, trace.kills, trace.denied):
+        for ev in events:
+            if ev.pid == alias:
+                ev.pid = 0
 
 
 def _event(trace: Trace, pid: int, name: str, args: str, ret: str, ret_decor: str, line: str) -> None:
     ok = ret not in ("?",) and not ret.startswith("-")
     proc = _proc(trace, pid)
+    if "PID NS */" in args:
+        args = _NS_PID.sub("", args)
     if not ok and " EPERM " in line + " " and (name in GUARDED or (name == "clone" and "CLONE_NEW" in args)):
         trace.denied.append(DeniedEvent(pid, name, args[:200], _short(line)))
         return
     if name in ("clone", "clone3", "fork", "vfork") and ok and ret.isdigit():
-        child = _proc(trace, int(ret))
+        outer = _RET_NS_PID.search(line)
+        child = _proc(trace, int(outer.group(1)) if outer else int(ret))
+        proc.children[int(ret)] = child.pid
         child.parent = pid
-        child.argv, child.exe = list(proc.argv), proc.exe
+        if child.first_argv is None:  # its own lines may come before its parent's clone returns
+            child.argv, child.exe = list(proc.argv), proc.exe
+        return
+    if name == "wait4" and ok and ret.isdigit() and int(ret) > 0:
+        reaped = trace.processes.get(proc.children.get(int(ret), -1))
+        end = _WAIT.search(args)
+        if reaped is not None and end is not None:
+            reaped.status = int(end.group(1)) if end.group(1) else 128 + _signal_number(end.group(2))
         return
     if name in ("execve", "execveat"):
         strings = [unescape(s.group(1)).decode("utf-8", "replace") for s in _STR.finditer(args)]
@@ -211,6 +270,8 @@ def _event(trace: Trace, pid: int, name: str, args: str, ret: str, ret_decor: st
         bracket = args.find("[")
         argv = [unescape(s.group(1)).decode("utf-8", "replace") for s in _STR.finditer(args[bracket:])] if bracket >= 0 else []
         trace.execs.append(ExecEvent(pid, path, argv, ok, _short(line)))
+        if proc.first_argv is None:
+            proc.first_argv = argv
         if ok:
             proc.exe, proc.argv = path, argv
         return
