@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-import stat
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from shipwarden.artifacts.errors import ArchiveError
+from shipwarden.artifacts.limits import Limits as ArchiveLimits
+from shipwarden.artifacts.model import MemberKind
+from shipwarden.artifacts.zip import ZipArchive
 from shipwarden.core import safeio
 from shipwarden.core.tables import load_table
 from shipwarden.detonate import pysource
@@ -156,22 +161,34 @@ def _system_python() -> tuple[str, str]:
     return "/usr/bin/python3", proc.stdout.strip()
 
 
-def _unzip(archive: Path, dest: Path) -> None:
-    """Unpack a wheel, bounded, refusing absolute and ``..`` names and links."""
-    import zipfile
+def unzip(archive: Path, dest: Path, *, max_bytes: int = _MAX_UNPACKED, max_members: int = _MAX_MEMBERS) -> None:
+    """Unpack a zip (a wheel or a ``.zip`` sdist) into the empty folder ``dest`` with the bounds of a tarball.
 
+    Every member is checked on the central directory before a byte is inflated (:mod:`shipwarden.artifacts`):
+    member count, declared sizes, compression ratio and overlapping entries (zip bombs), absolute, ``..`` and
+    control-character names. Links, like a tarball's, are skipped; devices and FIFOs refuse the archive. Files are
+    created new (``O_EXCL``, never through a link), read at most to their declared size."""
+    limits = ArchiveLimits(max_total_size=max_bytes, max_members=max_members, max_member_size=max_bytes,
+                           allow_links=True)
     try:
-        with zipfile.ZipFile(archive) as zf:
-            infos = zf.infolist()
-            if len(infos) > _MAX_MEMBERS or sum(i.file_size for i in infos) > _MAX_UNPACKED:
-                raise DetonateError(f"{archive.name}: too large to unpack")
-            for info in infos:
-                name = info.filename
-                if name.startswith("/") or ".." in name.split("/") or stat.S_ISLNK(info.external_attr >> 16):
-                    raise DetonateError(f"{archive.name}: unsafe member {name[:80]!r}")
-            zf.extractall(dest)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DetonateError(f"{archive.name}: not a readable wheel ({exc})") from None
+        with ZipArchive(str(archive), limits, display=archive.name) as zf:
+            for member in zf:
+                if member.kind is MemberKind.DIR:
+                    (dest / member.name).mkdir(parents=True, exist_ok=True)
+                elif member.is_file:
+                    _write_member(dest / member.name, member.iter_chunks(), 0o755 if member.mode & 0o111 else 0o644)
+    except ArchiveError as exc:
+        raise DetonateError(f"{archive.name}: not unpacked: {exc}") from None
+    except OSError as exc:
+        raise DetonateError(f"{archive.name}: not unpacked ({exc.strerror or exc})") from None
+
+
+def _write_member(path: Path, chunks: Iterator[bytes], mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    with os.fdopen(fd, "wb") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
 
 
 def load_python_tree(folder: Path, label: str) -> Package:
@@ -215,7 +232,7 @@ def prepare(target: Path, work: Path) -> Package:
     if name.endswith(".whl") and target.is_file():
         dest = work / "wheel"
         dest.mkdir()
-        _unzip(target, dest)
+        unzip(target, dest)
         return load_python_tree(dest, name)
     if target.is_dir() and not (target / "package.json").is_file() and any(target.glob("*.pth")):
         dest = work / "site"
@@ -240,10 +257,13 @@ def prepare(target: Path, work: Path) -> Package:
                 raise DetonateError(f"{target}: {exc}") from None
             return load_source(dest, str(target))
         raise DetonateError(f"{target}: not an npm package folder (no package.json) nor a site-packages folder with .pth files")
-    if name.endswith((".tgz", ".tar.gz")):
+    if name.endswith((".tgz", ".tar.gz", ".zip")):
         dest = work / "unpacked"
         dest.mkdir()
-        _extract_tar(target, dest)
+        if name.endswith(".zip"):
+            unzip(target, dest)  # older sdists, and some projects' still
+        else:
+            _extract_tar(target, dest)
         top = _single_top(dest)
         if (top / "package.json").is_file():
             return load_npm_package(top, name)
