@@ -139,6 +139,18 @@ def test_bun_lock_accepts_comments_and_trailing_commas() -> None:
     assert deps["@tanstack/setup"].optional is True
 
 
+def test_requirements_no_binary_names_what_pip_builds_from_source() -> None:
+    """``--no-binary`` (global, later options win, ``:all:``/``:none:``): pip builds those pins' sdists."""
+    text = ("--no-binary Alpha_Pkg,beta\nalpha-pkg==1.0\nbeta==2.0\ngamma==3.0\n--only-binary beta\n"
+            "delta @ git+https://git.example.invalid/d.git\n")
+    deps = {d.name: d.builds_from_source for d in parse_lockfile("requirements.txt", text).dependencies}
+    assert deps == {"alpha-pkg": True, "beta": None, "gamma": None, "delta": True}
+    every = {d.name: d.builds_from_source
+             for d in parse_lockfile("requirements.txt", "--no-binary=:all:\na==1\n--only-binary b\nb==1\n").dependencies}
+    assert every == {"a": True, "b": None}
+    assert parse_lockfile("requirements.txt", "--no-binary :all:\n--no-binary :none:\na==1\n").dependencies[0].builds_from_source is None
+
+
 def test_requirements_hashes_editables_vcs_urls_and_includes() -> None:
     text = (LOCKFILES / "pip/requirements.txt").read_text()
     includes = {"pip/requirements-dev.txt": (LOCKFILES / "pip/requirements-dev.txt").read_text()}

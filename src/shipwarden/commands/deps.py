@@ -41,8 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="concurrent registry look-ups with --fetch (default: 16)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
     parser.add_argument("--detonate", action="store_true",
-                        help="also run every installed npm package whose install hook is flagged in the bubblewrap "
-                        "sandbox with bait (see `shipwarden detonate`), in parallel across cores")
+                        help="also run, in the bubblewrap sandbox with bait (see `shipwarden detonate`), every installed "
+                        "npm package whose install hook is flagged, every Python sdist the inventory builds from source "
+                        "(fetched through your index, checked against the lock's hashes) and every .pth start-up file "
+                        "not known to be benign, in parallel across cores")
     verify = parser.add_argument_group("provenance of updates (with --against)")
     verify.add_argument("--verify", action="store_true",
                         help="verify the attestations of every package whose locked version changed since --against "

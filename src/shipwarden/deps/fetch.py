@@ -67,7 +67,7 @@ class RegistryFetcher:
         ):
             return FetchedPackage(manifest, {}, f"{dep.name}@{dep.version} (registry manifest)")
         path = self.client.npm_tarball(info)
-        _check_lock_hashes(dep, path)
+        check_lock_hashes(dep, path)
         files = _read_archive(path, strip=1)
         self._count(fetched=1)
         with contextlib.suppress(ValueError):
@@ -86,7 +86,7 @@ class RegistryFetcher:
         dist, path = self.client.pypi_download(dep.name, dep.version, prefer=("sdist",))
         if dist.kind != "sdist":
             return None
-        _check_lock_hashes(dep, path)
+        check_lock_hashes(dep, path)
         self._count(fetched=1)
         return FetchedPackage({}, _read_archive(path, strip=1), dist.filename, sdist_only=True)
 
@@ -116,7 +116,7 @@ def _digests(hashes: tuple[str, ...]) -> list[tuple[str, bytes]]:
     return out
 
 
-def _check_lock_hashes(dep: Dependency, path: Path) -> None:
+def check_lock_hashes(dep: Dependency, path: Path) -> None:
     """The downloaded file must be one the lockfile pinned: the registry's own
     checksum only proves the registry sent what it meant to send."""
     wanted = _digests(dep.hashes)

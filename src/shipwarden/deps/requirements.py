@@ -2,7 +2,8 @@
 
 What runs at install: anything that is not a wheel from the index is built
 from source (``setup.py`` or a PEP 517 backend) — VCS checkouts, local paths,
-editable installs, sdist URLs. Registry pins may be sdist-only too; only the
+editable installs, sdist URLs, and the pins a ``--no-binary`` option names
+(``:all:`` for every one). Registry pins may be sdist-only too; only the
 index knows (``--fetch``).
 """
 
@@ -58,11 +59,33 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
 def parse(text: str, path: str, includes: dict[str, str] | None = None) -> Lockfile:
     """Parse one requirements file. ``includes`` maps ``-r`` targets (relative paths) to their text."""
     lock = Lockfile(path, "requirements", Ecosystem.PYPI, "")
-    _parse_into(lock, text, path, includes or {}, 0, {path})
+    no_binary: dict[str, bool] = {}
+    _parse_into(lock, text, path, includes or {}, 0, {path}, no_binary)
+    for dep in lock.dependencies:
+        if dep.source.is_registry and no_binary.get(dep.name, no_binary.get(":all:", False)):
+            dep.builds_from_source = True  # pip builds the sdist: --no-binary names it
     return lock
 
 
-def _parse_into(lock: Lockfile, text: str, path: str, includes: dict[str, str], depth: int, seen: set[str]) -> None:
+def _binary_option(line: str, no_binary: dict[str, bool]) -> None:
+    """``--no-binary X,Y`` / ``--only-binary X``: the later option wins for a name (``:all:`` and ``:none:``
+    as pip reads them)."""
+    option, _, value = line.replace("=", " ", 1).partition(" ")
+    build = option == "--no-binary"
+    for raw in value.strip().split(","):
+        name = raw.strip()
+        if name == ":none:":
+            for key in list(no_binary):
+                if no_binary[key] == build:
+                    del no_binary[key]
+        elif name:
+            if name == ":all:":
+                no_binary.clear()
+            no_binary[name if name == ":all:" else normalize(name)] = build
+
+
+def _parse_into(lock: Lockfile, text: str, path: str, includes: dict[str, str], depth: int, seen: set[str],
+                no_binary: dict[str, bool]) -> None:
     """``seen`` holds every file already parsed: an include is parsed once (pip
     installs the same set however often it is named), which stops cycles and
     the exponential re-parse of a file that names another one many times."""
@@ -73,7 +96,7 @@ def _parse_into(lock: Lockfile, text: str, path: str, includes: dict[str, str], 
             rel = posixpath.normpath(str(PurePosixPath(path).parent / target)) if target else ""
             if rel in includes and rel not in seen and depth < MAX_INCLUDE_DEPTH and line.startswith(("-r", "--requirement")):
                 seen.add(rel)
-                _parse_into(lock, includes[rel], rel, includes, depth + 1, seen)
+                _parse_into(lock, includes[rel], rel, includes, depth + 1, seen, no_binary)
             continue
         if line.startswith(_INDEX_OPTS):
             parts = line.replace("=", " ", 1).split()
@@ -85,8 +108,11 @@ def _parse_into(lock: Lockfile, text: str, path: str, includes: dict[str, str], 
             editable = True
             line = line.split(None, 1)[1] if " " in line else ""
             line = line.lstrip("=")
+        elif line.startswith(("--no-binary", "--only-binary")):
+            _binary_option(line, no_binary)
+            continue
         elif line.startswith("-"):
-            continue  # other global options (--require-hashes, --no-binary …)
+            continue  # other global options (--require-hashes, --prefer-binary …)
         dep = _requirement(line, lock.path if path == lock.path else path, lineno, editable)
         if dep is not None:
             lock.dependencies.append(dep)

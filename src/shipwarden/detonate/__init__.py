@@ -16,14 +16,17 @@ import contextlib
 import dataclasses
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipwarden import sandbox
 from shipwarden.core.findings import Location, Report, ScanError
 from shipwarden.deps.analysis import DirFiles, analyze_hook
-from shipwarden.deps.model import Ecosystem, HookKind, InstallHook
+from shipwarden.deps.model import Dependency, Ecosystem, HookKind, InstallHook
+from shipwarden.deps.records import HookRecord
 from shipwarden.detonate.bait import Profile
+from shipwarden.detonate.inventory import plan
 from shipwarden.detonate.package import DetonateError, Package, fetch_build_wheels, install_dependencies, prepare
 from shipwarden.detonate.rules import judge
 from shipwarden.detonate.run import LINGER_SECONDS, Observation, detonate
@@ -48,6 +51,8 @@ class DetonateOptions:
     with_deps: bool = False
     #: seconds background processes are still watched after the scripts end
     linger: float = LINGER_SECONDS
+    #: what each target's findings name it (``deps --detonate``: ``pypi:NAME-VERSION.tar.gz`` for a fetched sdist)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -117,8 +122,8 @@ def _one(target: str, options: DetonateOptions) -> tuple[list[Observation], str 
         try:
             source, fetched_as = _resolve(target, work, options)
             package = prepare(source, work)
-            if fetched_as is not None:
-                package.label = fetched_as
+            if fetched_as is not None or target in options.labels:
+                package.label = fetched_as or options.labels[target]
             if not package.scripts:
                 return [], f"{package.label}: no install-time scripts (preinstall, install, postinstall, binding.gyp)"
             if options.with_deps and package.ecosystem == "npm":
@@ -137,28 +142,25 @@ def _one(target: str, options: DetonateOptions) -> tuple[list[Observation], str 
         return out, None
 
 
-def detonate_hooks(root: Path, hooks: list[object], options: DetonateOptions) -> DetonateResult:
-    """``deps --detonate``: detonate every installed npm package whose install hook ``deps`` did not judge clean.
-
-    ``hooks`` are ``deps``' hook records; a package is detonated once (from its
-    folder under ``root``), in every profile, in parallel across cores.
-    """
-    from shipwarden.deps.scan import HookRecord
-
-    folders: list[str] = []
-    for record in hooks:
-        if not isinstance(record, HookRecord):
-            continue
-        hook = record.hook
-        if hook.ecosystem is not Ecosystem.NPM or not hook.package_dir or not record.analysis.judgements:
-            continue
-        folder = root / hook.package_dir
-        if (folder / "package.json").is_file() and str(folder) not in folders:
-            folders.append(str(folder))
-    if not folders:
-        return DetonateResult(Report(command="detonate", roots=[str(root)]),
-                              notes=["--detonate: no installed npm package with a flagged install hook"])
-    return run_detonate(dataclasses.replace(options, targets=folders))
+def detonate_hooks(root: Path, hooks: list[object], options: DetonateOptions, *,
+                   dependencies: Iterable[Dependency] = (), client: RegistryClient | None = None) -> DetonateResult:
+    """``deps --detonate``: detonate what ``deps`` found runs code at install or start-up (:mod:`.inventory`):
+    installed npm packages whose hook was not judged clean, Python sdists built from source (fetched through
+    ``client``, checked against the hashes of ``dependencies``), and ``.pth`` start-up code. Each package once,
+    in every profile, in parallel across cores, with the budgets of ``options``."""
+    with tempfile.TemporaryDirectory(prefix="shipwarden-deps-detonate-") as tmp:
+        if any(isinstance(r, HookRecord) for r in hooks):
+            sandbox.check_available()  # before anything is fetched
+        client = client or RegistryClient(cache_dir=options.cache_dir, cwd=root)
+        planned = plan(root, hooks, Path(tmp), client, dependencies)
+        if not planned.targets:
+            report = Report(command="detonate", roots=[str(root)], errors=planned.errors)
+            return DetonateResult(report, notes=planned.notes or [
+                "--detonate: nothing runs code at install or start-up that could be detonated"])
+        result = run_detonate(dataclasses.replace(options, targets=planned.targets, labels=planned.labels))
+    result.report.errors[:0] = planned.errors
+    result.notes[:0] = planned.notes
+    return result
 
 
 def run_detonate(options: DetonateOptions) -> DetonateResult:
