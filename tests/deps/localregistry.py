@@ -16,13 +16,13 @@ import time
 from types import TracebackType
 
 
-def tgz(files: dict[str, str]) -> bytes:
-    """An npm tarball: each file under ``package/``."""
+def tgz(files: dict[str, str], top: str = "package") -> bytes:
+    """An npm tarball: each file under ``package/`` (or an sdist's ``name-version/``)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for name, text in files.items():
             data = text.encode()
-            info = tarfile.TarInfo(f"package/{name}")
+            info = tarfile.TarInfo(f"{top}/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import sys
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -27,22 +26,11 @@ from shipwarden.registry import RegistryClient
 from shipwarden.sandbox import Limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deps"))
-from localregistry import LocalRegistry  # noqa: E402
+from localregistry import LocalRegistry, tgz  # noqa: E402
 
 pytestmark = [needs_sandbox, needs_strace]
 
 LIMITS = Limits(wall_seconds=180, cpu_seconds=180, memory_bytes=8 << 30, processes=512, output_bytes=96 << 20)
-
-
-def _tar_gz(top: str, files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for rel, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"{top}/{rel}")
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def _zip(top: str, files: dict[str, str]) -> bytes:
@@ -63,9 +51,8 @@ def _publish(reg: LocalRegistry, project: str, filename: str, data: bytes) -> st
 
 
 def test_deps_detonates_the_sdists_a_project_builds(tmp_path: Path) -> None:
-    stealer = _tar_gz("sw-stealer-1.0", {"PKG-INFO": PKG_INFO.format(name="sw-stealer"),
-                                         "setup.py": STEALER.replace("pypirc-stealer", "sw-stealer"),
-                                         "stealer.py": "x = 1\n"})
+    stealer = tgz({"PKG-INFO": PKG_INFO.format(name="sw-stealer"), "setup.py": STEALER.replace("pypirc-stealer", "sw-stealer"),
+                   "stealer.py": "x = 1\n"}, top="sw-stealer-1.0")
     fastsum = _zip("sw-fastsum-1.0", {
         "PKG-INFO": PKG_INFO.format(name="sw-fastsum"),
         "setup.py": 'from setuptools import Extension, setup\n'
