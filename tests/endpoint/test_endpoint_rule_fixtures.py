@@ -173,6 +173,28 @@ def _npmrc_mode(mode: int, token: bool) -> Callable[[FakeHome], dict[str, str]]:
     return write
 
 
+def _protected_key_mode(mode: int) -> Callable[[FakeHome], dict[str, str]]:
+    def write(h: FakeHome) -> dict[str, str]:
+        h.write(".ssh/id_ed25519", openssh_private_key(random.Random(31), encrypted=True), mode=mode)
+        return _env()
+
+    return write
+
+
+def _aws_sso_cache(h: FakeHome) -> dict[str, str]:
+    """An IAM Identity Center cache file: three secrets of one login (one finding, not three)."""
+    h.write(
+        ".aws/sso/cache/0123456789abcdef0123456789abcdef01234567.json",
+        json.dumps({
+            "startUrl": "https://example.invalid/start", "region": "eu-west-1",
+            "accessToken": h.random(40), "refreshToken": h.random(48), "clientSecret": h.random(44),
+            "clientId": "abcdEXAMPLE", "expiresAt": "2026-12-06T12:00:00Z",
+        }),
+        mode=0o644,
+    )
+    return _env()
+
+
 CASES: dict[str, dict[str, Case]] = {
     "endpoint-registry-token": {
         "positive-npmrc-token": Case(_npmrc_token, {("~/.npmrc", "P1")}),
@@ -215,9 +237,13 @@ CASES: dict[str, dict[str, Case]] = {
         "negative-helper-libsecret": Case(_git_helper("/usr/lib/git-core/git-credential-libsecret")),
     },
     "endpoint-credential-file-permissions": {
-        "positive-world-readable-token": Case(_npmrc_mode(0o644, token=True), {("~/.npmrc", "P1")}),
+        # a key no other rule reports (it has a passphrase) that others can copy and guess offline
+        "positive-world-readable-protected-key": Case(_protected_key_mode(0o644), {("~/.ssh/id_ed25519", "P2")}),
+        "negative-owner-only-protected-key": Case(_protected_key_mode(0o600)),
         "negative-owner-only": Case(_npmrc_mode(0o600, token=True)),
         "negative-world-readable-no-credential": Case(_npmrc_mode(0o644, token=False)),
+        # the token's own endpoint-registry-token finding names the mode and the chmod: one finding
+        "negative-world-readable-token": Case(_npmrc_mode(0o644, token=True)),
     },
 }
 
@@ -259,3 +285,21 @@ def test_every_endpoint_rule_is_a_module_with_fixtures_and_a_doc_page() -> None:
 def test_every_store_category_has_its_rule_module() -> None:
     for store in load_catalogue().stores:
         assert store.rule_id in rules.BY_ID, f"{store.id}: category {store.category} maps to no endpoint rule"
+
+
+def test_a_world_readable_token_is_one_finding_with_its_mode(tmp_path: Path) -> None:
+    """A world-readable ~/.npmrc: the registry-token finding carries the mode and the chmod."""
+    _, findings = _run(Case(_npmrc_mode(0o644, token=True)), tmp_path)
+    assert [(f.rule_id, f.tier.value) for f in findings] == [("endpoint-registry-token", "P1")]
+    f = findings[0]
+    assert "file is world-readable (0644): `chmod 600 ~/.npmrc`" in f.message
+    assert f.properties["exposure"] == "world-readable" and "chmod 600 ~/.npmrc" in f.properties["fix"]
+
+
+def test_an_aws_sso_cache_file_is_one_finding(tmp_path: Path) -> None:
+    """Its access token, refresh token and client secret are one login that `aws sso logout` ends."""
+    _, findings = _run(Case(_aws_sso_cache), tmp_path)
+    assert [(f.rule_id, f.tier.value) for f in findings] == [("endpoint-cloud-credential", "P1")]
+    f = findings[0]
+    assert sorted(c["key_path"] for c in f.properties["credentials"]) == ["accessToken", "clientSecret", "refreshToken"]
+    assert len(f.locations) == 3 and "; also " in f.message and "world-readable" in f.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakehome import ENVF, ENVV, FakeHome, build_fake_home, build_project, fake_environment
@@ -30,12 +31,19 @@ def _credential_findings(report: Report) -> list[Finding]:
     return [f for f in report.findings if "credential" in f.properties]
 
 
+def _credentials(f: Finding) -> list[dict[str, Any]]:
+    """The credentials one finding reports: one, or every one of a login-session file (AWS SSO cache)."""
+    listed: list[dict[str, Any]] = f.properties.get("credentials") or [{**f.properties, "tier": f.tier.value}]
+    return listed
+
+
 def test_every_expected_credential_is_found(swept: tuple[FakeHome, Path, Report]) -> None:
     h, _, report = swept
     got = Counter(
-        (f.primary.path, f.rule_id, f.properties.get("credential", ""), f.tier.value, f.properties.get("store"))
+        (f.primary.path, f.rule_id, c.get("credential", ""), c["tier"], f.properties.get("store"))
         for f in report.findings
         if f.rule_id != PERM
+        for c in _credentials(f)
     )
     missing = [e for e in h.expected if got[(e.path, e.rule, e.kind, e.tier, e.store)] == 0]
     assert not missing, missing
@@ -51,9 +59,10 @@ def test_nothing_unexpected(swept: tuple[FakeHome, Path, Report]) -> None:
     h, project, report = swept
     expected = Counter((e.path, e.kind) for e in h.expected)
     got = Counter(
-        (f.primary.path, f.properties.get("credential", ""))
+        (f.primary.path, c.get("credential", ""))
         for f in report.findings
         if f.rule_id not in (PERM, ENVV) and not f.primary.path.startswith(project.as_posix())
+        for c in _credentials(f)
     )
     assert got == expected
 
@@ -91,7 +100,8 @@ def test_permissions_are_graded(swept: tuple[FakeHome, Path, Report]) -> None:
             continue
         want = "world-readable" if mode & 0o004 else "group-readable" if mode & 0o040 else "owner-only"
         assert f.properties["exposure"] == want, f.primary.path
-    loose = {f.primary.path: f for f in report.findings if f.rule_id == PERM}
+    # one file, one finding: a loose mode is a fact of the credential's own finding, with its chmod
+    loose = {f.primary.path: f for f in _credential_findings(report) if f.properties.get("exposure", "owner-only") != "owner-only"}
     assert set(loose) == {
         "~/.claude.json",
         "~/.npmrc",
@@ -101,9 +111,11 @@ def test_permissions_are_graded(swept: tuple[FakeHome, Path, Report]) -> None:
         "~/.ssh/legacy_rsa",
         (project / ".env.production").as_posix(),
     }
+    assert "file is world-readable (0644): `chmod 600 ~/.npmrc`" in loose["~/.npmrc"].message
     assert loose["~/.npmrc"].tier.value == "P1"
     assert loose["~/.kube/config"].tier.value == "P2"
     assert "group-readable" in loose["~/.pypirc"].message
+    assert not [f for f in report.findings if f.rule_id == PERM]  # no loose file holds only a protected key
 
 
 def test_ssh_keys_graded_by_passphrase(swept: tuple[FakeHome, Path, Report]) -> None:

@@ -80,6 +80,9 @@ class StoreEntry:
     publish: Publish
     fix: str
     rule_id: str
+    #: the credentials of one file are one login session that one logout removes (an AWS SSO
+    #: cache's access token, refresh token and client secret): reported as one finding per file
+    session: bool = False
 
     def globs(self, os: OS | None = None) -> tuple[str, ...]:
         """Path globs relative to home; all operating systems when ``os`` is None."""
@@ -205,6 +208,7 @@ def _store(raw: dict[str, Any], categories: dict[str, str]) -> StoreEntry:
         publish=Publish(raw.get("publish", "by-token")),
         fix=str(raw["fix"]),
         rule_id=categories[category],
+        session=bool(raw.get("session", False)),
     )
 
 
