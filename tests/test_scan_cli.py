@@ -72,6 +72,51 @@ def test_identical_branches_do_not_repeat_findings(example: Path, tmp_path: Path
     assert len(branches) == len(plain)
 
 
+#: a privileged job calling a remote action that is not read: a coverage note, not a finding
+UNREAD = """\
+on: pull_request_target
+jobs:
+  label:
+    runs-on: ubuntu-latest
+    permissions:
+      pull-requests: write
+    steps:
+      - uses: example-owner/labeler-action@0123456789abcdef0123456789abcdef01234567
+        with:
+          token: ${{ secrets.BOT_TOKEN }}
+"""
+
+
+def _unread_repo(root: Path) -> Path:
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "label.yml").write_text(UNREAD)
+    return root
+
+
+def test_identical_branches_do_not_repeat_coverage_notes(tmp_path: Path) -> None:
+    repo = _unread_repo(tmp_path / "repo")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "one")
+    _git(repo, "branch", "feature")
+    out = tmp_path / "out.json"
+    main(["scan", str(repo), "--all-branches", "--format", "json", "--fail-on", "none", "--output", str(out)])
+    coverage = json.loads(out.read_text())["coverage"]
+    assert [c["path"] for c in coverage] == [".github/workflows/label.yml"]
+
+
+def test_sarif_carries_the_coverage_notes(tmp_path: Path) -> None:
+    repo = _unread_repo(tmp_path / "repo")
+    out = tmp_path / "out.sarif"
+    main(["scan", str(repo), "--format", "sarif", "--fail-on", "none", "--output", str(out)])
+    invocation = json.loads(out.read_text())["runs"][0]["invocations"][0]
+    notes = [n for n in invocation["toolExecutionNotifications"] if n["descriptor"]["id"] == "coverage"]
+    assert len(notes) == 1 and notes[0]["level"] == "warning" and invocation["executionSuccessful"]
+    assert "example-owner/labeler-action" in notes[0]["message"]["text"]
+    assert notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == ".github/workflows/label.yml"
+    assert notes[0]["properties"]["unknown"] == 1
+
+
 def test_a_fix_on_main_leaves_the_stale_branch_reported(example: Path, tmp_path: Path) -> None:
     _git(example, "init", "-q", "-b", "main")
     _git(example, "add", ".")

@@ -184,6 +184,20 @@ def sarif_dict(report: Report, options: RenderOptions | None = None) -> dict[str
         }
         for error in sorted(report.errors, key=lambda e: (e.path, e.kind, e.message))
     ]
+    # what the command could not see (remote actions not read, packages of unknown install-time
+    # code, bytes not scanned): SARIF 2.1.0 notifications about the run, not results
+    notifications += [
+        {
+            "level": "warning",
+            "message": {"text": f"{c.path}: {c.unknown} {c.subject}" + (f": {c.reason}" if c.reason else "")
+                        + (f" — {c.resolve}" if c.resolve else "")},
+            "descriptor": {"id": "coverage"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(c.path), "uriBaseId": SRCROOT}}}],
+            "properties": c.to_dict(),
+        }
+        for c in sorted(report.coverage, key=lambda c: (c.path, c.subject, c.reason))
+        if c.unknown
+    ]
     invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications

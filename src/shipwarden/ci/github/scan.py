@@ -128,13 +128,14 @@ def scan_root(
         loads.extend(load_git_ref(path, ref, blobs) for ref in refs)
     total = RootResult()
     seen: set[str] = set()
+    noted: set[tuple[str, str]] = set()  # coverage notes by (path without the ref, reason)
     # one resolver per root: every branch's `@main` is fetched once
     resolver = Resolver(actions) if actions is not None else None
     for loaded in loads:
         loaded.repo.runner_labels = runner_labels
         total.files += loaded.files
         total.errors.extend(loaded.errors)
-        _remote_actions(loaded.repo, resolver, total)
+        _remote_actions(loaded.repo, resolver, total, noted)
         res = run_rules(loaded.repo) if paths else _run_rules_no_paths(loaded.repo)
         if loaded.repo.remote_actions:
             attach_callers(loaded.repo, res.findings)
@@ -162,16 +163,22 @@ def scan_root(
     return total
 
 
-def _remote_actions(repo: Repository, resolver: Resolver | None, total: RootResult) -> None:
-    """Read remote composite actions (``resolver``), or note the ones privileged jobs call unread."""
+def _remote_actions(
+    repo: Repository, resolver: Resolver | None, total: RootResult, noted: set[tuple[str, str]]
+) -> None:
+    """Read remote composite actions (``resolver``), or note the ones privileged jobs call unread:
+    a note the same on several branches (``ref:path`` there) is kept once, as findings are."""
     if not repo.workflows:
         return
     try:
         if resolver is not None:
             total.errors.extend(resolve_remote_actions(repo, resolver.source, resolver))
         else:
-            known = {(c.path, c.reason) for c in total.coverage}
-            total.coverage.extend(c for c in unseen_actions(repo) if (c.path, c.reason) not in known)
+            for c in unseen_actions(repo):
+                key = (c.path.replace(f"{repo.ref}:", "", 1) if repo.ref is not None else c.path, c.reason)
+                if key not in noted:
+                    noted.add(key)
+                    total.coverage.append(c)
     except Exception as exc:  # noqa: BLE001 - the workflows are still scanned
         total.errors.append(_internal_error(repo.root, "remote-actions", exc))
 
