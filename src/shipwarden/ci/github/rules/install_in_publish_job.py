@@ -11,10 +11,11 @@ spread from one maintainer's package to the next.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.model import Repository, Workflow
-from shipwarden.ci.github.rules.folding import install_hit, pnpm_gated
+from shipwarden.ci.github.rules.folding import fetched_by_hooks, install_hit, pnpm_gated, root_hooks, root_hooks_text
 from shipwarden.ci.github.rules.oidc_overscoped import folded_grant
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
@@ -39,11 +40,23 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         from_pr = checkout is not None and bool(privileged_outsider_events(wf))
         # pnpm 10+ runs only allowlisted dependencies' scripts (the PR case controls the allowlist)
         gated = [None if from_pr else pnpm_gated(e, job) for e in installs]
-        # the installs that run dependency scripts, those that run any dependency's first
+        # the root package's own hooks that download and run a package (`npx only-allow pnpm`)
+        hooks = [root_hooks(e, job) for e in installs]
+        fetches = [bool(fetched_by_hooks(x)) for x in hooks]
+        # the installs that run dependency scripts (or such hooks), those that run any dependency's first
         running = sorted(
-            (i for i, g in enumerate(gated) if g != ()), key=lambda i: (gated[i] is not None, i)
+            (i for i, g in enumerate(gated) if g != () or fetches[i]), key=lambda i: (gated[i] is not None, i)
         )
-        first = installs[running[0]] if running else installs[0]
+        lead_at = running[0] if running else 0
+        first = installs[lead_at]
+        if fetches[lead_at]:
+            what = (
+                f"{first.what.split(' runs ', 1)[0]} runs no dependency's build script (pnpm 10+, none allowed) but runs"
+                f" {root_hooks_text(hooks[lead_at])}"
+                if gated[lead_at] == ()
+                else f"{first.what}, and {root_hooks_text(hooks[lead_at])}"
+            )
+            first = replace(first, what=what)
         power = (
             ", ".join(f"`{x}`" for x in held[:3])
             if held
@@ -61,7 +74,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 properties["folds"] = ["oidc-overscoped"]
         tier = Tier.P1
         note = ""
-        whose = "any dependency"
+        taker = "a lifecycle script of any dependency"
         if from_pr:
             tier = Tier.P0
             note = "; the job installs from the pull request's checkout, so an outsider chooses what is installed"
@@ -81,7 +94,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 properties={**properties, "pnpm_allowlisted": []},
             )
             continue
-        elif gated[running[0]] is not None:  # only allowlisted dependencies' scripts run
+        elif gated[lead_at]:  # only allowlisted dependencies' scripts run
             names = sorted({n for i in running for n in gated[i] or ()})
             shown = ", ".join(f"`{n}`" for n in names[:6]) + ("…" if len(names) > 6 else "")
             note = (
@@ -90,7 +103,9 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 f" with the credential"
             )
             properties["pnpm_allowlisted"] = names
-            whose = "an allowlisted dependency"
+            taker = "a lifecycle script of an allowlisted dependency"
+        elif gated[lead_at] == ():  # only the root's hook that downloads a package
+            taker = "any release of the package the root's hook downloads"
         quiet = len(installs) - len(running)
         if quiet and running:
             note += (
@@ -101,7 +116,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         more = f" (and {len(running) - 1} more install step(s))" if len(running) > 1 else ""
         yield META.finding(
             f"job `{job.id}` publishes to {registries} with {power} and also runs install-time code: {first.what}{more};"
-            f" a lifecycle script of {whose} can take the credential — the Shai-Hulud worms spread this way."
+            f" {taker} can take the credential — the Shai-Hulud worms spread this way."
             f" Install with `--ignore-scripts` (or build in a job without publish power and hand the artifact to a"
             f" job that only publishes){note}",
             locations,
