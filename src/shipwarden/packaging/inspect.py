@@ -22,7 +22,7 @@ from shipwarden.core.progress import SILENT, Progress
 from shipwarden.deps.known import script_files
 from shipwarden.packaging import rules
 from shipwarden.packaging.collect import load_json_bytes
-from shipwarden.packaging.knowledge import install_time
+from shipwarden.packaging.knowledge import file_kinds, install_time
 from shipwarden.packaging.material import non_production
 from shipwarden.packaging.model import Artifact, ArtifactKind, Entry, PackedFile
 from shipwarden.packaging.npm_packlist import normalize_bin
@@ -46,47 +46,6 @@ __all__ = [
 ]
 
 CHUNK = 1024 * 1024
-JS_EXT = (".js", ".mjs", ".cjs", ".jsx", ".css")
-BINARY_EXT = (
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".gif",
-    ".webp",
-    ".ico",
-    ".bmp",
-    ".tiff",
-    ".avif",
-    ".woff",
-    ".woff2",
-    ".ttf",
-    ".otf",
-    ".eot",
-    ".mp3",
-    ".mp4",
-    ".webm",
-    ".ogg",
-    ".wav",
-    ".pdf",
-    ".zip",
-    ".gz",
-    ".tgz",
-    ".bz2",
-    ".xz",
-    ".7z",
-    ".whl",
-    ".jar",
-    ".class",
-    ".pyc",
-    ".wasm",
-    ".node",
-    ".so",
-    ".dylib",
-    ".dll",
-    ".exe",
-    ".pyd",
-)
-
 
 @dataclass(slots=True)
 class InspectOptions:
@@ -202,8 +161,9 @@ class _Inspector:
         checks = self.o.checks
         capture_limit = self._wants_capture(path)
         is_map = checks and low.endswith(".map")
-        want_inline = checks and low.endswith(JS_EXT)
-        want_secrets = checks and not is_map and not low.endswith(BINARY_EXT)
+        kinds = file_kinds()
+        want_inline = checks and low.endswith(kinds.inline_map_extensions)
+        want_secrets = checks and not is_map and not low.endswith(kinds.binary_extensions)
         with entry.open() as stream:
             first = stream.read(CHUNK)
             if checks:

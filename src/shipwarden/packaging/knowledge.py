@@ -1,4 +1,5 @@
-"""Load the gate's data tables (``shipwarden/data/never_ship.toml``, ``install_time.toml``)."""
+"""Load the gate's data tables (``shipwarden/data/never_ship.toml``, ``install_time.toml``,
+``shipwarden/packaging/data/files.toml``)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,40 @@ class InstallTime:
     suspicious_python: tuple[str, ...]
     benign_pth: tuple[BenignPth, ...]
     native_extensions: tuple[str, ...]
+    #: lifecycle scripts npm never runs for a registry tarball (``prepare``)
+    source_only_scripts: frozenset[str] = frozenset()
+    #: script markers that only hand an interpreter inline code (``node -e``)
+    inline_code: frozenset[str] = frozenset()
+    #: Python markers that run code rather than fetch or hide it (``subprocess``)
+    python_run: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class FileKinds:
+    """What kind of file a packed path is, by its name (``packaging/data/files.toml``)."""
+
+    inline_map_extensions: tuple[str, ...]
+    binary_extensions: tuple[str, ...]
+    source_extensions: tuple[str, ...]
+    declaration_extensions: tuple[str, ...]
+    source_folders: tuple[str, ...]
+    bundle_folders: tuple[str, ...]
+    bundle_extensions: tuple[str, ...]
+
+
+@functools.cache
+def file_kinds() -> FileKinds:
+    data = load_table("shipwarden.packaging", "files.toml")
+    inspect, beside = data["inspect"], data["source-beside-bundle"]
+    return FileKinds(
+        inline_map_extensions=tuple(inspect["inline-map-extensions"]),
+        binary_extensions=tuple(inspect["binary-extensions"]),
+        source_extensions=tuple(beside["source-extensions"]),
+        declaration_extensions=tuple(beside["declaration-extensions"]),
+        source_folders=tuple(beside["source-folders"]),
+        bundle_folders=tuple(beside["bundle-folders"]),
+        bundle_extensions=tuple(beside["bundle-extensions"]),
+    )
 
 
 def _table(name: str) -> dict[str, Any]:
@@ -179,19 +214,11 @@ def install_time() -> InstallTime:
         suspicious_python=tuple(data["suspicious"]["python"]),
         benign_pth=tuple(BenignPth(b["name"], b["marker"], b["tool"]) for b in data["pth"]["benign"]),
         native_extensions=tuple(data["native"]["extensions"]),
+        source_only_scripts=frozenset(data["npm"]["source_only_scripts"]),
+        inline_code=frozenset(data["suspicious"]["inline_code"]),
+        python_run=frozenset(data["suspicious"]["python_run"]),
     )
 
-
-#: Flags that hand an interpreter inline code (``node -e "…"``). The code is on
-#: the same line and is judged by the other markers, so on their own these do
-#: not make a script look like a downloader or loader.
-INLINE_CODE_MARKERS = frozenset({"node -e", "node --eval", "sh -c", "bash -c"})
-
-#: Python markers that *run* code rather than fetch or hide it. Build scripts
-#: use them every day (``subprocess`` for a compiler, ``exec(open(…).read())``
-#: for a version file), so in a ``setup.py`` they count only next to a marker
-#: that fetches or decodes code.
-PYTHON_RUN_MARKERS = frozenset({"exec(", "eval(", "compile(", "__import__(", "subprocess", "os.system"})
 
 _IDENT = re.compile(r"[A-Za-z0-9_]")
 
@@ -222,7 +249,8 @@ def script_hits(command: str, markers: tuple[str, ...]) -> tuple[list[str], bool
     is reported but does not count: the code it runs is right there.
     """
     hits = suspicious(command, markers)
-    return hits, any(h not in INLINE_CODE_MARKERS for h in hits)
+    inline = install_time().inline_code
+    return hits, any(h not in inline for h in hits)
 
 
 _EXEC_NAMES = frozenset({"exec", "eval", "compile"})

@@ -18,10 +18,6 @@ from shipwarden.packaging.rules.common import INSTALL_ROW, gate_rule
 
 META = gate_rule("gate-install-script", INSTALL_ROW, Tier.P1, Confidence.HIGH, "Install-time script runs on every install")
 
-#: Lifecycle scripts npm runs only for git and local installs, never for a registry tarball.
-SOURCE_ONLY_SCRIPTS = frozenset({"prepare", "preprepare", "postprepare"})
-
-
 def check(review: Review) -> None:
     m = review.result.manifest
     summary = review.result.summary
@@ -34,7 +30,7 @@ def check(review: Review) -> None:
         )
         if review.policy.allows_script(name, command):
             continue
-        if name in SOURCE_ONLY_SCRIPTS:
+        if name in knowledge.source_only_scripts:
             # npm runs prepare for git and local installs, never when users install the published tarball
             review.result.notes.append(f"`{name}` is not reported: npm does not run it on registry installs "
                                        "(it runs for git dependencies; `deps` reports it there)")

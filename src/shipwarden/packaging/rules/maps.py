@@ -9,11 +9,13 @@ that carry no ``sourcesContent``.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from shipwarden.core.tables import load_table
 from shipwarden.packaging.review import MapReport, Review
 from shipwarden.packaging.sourcemap import OriginalFile
 
@@ -27,36 +29,10 @@ def normalize_source(source: str, map_path: str, root: str) -> str:
     return posixpath.normpath(joined)
 
 
-#: SPDX ids of open-source licences (OSI-approved or public-domain dedications).
-_OPEN_LICENSES = frozenset(
-    x.lower()
-    for x in (
-        "MIT",
-        "MIT-0",
-        "ISC",
-        "0BSD",
-        "BSD-2-Clause",
-        "BSD-3-Clause",
-        "Apache-2.0",
-        "MPL-2.0",
-        "EPL-2.0",
-        "LGPL-2.1",
-        "LGPL-3.0",
-        "GPL-2.0",
-        "GPL-3.0",
-        "AGPL-3.0",
-        "Unlicense",
-        "CC0-1.0",
-        "BlueOak-1.0.0",
-        "Zlib",
-        "Artistic-2.0",
-        "Python-2.0",
-        "PSF-2.0",
-        "BSL-1.0",
-        "UPL-1.0",
-        "CC-BY-4.0",
-    )
-)
+@functools.cache
+def _open_licenses() -> frozenset[str]:
+    """SPDX ids of open-source licences, lower-cased (``packaging/data/licenses.toml``)."""
+    return frozenset(str(x).lower() for x in load_table("shipwarden.packaging", "licenses.toml")["open"])
 
 
 def open_source_license(manifest: dict[str, Any]) -> str:
@@ -75,7 +51,7 @@ def open_source_license(manifest: dict[str, Any]) -> str:
     if " WITH " in lic:
         return ""
     normal = [re.sub(r"(?:-only|-or-later|\+)$", "", t).lower() for t in ids]
-    return lic if normal and all(t in _OPEN_LICENSES for t in normal) else ""
+    return lic if normal and all(t in _open_licenses() for t in normal) else ""
 
 
 def top_dir(source: str) -> str:

@@ -9,7 +9,7 @@ it with the reason said in the finding.
 from __future__ import annotations
 
 from shipwarden.core.findings import Confidence, Tier
-from shipwarden.packaging.material import TEST_DIRS, non_production
+from shipwarden.packaging.material import in_fixture_folder, non_production
 from shipwarden.packaging.review import Review
 from shipwarden.packaging.rules.common import PACKAGING_ROW, gate_rule
 from shipwarden.packaging.secretscan import LocatedSecret
@@ -41,7 +41,7 @@ def check(review: Review, path: str, hit: LocatedSecret, origin: str = "") -> No
             if context == "test"
             else " (in documentation or example material: an example value, probably)"
         )
-    elif TEST_DIRS.search(origin or path):
+    elif in_fixture_folder(origin or path):
         fixture = " (a test fixture: use an obviously fake value)"
     confidence = m.confidence
     if m.context and tier is not Tier.P2:

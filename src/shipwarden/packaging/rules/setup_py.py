@@ -7,7 +7,7 @@ or ``exec`` of a version file is what build scripts do).
 from __future__ import annotations
 
 from shipwarden.core.findings import Confidence, Tier
-from shipwarden.packaging.knowledge import PYTHON_RUN_MARKERS, install_time, python_hits
+from shipwarden.packaging.knowledge import install_time, python_hits
 from shipwarden.packaging.model import ArtifactKind
 from shipwarden.packaging.review import Review
 from shipwarden.packaging.rules.common import INSTALL_ROW, gate_rule
@@ -19,10 +19,11 @@ def check(review: Review) -> None:
     if review.artifact.kind is not ArtifactKind.SDIST or "setup.py" not in review.captured:
         return
     text = review.captured["setup.py"].decode("utf-8", "replace")
-    hits = python_hits(text, install_time().suspicious_python)
+    knowledge = install_time()
+    hits = python_hits(text, knowledge.suspicious_python)
     # running code (a compiler through subprocess, exec of a version file) is what
     # build scripts do; fetching or decoding code is what loaders do
-    loader = any(h not in PYTHON_RUN_MARKERS for h in hits)
+    loader = any(h not in knowledge.python_run for h in hits)
     if review.policy.allows_script("setup.py", ""):
         return
     review.add(

@@ -3,32 +3,28 @@ users run: the sources only show the tree."""
 
 from __future__ import annotations
 
-import re
-
 from shipwarden.core.findings import Confidence, Tier
+from shipwarden.packaging.knowledge import file_kinds
 from shipwarden.packaging.review import Review
 from shipwarden.packaging.rules.common import PACKAGING_ROW, gate_rule
 
 META = gate_rule("gate-source-beside-bundle", PACKAGING_ROW, Tier.P2, Confidence.MEDIUM,
                  "Source tree shipped next to a bundled build")
 
-_SOURCE_EXT = (".ts", ".tsx", ".mts", ".cts", ".jsx", ".vue", ".svelte", ".coffee")
-_BUNDLE_DIRS = ("dist/", "build/", "out/", "bundle/", "cjs/", "esm/")
-
-
 def check(review: Review) -> None:
     if not review.is_npm:
         return
+    kinds = file_kinds()
     paths = [f.path for f in review.result.files]
     sources = [
         p
         for p in paths
-        if p.lower().endswith(_SOURCE_EXT)
-        and not p.lower().endswith((".d.ts", ".d.mts", ".d.cts"))
-        and re.match(r"^(src|source|lib/src)/", p)
+        if p.lower().endswith(kinds.source_extensions)
+        and not p.lower().endswith(kinds.declaration_extensions)
+        and p.startswith(kinds.source_folders)
         and not review.policy.allows_file(p)
     ]
-    bundles = [p for p in paths if p.startswith(_BUNDLE_DIRS) and p.endswith((".js", ".mjs", ".cjs"))]
+    bundles = [p for p in paths if p.startswith(kinds.bundle_folders) and p.endswith(kinds.bundle_extensions)]
     if sources and bundles:
         review.add(
             META,
