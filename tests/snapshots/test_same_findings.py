@@ -90,10 +90,21 @@ def _compare(name: str, got: dict[str, Any]) -> None:
     assert not changed, f"{len(changed)} cases differ from {name}:\n" + "\n".join(details)
 
 
+def _distinct(name: str, data: dict[str, Any]) -> None:
+    """No two findings of one report share a fingerprint: a fingerprint names one finding
+    for baselines, suppressions and the assess history (every rule, not only unpinned-uses)."""
+    seen: dict[str, str] = {}
+    for f in data["findings"]:
+        loc = f"{f['rule']} {_loc(f['locations'][0])}"
+        assert f["fingerprint"] not in seen, f"{name}: {loc} has the fingerprint of {seen[f['fingerprint']]}"
+        seen[f["fingerprint"]] = loc
+
+
 def test_example_and_fixtures(tmp_path: Path) -> None:
     got: dict[str, Any] = {}
     for name, command, root in _cases():
         data = _run(command, [root], tmp_path / "out.json")
+        _distinct(name, data)
         got[name] = {
             "findings": sorted(_record(f) for f in data["findings"]),
             "errors": sorted(f"{e['path']}: {e['kind']}" for e in data["errors"]),
@@ -107,6 +118,7 @@ def test_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CORPUS)  # roots (and so paths and fingerprints) relative to the corpus
     roots = sorted(p for kind in ("workflows", "gitlab-ci", "jenkins") for p in Path(kind).iterdir() if p.is_dir())
     data = _run(["scan"], roots, tmp_path / "out.json")
+    _distinct("corpus", data)
     per_file: dict[str, list[str]] = {}
     for f in data["findings"]:
         loc = f["locations"][0]

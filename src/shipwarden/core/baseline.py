@@ -8,6 +8,12 @@ File format (``version`` 1)::
 Entries are sorted by path, rule, fingerprint and message, one per
 fingerprint, so the file diffs cleanly. Matching uses only the fingerprint
 (:attr:`shipwarden.core.findings.Finding.fingerprint`), which ignores line numbers.
+
+A rule that made its key more precise (so that two findings no longer share a
+fingerprint) keeps the old key as :attr:`~shipwarden.core.findings.Finding.previous_key`:
+a baseline written before still matches such a finding through its old
+fingerprint, as it did then. Writing the baseline again records the new,
+distinct fingerprints.
 """
 
 from __future__ import annotations
@@ -90,6 +96,10 @@ def load_baseline(path: Path) -> frozenset[str]:
 
 
 def apply_baseline(findings: list[Finding], fingerprints: frozenset[str]) -> tuple[list[Finding], int]:
-    """Drop findings whose fingerprint is in the baseline; returns (kept, dropped count)."""
-    kept = [f for f in findings if f.fingerprint not in fingerprints]
+    """Drop findings whose fingerprint (or fingerprint under a previous key) is in the
+    baseline; returns (kept, dropped count)."""
+    kept = [
+        f for f in findings
+        if f.fingerprint not in fingerprints and not (f.previous_key and f.previous_fingerprint in fingerprints)
+    ]
     return kept, len(findings) - len(kept)

@@ -68,6 +68,7 @@ class RuleMeta:
         hops: list[Hop] | None = None,
         properties: dict[str, Any] | None = None,
         flows: list[list[Hop]] | None = None,
+        previous_key: str = "",
     ) -> Finding:
         return Finding(
             rule_id=self.id,
@@ -80,6 +81,7 @@ class RuleMeta:
             hops=hops or [],
             flows=flows or [],
             properties=properties or {},
+            previous_key=previous_key,
         )
 
 

@@ -96,6 +96,34 @@ class Hop:
         return {"row": self.row, "description": self.description, "location": self.location.to_dict()}
 
 
+def fingerprint_of(rule_id: str, path: str, key: str) -> str:
+    """The fingerprint of a finding of ``rule_id`` in ``path`` with ``key`` (see :attr:`Finding.fingerprint`)."""
+    basis = "\x1f".join((rule_id, path, key))
+    return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+class Repeats:
+    """Tells apart findings whose key would repeat: the first keeps its key, the
+    later ones, in document order, get ``#2``, ``#3``, … appended.
+
+    For a rule that finds the same thing more than once in one scope (the same
+    ``action@ref`` used by two steps of one job): each is one finding with its own
+    fingerprint, which an unrelated edit elsewhere does not change.
+    """
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], int] = {}
+
+    def __call__(self, key: str, scope: str = "") -> str:
+        """``key``, numbered among the earlier calls with the same key and ``scope``
+        (e.g. the file: findings in other files never share a fingerprint)."""
+        n = self._seen.get((scope, key), 0) + 1
+        self._seen[(scope, key)] = n
+        return key if n == 1 else f"{key}#{n}"
+
+
 @struct
 class Finding:
     rule_id: str
@@ -119,6 +147,10 @@ class Finding:
     rule_tier: Tier | None = None
     #: Extra JSON-serialisable facts specific to the rule. Never a secret value.
     properties: dict[str, Any] = field(default_factory=dict)
+    #: The key an earlier version of the rule gave this finding, when the rule has
+    #: since made its key more precise: a baseline written then still matches it
+    #: through :attr:`previous_fingerprint` (see ``docs/output.md``, baselines).
+    previous_key: str = field(default="", repr=False)
     #: Set by the output filter (``reporting.emit``) on its cleaned copy, so the
     #: copy keeps the fingerprint of the finding it was made from.
     fingerprint_pin: str = field(default="", repr=False, compare=False)
@@ -138,8 +170,12 @@ class Finding:
         """Stable id used by baselines: survives line moves, not content changes."""
         if self.fingerprint_pin:
             return self.fingerprint_pin
-        basis = "\x1f".join((self.rule_id, self.primary.path, self.key or self.message))
-        return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+        return fingerprint_of(self.rule_id, self.primary.path, self.key or self.message)
+
+    @property
+    def previous_fingerprint(self) -> str:
+        """The fingerprint under :attr:`previous_key` ("" when the key never changed)."""
+        return fingerprint_of(self.rule_id, self.primary.path, self.previous_key) if self.previous_key else ""
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.tier.rank, self.row, *self.primary.sort_key(), self.rule_id, self.message)

@@ -12,7 +12,7 @@ from shipwarden.ci.github.model import Repository, Step, Workflow
 from shipwarden.ci.github.records import Checkout, JobFacts
 from shipwarden.ci.github.rules.common import composite_reach, first_party
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
-from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.findings import Confidence, Finding, Location, Repeats, Tier
 from shipwarden.core.structs import struct
 
 META = RuleMeta(
@@ -170,6 +170,7 @@ def _exposures(facts: JobFacts, checkout: Checkout) -> list[Exposure]:
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     reach = composite_reach(repo)
+    repeats = Repeats()
     for job in wf.jobs:
         facts = job_facts(job)
         for checkout in facts.checkouts:
@@ -222,6 +223,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 locations,
                 tier=tier,
                 confidence=confidence,
-                key=f"{step.file.path}|{job.id}|{step.label}",
+                # two unnamed checkouts of one job share their label: the later ones get #2, #3, …
+                key=repeats(f"{step.file.path}|{job.id}|{step.label}"),
+                previous_key=f"{step.file.path}|{job.id}|{step.label}",
                 properties={"credential": credential or "GITHUB_TOKEN", "exposures": [e.what for e in exposures[:5]]},
             )

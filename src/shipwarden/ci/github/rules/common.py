@@ -20,7 +20,7 @@ from shipwarden.ci.github.knowledge import exposure_table
 from shipwarden.ci.github.model import Job, Mapping, Node, Repository, Scalar, Sequence, Step, Workflow
 from shipwarden.ci.github.records import JobFacts
 from shipwarden.ci.github.uses import Uses
-from shipwarden.core.findings import Tier
+from shipwarden.core.findings import Repeats, Tier
 from shipwarden.core.structs import struct
 
 #: Secret names that denote long-lived registry credentials (row 5).
@@ -257,3 +257,11 @@ def matrix_values(strategy: object, key: str) -> list[tuple[str | list[str], Nod
             if value is not None and node is not None:
                 out.append((value, node))
     return out
+
+
+def use_key(step_file: str, job: str, raw: str, repeats: Repeats) -> str:
+    """The key of one step's use of ``raw``: its file, its job (empty for a composite
+    action's step) and the action@ref, with ``#2``, ``#3``, … for the later uses of the
+    same action@ref in the same job (document order). Adding, moving or renaming other
+    steps and jobs leaves it as it is; line numbers never enter it."""
+    return repeats(f"{step_file}|{job}|{raw}")

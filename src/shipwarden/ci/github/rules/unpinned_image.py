@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterator
 
 from shipwarden.ci.github.model import Repository, Scalar, Workflow
-from shipwarden.ci.github.rules.common import job_steps, matrix_values
+from shipwarden.ci.github.rules.common import job_steps, matrix_values, use_key
 from shipwarden.ci.github.uses import DIGEST_RE
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
-from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.findings import Confidence, Finding, Location, Repeats, Tier
 
 META = RuleMeta(
     id="unpinned-image",
@@ -85,7 +85,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                     key=f"{wf.path}|{job.id}|{what}|{image}",
                     properties={"image": image, "where": what},
                 )
-    for step, _job, _power in job_steps(wf):
+    repeats = Repeats()
+    for step, owner, _power in job_steps(wf):
         uses = step.uses
         if uses is None or uses.kind != "docker" or uses.ref_kind == "digest":
             continue
@@ -99,6 +100,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             f"step `{step.label}` runs `{image}`, an image that {problem}; the container gets the workspace and"
             " the step's env",
             [step.file.location(uses.node)],
-            key=f"{step.file.path}|{uses.raw}",
+            key=use_key(step.file.path, owner.id if owner is not None else "", uses.raw, repeats),
+            previous_key=f"{step.file.path}|{uses.raw}",  # one key per image and file before 0.1.0
             properties={"image": image, "where": "step"},
         )

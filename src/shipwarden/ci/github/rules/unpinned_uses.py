@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.github.model import Repository, Workflow
-from shipwarden.ci.github.rules.common import POWER_SCOPES, first_party, job_steps
+from shipwarden.ci.github.rules.common import POWER_SCOPES, first_party, job_steps, use_key
 from shipwarden.ci.github.uses import Uses
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
-from shipwarden.core.findings import Confidence, Finding, Tier
+from shipwarden.core.findings import Confidence, Finding, Repeats, Tier
 
 META = RuleMeta(
     id="unpinned-uses",
@@ -31,7 +31,8 @@ def _what(uses: Uses) -> str:
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
-    for step, _job, power in job_steps(wf):
+    repeats = Repeats()
+    for step, job, power in job_steps(wf):
         uses = step.uses
         if uses is None or uses.kind != "repo" or uses.pinned:
             continue
@@ -44,7 +45,9 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             f"`{uses.raw}` is pinned to {_what(uses)}, which its owner (or a thief of their account) can move{why}",
             [step.file.location(uses.node)],
             tier=tier,
-            key=f"{step.file.path}|{uses.raw}",
+            key=use_key(step.file.path, job.id if job is not None else "", uses.raw, repeats),
+            # before 0.1.0's distinct fingerprints, every use of one action@ref in a file shared this key
+            previous_key=f"{step.file.path}|{uses.raw}",
             properties={"action": uses.action, "ref": uses.ref, "ref_kind": uses.ref_kind},
         )
     for job in wf.jobs:

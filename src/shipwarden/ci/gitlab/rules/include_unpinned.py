@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.core.catalogue import RuleMeta, rule
-from shipwarden.core.findings import Confidence, Finding, Tier
+from shipwarden.core.findings import Confidence, Finding, Repeats, Tier
 
 META = RuleMeta(
     id="gitlab-include-unpinned",
@@ -27,6 +27,7 @@ _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+.][0-9A-Za-z.-]+)?$")
 @rule(META)
 def check(pipeline: Pipeline) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
+    repeats = Repeats()  # the same component included twice (with other inputs) is two findings
     for inc in pipeline.includes:
         entry = (inc.file.path, inc.node.start)
         if entry in seen:
@@ -54,6 +55,7 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
             f"include {inc.target} {why}; whoever controls it can change any job of this pipeline. "
             "Pin a commit SHA (project, component) or add `integrity:` (remote).",
             [inc.location("include")],
-            key=f"{inc.kind}\x1f{inc.target}",
+            key=repeats(f"{inc.kind}\x1f{inc.target}", scope=inc.file.path),
+            previous_key=f"{inc.kind}\x1f{inc.target}",
             properties={"kind": inc.kind, "target": inc.target, "ref": inc.ref},
         )
