@@ -41,7 +41,8 @@ Errors: :class:`~shipwarden.core.config.ConfigError` for an invalid configuratio
 Per-file problems never raise: they are ``result.errors`` and the analysis goes on.
 
 Everything not named in ``__all__`` here is private to shipwarden and may change;
-``__all__`` is the one list of public names (``shipwarden`` exports the same ones).
+``__all__`` is the one list of public names (the ``shipwarden`` package itself
+exports only ``__version__``: several of these are also its subpackages' names).
 Each analysis lives in a private module of this package and imports its engine
 only when called, so importing the API stays cheap.
 """
