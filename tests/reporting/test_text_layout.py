@@ -52,14 +52,19 @@ def test_example_scan_matches_rich() -> None:
 
 
 def test_text_path_imports_no_rich() -> None:
+    """Neither rendering a report as text (colour on) nor ``scan`` with the text format imports rich."""
     import subprocess
     import sys
 
     probe = (
-        "import sys\n"
+        "import contextlib, io, sys\n"
+        "from shipwarden import cli\n"
         "from shipwarden.reporting import render\n"
         "from reporting_sample import demo_options, sample_report\n"
         "render(sample_report(), 'text', demo_options(color=True))\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    cli.main(['scan', {str(EXAMPLE)!r}, '--fail-on', 'none'])\n"
+        "assert 'confidence]' in out.getvalue()\n"
         "print(sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')))\n"
     )
     done = subprocess.run(
@@ -68,7 +73,7 @@ def test_text_path_imports_no_rich() -> None:
         text=True,
         check=True,
         cwd=Path(__file__).parent,
-        env={"PYTHONPATH": str(Path(__file__).parent)},
+        env={"PYTHONPATH": str(Path(__file__).parent), "SHIPWARDEN_CACHE_DIR": ""},
     )
     assert done.stdout.strip() == "[]"
 

@@ -52,7 +52,7 @@ _CONTROL_CHARS = (
 _CONTROL = re.compile("[" + re.escape("".join(_CONTROL_CHARS)) + "]")
 #: Characters JSON text may carry raw but that a terminal would act on.
 _JSON_RAW = re.compile("[" + re.escape("".join(c for c in _CONTROL_CHARS if ord(c) >= 0x7F)) + "]")
-#: The only escape sequences shipwarden itself writes (rich's colours).
+#: The only escape sequences shipwarden itself writes (the text report's SGR colours).
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 #: What a progress bar writes: colours, cursor moves, line erases (no OSC, no titles).
 _CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -209,7 +209,7 @@ def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
     JSON formats are parsed and their strings redacted (so the document stays
     valid), then raw C1 and bidirectional characters are written as JSON
     escapes. Every other format is redacted as text and neutralised; with
-    ``color`` the SGR colour sequences rich wrote are kept.
+    ``color`` the SGR colour sequences the text report wrote are kept.
 
     A string this function itself returned (the very object: a report that
     :func:`shipwarden.reporting.render` finalized, now written by :func:`out`
