@@ -18,6 +18,8 @@ as ``rich.cells`` without importing rich:
   space on each side).
 
 ``scripts/make_cell_widths.py`` regenerates the table from an installed rich.
+rich also lets a ``UNICODE_VERSION`` environment variable pick an older table;
+this module always measures with the table's version (``unicode`` in the file).
 """
 
 from __future__ import annotations
