@@ -133,7 +133,7 @@ def _report(draw: st.DrawFn) -> Report:
         draw(st.lists(_TEXT, max_size=2)),
         draw(st.lists(_finding(), max_size=3)),
         errors=draw(st.lists(st.builds(ScanError, _TEXT, _TEXT, _TEXT), max_size=2)),
-        stats=draw(st.dictionaries(st.sampled_from(["files", "workflows"]), st.integers(0, 9), max_size=2)),
+        stats=draw(st.dictionaries(st.sampled_from(["files", "workflows", "below_min_tier"]), st.integers(0, 9), max_size=3)),
         coverage=draw(st.lists(coverage, max_size=2)),
         suppressed=draw(st.integers(0, 3)),
     )
