@@ -3,9 +3,9 @@ index (an index on 127.0.0.1 answering from recorded responses: tests/deps/local
 lock's hashes and detonated the way ``pip install`` builds them.
 
 The sdists are written here at test time (never committed): one whose setup.py reads a bait credential and sends it
-(P0), one benign C extension published as a ``.zip`` sdist (no finding). Their build requirements (setuptools, wheel,
-pip, build) come as wheels through the pip configuration of the machine running the tests; where that yields none,
-the test skips outside CI.
+(P0), one benign C extension published as a ``.zip`` sdist with a legacy ``setup_requires`` (no finding). Their build
+requirements (setuptools, wheel, pip, build, six) come as wheels through the pip configuration of the machine running
+the tests; where that yields none, the test skips outside CI.
 """
 
 from __future__ import annotations
@@ -33,6 +33,23 @@ pytestmark = [needs_sandbox, needs_strace]
 LIMITS = Limits(wall_seconds=180, cpu_seconds=180, memory_bytes=8 << 30, processes=512, output_bytes=96 << 20)
 
 
+#: a legacy setup.py whose build step needs its setup_requires: present only when they were fetched beforehand
+#: (setuptools downloads them itself during a legacy build, which the sandbox's network refuses)
+FASTSUM_SETUP = """from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class BuildExt(build_ext):
+    def run(self):
+        import six  # noqa: F401
+        super().run()
+
+
+setup(name="sw-fastsum", version="1.0", setup_requires=["six"], cmdclass={"build_ext": BuildExt},
+      ext_modules=[Extension("fastsum", ["fastsum.c"])])
+"""
+
+
 def _zip(top: str, files: dict[str, str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -55,8 +72,7 @@ def test_deps_detonates_the_sdists_a_project_builds(tmp_path: Path) -> None:
                    "stealer.py": "x = 1\n"}, top="sw-stealer-1.0")
     fastsum = _zip("sw-fastsum-1.0", {
         "PKG-INFO": PKG_INFO.format(name="sw-fastsum"),
-        "setup.py": 'from setuptools import Extension, setup\n'
-                    'setup(name="sw-fastsum", version="1.0", ext_modules=[Extension("fastsum", ["fastsum.c"])])\n',
+        "setup.py": FASTSUM_SETUP,
         "fastsum.c": CEXT})
     with LocalRegistry() as reg:
         h_stealer = _publish(reg, "sw-stealer", "sw-stealer-1.0.tar.gz", stealer)

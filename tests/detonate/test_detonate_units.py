@@ -95,3 +95,22 @@ def test_who_started_whom_and_how_steps_ended() -> None:
     steps = [("preinstall", ["/bin/sh", "-c", "node x.js"], False), ("postinstall", ["/bin/sh", "-c", "y"], False)]
     assert step_statuses(t, shell, steps) == {"preinstall": 7}
     assert attribute(t, shell, []) == {42, 43}
+
+
+def test_setup_requires_is_read_without_running_setup_py(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Literal ``setup_requires`` (setup.py keyword, setup.cfg option) are fetched beforehand; a computed one or a
+    URL is a coverage note."""
+    from shipwarden.detonate.pysource import setup_requires
+
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\nEXTRA = ['cffi']\n"
+        "setup(name='x', setup_requires=['pbr>=5', 'six'])\nsetup(setup_requires=EXTRA + ['y'])\n")
+    (tmp_path / "setup.cfg").write_text(
+        "[options]\nsetup_requires =\n    setuptools_scm[toml]>=6\n    six\n    z @ https://files.example.invalid/z.whl\n")
+    reqs, notes = setup_requires(tmp_path)
+    assert reqs == ["pbr>=5", "six", "setuptools_scm[toml]>=6"]
+    assert any("computes setup_requires (line 4)" in n for n in notes)
+    assert any("z is a direct URL" in n for n in notes)
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup(name='x')\n")
+    (tmp_path / "setup.cfg").unlink()
+    assert setup_requires(tmp_path) == ([], [])

@@ -133,11 +133,12 @@ def _one(target: str, options: DetonateOptions) -> tuple[list[Observation], str 
         except DetonateError as exc:
             return [], str(exc)
         static = "static: " + (", ".join(static_verdict(package)) or "nothing flagged")
+        coverage = [str(n) for n in package.manifest.get("coverage", [])]
         out = []
         for profile in options.profiles:
             obs = detonate(package, profile, options.limits, linger=options.linger)
             obs.package = dataclasses.replace(package, source=Path(package.label), dependencies=None, wheelhouse=None)
-            obs.notes.append(static)
+            obs.notes += [*coverage, static]
             out.append(obs)
         return out, None
 

@@ -213,7 +213,10 @@ def load_source(folder: Path, label: str) -> Package:
         raise DetonateError(f"{label}: {exc}") from None
     scripts = {"build": " ".join(pysource.build_command()), "install": "pip install --no-deps <built wheel>",
                "startup": "python -c pass"}
-    return Package("pypi", name, version, scripts, {"sdist": True, "requires": reqs}, folder, label)
+    legacy, coverage = pysource.setup_requires(folder)
+    manifest = {"sdist": True, "requires": reqs, "setup_requires": [r for r in legacy if r not in reqs],
+                "coverage": coverage}
+    return Package("pypi", name, version, scripts, manifest, folder, label)
 
 
 def fetch_build_wheels(package: Package, work: Path) -> None:
@@ -224,6 +227,22 @@ def fetch_build_wheels(package: Package, work: Path) -> None:
     except pysource.SourceError as exc:
         raise DetonateError(f"{package.label}: {exc}") from None
     package.wheelhouse = dest
+    # legacy setup_requires: setuptools downloads them during the build, which the sandbox's network refuses;
+    # fetched here as wheels and installed into the build venv with the rest, setuptools finds them present
+    legacy = list(package.manifest.get("setup_requires", []))
+    if legacy:
+        try:
+            pysource.fetch(legacy, work / "setup-requires", _system_python()[1])
+        except pysource.SourceError:
+            package.manifest.setdefault("coverage", []).append(
+                f"setup_requires ({', '.join(legacy)[:200]}) could not be had as wheels through your pip "
+                "configuration: setuptools tries to download them during the build, which the sandbox refuses, "
+                "so the build may stop there — what setup.py does after that was not watched")
+            return
+        for wheel in (work / "setup-requires").glob("*.whl"):
+            if not (dest / wheel.name).exists():
+                shutil.copyfile(wheel, dest / wheel.name)
+        package.manifest["requires"] = [*package.manifest.get("requires", []), *legacy]
 
 
 def prepare(target: Path, work: Path) -> Package:

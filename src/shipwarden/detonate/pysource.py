@@ -21,10 +21,14 @@ the sandbox:
 
 from __future__ import annotations
 
+import ast
+import configparser
 import email.parser
 import re
 import shlex
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from shipwarden.core import safeio
 from shipwarden.packaging.pybuild import BuildError, build_requirements, fetch_wheels
@@ -85,6 +89,60 @@ def requirements(folder: Path) -> list[str]:
         return build_requirements(folder)
     except BuildError as exc:
         raise SourceError(str(exc)) from None
+
+
+_SETUP_PY_LIMIT = 1 << 20
+
+
+def setup_requires(folder: Path) -> tuple[list[str], list[str]]:
+    """What legacy setuptools fetches at build time (``setup_requires``), read without running anything: the
+    literal list of ``setup(setup_requires=…)`` in ``setup.py`` and ``[options] setup_requires`` in
+    ``setup.cfg``. Returns (requirements, coverage notes): a computed value, or one that is not a plain
+    requirement (a URL), is a note, not a guess."""
+    reqs: list[str] = []
+    notes: list[str] = []
+    try:
+        tree = ast.parse(safeio.read_text(folder / "setup.py", limit=_SETUP_PY_LIMIT), "setup.py")
+    except FileNotFoundError:
+        tree = None
+    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+        tree = None
+        notes.append("setup.py could not be parsed: whether it asks for setup_requires is not known")
+    for node in ast.walk(tree) if tree is not None else ():
+        if not isinstance(node, ast.Call):
+            continue
+        for kw in node.keywords:
+            if kw.arg != "setup_requires":
+                continue
+            try:
+                value = ast.literal_eval(kw.value)
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                notes.append(f"setup.py computes setup_requires (line {kw.value.lineno}): not fetched beforehand, "
+                             "so setuptools' own download of it fails in the sandbox and the build may stop there")
+                continue
+            items = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+            reqs += [v for v in items if isinstance(v, str)]
+    try:
+        cfg = configparser.ConfigParser(interpolation=None)
+        cfg.read_string(safeio.read_text(folder / "setup.cfg", limit=_SETUP_PY_LIMIT), "setup.cfg")
+        raw = cfg.get("options", "setup_requires", fallback="")
+        reqs += [line.strip() for line in re.split(r"[\n;]", raw) if line.strip() and not line.strip().startswith("#")]
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, configparser.Error):
+        notes.append("setup.cfg could not be read: whether it asks for setup_requires is not known")
+    out: list[str] = []
+    for text in dict.fromkeys(reqs):
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            notes.append(f"setup_requires {text[:80]!r} is not a requirement pip can fetch as a wheel: not fetched")
+            continue
+        if req.url:
+            notes.append(f"setup_requires {req.name} is a direct URL: not fetched (only wheels from your index)")
+            continue
+        out.append(str(req))
+    return out, notes
 
 
 def fetch(reqs: list[str], dest: Path, python_version: str, timeout: float = 600.0) -> None:

@@ -18,6 +18,7 @@ import shlex
 import shutil
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -373,7 +374,25 @@ def attribute(trace: Trace, shell: Process | None, own: list[list[str]]) -> set[
 
 
 def tools_missing() -> list[str]:
-    return [t for t in ("strace", "unshare", "ip", "python3", "bash") if sandbox.bwrap.which_inside(t) is None]
+    missing = [t for t in ("strace", "unshare", "ip", "python3", "bash") if sandbox.bwrap.which_inside(t) is None]
+    if "strace" not in missing and not _strace_translates_pids():
+        missing.append("strace 5.9 or later (--pidns-translation tells which processes are the package's)")
+    return missing
+
+
+@lru_cache(maxsize=1)
+def _strace_translates_pids() -> bool:
+    """Whether the sandbox's strace takes ``--pidns-translation`` (strace 5.9 and later)."""
+    import subprocess
+
+    strace = sandbox.bwrap.which_inside("strace")
+    try:
+        # the option is parsed before -V prints the version: an older strace stops at it (nothing is traced)
+        proc = subprocess.run([str(strace), "--pidns-translation", "-V"],
+                              capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False, env={})
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
 
 
 def detonate(
