@@ -49,13 +49,13 @@ only when called, so importing the API stays cheap.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from shipwarden.api._shapes import Options, Result
 from shipwarden.api._workflows import PathsOptions, PathsResult, ScanOptions, ScanResult, paths, scan
 from shipwarden.core.baseline import BaselineError
 from shipwarden.core.config import Config, ConfigError
+from shipwarden.core.exports import lazy_attribute
 from shipwarden.core.findings import Finding, Report, ScanError, Tier
 
 if TYPE_CHECKING:
@@ -80,12 +80,7 @@ _ELSEWHERE = {
 if not TYPE_CHECKING:  # mypy sees the imports above, so a misspelt name stays an error
 
     def __getattr__(name: str) -> Any:
-        module = _ELSEWHERE.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
+        return lazy_attribute(__name__, _ELSEWHERE, globals(), name)
 
     def __dir__() -> list[str]:
         return sorted({*globals(), *_ELSEWHERE})

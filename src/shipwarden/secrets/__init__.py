@@ -15,8 +15,9 @@ carries only the redacted form and the fingerprint.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from shipwarden.core.exports import lazy_attribute
 
 if TYPE_CHECKING:  # pragma: no cover
     from shipwarden.secrets.entropy import shannon_entropy
@@ -41,12 +42,7 @@ _HOME = {
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _HOME, globals(), name)
 
 
 __all__ = [
