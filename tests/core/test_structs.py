@@ -3,7 +3,9 @@ pickling, ``replace`` — while compiling only what ``dataclass`` must."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import inspect
 import pickle
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,3 +160,72 @@ def test_dataclass_functions_and_pickling() -> None:
         case FrozenS(a, b):
             assert (a, b) == (1, "y")
     assert FrozenS.__eq__.__qualname__ == "FrozenS.__eq__"
+
+
+@struct(frozen=True)
+class Made:
+    a: int
+    items: list[int] = field(default_factory=list)
+    later: int = field(default=5, init=False)
+    built: list[int] = field(default_factory=lambda: [1], init=False)
+    keyword: str = field(default="k", kw_only=True)
+    checked: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "checked", True)
+
+
+@dataclass(frozen=True, slots=True)
+class MadeD:
+    a: int
+    items: list[int] = field(default_factory=list)
+    later: int = field(default=5, init=False)
+    built: list[int] = field(default_factory=lambda: [1], init=False)
+    keyword: str = field(default="k", kw_only=True)
+    checked: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "checked", True)
+
+
+def test_init_equals_dataclass_init() -> None:
+    for cls in (Made, MadeD):
+        one, two = cls(1), cls(1, [2], keyword="x")
+        assert (one.a, one.items, one.later, one.built, one.keyword, one.checked) == (1, [], 5, [1], "k", True)
+        assert (two.items, two.keyword) == ([2], "x")
+        assert one.items is not cls(1).items  # a new list each time
+        with pytest.raises(TypeError):
+            cls(1, [2], "x")  # type: ignore[misc]
+        with pytest.raises(TypeError):
+            cls(1, later=3)  # type: ignore[call-arg]
+    assert str(inspect.signature(Made)) == "(a, items=<factory>, *, keyword='k')"
+    _same(Made(1), MadeD(1))
+
+
+def test_frozen_guards_and_copies() -> None:
+    made = Made(1)
+    for action in (lambda: setattr(made, "a", 2), lambda: delattr(made, "a"), lambda: setattr(made, "new", 1)):
+        with pytest.raises(dataclasses.FrozenInstanceError) as err:
+            action()
+        assert "field" in str(err.value)
+    assert copy.copy(made) == made and copy.deepcopy(made) == made
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert dataclasses.replace(made, a=3).a == 3
+
+
+def test_what_struct_refuses() -> None:
+    with pytest.raises(TypeError, match="non-default argument"):
+
+        @struct
+        class Bad:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+    with pytest.raises(TypeError, match="Cannot overwrite attribute __setattr__"):
+
+        @struct(frozen=True)
+        class Guarded:
+            a: int
+
+            def __setattr__(self, name: str, value: Any) -> None:
+                pass

@@ -1,25 +1,34 @@
-"""``@struct``: a slotted dataclass whose ``__repr__``, ``__eq__`` and ``__hash__`` are
-shared functions instead of generated code (start-up).
+"""``@struct``: a slotted dataclass whose methods are made here, with next to nothing
+compiled (start-up).
 
 Before Python 3.13, :func:`dataclasses.dataclass` writes the source of every method
-it adds and compiles it with ``exec``: about 0.1 ms a method, six for a frozen class.
-A scan of one workflow defines some 130 dataclasses while importing, and those
-compilations were a sixth of its whole run. ``struct`` asks ``dataclass`` only for
-``__init__`` (and, for a frozen class, the ``__setattr__``/``__delattr__`` guards,
-which ``dataclass`` always generates) and adds the other three as closures over the
-field names: the same answers as the generated methods — the same fields in the same
-order, the same ``repr`` text, equal hashes, ``NotImplemented`` for another class —
-with nothing compiled.
+it adds and compiles it with ``exec``: about 0.1 ms a method, six for a frozen class
+(``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``,
+``__delattr__``). A scan of one workflow defines some 120 dataclasses while
+importing, and those compilations were a quarter of its whole run. ``struct`` lets
+``dataclass`` collect the fields and make the slots, and adds the methods itself:
+
+* ``__repr__``, ``__eq__``, ``__hash__`` and a frozen class's ``__setattr__``,
+  ``__delattr__``, ``__getstate__``/``__setstate__`` are closures over the field
+  names — the same answers as the generated ones: the same fields in the same
+  order, the same ``repr`` text, equal hashes, ``NotImplemented`` for another class,
+  ``FrozenInstanceError`` with the same message;
+* ``__init__`` is still compiled (a call runs as fast as the generated one), from a
+  shorter text: the same parameters and defaults (``<factory>`` for a
+  ``default_factory``), ``init=False`` fields set as ``dataclass`` sets them, then
+  ``__post_init__()``; its parameters carry no annotations.
 
 Use it where ``dataclass`` would be used, in modules a scan imports:
 
 * ``@struct`` is ``@dataclass(slots=True)``;
 * ``@struct(frozen=True)`` is ``@dataclass(frozen=True, slots=True)``;
-* ``eq=False`` keeps identity equality, ``kw_only=True`` as in ``dataclass``.
+* ``eq=False`` keeps identity equality, ``kw_only=True`` as in ``dataclass``;
+* no ``InitVar`` or ``ClassVar`` fields (``TypeError``; use ``dataclass``).
 
 The class is a dataclass: :func:`dataclasses.field`, ``fields``, ``replace``,
-``asdict``, pickling and pattern matching work as usual (only its
-``__dataclass_params__`` records ``repr=False, eq=False``: those methods come from here).
+``asdict``, ``copy``, pickling and pattern matching work as usual, and mypy checks it
+as one (frozen included). Only its ``__dataclass_params__`` records ``init=False,
+repr=False, eq=False, frozen=False``: those methods come from here.
 """
 
 from __future__ import annotations
@@ -75,15 +84,112 @@ def _hash(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
     return __hash__
 
 
+def _frozen_guards(cls: type, names: tuple[str, ...]) -> dict[str, Callable[..., Any]]:
+    """``__setattr__``/``__delattr__`` as a frozen dataclass has them."""
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)  # type: ignore[arg-type]
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)  # type: ignore[arg-type]
+
+    return {"__setattr__": __setattr__, "__delattr__": __delattr__}
+
+
+def _getstate(self: Any) -> list[Any]:
+    """Pickling a frozen slotted dataclass (as dataclasses does it)."""
+    return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
+
+def _setstate(self: Any, state: list[Any]) -> None:
+    for f, value in zip(dataclasses.fields(self), state, strict=False):
+        object.__setattr__(self, f.name, value)
+
+
+#: the generated ``__init__``'s own names: a field (a parameter there) can never
+#: have them, since a class body mangles a name that starts with two underscores
+_SET, _FACTORY = "__s", "__f"
+
+
+class _Factory:
+    """The default of a parameter whose field has a ``default_factory``."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY_MARK = _Factory()
+
+
+def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -> Callable[..., None]:
+    """The ``__init__`` dataclasses writes (same parameters, defaults, factories,
+    ``__post_init__`` call), in a shorter text: one small compile."""
+    ns: dict[str, Any] = {_SET: object.__setattr__, _FACTORY: _FACTORY_MARK}
+    params: dict[bool, list[str]] = {False: [], True: []}
+    body: list[str] = []
+    seen_default = False
+    for index, f in enumerate(fields):
+        default = f"__d{index}"
+        if f.default_factory is not dataclasses.MISSING:
+            ns[default] = f.default_factory
+            value = f"{default}() if {f.name} is {_FACTORY} else {f.name}" if f.init else f"{default}()"
+        elif f.default is not dataclasses.MISSING:
+            ns[default] = f.default
+            value = f.name if f.init else default
+        elif f.init:
+            value = f.name
+        else:
+            continue  # never set, as dataclasses leaves it
+        if f.init:
+            has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+            if not f.kw_only:
+                if has_default:
+                    seen_default = True
+                elif seen_default:
+                    raise TypeError(f"non-default argument {f.name!r} follows default argument")
+            marker = _FACTORY if f.default_factory is not dataclasses.MISSING else default
+            params[bool(f.kw_only)].append(f"{f.name}={marker}" if has_default else f.name)
+        body.append(f"{_SET}(self,{f.name!r},{value})" if frozen else f"self.{f.name}={value}")
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
+    signature = ",".join(["self", *params[False], *(["*", *params[True]] if params[True] else [])])
+    exec(f"def __init__({signature}):\n " + ("\n ".join(body) or "pass"), ns)
+    init: Callable[..., None] = ns["__init__"]
+    return init
+
+
 def _build(cls: type[T], frozen: bool, eq: bool, kw_only: bool) -> type[T]:
-    own = cls.__dict__
+    own = dict(cls.__dict__)
     # dataclasses' rule: a __hash__ of the class body counts, the None that defining
     # __eq__ leaves there does not
     class_hash = own.get("__hash__", dataclasses.MISSING)
     explicit_hash = not (class_hash is dataclasses.MISSING or (class_hash is None and "__eq__" in own))
-    made = dataclasses.dataclass(frozen=frozen, slots=True, kw_only=kw_only, repr=False, eq=False)(cls)
+    if frozen and ("__setattr__" in own or "__delattr__" in own):
+        name = "__setattr__" if "__setattr__" in own else "__delattr__"
+        raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
+    # dataclass collects the fields and makes the slots; the methods come from here
+    made = dataclasses.dataclass(init=False, repr=False, eq=False, slots=True, kw_only=kw_only)(cls)
+    names = {f.name for f in dataclasses.fields(made)}  # type: ignore[arg-type]
+    if "self" in names or names != set(made.__dataclass_fields__):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__}: @struct takes no InitVar or ClassVar field, nor one named self")
+    return _complete(made, own, frozen=frozen, eq=eq, explicit_hash=explicit_hash)
+
+
+def _complete(made: type[T], own: dict[str, Any], *, frozen: bool, eq: bool, explicit_hash: bool) -> type[T]:
     fields = dataclasses.fields(made)  # type: ignore[arg-type]
     methods: dict[str, Callable[..., Any] | None] = {}
+    if "__init__" not in own:
+        methods["__init__"] = _init(made, fields, frozen)
+    if frozen:
+        methods.update(_frozen_guards(made, tuple(f.name for f in fields)))
+        if "__getstate__" not in own:
+            methods["__getstate__"] = _getstate
+        if "__setstate__" not in own:
+            methods["__setstate__"] = _setstate
     if "__repr__" not in own:
         methods["__repr__"] = _repr(tuple(f.name for f in fields if f.repr))
     if eq and "__eq__" not in own:
@@ -93,7 +199,7 @@ def _build(cls: type[T], frozen: bool, eq: bool, kw_only: bool) -> type[T]:
         hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
         methods["__hash__"] = _hash(_getter(hashed)) if frozen else None
     for name, method in methods.items():
-        if method is not None:
+        if method is not None and name not in ("__getstate__", "__setstate__"):
             method.__name__ = name
             method.__qualname__ = f"{made.__qualname__}.{name}"
         setattr(made, name, method)
