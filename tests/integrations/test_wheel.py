@@ -45,6 +45,18 @@ def test_wheel_carries_every_rule_page(wheel: Path) -> None:
     assert pages and pages <= names, sorted(pages - names)[:5]
 
 
+def test_wheel_carries_every_table_and_the_typing_marker(wheel: Path) -> None:
+    """Knowledge lives in data tables (``**/data/*.toml|json``): an installed wheel reads the same
+    ones; ``py.typed`` tells type checkers that the library API is typed."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    src = ROOT / "src"
+    tables = {p.relative_to(src).as_posix() for ext in ("toml", "json") for p in src.glob(f"shipwarden/**/data/*.{ext}")}
+    assert "shipwarden/packaging/data/material.toml" in tables
+    assert tables <= names, sorted(tables - names)[:5]
+    assert "shipwarden/py.typed" in names
+
+
 @pytest.mark.network
 def test_installed_wheel_scans_from_another_directory(wheel: Path, tmp_path: Path) -> None:
     offline = [] if IN_CI else ["--no-index"]
@@ -75,7 +87,15 @@ def test_installed_wheel_scans_from_another_directory(wheel: Path, tmp_path: Pat
     done = subprocess.run([str(exe), "scan", str(EXAMPLE), "--format", "sarif", "--fail-on", "none"],
                           cwd=elsewhere, capture_output=True, text=True, env={**os.environ, "PYTHONSAFEPATH": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
-    driver = json.loads(done.stdout)["runs"][0]["tool"]["driver"]
+    sarif = json.loads(done.stdout)
+    driver = sarif["runs"][0]["tool"]["driver"]
+    # the library API of the installed package gives the command line's findings
+    code = ("import sys; from pathlib import Path; from shipwarden import api; "
+            "print(len(api.scan(api.ScanOptions(roots=(Path(sys.argv[1]),))).findings))")
+    library = subprocess.run([str(python), "-c", code, str(EXAMPLE)], cwd=elsewhere, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONSAFEPATH": "1"})
+    assert library.returncode == 0, library.stderr[-2000:]
+    assert int(library.stdout) == len(sarif["runs"][0]["results"])
     assert driver["rules"]
     for rule in driver["rules"]:
         page = (ROOT / "docs" / "rules" / f"{rule['id']}.md").read_text(encoding="utf-8")
