@@ -14,8 +14,6 @@ from shipwarden.core.tables import load_table
 from shipwarden.deps.analysis.model import Capability
 from shipwarden.knowledge.credential_stores import load_catalogue
 
-#: Directory names too generic to mean "credentials" on their own.
-_GENERIC_DIRS = frozenset({".config", ".local", ".cache", "Library", ".vscode", ".m2", ".gradle", ".gem", ".pip"})
 _HOME_PREFIX = re.compile(
     r"^(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|%HOMEPATH%|\*|/root|/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+)(?=/|$)"
 )
@@ -258,11 +256,12 @@ def parse_indicators(data: dict[str, Any]) -> Indicators:
     catalogue = load_catalogue()
     cred_globs: list[CredentialGlob] = []
     cred_dirs: set[str] = set()
+    generic = frozenset(data["credential_dirs"]["generic"])  # too generic to mean "credentials" alone
     for store in catalogue.stores:
         for glob in store.globs():
             cred_globs.append(CredentialGlob(glob, store.id, store.exclude))
             first = glob.split("/", 1)[0]
-            if "/" in glob and first.startswith(".") and first not in _GENERIC_DIRS and not any(ch in first for ch in "*?["):
+            if "/" in glob and first.startswith(".") and first not in generic and not any(ch in first for ch in "*?["):
                 cred_dirs.add(first)
     exfil = data["exfiltration"]
     return Indicators(
