@@ -68,9 +68,9 @@ def codepoint_width(codepoint: int) -> int:
     return base_width(codepoint)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)
 def char_width(char: str) -> int:
-    """:func:`codepoint_width` of one character, remembered."""
+    """:func:`codepoint_width` of one character, remembered (bounded, as rich's: input may hold any character)."""
     return codepoint_width(ord(char))
 
 
