@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from shipwarden.core.findings import Finding, Location, Report, Tier
+from shipwarden.core.findings import Finding, Hop, Location, Report, Tier
 from shipwarden.core.matrix import ROWS, row_title
 from shipwarden.reporting import RenderOptions, rule_meta, tier_counts
 from shipwarden.reporting.layout import Page, Text
@@ -69,6 +69,13 @@ def _source(location: Location, width: int) -> list[Text]:
     return out
 
 
+def _hop(hop: Hop) -> Text:
+    """One hop of an attack path: ``path:line — description [row N]``."""
+    loc = hop.location
+    where = f"{loc.path}:{loc.line}" if loc.line else loc.path
+    return Text.assemble((where, "cyan"), f" — {hop.description} ", (f"[row {hop.row}]", "dim"))
+
+
 def _finding(page: Page, finding: Finding, options: RenderOptions) -> None:
     meta = rule_meta(finding, options)
     page.hanging(
@@ -91,10 +98,7 @@ def _finding(page: Page, finding: Finding, options: RenderOptions) -> None:
     if finding.hops:
         page.print(Text("  attack path:"))
         for number, hop in enumerate(finding.hops, start=1):
-            loc = hop.location
-            where = f"{loc.path}:{loc.line}" if loc.line else loc.path
-            body = Text.assemble((where, "cyan"), f" — {hop.description} ", (f"[row {hop.row}]", "dim"))
-            page.hanging(f"    {number}. ", body)
+            page.hanging(f"    {number}. ", _hop(hop))
     if finding.flows:
         page.print(Text(f"  the same way in also reaches ({len(finding.flows)} more):"))
         first = {(h.location.path, h.location.line, h.description) for h in finding.hops}
@@ -102,10 +106,7 @@ def _finding(page: Page, finding: Finding, options: RenderOptions) -> None:
             # only the hops this target does not share with the path shown above
             own = [h for h in flow if (h.location.path, h.location.line, h.description) not in first] or flow[-1:]
             for index, hop in enumerate(own):
-                loc = hop.location
-                where = f"{loc.path}:{loc.line}" if loc.line else loc.path
-                body = Text.assemble((where, "cyan"), f" — {hop.description} ", (f"[row {hop.row}]", "dim"))
-                page.hanging("    - " if index == 0 else "      ", body)
+                page.hanging("    - " if index == 0 else "      ", _hop(hop))
     if finding.paths:
         page.hanging("  on path: ", ", ".join(finding.paths))
     if finding.rule_tier is not None and finding.rule_tier is not finding.tier:
