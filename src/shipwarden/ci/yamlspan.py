@@ -205,7 +205,8 @@ class _Converter:
 #: Texts longer than this get their nesting measured from the event stream before
 #: composition: libyaml's composer recurses natively and a few tens of thousands of
 #: levels (``[[[[…``, ``- - - …``) overflow the C stack, killing the process. Shorter
-#: texts cannot nest deep enough for that and skip the extra pass.
+#: texts cannot nest deep enough for that and skip the extra pass, and so do longer
+#: ones that :func:`shipwarden.core.safeio.yaml_shallow` shows cannot pass the limit.
 DEPTH_PRECHECK_CHARS = 8_192
 
 
@@ -248,7 +249,7 @@ def _compose_all(text: str, duplicates: str) -> list[yaml.Node]:
 
 def _compose(text: str, duplicates: str, *, single: bool) -> list[Node]:
     try:
-        if len(text) > DEPTH_PRECHECK_CHARS:
+        if len(text) > DEPTH_PRECHECK_CHARS and not safeio.yaml_shallow(text, MAX_DEPTH):
             _check_depth(text)
         if single:
             one = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose never constructs objects

@@ -280,6 +280,17 @@ def check_toml_depth(text: str, limit: int = MAX_DEPTH, what: str = "TOML") -> N
 
 
 
+def yaml_shallow(text: str, limit: int = MAX_DEPTH) -> bool:
+    """True when ``text`` cannot nest deeper than ``limit`` in YAML, told without parsing.
+
+    Block nesting needs one more column of indentation (or one more ``-``/``?``
+    indicator) per level and flow nesting one more bracket; a sequence may sit at
+    its parent key's indentation, so two levels can share one column: a text with
+    few brackets and no line prefix of ``limit/2`` such characters is shallow.
+    """
+    return _cheap_bound(text) <= limit and not re.search(rf"^[ \t\-?:]{{{limit // 2 - 1}}}", text, re.M)
+
+
 def check_yaml_depth(text: str, limit: int = MAX_DEPTH, what: str = "YAML") -> None:
     """Refuse YAML nesting deeper than ``limit`` before anything composes it.
 
@@ -289,9 +300,7 @@ def check_yaml_depth(text: str, limit: int = MAX_DEPTH, what: str = "YAML") -> N
     other texts get the exact measure from libyaml's event stream (which keeps
     its own stack and cannot overflow the C stack as composition does).
     """
-    # A sequence may sit at its parent key's indentation, so two levels can
-    # share one column: a prefix shorter than limit/2 cannot reach the limit.
-    if _cheap_bound(text) <= limit and not re.search(rf"^[ \t\-?:]{{{limit // 2 - 1}}}", text, re.M):
+    if yaml_shallow(text, limit):
         return
     import yaml
 

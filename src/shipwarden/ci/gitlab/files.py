@@ -3,11 +3,14 @@ scan of a root without one never loads the GitLab analysis)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from shipwarden.core.safeio import is_regular
 
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 
 
 def root_files(root: Path) -> list[str]:
     """The root's GitLab CI files (regular files, not links), in :data:`ROOT_FILES` order."""
-    return [name for name in ROOT_FILES if (root / name).is_file() and not (root / name).is_symlink()]
+    return [name for name in ROOT_FILES if is_regular(os.path.join(root, name))]

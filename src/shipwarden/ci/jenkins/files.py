@@ -7,6 +7,8 @@ import os
 import re
 from pathlib import Path
 
+from shipwarden.core.safeio import is_regular
+
 #: How deep below the root Jenkinsfiles are looked for (``ci/release/Jenkinsfile``).
 MAX_DEPTH = 4
 MAX_FILES = 200
@@ -17,21 +19,20 @@ _SKIP = frozenset({".git", "node_modules", "vendor", ".venv", "venv", "target", 
 def jenkinsfiles(root: Path) -> list[str]:
     """Relative paths of Jenkinsfiles (regular files, no links followed), sorted."""
     found: list[str] = []
-    base = len(root.parts)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        depth = len(Path(dirpath).parts) - base
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP) if depth < MAX_DEPTH else []
+    top = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        rel_dir = os.path.relpath(dirpath, top)
+        parts = [] if rel_dir == "." else rel_dir.split(os.sep)
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP) if len(parts) < MAX_DEPTH else []
         for name in sorted(filenames):
-            full = Path(dirpath, name)
-            if _NAME.search(name) and full.is_file() and not full.is_symlink():
-                found.append(full.relative_to(root).as_posix())
+            if _NAME.search(name) and is_regular(os.path.join(dirpath, name)):
+                found.append("/".join([*parts, name]))
                 if len(found) >= MAX_FILES:
                     return found
         # Jenkinsfile.d/core/release style: any file in a Jenkinsfile.d folder
-        if Path(dirpath).name == "Jenkinsfile.d" or "Jenkinsfile.d" in Path(dirpath).parts[base:]:
+        if os.path.basename(dirpath) == "Jenkinsfile.d" or "Jenkinsfile.d" in parts:
             for name in sorted(filenames):
-                full = Path(dirpath, name)
-                rel = full.relative_to(root).as_posix()
-                if rel not in found and full.is_file() and not full.is_symlink() and "." not in name:
+                rel = "/".join([*parts, name])
+                if rel not in found and "." not in name and is_regular(os.path.join(dirpath, name)):
                     found.append(rel)
     return sorted(found)
