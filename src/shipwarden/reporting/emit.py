@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from shipwarden.core.findings import Finding, Hop, Location, Report, ScanError
+from shipwarden.core.findings import Coverage, Finding, Hop, Location, Report, ScanError
 from shipwarden.secrets.redactor import redact_text
 
 #: Formats whose text is JSON (kept valid: strings are redacted after parsing).
@@ -144,8 +144,14 @@ class Redactions:
     done: dict[str, str]
 
 
-def redactions(findings: Iterable[Finding], errors: Iterable[ScanError] = ()) -> Redactions:
-    """Redact every string :func:`clean_report` will visit in ``findings`` and ``errors``."""
+def redactions(
+    findings: Iterable[Finding],
+    errors: Iterable[ScanError] = (),
+    coverage: Iterable[Coverage] = (),
+    texts: Iterable[str] = (),
+) -> Redactions:
+    """Redact every string of ``findings``, ``errors``, ``coverage`` and ``texts`` (a
+    report's roots) that :func:`clean_report` or :func:`finalize` will visit."""
     done: dict[str, str] = {}
 
     def visit(text: str) -> str:
@@ -157,6 +163,11 @@ def redactions(findings: Iterable[Finding], errors: Iterable[ScanError] = ()) ->
     for error in errors:
         for text in (error.path, error.message, error.kind):
             visit(text)
+    for item in coverage:
+        for text in (item.path, item.subject, item.unit, item.reason, item.resolve):
+            visit(text)
+    for text in texts:
+        visit(text)
     return Redactions(done)
 
 

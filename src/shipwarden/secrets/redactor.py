@@ -106,6 +106,14 @@ def _passes(value: str, check: str) -> bool:
     )
 
 
+def warm() -> None:
+    """Import and compile what the first text that can hold a secret needs (the
+    ``regex`` module, the token rules, the shapes): for a process with a moment to
+    spare before it redacts, such as a scan's parent while its workers run."""
+    shapes()
+    _detector()
+
+
 def _shape_spans(text: str, lowered: str | None = None) -> list[tuple[int, int]]:
     """Spans of the shapes; with ``lowered`` (:func:`~shipwarden.secrets.gate.folded`
     ``text``), only of the shapes whose needles ``text`` holds (the others cannot match)."""

@@ -29,6 +29,7 @@ from shipwarden.paths.search import apply_paths
 from shipwarden.paths.unseen import unseen_actions
 from shipwarden.reporting import emit
 from shipwarden.reporting.emit import Redactions
+from shipwarden.secrets import redactor
 
 CheckFn = Callable[[Workflow, Repository], Iterable[Finding]]
 
@@ -242,7 +243,7 @@ def _pool_worker(args: Task) -> RootResult:
     parallel, so that the parent's one exit (:mod:`shipwarden.reporting.emit`) finds
     them done."""
     result = _worker(args)
-    result.redactions = emit.redactions(result.findings, result.errors)
+    result.redactions = emit.redactions(result.findings, result.errors, result.coverage, (args[0],))
     return result
 
 
@@ -338,6 +339,7 @@ def _scan_all(tasks: list[Task], jobs: int, progress: Progress | None, multi: bo
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
                 done = pool.map(_pool_worker, tasks, chunksize=chunk)  # workers forked before the bar's thread starts
+                redactor.warm()  # while the workers scan: the report's exit will need it
                 shown = bar.task("Scanning repositories", total)
                 try:
                     for res in done:
