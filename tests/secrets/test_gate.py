@@ -17,7 +17,7 @@ from shipwarden.secrets import gate, redactor
 from shipwarden.secrets.fakes import FAKE_KINDS, fake_token
 
 _KINDS = sorted(FAKE_KINDS)
-_KEYWORDS = sorted({k for n in [gate.detector_needles(), *gate.shape_needles().values()] for k in n.keywords})
+_KEYWORDS = sorted({k for n in [*gate.detector_needles().parts, *gate.shape_needles().values()] for k in n.keywords})
 _FRAGMENTS = [
     *_KEYWORDS,
     *(k.upper() for k in _KEYWORDS),
@@ -68,7 +68,7 @@ def test_every_span_of_a_shape_holds_one_of_its_needles(data: st.DataObject) -> 
     for m in shape.pattern.finditer(text):  # `re` and `regex` may differ at the edges: judge by `regex`
         value = m.group(shape.group)
         if value and redactor._passes(value, shape.check):  # a span the shape replaces
-            assert shape.needles.found(text, gate.folded(text)), (shape.id, text)
+            assert shape.needles.found(gate.hits_in(text)), (shape.id, text)
 
 
 
@@ -97,6 +97,21 @@ def test_the_aws_secret_prefilter_lets_a_secret_access_key_through() -> None:
     for seed in range(20):
         key = fake_token("aws-secret-access-key", seed).rsplit("=", 1)[-1].strip()[-40:]
         assert redactor._passes(key, shape.check)
-        assert shape.needles.found(f"x {key} y", gate.folded(f"x {key} y"))
+        assert shape.needles.found(gate.hits_in(f"x {key} y"))
     sha = "5f532563584d71fdef14ee64d17bafb34f751ce5"
-    assert not shape.needles.found(f"uses: a/b@{sha}", gate.folded(sha))
+    assert not shape.needles.found(gate.hits_in(f"uses: a/b@{sha}"))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.data())
+def test_every_detector_match_holds_what_its_pattern_requires(data: st.DataObject) -> None:
+    raws = [r for r in load_table("shipwarden.secrets", "tokens.toml")["patterns"] if r.get("requires")]
+    raw = data.draw(st.sampled_from(raws))
+    text = data.draw(st.from_regex(re.compile(raw["regex"]), fullmatch=False))
+    for m in regex.finditer(raw["regex"], text, flags=regex.VERSION0):
+        assert any(r in m.group(0) for r in raw["requires"]), (raw["kind"], text)
+
+
+def test_every_shape_compiles_with_its_group() -> None:
+    for shape in redactor.shapes():  # compiled on first use in a run: all of them here
+        assert shape.pattern.compiled.groups >= shape.group, shape.id

@@ -41,24 +41,42 @@ def folded(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Hits:
+    """The needles of both tables that one text holds (see :func:`hits_in`)."""
+
+    text: str
+    keywords: frozenset[str]
+    expressions: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Needles:
-    """What one shape (or the whole detector) needs: a keyword or an expression hit."""
+    """What one shape or detector pattern needs: a keyword or an expression hit and,
+    when it names any, one of its ``requires`` literals anywhere in the text."""
 
-    keywords: tuple[str, ...]
-    expressions: tuple[str, ...]
+    keywords: frozenset[str]
+    expressions: frozenset[str]
+    #: literals (case-sensitive) of which every match holds one, such as the
+    #: ``:`` or ``=`` of an assignment
+    requires: tuple[str, ...] = ()
 
-    @property
-    def always(self) -> bool:
-        """No needle at all: the shape runs on every text."""
-        return not self.keywords and not self.expressions
-
-    def found(self, text: str, lowered: str) -> bool:
-        """Does ``text`` (with ``lowered`` = :func:`folded` ``text``) hold one of the needles?"""
-        if self.always:
+    def found(self, hits: Hits) -> bool:
+        """Does the text of ``hits`` hold what a match needs?"""
+        if self.requires and not any(r in hits.text for r in self.requires):
+            return False
+        if not self.keywords and not self.expressions:
             return True
-        return any(k in lowered for k in self.keywords) or any(
-            _compiled(e).search(text) is not None for e in self.expressions
-        )
+        return not hits.keywords.isdisjoint(self.keywords) or not hits.expressions.isdisjoint(self.expressions)
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """Several :class:`Needles` (the detector's patterns): found when one of them is."""
+
+    parts: tuple[Needles, ...]
+
+    def found(self, hits: Hits) -> bool:
+        return any(n.found(hits) for n in self.parts)
 
 
 @cache
@@ -66,14 +84,21 @@ def _compiled(expression: str) -> re.Pattern[str]:
     return re.compile(expression)
 
 
+def _strings(raw: dict[str, object], key: str, what: str) -> tuple[str, ...]:
+    value = raw.get(key, ())
+    if not isinstance(value, list | tuple) or not all(isinstance(k, str) and k for k in value):
+        raise ValueError(f"{what}: {key} must be a list of non-empty strings")
+    return tuple(value)
+
+
 def _needles(raw: dict[str, object], what: str) -> Needles:
-    keywords = raw.get("keywords", ())
     prefilter = raw.get("prefilter", "")
-    if not isinstance(keywords, list | tuple) or not all(isinstance(k, str) and k for k in keywords):
-        raise ValueError(f"{what}: keywords must be a list of non-empty strings")
     if not isinstance(prefilter, str):
         raise ValueError(f"{what}: prefilter must be a string")
-    return Needles(tuple(k.lower() for k in keywords), (prefilter,) if prefilter else ())
+    requires = _strings(raw, "requires", what)
+    if prefilter:  # found through the prefilter alone, as the detector does
+        return Needles(frozenset(), frozenset([prefilter]), requires)
+    return Needles(frozenset(k.lower() for k in _strings(raw, "keywords", what)), frozenset(), requires)
 
 
 @cache
@@ -86,45 +111,68 @@ def shape_needles() -> dict[str, Needles]:
 
 
 @cache
-def detector_needles() -> Needles:
-    """Every needle of the detector (``data/tokens.toml``): a pattern with a prefilter
-    is found through it alone, any other through its keywords (as the prefilter does)."""
-    keywords: list[str] = []
-    expressions: list[str] = []
+def detector_needles() -> AnyOf:
+    """The needles of every pattern of the detector (``data/tokens.toml``): a pattern
+    runs only around a hit of its prefilter or, without one, of its keywords."""
+    parts: list[Needles] = []
     for raw in load_table("shipwarden.secrets", "tokens.toml")["patterns"]:
         needles = _needles(raw, f"token pattern {raw.get('kind')}")
-        if needles.expressions:
-            expressions += needles.expressions
-        elif needles.keywords:
-            keywords += needles.keywords
-        else:
+        if not needles.keywords and not needles.expressions:
             raise ValueError(f"token pattern {raw.get('kind')}: neither keywords nor prefilter")
-    return Needles(tuple(dict.fromkeys(keywords)), tuple(dict.fromkeys(expressions)))
+        parts.append(needles)
+    return AnyOf(tuple(parts))
 
 
 @dataclass(frozen=True, slots=True)
 class _Gate:
     always: bool
+    #: every needle of both tables, each as a test of its own
+    needles: tuple[Needles, ...]
+    keyword_list: tuple[str, ...]
+    expression_list: tuple[str, ...]
+    #: one search that any keyword hit / any expression hit passes (a quick first test)
     keywords: re.Pattern[str]
     expressions: re.Pattern[str]
 
 
 @cache
 def _gate() -> _Gate:
-    parts = [detector_needles(), *shape_needles().values()]
+    parts = [*detector_needles().parts, *shape_needles().values()]
     keywords = sorted({k for n in parts for k in n.keywords}, key=lambda k: (-len(k), k))
-    expressions = list(dict.fromkeys(e for n in parts for e in n.expressions))
+    expressions = sorted({e for n in parts for e in n.expressions})
     return _Gate(
-        always=any(n.always for n in parts),
+        always=any(not n.keywords and not n.expressions for n in parts),
+        needles=tuple(parts),
+        keyword_list=tuple(keywords),
+        expression_list=tuple(expressions),
         keywords=re.compile("|".join(re.escape(k) for k in keywords) or "(?!)"),
         expressions=re.compile("|".join(f"(?:{e})" for e in expressions) or "(?!)"),
     )
 
 
-def needs_redaction(text: str) -> bool:
-    """False when ``text`` holds no needle of the detector or of any shape: then
+_NONE: frozenset[str] = frozenset()
+
+
+def hits_in(text: str) -> Hits:
+    """Every keyword (in :func:`folded` text) and expression of both tables that ``text`` holds."""
+    gate = _gate()
+    lowered = folded(text)
+    keyword_hit = gate.keywords.search(lowered) is not None
+    expression_hit = gate.expressions.search(text) is not None
+    return Hits(
+        text,
+        frozenset(k for k in gate.keyword_list if k in lowered) if keyword_hit else _NONE,
+        frozenset(e for e in gate.expression_list if _compiled(e).search(text)) if expression_hit else _NONE,
+    )
+
+
+def needs_redaction(text: str, hits: Hits | None = None) -> bool:
+    """False when ``text`` holds what no detector pattern and no shape needs: then
     :func:`shipwarden.secrets.redactor.redact_text` returns it unchanged."""
     gate = _gate()
     if gate.always:
         return True
-    return gate.keywords.search(folded(text)) is not None or gate.expressions.search(text) is not None
+    hits = hits if hits is not None else hits_in(text)
+    if not hits.keywords and not hits.expressions:
+        return False
+    return any(n.found(hits) for n in gate.needles)

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 from shipwarden.core.findings import Finding, Location
 from shipwarden.core.tables import load_table
 from shipwarden.secrets.entropy import shannon_entropy
-from shipwarden.secrets.gate import Needles, detector_needles, folded, needs_redaction, shape_needles
+from shipwarden.secrets.gate import Hits, Needles, detector_needles, hits_in, needs_redaction, shape_needles
 from shipwarden.secrets.redaction import redact
 
 if TYPE_CHECKING:  # pragma: no cover
-    import regex
+    from shipwarden.secrets.rules import LazyPattern
 
 #: Longest text redacted in one piece; longer texts are redacted in slices
 #: that overlap by :data:`_OVERLAP` characters.
@@ -51,7 +51,8 @@ _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 @dataclass(frozen=True, slots=True)
 class Shape:
     id: str
-    pattern: regex.Pattern[str]
+    #: compiled on first use: a run compiles only the shapes its texts call for
+    pattern: LazyPattern
     group: int
     check: str
     #: what every match contains (:mod:`shipwarden.secrets.gate`)
@@ -61,7 +62,8 @@ class Shape:
 @cache
 def shapes() -> tuple[Shape, ...]:
     """The shapes of ``data/redact.toml``, compiled once."""
-    import regex  # start-up: only a text that can hold a secret needs the regex module
+    # start-up: only a text that can hold a secret needs the regex module
+    from shipwarden.secrets.rules import LazyPattern
 
     needles = shape_needles()
     out: list[Shape] = []
@@ -69,8 +71,8 @@ def shapes() -> tuple[Shape, ...]:
         check = str(raw.get("check", ""))
         if check not in _CHECKS:
             raise ValueError(f"redact shape {raw['id']}: unknown check {check!r}")
-        pattern = regex.compile(raw["regex"], regex.VERSION0)
-        out.append(Shape(str(raw["id"]), pattern, int(raw.get("group", 0)), check, needles[str(raw["id"])]))
+        group = int(raw.get("group", 0))
+        out.append(Shape(str(raw["id"]), LazyPattern(raw["regex"], group), group, check, needles[str(raw["id"])]))
     return tuple(out)
 
 
@@ -107,19 +109,19 @@ def _passes(value: str, check: str) -> bool:
 
 
 def warm() -> None:
-    """Import and compile what the first text that can hold a secret needs (the
-    ``regex`` module, the token rules, the shapes): for a process with a moment to
-    spare before it redacts, such as a scan's parent while its workers run."""
+    """Import what the first text that can hold a secret needs (the ``regex`` module,
+    the token rules, the shapes): for a process with a moment to spare before it
+    redacts, such as a scan's parent while its workers run."""
     shapes()
     _detector()
 
 
-def _shape_spans(text: str, lowered: str | None = None) -> list[tuple[int, int]]:
-    """Spans of the shapes; with ``lowered`` (:func:`~shipwarden.secrets.gate.folded`
+def _shape_spans(text: str, hits: Hits | None = None) -> list[tuple[int, int]]:
+    """Spans of the shapes; with ``hits`` (:func:`~shipwarden.secrets.gate.hits_in`
     ``text``), only of the shapes whose needles ``text`` holds (the others cannot match)."""
     spans: list[tuple[int, int]] = []
     for shape in shapes():
-        if lowered is not None and not shape.needles.found(text, lowered):
+        if hits is not None and not shape.needles.found(hits):
             continue
         for m in shape.pattern.finditer(text):
             value = m.group(shape.group)
@@ -146,11 +148,11 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
 
 def _needed_spans(text: str) -> list[tuple[int, int]]:
     """:func:`secret_spans`, running only what the needles in ``text`` call for."""
-    if not needs_redaction(text):
+    hits = hits_in(text)
+    if not needs_redaction(text, hits):
         return []
-    lowered = folded(text)
-    spans = _detector()(text) if detector_needles().found(text, lowered) else []
-    return _merge(spans + _shape_spans(text, lowered))
+    spans = _detector()(text) if detector_needles().found(hits) else []
+    return _merge(spans + _shape_spans(text, hits))
 
 
 def _redact_piece(text: str) -> str:
