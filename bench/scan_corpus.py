@@ -72,40 +72,44 @@ if sample:
         time.sleep(0.01)
 p.wait()
 w = time.perf_counter() - t
-print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, peak_tree, p.returncode)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(w, u.ru_maxrss, peak_tree, p.returncode, u.ru_utime + u.ru_stime)
 """
 
 
-def timed(cmd: list[str], sample: bool = False) -> tuple[float, int, int, int]:
+def timed(cmd: list[str], sample: bool = False) -> tuple[float, int, int, int, float]:
     """Wall seconds, peak RSS (KiB) of the largest single process, peak PSS of the whole
-    process tree (workers included; only when ``sample``, polled every 10 ms), exit code.
+    process tree (workers included; only when ``sample``, polled every 10 ms), exit code,
+    CPU seconds (user + system) of the whole process tree.
 
     A fresh probe process runs the command so that peaks of earlier runs never leak in.
     """
     out = subprocess.run(
         [sys.executable, "-c", _PROBE, "1" if sample else "0", *cmd], capture_output=True, text=True, check=True
     )
-    wall, peak, tree, code = out.stdout.split()
-    return float(wall), int(peak), int(tree), int(code)
+    wall, peak, tree, code, cpu = out.stdout.split()
+    return float(wall), int(peak), int(tree), int(code), float(cpu)
 
 
-def measure(commands: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, int, int]]:
+def measure(commands: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, int, int, float]]:
     """Median wall time and largest-process peak of each command over ``repeat`` plain
     runs, alternated between the commands round after round (a change of load on a
     shared machine then hits every command alike), then one more run of each sampled
     for the process tree's memory (sampling costs CPU, so it is kept out of the
     timed runs)."""
     walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
     peaks: dict[str, list[int]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, cmd in commands.items():
-            wall, peak, _tree, _code = timed(cmd)
+            wall, peak, _tree, _code, cpu = timed(cmd)
             walls[name].append(wall)
+            cpus[name].append(cpu)
             peaks[name].append(peak)
     out = {}
     for name, cmd in commands.items():
-        _wall, _peak, tree, _code = timed(cmd, sample=True)
-        out[name] = (statistics.median(walls[name]), max(peaks[name]), tree)
+        _wall, _peak, tree, _code, _cpu = timed(cmd, sample=True)
+        out[name] = (statistics.median(walls[name]), max(peaks[name]), tree, statistics.median(cpus[name]))
     return out
 
 
@@ -156,19 +160,22 @@ def main() -> int:
         commands[f"zizmor {ZIZMOR_VERSION} --offline"] = [
             str(zizmor), "--offline", "--format", "json", "--no-exit-codes", str(corpus)
         ]
+    load = os.getloadavg()[0]
     results = measure(commands, args.repeat)
     width = max(len(k) for k in results)
-    for name, (wall, peak, tree) in results.items():
+    print(f"load average: {load:.2f} before, {os.getloadavg()[0]:.2f} after (on a loaded machine compare CPU seconds)")
+    for name, (wall, peak, tree, cpu) in results.items():
         print(
-            f"{name:<{width}}  {wall:6.3f} s  {files / wall:8.1f} files/s"
+            f"{name:<{width}}  {wall:6.3f} s  cpu {cpu:6.3f} s  {files / wall:8.1f} files/s"
             f"  peak {peak / 1024:6.1f} MiB (largest process), {tree / 1024:6.1f} MiB (process tree, PSS)"
         )
     with_paths = results["shipwarden scan"][0]
     without = results["shipwarden scan --no-paths"][0]
     print(f"path search cost: {with_paths / without:.2f}x scan without paths")
     if zizmor:
-        z = results[f"zizmor {ZIZMOR_VERSION} --offline"][0]
-        print(f"wall-time ratio shipwarden/zizmor: {with_paths / z:.2f} (below 1.0 is faster)")
+        z = results[f"zizmor {ZIZMOR_VERSION} --offline"]
+        print(f"wall-time ratio shipwarden/zizmor: {with_paths / z[0]:.2f} (below 1.0 is faster)")
+        print(f"CPU-time ratio shipwarden/zizmor: {results['shipwarden scan'][3] / z[3]:.2f}")
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

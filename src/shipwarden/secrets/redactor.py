@@ -109,11 +109,16 @@ def _passes(value: str, check: str) -> bool:
 
 
 def warm() -> None:
-    """Import what the first text that can hold a secret needs (the ``regex`` module,
-    the token rules, the shapes): for a process with a moment to spare before it
-    redacts, such as a scan's parent while its workers run."""
-    shapes()
+    """Import and compile what texts that can hold a secret need (the ``regex`` module,
+    the token rules, every shape and detector pattern): for a process about to fork
+    workers that redact, so that they share one copy instead of each building its own."""
+    for shape in shapes():
+        shape.pattern.compiled  # noqa: B018 - compiled on first use
     _detector()
+    from shipwarden.secrets.rules import load_rules
+
+    for pattern in load_rules().patterns:
+        pattern.pattern.compiled  # noqa: B018
 
 
 def _shape_spans(text: str, hits: Hits | None = None) -> list[tuple[int, int]]:

@@ -335,11 +335,13 @@ def _scan_all(tasks: list[Task], jobs: int, progress: Progress | None, multi: bo
         chunk = max(1, len(tasks) // (jobs * 16))
         # Forked workers share the parent's loaded tables; keeping the collector
         # off them avoids copying those pages into every worker.
+        # The workers redact what they find (emit.redactions): the regex module and the
+        # redaction patterns are loaded once here and shared by every forked worker.
+        redactor.warm()
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
                 done = pool.map(_pool_worker, tasks, chunksize=chunk)  # workers forked before the bar's thread starts
-                redactor.warm()  # while the workers scan: the report's exit will need it
                 shown = bar.task("Scanning repositories", total)
                 try:
                     for res in done:
