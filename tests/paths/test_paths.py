@@ -16,16 +16,19 @@ from shipwarden.paths.search import find_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+#: Cache paths from an untrusted trigger are P1 (GitHub's read-only cache token since June 2026
+#: is the gate) unless the workflow grants saves back with `cache-mode: write`
+#: (tanstack-actions-cache does, as the platform did when the incident happened).
 ONE_PATH = {
     "tanstack-actions-cache": "P0",
-    "tanstack-setup-node": "P0",
-    "tanstack-composite": "P0",
-    "restore-keys-prefix": "P0",
+    "tanstack-setup-node": "P1",
+    "tanstack-composite": "P1",
+    "restore-keys-prefix": "P1",
     "nx": "P0",
-    "ultralytics": "P0",
+    "ultralytics": "P1",
     "artifact-env": "P1",  # first-time-contributor approval remains
     "comment-bot": "P0",
-    "reusable-oidc": "P0",
+    "reusable-oidc": "P1",
     "artifact-scheduled": "P1",  # first-time-contributor approval remains
     "agent-cli-env": "P0",
     "docs-preview-label": "P1",  # the label gate remains
@@ -102,3 +105,13 @@ def test_an_injection_that_tells_its_path_names_what_the_job_holds(tmp_path: Pat
     told = [f for f in report.findings if tells_a_path(f)]
     assert [f.rule_id for f in told] == ["template-injection"] and told[0].tier.value == "P0"
     assert told[0].message.endswith("; the job holds a GITHUB_TOKEN that can write contents")
+
+
+def test_a_cache_path_from_an_untrusted_trigger_names_the_read_only_token() -> None:
+    """Since June 2026 GitHub gives pull_request_target runs a read-only cache token in the default
+    branch's scope: the TanStack chain without `cache-mode: write` is one gate away, not complete."""
+    path = next(f for f in scan_root(str(FIXTURES / "tanstack-setup-node")).findings if f.rule_id == "attack-path")
+    assert path.tier.value == "P1" and "read-only cache token" in path.properties["gate"]
+    assert "cache-mode: write" in path.message
+    granted = next(f for f in scan_root(str(FIXTURES / "tanstack-actions-cache")).findings if f.rule_id == "attack-path")
+    assert granted.tier.value == "P0" and granted.properties["gate"] is None

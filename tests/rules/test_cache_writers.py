@@ -31,3 +31,9 @@ def test_pull_request_only_writer_cannot_reach_the_release_scope() -> None:
     message = _message("positive-pr-only-writer")
     assert "no job of this repository in view saves it" in message
     assert "job `size` saves the same key only from pull request runs" in message
+
+
+def test_pull_request_target_writer_with_a_read_only_token_cannot_save() -> None:
+    message = _message("positive-prt-read-only-writer")
+    assert "no job of this repository in view saves it" in message
+    assert "job `size` saves the same key only from runs that GitHub gives a read-only cache token" in message

@@ -44,6 +44,8 @@ class Path:
     #: how the entry's control travels: "job" (the entry job itself), "cache",
     #: "dispatch", "artifact" or "runner" — with the entry, the root cause
     kind: str = "job"
+    #: a precondition on the carrier itself (GitHub's read-only cache token for the entry's trigger)
+    via_gate: str = ""
 
     @property
     def hops(self) -> list[Hop]:
@@ -51,7 +53,7 @@ class Path:
 
     @property
     def gate(self) -> str:
-        return self.entry.gate or self.capability.gate
+        return self.entry.gate or self.via_gate or self.capability.gate
 
     @property
     def ident(self) -> str:

@@ -19,8 +19,9 @@ Each (entry job, terminal job) pair yields at most one path, the shortest.
 from __future__ import annotations
 
 from shipwarden.ci.github.facts import job_facts
-from shipwarden.ci.github.knowledge import event_info
+from shipwarden.ci.github.knowledge import cache_token_table, event_info
 from shipwarden.ci.github.model import Job, Repository
+from shipwarden.ci.github.steps import cache_saves_refused
 from shipwarden.core.findings import Finding, Hop
 from shipwarden.paths.carriers import artifact_consumers, artifact_use, cache_restore, dispatchable, writer_hop
 from shipwarden.paths.ends import capability, environment_gate, find_entries, outsider_event, trigger_hop
@@ -48,7 +49,9 @@ def find_paths(repo: Repository) -> list[Path]:
         if not entry.code:
             continue
         scope = event_info(entry.event).cache_scope
-        # b. through the Actions cache (default-branch scope is restored by every branch)
+        # b. through the Actions cache (default-branch scope is restored by every branch); GitHub
+        # refuses the saves of an untrusted trigger there unless `cache-mode:` grants them
+        refused = read_only_gate(entry.job, entry.event) if scope == "default" else ""
         if scope == "default":
             for restorer in restorers:
                 if restorer.job is entry.job:
@@ -62,7 +65,7 @@ def find_paths(repo: Repository) -> list[Path]:
                 if writer is None:
                     continue  # no key the entry can save is one this job restores
                 carrier = [writer, Hop(restore[0], restore[1] + " — the poisoned entry", 2)]
-                add(Path(entry, carrier, cap, kind="cache"))
+                add(Path(entry, carrier, cap, kind="cache", via_gate=refused))
         # c. through a write token that dispatches other workflows
         for target in dispatchable(repo, entry.job):
             for job in target.jobs:
@@ -119,6 +122,19 @@ def find_paths(repo: Repository) -> list[Path]:
         if not path.carrier and id(path.entry.job) in dispatched and path.capability.write_only:
             del paths[ident]
     return sorted(paths.values(), key=lambda p: (p.hops[0].location.sort_key(), p.ident))
+
+
+def read_only_gate(job: Job, event: str) -> str:
+    """The precondition a cache save of ``job`` (run by ``event``) needs, "" when none: GitHub's
+    read-only cache token for untrusted triggers in the default branch's scope (June 2026)."""
+    if not cache_saves_refused(job, event):
+        return ""
+    since = cache_token_table()["read_only_since"]
+    return (
+        f"GitHub gives `{event}` runs a read-only cache token (since {since}), so the save is refused unless the"
+        " workflow or job sets `cache-mode: write` (or the repository is on a GitHub Enterprise Server without"
+        " that default)"
+    )
 
 
 def _runner_paths(repo: Repository) -> list[Path]:

@@ -189,6 +189,19 @@ def event_info(name: str) -> EventInfo:
     return event_table().get(name, UNKNOWN_EVENT)
 
 
+def cache_token_table() -> dict[str, Any]:
+    """``[cache_token]`` of ``triggers.toml``: when GitHub refuses an untrusted run's cache saves."""
+    table: dict[str, Any] = _triggers()["cache_token"]
+    return table
+
+
+def cache_read_only_by_default(event: str) -> bool:
+    """GitHub gives runs of ``event`` a read-only cache token unless ``cache-mode:`` grants
+    writes: an event outsiders start that runs in the default branch's cache scope."""
+    info = event_info(event)
+    return info.outsider and info.cache_scope == "default"
+
+
 @cache
 def pr_code_patterns() -> tuple[tuple[str, ...], tuple[str, ...]]:
     section = _triggers()["pr_code"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from shipwarden.ci.github import expressions as ex
-from shipwarden.ci.github.knowledge import step_info
-from shipwarden.ci.github.model import Job, Step, Workflow
+from shipwarden.ci.github.knowledge import cache_read_only_by_default, cache_token_table, step_info
+from shipwarden.ci.github.model import Job, Scalar, Step, Workflow
 from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.core.patterns import LazyPattern
 
@@ -149,6 +149,24 @@ def cache_keys_meet(saved: str, key: str, restore_keys: tuple[str, ...]) -> bool
         if prefix.startswith(saved_prefix) or saved_prefix.startswith(prefix):
             return True
     return False
+
+
+def cache_mode(job: Job) -> str | None:
+    """The job's ``cache-mode:`` (``read``, ``write``, ``write-only``, ``none``), else the workflow's."""
+    for node in (job.node.get("cache-mode"), job.workflow.root.get("cache-mode")):
+        if isinstance(node, Scalar):
+            return node.value.strip().lower()
+    return None
+
+
+def cache_saves_refused(job: Job, event: str) -> bool:
+    """Whether GitHub refuses the cache saves of ``job`` run by ``event``: the read-only cache
+    token of an untrusted trigger in the default branch's scope (June 2026), unless
+    ``cache-mode:`` grants writes; or ``cache-mode: read``/``none`` for any event."""
+    mode = cache_mode(job)
+    if mode is not None:
+        return mode not in cache_token_table()["write_modes"]
+    return cache_read_only_by_default(event)
 
 
 def script_text(step: Step) -> str:

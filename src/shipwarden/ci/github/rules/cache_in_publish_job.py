@@ -16,7 +16,7 @@ from shipwarden.ci.github.model import Job, Repository, Workflow
 from shipwarden.ci.github.records import CacheUse
 from shipwarden.ci.github.rules.folding import cache_hit
 from shipwarden.ci.github.rules.oidc_overscoped import folded_grant
-from shipwarden.ci.github.steps import cache_keys_meet
+from shipwarden.ci.github.steps import cache_keys_meet, cache_saves_refused
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
@@ -35,29 +35,35 @@ META = RuleMeta(
 _PRIVATE_SCOPES = frozenset({"pr"})
 
 
-def _writers(repo: Repository, job: Job, cache: CacheUse) -> tuple[list[str], list[str]]:
-    """Jobs of the repository that save an entry this job's cache step can restore, and those
-    that save a matching key only from runs whose entries this job never sees (fork PRs)."""
+def _writers(repo: Repository, job: Job, cache: CacheUse) -> tuple[list[str], list[str], list[str]]:
+    """Jobs of the repository that save an entry this job's cache step can restore; those that
+    save a matching key only from runs whose entries this job never sees (fork PRs); and those
+    whose saves GitHub refuses (an untrusted trigger's read-only cache token, June 2026)."""
     restorer = {event_info(e).cache_scope for e in repo.effective_events(job.workflow)}
     out: list[str] = []
     unseen: list[str] = []
+    refused: list[str] = []
     for wf in repo.workflows:
         events = [event_info(e) for e in repo.effective_events(wf)]
         reach = [e for e in events if e.cache_scope not in _PRIVATE_SCOPES or e.cache_scope in restorer]
-        # an outsider writes where this job restores only from a run in the default branch's scope
-        outsider = any(e.outsider and e.cache_scope == "default" for e in reach)
         for other in wf.jobs:
             if other is job:
                 continue
             for saved in job_facts(other).caches:
                 if saved.saves and cache_keys_meet(saved.key, cache.key, cache.restore_keys):
                     name = f"`{wf.path}` job `{other.id}`"
+                    saving = [e for e in reach if not cache_saves_refused(other, e.name)]
+                    # an outsider writes where this job restores only from a run in the default
+                    # branch's scope whose cache token can save (`cache-mode: write`)
+                    outsider = any(e.outsider and e.cache_scope == "default" for e in saving)
                     if not reach:
                         unseen.append(name)
+                    elif not saving:
+                        refused.append(name)
                     else:
                         out.append(name + (" (outsiders can start it, in the default branch's cache scope)" if outsider else ""))
                     break
-    return out, unseen
+    return out, unseen, refused
 
 
 @workflow_rule(META)
@@ -68,7 +74,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             continue
         sites, restores = hit
         cache = restores[0]
-        writers, unseen = _writers(repo, job, cache)
+        writers, unseen, refused = _writers(repo, job, cache)
         shown = "; written by " + ", ".join(writers[:3]) + ("…" if len(writers) > 3 else "") if writers else (
             "; no job of this repository in view saves it, but any code that runs in the default branch's cache"
             " scope can"
@@ -78,11 +84,19 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 f" ({', '.join(unseen[:3])}{'…' if len(unseen) > 3 else ''} saves the same key only from pull request"
                 " runs, whose entries stay in the pull request's own scope)"
             )
+        if refused:
+            shown += (
+                f" ({', '.join(refused[:3])}{'…' if len(refused) > 3 else ''} saves the same key only from runs that"
+                " GitHub gives a read-only cache token: untrusted triggers in the default branch's scope, since"
+                " June 2026, unless `cache-mode: write` is set)"
+            )
         registries = ", ".join(dict.fromkeys(s.name for s in sites))
         locations = [cache.location(), sites[0].location]
         properties: dict[str, object] = {"job": job.id, "writers": writers}
         if unseen:
             properties["pr_scope_writers"] = unseen
+        if refused:
+            properties["read_only_writers"] = refused
         oidc = ""
         grant = folded_grant(wf, job)
         if grant is not None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.github.gates import approval, blocked, gates_for, weak
+from shipwarden.ci.github.knowledge import cache_token_table
 from shipwarden.ci.github.model import Repository, Workflow
 from shipwarden.ci.github.rules.common import environment_gate, job_holds_power, privileged_jobs
+from shipwarden.ci.github.steps import cache_saves_refused
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
@@ -56,10 +58,22 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         secrets = sorted(s for s in facts.secrets if s.upper() != "GITHUB_TOKEN")
         if secrets:
             held.append("secrets " + ", ".join(secrets[:4]) + ("…" if len(secrets) > 4 else ""))
-        holds = f"; the job holds {', '.join(held)}" if held else (
-            "; even read-only, the code runs in the default branch's cache scope and can poison caches"
-            " that release workflows restore"
-        )
+        read_only = not held and all(cache_saves_refused(job, e) for e in events)
+        if held:
+            holds = f"; the job holds {', '.join(held)}"
+        elif read_only:
+            # GitHub's read-only cache token for untrusted triggers (June 2026): nothing left to take
+            tier = Tier.P2
+            holds = (
+                "; the job holds no secret or write token, and GitHub gives this trigger a read-only cache token"
+                f" (since {cache_token_table()['read_only_since']}), so the code cannot poison the default branch's"
+                " caches either (`cache-mode: write` would let it)"
+            )
+        else:
+            holds = (
+                "; even read-only, the code runs in the default branch's cache scope and can poison caches"
+                " that release workflows restore"
+            )
         message = (
             f"`{'/'.join(events)}` runs with the base repository's privileges, checks out the pull request's code"
             f" ({checkout.ref_text or 'gh pr checkout'}) and then {first.what}{holds}{note}"
