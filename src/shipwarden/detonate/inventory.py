@@ -114,7 +114,7 @@ def _python_build(root: Path, hook: InstallHook, deps: list[Dependency], client:
         return
     pinned = [d for d in deps if d.hashes]
     try:
-        for dep in pinned[:1]:
+        for dep in pinned:  # every lock that pins this version must pin this file
             check_lock_hashes(dep, path)
     except ValueError as exc:
         out.errors.append(ScanError(where, f"--detonate {hook.ident}: {dist.filename}: {exc}", "detonate"))
