@@ -37,12 +37,13 @@ def test_pth_start_up_code_is_copied_with_the_modules_it_names(tmp_path: Path) -
 
 
 def test_sources_that_are_not_fetched_say_so(tmp_path: Path) -> None:
-    """git and URL sources, and unpinned names, are notes (how to detonate them), never fetched."""
+    """git and URL sources, unpinned names, and pins whose wheel-or-sdist the lock does not record are notes (how
+    to detonate them), never fetched."""
     project = tmp_path / "p"
     project.mkdir()
     (project / "requirements.txt").write_text(
         "--no-binary loose\nloose>=1.0\nvcs-thing @ git+https://git.example.invalid/vcs-thing.git@abc\n"
-        "local-thing @ file:./vendor/local-thing-1.0.tar.gz\n")
+        "local-thing @ file:./vendor/local-thing-1.0.tar.gz\nplain==1.0\n")
     (project / "vendor").mkdir()
     (project / "vendor/local-thing-1.0.tar.gz").write_bytes(b"\x1f\x8b")
     static = scan_deps(project, DepsOptions())
@@ -53,3 +54,4 @@ def test_sources_that_are_not_fetched_say_so(tmp_path: Path) -> None:
     assert got.labels == {str(project / "vendor/local-thing-1.0.tar.gz"): "vendor/local-thing-1.0.tar.gz"}
     notes = " ".join(got.notes)
     assert "vcs-thing" in notes and "not fetched" in notes and "loose >=1.0 is not pinned" in notes
+    assert "for 1 locked Python package(s) the lock does not say whether a wheel or the sdist installs" in notes

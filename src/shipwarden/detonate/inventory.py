@@ -59,9 +59,22 @@ def plan(root: Path, records: Iterable[object], work: Path, client: RegistryClie
     """The targets of ``deps --detonate`` among ``records`` (``deps``' hook records); ``work`` holds copies."""
     out = Plan()
     locked: dict[tuple[str, str], list[Dependency]] = {}
+    installed: set[str] = set()
     for dep in dependencies:
         if dep.ecosystem is Ecosystem.PYPI:
             locked.setdefault((normalize(dep.name), dep.version), []).append(dep)
+            if dep.lockfile == "site-packages":
+                installed.add(normalize(dep.name))
+    not_installed = [deps for (name, _), deps in locked.items() if name not in installed]
+    wheels = sum(1 for deps in not_installed if all(d.builds_from_source is False for d in deps))
+    unknown = sum(1 for deps in not_installed if any(d.builds_from_source is None for d in deps))
+    if wheels:
+        out.notes.append(f"--detonate: {wheels} locked Python package(s) install from wheels, which were not "
+                         "opened: a .pth start-up file in one is detonated once it is installed (run deps on the "
+                         "installed site-packages)")
+    if unknown:
+        out.notes.append(f"--detonate: for {unknown} locked Python package(s) the lock does not say whether a wheel "
+                         "or the sdist installs: not detonated (--fetch asks the index)")
     for record in records:
         if not isinstance(record, HookRecord):
             continue
