@@ -8,6 +8,7 @@ comment-only line directly above it. ``//`` comments are accepted as well as
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -68,20 +69,31 @@ def file_reader(roots: Iterable[Path]) -> SourceReader:
     root (``..``, symlinks), are not regular files or are larger than
     :data:`MAX_SOURCE_BYTES` read as ``None``. Results are cached.
     """
-    given = [(str(root).rstrip("/") + "/", root.resolve()) for root in roots]
+    # the prefix each root puts on paths (the root as given, with one final "/") → the root
+    given: dict[str, Path] = {}
+    for root in roots:
+        given.setdefault(str(root).rstrip("/") + "/", root)
+    # resolved on first use: a scan of many roots reads the files of few
+    resolved: dict[str, safeio.Root] = {}
     cache: dict[str, str | None] = {}
+
+    def root_of(prefix: str) -> safeio.Root:
+        found = resolved.get(prefix)
+        if found is None:
+            found = resolved[prefix] = safeio.Root(os.path.abspath(given[prefix]))
+        return found
 
     def read(path: str) -> str | None:
         if path in cache:
             return cache[path]
         text: str | None = None
-        prefixed = [(p, r) for p, r in given if path.startswith(p)]
-        if prefixed:
-            prefix, root = max(prefixed, key=lambda pr: len(pr[0]))
-            text = _read_inside(root, path[len(prefix) :])
+        # the longest prefix: every prefix ends with "/", so it ends at a "/" of the path
+        ends = [i + 1 for i, ch in enumerate(path) if ch == "/" and path[: i + 1] in given]
+        if ends:
+            text = _read_inside(root_of(path[: ends[-1]]), path[ends[-1] :])
         elif len(given) <= _MAX_UNPREFIXED_ROOTS:
-            for _, root in given:
-                text = _read_inside(root, path)
+            for prefix in given:
+                text = _read_inside(root_of(prefix), path)
                 if text is not None:
                     break
         cache[path] = text
@@ -94,7 +106,7 @@ def file_reader(roots: Iterable[Path]) -> SourceReader:
 _MAX_UNPREFIXED_ROOTS = 8
 
 
-def _read_inside(root: Path, path: str) -> str | None:
+def _read_inside(root: safeio.Root, path: str) -> str | None:
     if not path or Path(path).is_absolute():
         return None
     try:
