@@ -6,12 +6,9 @@ locations, the numbered hops of an attack path and a help link. All text from
 the scanned repository is added as plain :class:`~shipwarden.reporting.layout.Text`
 (there is no markup), so it cannot inject styles.
 
-The layout is rich's (it was rendered with rich up to 2026-12): words wrapped
-to the width, hanging indents, long words folded, cells measured as a terminal
-shows them. :mod:`shipwarden.reporting.layout` reproduces it byte for byte
-without importing rich, with colour (the same ANSI SGR sequences rich's
-``standard`` colour system writes) and without; ``tests/reporting/rich_oracle.py``
-keeps the rich renderer to prove it.
+The layout (word wrap, hanging indents, terminal cell widths, ANSI colour) is
+:mod:`shipwarden.reporting.layout`; source lines are cut at the width rather
+than wrapped, so the carets under them stay aligned.
 """
 
 from __future__ import annotations
@@ -89,9 +86,7 @@ def _finding(page: Page, finding: Finding, options: RenderOptions) -> None:
     )
     page.print(Text.assemble("  ", (_where(finding.primary), "cyan")))
     for part in _source(finding.primary, options.width - 2):
-        # rich dropped the no_wrap/crop the old renderer set here: a source line wider than
-        # the page (in cells) wraps like any other line
-        page.print(Text("  ") + part)
+        page.crop(Text("  ") + part)
     for extra in finding.locations[1:]:
         label = f" ({extra.label})" if extra.label else ""
         page.hanging("  also: ", Text.assemble((_where(extra), "cyan"), label))
@@ -188,4 +183,5 @@ def render_text(report: Report, options: RenderOptions | None = None) -> str:
 
     page.blank()
     page.print(_summary(report))
-    return "".join(line.rstrip() + "\n" for line in page.getvalue().splitlines())
+    # lines end at "\n" only: a U+2028 or U+0085 inside repository text is not a line break here
+    return "".join(line.rstrip() + "\n" for line in page.getvalue().removesuffix("\n").split("\n"))

@@ -1,9 +1,7 @@
-"""The text report as rich rendered it before ``reporting/text.py`` stopped using rich: a test oracle.
+"""The text report as shipwarden rendered it with rich up to commit ef0e3b0: the bench's baseline.
 
-This is the renderer of ``shipwarden.reporting.text`` as it was up to commit
-ef0e3b0, kept verbatim (but for this docstring and the function's name) so
-that the tests can compare the rich-free renderer with it byte for byte, with
-colour and without. It is used by tests only; nothing in ``src/`` imports it.
+``bench/render_text.py`` times the current renderer (``reporting/layout.py``,
+no rich) against this one. Nothing in ``src/`` or ``tests/`` imports it.
 """
 from __future__ import annotations
 
