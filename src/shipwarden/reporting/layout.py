@@ -192,18 +192,21 @@ def breaks(plain: str, width: int) -> list[int]:
         return []
     out: list[int] = []
     column = 0
+    words = False  # whether the line being filled holds a word yet (not only indentation)
     for match in _TOKEN.finditer(plain):
         token, start = match.group(), match.start()
         word = token.rstrip()
         size = cell_len(word)
         if column + size <= width:
             column += cell_len(token)
+            words = words or bool(word)
             continue
-        if column:
+        if words:
             out.append(start)
             column = 0
-        if size > width:
-            for index, char in enumerate(word):  # cut a word wider than the line
+        if size > width - column:
+            # a word wider than the room left (a whole line, or what indentation leaves): cut it
+            for index, char in enumerate(word):
                 cells = char_width(char)
                 if column + cells > width and column:
                     out.append(start + index)
@@ -212,6 +215,7 @@ def breaks(plain: str, width: int) -> list[int]:
             column += cell_len(token[len(word) :])
         else:
             column = cell_len(token)
+        words = True
     return out
 
 

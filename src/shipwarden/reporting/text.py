@@ -84,7 +84,7 @@ def _finding(page: Page, finding: Finding, options: RenderOptions) -> None:
             (f"  [{finding.confidence.value} confidence]", "dim"),
         ),
     )
-    page.print(Text.assemble("  ", (_where(finding.primary), "cyan")))
+    page.hanging("  ", Text(_where(finding.primary), "cyan"))
     for part in _source(finding.primary, options.width - 2):
         page.crop(Text("  ") + part)
     for extra in finding.locations[1:]:
