@@ -109,6 +109,18 @@ def test_imports_go_down_the_layers() -> None:
     assert not gone, "remove these from ALLOWED_UPWARD (fixed):\n" + "\n".join(f"  {a} -> {b}" for a, b in gone)
 
 
+def test_only_the_api_package_reads_its_private_modules() -> None:
+    """Commands (and everything else) use ``shipwarden.api``'s public names, never ``api._*``."""
+    private = sorted(
+        (module, target)
+        for module, targets in _graph().items()
+        if not module.startswith("shipwarden.api")
+        for target in targets
+        if target.startswith("shipwarden.api._")
+    )
+    assert not private, "imports of the API's private modules:\n" + "\n".join(f"  {a} -> {b}" for a, b in private)
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
     """Strongly connected components of more than one module (Tarjan, iterative)."""
     index: dict[str, int] = {}

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipwarden.api._shapes import Options, Result, finish_report, load_options_config
-from shipwarden.core.suppress import SourceReader, file_reader
 
 if TYPE_CHECKING:
     from shipwarden.core.progress import Progress
@@ -37,16 +36,6 @@ class EndpointResult(Result):
     pass
 
 
-def home_reader(home: Path) -> SourceReader:
-    """Read ``~/…`` finding paths from ``home`` (for inline ignore comments)."""
-    inner = file_reader([home])
-
-    def read(path: str) -> str | None:
-        return inner(path[2:]) if path.startswith("~/") else None
-
-    return read
-
-
 def endpoint(options: EndpointOptions | None = None) -> EndpointResult:
     """Sweep a home directory for the credentials a supply-chain worm would harvest::
 
@@ -55,7 +44,7 @@ def endpoint(options: EndpointOptions | None = None) -> EndpointResult:
             print(f.tier.value, f.rule_id, f.primary.path, f.message)   # never the secret itself
     """
     from shipwarden.core.progress import SILENT
-    from shipwarden.endpoint import sweep
+    from shipwarden.endpoint import files, sweep
 
     options = options or EndpointOptions()
     home = options.home or Path.home()
@@ -67,4 +56,4 @@ def endpoint(options: EndpointOptions | None = None) -> EndpointResult:
         fix_permissions=options.fix_permissions,
         progress=options.progress or SILENT,
     )
-    return EndpointResult(finish_report(report, options, config, home_reader(home)), config)
+    return EndpointResult(finish_report(report, options, config, files.home_reader(home)), config)

@@ -126,13 +126,6 @@ class DepsResult(Result):
         return not (self.lockfiles or self.hooks or self.dependencies or self.errors)
 
 
-def gate_root(target: Path) -> Path:
-    """Where ``gate`` looks for configuration: the package folder, else the working directory."""
-    if target.is_dir() and any((target / n).is_file() for n in ("package.json", "pyproject.toml", "setup.py")):
-        return target
-    return Path.cwd()
-
-
 def gate(options: GateOptions | None = None) -> GateResult:
     """Review the artifacts of ``options.target`` (and diff them against ``options.against``)::
 
@@ -141,11 +134,11 @@ def gate(options: GateOptions | None = None) -> GateResult:
         raise SystemExit(gate.exit_code("P1"))
     """
     from shipwarden.packaging.gate import GateOptions as _RunOptions
-    from shipwarden.packaging.gate import run_gate
+    from shipwarden.packaging.gate import config_root, run_gate
     from shipwarden.packaging.policy import GatePolicy
 
     options = options or GateOptions()
-    root = gate_root(options.target)
+    root = config_root(options.target)
     config = load_options_config(options, root)
     policy = GatePolicy.from_config(config.gate)
     if options.low_confidence_secrets:

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 from shipwarden import api
-from shipwarden.api._machine import home_reader  # how the API reads ~/… paths for ignore comments
 from shipwarden.commands.common import EXIT_USAGE, add_output_arguments, config_from_args, finish, unusable_path
 from shipwarden.core.config import ConfigError
 from shipwarden.core.progress import progress_for
+from shipwarden.endpoint.files import home_reader
 from shipwarden.reporting import emit
 
 NAME = "endpoint"

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from shipwarden import api
-from shipwarden.api._packaging import gate_root  # the API's own rule for where gate's configuration is
 from shipwarden.commands.common import (
     EXIT_USAGE,
     add_cache_dir_argument,
@@ -19,6 +18,7 @@ from shipwarden.commands.common import (
 )
 from shipwarden.core.config import ConfigError
 from shipwarden.core.progress import progress_for
+from shipwarden.packaging.gate import config_root
 from shipwarden.packaging.verdict import render_verdict
 from shipwarden.reporting import emit
 
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         emit.note(f"shipwarden: error: {problem}")
         return EXIT_USAGE
-    root = gate_root(target)
+    root = config_root(target)
     try:
         config = config_from_args(args, root)
         gated = api.gate(

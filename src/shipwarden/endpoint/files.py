@@ -16,6 +16,7 @@ from pathlib import Path
 
 from shipwarden.core import safeio
 from shipwarden.core.findings import ScanError
+from shipwarden.core.suppress import SourceReader, file_reader
 
 #: Structured stores larger than this are skipped with a note.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -333,3 +334,13 @@ class Home:
                         return
                     if want(entry.name):
                         yield Path(entry.path)
+
+
+def home_reader(home: Path) -> SourceReader:
+    """Read ``~/…`` finding paths from ``home`` (for inline ignore comments)."""
+    inner = file_reader([home])
+
+    def read(path: str) -> str | None:
+        return inner(path[2:]) if path.startswith("~/") else None
+
+    return read

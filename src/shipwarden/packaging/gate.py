@@ -51,6 +51,13 @@ class GateResult:
     notes: list[str] = field(default_factory=list)
 
 
+def config_root(target: Path) -> Path:
+    """Where ``gate`` looks for configuration: the package folder, else the working directory."""
+    if target.is_dir() and any((target / n).is_file() for n in ("package.json", "pyproject.toml", "setup.py")):
+        return target
+    return Path.cwd()
+
+
 def run_gate(options: GateOptions) -> GateResult:
     target = options.target
     report = Report(command="gate", roots=[str(target)])
