@@ -83,6 +83,20 @@ def test_openssh_encryption_is_told_apart() -> None:
     assert scan_text(pkcs8_encrypted_key(random.Random(1)))[0].kind == "encrypted-private-key"
 
 
+def test_private_keys_are_flagged_in_the_token_table() -> None:
+    """gate and endpoint ask the table which kinds are private keys (and which need a passphrase)."""
+    from shipwarden.secrets.rules import parse_rules
+
+    kinds = token_kinds()
+    assert {k for k, v in kinds.items() if v.private_key} == {"private-key", "encrypted-private-key", "ssh-private-key"}
+    assert {k for k, v in kinds.items() if v.passphrase_protected} == {"encrypted-private-key"}
+    assert all(scan_text(fake_token(k))[0].kind == k for k, v in kinds.items() if v.private_key)
+    bad = {"kinds": {"k": {"description": "d", "provider": "p", "publish_capable": False, "confidence": "high",
+                           "passphrase_protected": True}}, "patterns": []}
+    with pytest.raises(ValueError, match="passphrase_protected needs private_key"):
+        parse_rules(bad)
+
+
 def test_specific_kind_wins_over_generic_and_url() -> None:
     pat = fake_token("github-pat")
     text = f"GITHUB_TOKEN={pat}\nurl = https://user:{fake_token('github-app-token')}@git.example.invalid/r.git\n"

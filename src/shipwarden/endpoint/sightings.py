@@ -31,8 +31,6 @@ _DECLARED_MIN_LEN = 4
 _HIGH_ENTROPY = 3.5
 _HIGH_ENTROPY_LEN = 16
 _MAX_LABEL = 160
-PROTECTED_KINDS = frozenset({"encrypted-private-key"})
-_KEY_KINDS = frozenset({"encrypted-private-key", "private-key", "ssh-private-key"})
 #: A command-line flag whose next list item is its value: ``"args": ["--api-key", "…"]``.
 _FLAG = re.compile(r"^--?([A-Za-z][A-Za-z0-9_.-]*)$")
 _LIST_ITEM = re.compile(r"^((?:.*\.)?)(\d+)$")
@@ -74,6 +72,12 @@ class Stats:
 def safe_label(text: str) -> str:
     """A key path or name fit for output: one line, secrets redacted, length capped."""
     return redact_clip(text.replace("\n", " "), _MAX_LABEL)
+
+
+def passphrase_protected(m: SecretMatch) -> bool:
+    """A key useless without its passphrase (``passphrase_protected`` in the token table):
+    no credential by itself, but its fingerprint marks the file as holding one."""
+    return token_kinds()[m.kind].passphrase_protected
 
 
 def _live(m: SecretMatch) -> str:
@@ -194,7 +198,7 @@ class Evaluator:
             leaf = dataclasses.replace(leaf, line=line, column=column)
         found: list[Sighting] = []
         for m in matches:
-            if m.kind in PROTECTED_KINDS:
+            if passphrase_protected(m):
                 protected.append(m.fingerprint)
                 continue
             found.append(from_match(m, leaf, leaf.key_path, verbatim=verbatim))
@@ -247,7 +251,8 @@ class Evaluator:
         extra: list[Sighting] = []
         kinds = token_kinds()
         for m in scan_text(text, path=path):
-            if m.fingerprint in known or m.kind in _KEY_KINDS or kinds[m.kind].provider in _CONTEXT_FREE:
+            kind = kinds[m.kind]
+            if m.fingerprint in known or kind.private_key or kind.provider in _CONTEXT_FREE:
                 continue
             known.add(m.fingerprint)
             extra.append(from_match(m, None, "", verbatim=True))
@@ -256,7 +261,7 @@ class Evaluator:
     def text(self, text: str, path: str, *, line_offset: int = 0, protected: list[str]) -> list[Sighting]:
         found = []
         for m in scan_text(text, path=path):
-            if m.kind in PROTECTED_KINDS:
+            if passphrase_protected(m):
                 protected.append(m.fingerprint)
                 continue
             s = from_match(m, None, "", verbatim=True)

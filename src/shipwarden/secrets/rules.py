@@ -23,6 +23,10 @@ class TokenKind:
     #: Can publish packages, push code or act in a cloud account.
     publish_capable: bool
     confidence: Confidence
+    #: A private key (PEM, OpenSSH): test and documentation material carries them.
+    private_key: bool = False
+    #: A private key that is useless without its passphrase.
+    passphrase_protected: bool = False
 
 
 class LazyPattern:
@@ -134,12 +138,18 @@ class RuleSet:
 
 
 def _kind(kind_id: str, raw: dict[str, Any]) -> TokenKind:
+    private_key = bool(raw.get("private_key", False))
+    protected = bool(raw.get("passphrase_protected", False))
+    if protected and not private_key:
+        raise ValueError(f"kind {kind_id}: passphrase_protected needs private_key = true")
     return TokenKind(
         id=kind_id,
         description=str(raw["description"]),
         provider=str(raw["provider"]),
         publish_capable=bool(raw["publish_capable"]),
         confidence=Confidence(raw["confidence"]),
+        private_key=private_key,
+        passphrase_protected=protected,
     )
 
 

@@ -18,10 +18,10 @@ from shipwarden.endpoint.parsers import Leaf
 from shipwarden.endpoint.rules.common import COMMAND, ROW, sighting_properties
 from shipwarden.endpoint.sightings import (
     AUTH_SCHEME,
-    PROTECTED_KINDS,
     Evaluator,
     Sighting,
     from_match,
+    passphrase_protected,
     safe_label,
     strong_named_value,
     unrecognised,
@@ -51,7 +51,7 @@ def inspect(name: str, value: str, evaluator: Evaluator) -> EnvVariable | None:
         return None
     rules_env = evaluator.catalogue.environment
     leaf = Leaf(name, value)
-    found = [from_match(m, leaf, name, verbatim=False) for m in scan_text(value) if m.kind not in PROTECTED_KINDS]
+    found = [from_match(m, leaf, name, verbatim=False) for m in scan_text(value) if not passphrase_protected(m)]
     publish = rules_env.is_publish(name)
     if not found and (publish or rules_env.names.is_secret(name)):
         secret = AUTH_SCHEME.sub("", value).strip()

@@ -13,15 +13,15 @@ from shipwarden.packaging.material import in_fixture_folder, non_production
 from shipwarden.packaging.review import Review
 from shipwarden.packaging.rules.common import PACKAGING_ROW, gate_rule
 from shipwarden.packaging.secretscan import LocatedSecret
+from shipwarden.secrets import token_kinds
 
 META = gate_rule("gate-secret", PACKAGING_ROW, Tier.P0, Confidence.HIGH, "Secret inside the published artifact")
-
-#: Kinds of secret that test suites and docs carry as material (TLS and SSH test keys).
-KEY_KINDS = frozenset({"private-key", "encrypted-private-key", "ssh-private-key"})
 
 
 def check(review: Review, path: str, hit: LocatedSecret, origin: str = "") -> None:
     m = hit.match
+    # test suites and docs carry private keys as material (TLS and SSH test keys)
+    private_key = token_kinds()[m.kind].private_key
     if m.confidence is Confidence.LOW:
         # a contextual guess (``client_secret = …``): never blocking on its own
         tier = Tier.P2
@@ -31,7 +31,7 @@ def check(review: Review, path: str, hit: LocatedSecret, origin: str = "") -> No
         tier = Tier.P1
     context = non_production(origin or path)
     fixture = ""
-    if context and tier is not Tier.P2 and (m.kind in KEY_KINDS or m.confidence is not Confidence.HIGH):
+    if context and tier is not Tier.P2 and (private_key or m.confidence is not Confidence.HIGH):
         # test TLS/SSH keys and example URLs or tokens in tests and docs are material;
         # a provider token format (npm_, ghp_, AKIA…) keeps its tier wherever it is
         tier = Tier.P2
@@ -47,7 +47,7 @@ def check(review: Review, path: str, hit: LocatedSecret, origin: str = "") -> No
     if m.context and tier is not Tier.P2:
         # written for readers (a JSDoc @example, a docstring): an example value, probably;
         # a provider's token format (npm_, ghp_, AKIA…) is still worth a look wherever it is
-        provider = m.publish_capable or (m.confidence is Confidence.HIGH and m.kind not in KEY_KINDS)
+        provider = m.publish_capable or (m.confidence is Confidence.HIGH and not private_key)
         tier = Tier.P1 if provider else Tier.P2
         confidence = Confidence.MEDIUM if provider else Confidence.LOW
         fixture = f" (in {m.context}: an example value, probably" + (
