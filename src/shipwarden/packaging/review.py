@@ -14,7 +14,7 @@ from typing import Any
 
 from shipwarden.core import safeio
 from shipwarden.core.catalogue import RuleMeta
-from shipwarden.core.findings import Confidence, Finding, Location, ScanError, Tier
+from shipwarden.core.findings import Confidence, Finding, Location, Repeats, ScanError, Tier
 from shipwarden.packaging.model import Artifact, PackedFile
 from shipwarden.packaging.policy import GatePolicy
 from shipwarden.packaging.python_meta import PythonMeta
@@ -70,6 +70,8 @@ class Review:
     native: list[tuple[str, str]] = field(default_factory=list)
     #: Never-ship matches judged harmless by content: reason -> paths (said in a note).
     unreported: dict[str, list[str]] = field(default_factory=dict)
+    #: Keys already given in this artifact, so a repeat gets its own fingerprint (``core.findings.Repeats``).
+    repeats: Repeats = field(default_factory=Repeats)
 
     def add(
         self,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipwarden.core.findings import Finding, Location
+from shipwarden.core.findings import Finding, Location, Repeats
 from shipwarden.provenance import rules
 from shipwarden.provenance.claims import Claims, add_statement, certificate_claims
 from shipwarden.provenance.intent import Policy, Release, Subject, judge
@@ -109,11 +109,12 @@ def claims_of(verification: Verification) -> Claims | None:
     return add_statement(certificate_claims(verification.certificate), verification.statement)
 
 
-def _invalid(target: Target, v: Verification) -> Finding:
+def _invalid(target: Target, v: Verification, repeats: Repeats) -> Finding:
+    key = f"{target.name}|{v.source}|{v.failures[0].name if v.failures else 'incomplete'}"
     return rules.INVALID.finding(
         f"`{target.name}@{target.version}`: the attestation in `{v.source}` does not verify — {v.reason}",
         [Location(v.source, label=f"{target.name}@{target.version}")],
-        key=f"{target.name}|{v.source}|{v.failures[0].name if v.failures else 'incomplete'}",
+        key=repeats(key, v.source),
         properties={"checks": [c.to_dict() for c in v.checks], "kind": v.kind},
     )
 
@@ -136,16 +137,17 @@ def check(
     """
     policy = policy or Policy()
     result = Result(target)
-    docs = list(documents)
+    docs = list(dict.fromkeys(documents))  # the same file named twice is read once
     result.sources = [s for _, s in docs]
     result.verifications = verify_documents(docs, target, root)
     good = [v for v in result.verifications if v.signature_valid]
     judged = [v for v in result.verifications if not v.skipped]
+    repeats = Repeats()  # one document may hold several attestations (npm's publish and SLSA ones)
     for v in result.verifications:
         if v.skipped:
             result.notes.append(f"{v.source}: {v.skipped}")
         elif v.failures or not v.signature_valid or not v.verified and target.digests:
-            result.findings.append(_invalid(target, v))
+            result.findings.append(_invalid(target, v, repeats))
         elif not target.digests:
             result.notes.append(f"{v.source}: signature valid; the artifact's digest was not checked (no artifact)")
     # claims: the build provenance (SLSA) bundle when there is one, else the first valid one

@@ -64,7 +64,9 @@ def check(review: Review, path: str, hit: LocatedSecret, origin: str = "") -> No
         end_column=0 if origin else hit.end_column,
         tier=tier,
         confidence=confidence,
-        key=f"{m.kind}:{m.fingerprint}",
+        # the same value twice in one file (two assignments, two originals of one map) is two
+        # findings: the later ones are numbered (``#2``), the first keeps the key it always had
+        key=review.repeats(f"{m.kind}:{m.fingerprint}", path),
         properties={
             "kind": m.kind,
             "redacted": m.redacted,
