@@ -87,6 +87,7 @@ class Review:
         confidence: Confidence | None = None,
         key: str = "",
         properties: dict[str, Any] | None = None,
+        previous_key: str = "",
     ) -> None:
         loc = Location(
             self.artifact.location(path) if path else self.artifact.label,
@@ -97,7 +98,8 @@ class Review:
             snippet=snippet,
         )
         self.result.findings.append(
-            meta.finding(message, [loc], tier=tier, confidence=confidence, key=key or path, properties=properties)
+            meta.finding(message, [loc], tier=tier, confidence=confidence, key=key or path, properties=properties,
+                         previous_key=previous_key)
         )
 
     @property

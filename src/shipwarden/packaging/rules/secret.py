@@ -54,6 +54,11 @@ def check(review: Review, path: str, hit: LocatedSecret, origin: str = "") -> No
             "; but the format is a real provider's token: check it)" if provider else ")"
         )
     where = f" in original file {origin} (embedded in the source map)" if origin else ""
+    # the same value twice in one file (two assignments, two originals of one map) is two
+    # findings: the later ones are numbered (``#2``), the first keeps the key it always had;
+    # a baseline written when they shared it still matches them (``previous_key``)
+    base = f"{m.kind}:{m.fingerprint}"
+    key = review.repeats(base, path)
     publish = "; it can publish packages" if m.publish_capable else ""
     review.add(
         META,
@@ -64,9 +69,8 @@ def check(review: Review, path: str, hit: LocatedSecret, origin: str = "") -> No
         end_column=0 if origin else hit.end_column,
         tier=tier,
         confidence=confidence,
-        # the same value twice in one file (two assignments, two originals of one map) is two
-        # findings: the later ones are numbered (``#2``), the first keeps the key it always had
-        key=review.repeats(f"{m.kind}:{m.fingerprint}", path),
+        key=key,
+        previous_key=base if key != base else "",
         properties={
             "kind": m.kind,
             "redacted": m.redacted,
