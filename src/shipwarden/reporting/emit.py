@@ -214,6 +214,29 @@ def _json_strings(data: Any) -> Any:
     return data
 
 
+def _json_changes(data: Any) -> bool:
+    """Would :func:`_json_strings` change ``data``? Every string (keys too) is redacted
+    as there, in one pass that builds nothing and stops at the first change: a report
+    whose fields :func:`clean_report` already redacted is then kept as it was rendered."""
+    memo = _REDACTED
+    todo = [data]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, str):
+            done = memo.get(value)
+            if (done if done is not None else _redacted(value)) != value:
+                return True
+        elif isinstance(value, dict):
+            for key in value:
+                done = memo.get(key)  # JSON keys are strings
+                if (done if done is not None else _redacted(key)) != key:
+                    return True
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+    return False
+
+
 def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
     """The last filter before ``text`` leaves: redaction and control characters.
 
@@ -247,8 +270,8 @@ def _finalize(text: str, fmt: str, color: bool) -> str:
             data = orjson.loads(text)
         except orjson.JSONDecodeError:
             return neutralise(redact_text(text))
-        cleaned = _json_strings(data)
-        if cleaned != data:
+        if _json_changes(data):
+            cleaned = _json_strings(data)
             text = orjson.dumps(cleaned, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
         return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     key = (text, color)
