@@ -150,8 +150,9 @@ def redactions(
     coverage: Iterable[Coverage] = (),
     texts: Iterable[str] = (),
 ) -> Redactions:
-    """Redact every string of ``findings``, ``errors``, ``coverage`` and ``texts`` (a
-    report's roots) that :func:`clean_report` or :func:`finalize` will visit."""
+    """Redact every string of ``findings`` (their fingerprints and flows too), ``errors``,
+    ``coverage`` and ``texts`` (a report's roots) that :func:`clean_report` or
+    :func:`finalize` will visit."""
     done: dict[str, str] = {}
 
     def visit(text: str) -> str:
@@ -160,6 +161,12 @@ def redactions(
 
     for finding in findings:
         _walk_finding(finding, visit)
+        # what only the rendered JSON holds: the exit filter (finalize) meets these too
+        visit(finding.fingerprint)
+        for flow in finding.flows:
+            for hop in flow:
+                _walk_location(hop.location, visit)
+                visit(hop.description)
     for error in errors:
         for text in (error.path, error.message, error.kind):
             visit(text)
