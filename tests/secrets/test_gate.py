@@ -115,3 +115,15 @@ def test_every_detector_match_holds_what_its_pattern_requires(data: st.DataObjec
 def test_every_shape_compiles_with_its_group() -> None:
     for shape in redactor.shapes():  # compiled on first use in a run: all of them here
         assert shape.pattern.compiled.groups >= shape.group, shape.id
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_the_keyword_trie_finds_a_text_exactly_when_it_holds_a_keyword(text: str) -> None:
+    lowered = gate.folded(text)
+    assert (gate._gate().keywords.search(lowered) is not None) == any(k in lowered for k in _KEYWORDS)
+
+
+@given(st.lists(st.text(alphabet="ab-.", min_size=1, max_size=4), min_size=1, max_size=6), st.text(alphabet="ab-.x"))
+def test_the_trie_of_any_words_matches_when_one_occurs(words: list[str], text: str) -> None:
+    assert (re.search(gate._any_of(words), text) is not None) == any(w in text for w in words)

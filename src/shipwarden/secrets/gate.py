@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from shipwarden.core.tables import load_table
 
@@ -135,6 +136,29 @@ class _Gate:
     expressions: re.Pattern[str]
 
 
+def _any_of(words: list[str]) -> str:
+    """An expression that finds a text holding any of ``words``, written as a trie
+    (``a(?:ccess_key|pi_key)|…``): the standard ``re`` module then tries a few
+    branches at each position instead of every word (a third of the time of the
+    plain alternation on a report's strings). It matches where the plain
+    alternation does, perhaps ending sooner (a word another word starts with
+    ends the branch): only whether it matches is used."""
+    trie: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""
+        alts = [re.escape(ch) + branch(child) for ch, child in sorted(node.items())]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return branch(trie) if trie else "(?!)"
+
+
 @cache
 def _gate() -> _Gate:
     parts = [*detector_needles().parts, *shape_needles().values()]
@@ -145,7 +169,7 @@ def _gate() -> _Gate:
         needles=tuple(parts),
         keyword_list=tuple(keywords),
         expression_list=tuple(expressions),
-        keywords=re.compile("|".join(re.escape(k) for k in keywords) or "(?!)"),
+        keywords=re.compile(_any_of(keywords)),
         expressions=re.compile("|".join(f"(?:{e})" for e in expressions) or "(?!)"),
     )
 
