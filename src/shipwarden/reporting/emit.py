@@ -160,13 +160,8 @@ def redactions(
         return clean_text
 
     for finding in findings:
-        _walk_finding(finding, visit)
-        # what only the rendered JSON holds: the exit filter (finalize) meets these too
-        visit(finding.fingerprint)
-        for flow in finding.flows:
-            for hop in flow:
-                _walk_location(hop.location, visit)
-                visit(hop.description)
+        for text in _finding_strings(finding):
+            visit(text)
     for error in errors:
         for text in (error.path, error.message, error.kind):
             visit(text)
@@ -176,6 +171,23 @@ def redactions(
     for text in texts:
         visit(text)
     return Redactions(done)
+
+
+def _finding_strings(finding: Finding) -> list[str]:
+    """The strings :func:`_walk_finding` visits, and those only the rendered JSON holds
+    (the fingerprint, the flows' hops), without building the copy it builds."""
+    out = [finding.rule_id, finding.message, finding.key, finding.fingerprint, *finding.paths]
+    for loc in finding.locations:
+        out += (loc.path, loc.label, loc.snippet)
+    for hop in [*finding.hops, *(hop for flow in finding.flows for hop in flow)]:
+        out += (hop.location.path, hop.location.label, hop.location.snippet, hop.description)
+
+    def keep(text: str) -> str:
+        out.append(text)
+        return text
+
+    _walk_value(finding.properties, keep)
+    return out
 
 
 def adopt(results: Redactions) -> None:
