@@ -33,7 +33,7 @@ ONE_PATH = {
     "agent-cli-env": "P0",
     "docs-preview-label": "P1",  # the label gate remains
 }
-NO_PATH = ["pr-scope-writer", "hardened", "reusable-narrowed"]
+NO_PATH = ["pr-scope-writer", "hardened", "reusable-narrowed", "artifact-as-data"]
 
 
 def _marked(root: Path) -> set[tuple[str, int]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shipwarden.ci.github.scan import scan_root
+from shipwarden.ci.github.steps import cache_keys_meet
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cache-in-publish-job"
 
@@ -37,3 +38,18 @@ def test_pull_request_target_writer_with_a_read_only_token_cannot_save() -> None
     message = _message("positive-prt-read-only-writer")
     assert "no job of this repository in view saves it" in message
     assert "job `size` saves the same key only from runs that GitHub gives a read-only cache token" in message
+
+
+def test_jobs_saving_keys_of_another_os_prefix_are_no_writers() -> None:
+    message = _message("positive-writer-of-another-key")
+    assert "no job of this repository in view saves it" in message
+    assert "test_windows" not in message and "`lint`" not in message
+
+
+def test_runner_os_is_one_of_three_names_in_a_key() -> None:
+    npm = "${{ runner.os }}-node-${{ hashFiles('package-lock.json') }}"
+    assert not cache_keys_meet("setup-go-<os>-go-<version>-<go.sum hash>", npm, ("${{ runner.os }}-node-",))
+    assert cache_keys_meet("Linux-node-0123", npm, ("${{ runner.os }}-node-",))
+    assert cache_keys_meet("${{ matrix.os }}-node-0123", npm, ())
+    assert cache_keys_meet("${{ env.KEY }}", "anything", ())
+    assert not cache_keys_meet("golangci-lint.cache-${{ runner.os }}", npm, ())

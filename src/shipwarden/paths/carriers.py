@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from shipwarden.ci.github.artifacts import artifact_runs, destination
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Job, Repository, Workflow
@@ -125,6 +126,9 @@ def artifact_use(facts: JobFacts) -> tuple[Location, str] | None:
             loc = write.step.file.value_location(write.step.run, write.start, write.end, write.file)
             return loc, f"the artifact's content is exported to ${write.file} for every later step"
     for ex in facts.execs:
-        if order.get(id(ex.step), -1) > after:
+        at = order.get(id(ex.step), -1)
+        if at > after and any(
+            order[id(s)] < at and artifact_runs(ex, destination(s)) for s in facts.artifact_downloads
+        ):
             return ex.location(), f"the artifact's content runs: {ex.what}"
     return None

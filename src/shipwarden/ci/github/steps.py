@@ -32,9 +32,22 @@ def secret_names(text: str) -> set[str]:
         return set()
     names: set[str] = set()
     for site in ex.find_expressions(text):
+        spans = _flowing_spans(site)
         for m in _SECRET_REF.finditer(site.text):
-            names.add(m.group(1) or m.group(2))
+            # `${{ secrets.X != '' }}` is a boolean: the secret's text never reaches the value
+            if spans is None or any(s <= m.start() < e for s, e in spans):
+                names.add(m.group(1) or m.group(2))
     return names
+
+
+def _flowing_spans(site: ex.ExprSite) -> list[tuple[int, int]] | None:
+    """Spans of the site's ``secrets`` references whose text reaches its value (not
+    compared, negated or tested); None when the expression does not parse (all count)."""
+    try:
+        expr = ex.parse_site(site)
+    except ex.ExprSyntaxError:
+        return None
+    return [(r.start, r.end) for r in ex.flowing_refs(expr) if r.path[:1] == ("secrets",)]
 
 
 _WORKSPACE_PREFIX = LazyPattern(r"^\$\{\{\s*github\.workspace\s*\}\}/?|^\$\{?GITHUB_WORKSPACE\}?/?")
@@ -138,15 +151,64 @@ def _literal_prefix(key: str) -> str:
     return key if i < 0 else key[:i]
 
 
+#: what ``${{ runner.os }}`` (and ``<os>`` in an action's documented key) can be
+_RUNNER_OS = ("Linux", "Windows", "macOS")
+_KEY_PART = re.compile(r"\$\{\{(.*?)\}\}|<([^<>]*)>", re.DOTALL)
+_OS_NAMES = ("runner.os", "os")
+_ANY = "\x00"  # a wildcard position in a key pattern (matches any text)
+_MAX_PATTERN = 400
+
+
+def _key_patterns(key: str) -> list[str]:
+    """The key as patterns in which ``_ANY`` stands for any text: an expression or a
+    placeholder matches anything, except the runner's OS, which is one of three names."""
+    out = [""]
+    at = 0
+    parts = list(_KEY_PART.finditer(key))
+    oses = [m for m in parts if (m.group(1) if m.group(1) is not None else m.group(2)).strip().lower() in _OS_NAMES][:2]
+    for m in parts:
+        choices = _RUNNER_OS if any(m is o for o in oses) else (_ANY,)
+        out = [p + key[at : m.start()] + c for p in out for c in choices]
+        at = m.end()
+    return [p + key[at:] for p in out]
+
+
+def _meet(a: str, b: str) -> bool:
+    """Is there a text that ``a`` matches whole and ``b`` matches a prefix of?"""
+    b += _ANY
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == _ANY:
+            todo.append((i + 1, j))
+            if j < len(b):
+                todo.append((i, j + 1))
+        if j < len(b) and b[j] == _ANY:
+            todo.append((i, j + 1))
+            if i < len(a):
+                todo.append((i + 1, j))
+        if i < len(a) and j < len(b) and a[i] == b[j] != _ANY:
+            todo.append((i + 1, j + 1))
+    return False
+
+
 def cache_keys_meet(saved: str, key: str, restore_keys: tuple[str, ...]) -> bool:
-    """Can a cache entry saved as ``saved`` be restored by ``key``/``restore_keys``?
-    Expressions match anything; literal prefixes must agree."""
+    """Can a cache entry saved as ``saved`` be restored by ``key``/``restore_keys`` (each
+    matched as a prefix)? Expressions match anything but ``runner.os``, one of three names."""
     saved_prefix = _literal_prefix(saved)
     for candidate in (key, *restore_keys):
         prefix = _literal_prefix(candidate)
-        if not prefix or not saved_prefix:
+        if prefix and saved_prefix and not (prefix.startswith(saved_prefix) or saved_prefix.startswith(prefix)):
+            continue
+        if len(saved) > _MAX_PATTERN or len(candidate) > _MAX_PATTERN:
             return True
-        if prefix.startswith(saved_prefix) or saved_prefix.startswith(prefix):
+        if any(_meet(a, b) for a in _key_patterns(saved) for b in _key_patterns(candidate)):
             return True
     return False
 

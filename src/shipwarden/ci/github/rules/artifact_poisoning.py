@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from shipwarden.ci.github.artifacts import artifact_runs, destination
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import event_info, step_info
 from shipwarden.ci.github.model import Repository, Step, Workflow
@@ -25,26 +25,6 @@ META = RuleMeta(
 def _foreign(step: Step, wf: Workflow) -> bool:
     """Does this download take artifacts of another run (not this run's own jobs)?"""
     return fork_artifacts(step, wf)
-
-
-WORKSPACE = {"", ".", "./", "${{ github.workspace }}"}
-
-
-_GH_DIR = re.compile(r"\bgh\s+run\s+download\b[^\n]*?\s(?:-D|--dir)[= ]\s*['\"]?([^\s'\"]+)")
-
-
-def _destination(step: Step) -> str | None:
-    """None when artifacts land in the workspace (and may overwrite the checked-out code);
-    else the last component of the directory they are extracted to."""
-    if step.run is not None:
-        m = _GH_DIR.search(step.run.value)
-        value = m.group(1) if m else ""
-        return None if value in WORKSPACE else value.rstrip("/").rsplit("/", 1)[-1] or None
-    node = step.with_.get("path")
-    value = node.value.strip() if node is not None else ""
-    if value in WORKSPACE:
-        return None
-    return value.rstrip("/").rsplit("/", 1)[-1] or None
 
 
 def _upstream_outsider(wf: Workflow, repo: Repository, download: Step) -> tuple[bool | None, list[str], str]:
@@ -87,9 +67,9 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 assert write.step.run is not None
                 loc = write.step.file.value_location(write.step.run, write.start, write.end, f"exports to {write.file}")
                 uses.append((loc, f"exports its content to ${write.file}"))
-        dest = _destination(download)
+        dest = destination(download)
         for ex in facts.execs:
-            if order.get(id(ex.step), -1) > after and (dest is None or dest in ex.what):
+            if order.get(id(ex.step), -1) > after and artifact_runs(ex, dest):
                 uses.append((ex.location(), ex.what))
         for pub in facts.publishes:
             # publishing what was downloaded ships the other run's build (a fork's npmDist)
