@@ -297,6 +297,13 @@ def _build_facts(job: Job) -> JobFacts:
     return facts
 
 
+#: what an action that runs code does, as said in findings (bahmutov/npm-install installs)
+_ACTION_EXEC_TEXT = (
+    ("install", "installs the dependencies, running their lifecycle scripts"),
+    ("executes-repo-code", "runs code from the workspace"),
+)
+
+
 def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
     assert step.uses is not None
     checkout = _checkout(step, info)
@@ -317,7 +324,8 @@ def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
         return
     with_ = step.with_
     if info.does & {"executes-repo-code", "install"}:
-        facts.execs.append(Exec(step, f"{info.name} runs code from the workspace", install="install" in info.does))
+        doing = [text for does, text in _ACTION_EXEC_TEXT if does in info.does]
+        facts.execs.append(Exec(step, f"{info.name} {' and '.join(doing)}", install="install" in info.does))
     for name in info.install_inputs:
         if name in with_ and truthy(with_[name].value, False):
             facts.execs.append(Exec(step, f"{info.name} installs dependencies ({name})", install=True))

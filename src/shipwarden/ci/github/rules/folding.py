@@ -8,6 +8,7 @@ the grant named there) instead of repeating the same installs and caches.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.model import Job, Workflow
@@ -27,6 +28,8 @@ from shipwarden.core.structs import struct
 #: a package build runs the build backend (and the build requirements it downloads)
 #: (``poetry build``/``hatch build`` run their bundled backend in-process and fetch nothing)
 _BUILD = re.compile(r"\bpython3?\s+-m\s+build\b|\bpyproject-build\b|\buv\s+build\b")
+#: a build told not to make its own environment runs the backend already installed beside it
+_NO_ISOLATION = re.compile(r"(?:^|\s)(?:-n|--no-isolation|--no-build-isolation)(?:\s|$)")
 #: the package's own publish-time scripts (``prepublishOnly``): its code, not a dependency's
 _OWN_SCRIPTS = "runs the package's lifecycle scripts"
 
@@ -38,6 +41,29 @@ def _install_time(execs: list[Exec]) -> list[Exec]:
         if not e.install and e.step.run is not None and e.start >= 0 and _BUILD.search(e.step.run.value[e.start : e.end]):
             out.append(e)
     return out
+
+
+def build_command(e: Exec) -> str | None:
+    """The package build command ``e`` runs (``python -m build``, ``uv build``), else None."""
+    if e.install or e.step.run is None or e.start < 0:
+        return None
+    text = " ".join(e.step.run.value[e.start : e.end].split())[:120]
+    return text if _BUILD.search(text) else None
+
+
+def as_said(e: Exec) -> Exec:
+    """``e`` as a finding tells it: a package build names the backend it runs and where that
+    comes from, not "runs code from the workspace"."""
+    text = build_command(e)
+    if text is None:
+        return e
+    if _NO_ISOLATION.search(text):
+        return replace(e, what=f"`{text}` runs the build backend installed in the job's environment")
+    return replace(
+        e,
+        what=f"`{text}` installs the build backend that pyproject.toml names (`build-system.requires`) from the"
+        " package index and runs it",
+    )
 
 
 def checkout_free(facts: JobFacts) -> bool:

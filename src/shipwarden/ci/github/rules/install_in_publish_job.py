@@ -15,7 +15,15 @@ from dataclasses import replace
 
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.model import Repository, Workflow
-from shipwarden.ci.github.rules.folding import fetched_by_hooks, install_hit, pnpm_gated, root_hooks, root_hooks_text
+from shipwarden.ci.github.rules.folding import (
+    as_said,
+    build_command,
+    fetched_by_hooks,
+    install_hit,
+    pnpm_gated,
+    root_hooks,
+    root_hooks_text,
+)
 from shipwarden.ci.github.rules.oidc_overscoped import folded_grant
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
@@ -114,11 +122,21 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             )
         registries = ", ".join(dict.fromkeys(s.name for s in sites))
         more = f" (and {len(running) - 1} more install step(s))" if len(running) > 1 else ""
+        fix = (
+            "Install with `--ignore-scripts` (or build in a job without publish power and hand the artifact to a"
+            " job that only publishes)"
+        )
+        how = " — the Shai-Hulud worms spread this way."
+        kind = "install-time"
+        if build_command(first) is not None:
+            kind = "build-time"
+            first = as_said(first)
+            taker = "a compromised release of the build backend or of a build requirement"
+            how = "."
+            fix = "Build in a job without publish power and hand the artifact to a job that only publishes"
         yield META.finding(
-            f"job `{job.id}` publishes to {registries} with {power} and also runs install-time code: {first.what}{more};"
-            f" {taker} can take the credential — the Shai-Hulud worms spread this way."
-            f" Install with `--ignore-scripts` (or build in a job without publish power and hand the artifact to a"
-            f" job that only publishes){note}",
+            f"job `{job.id}` publishes to {registries} with {power} and also runs {kind} code: {first.what}{more};"
+            f" {taker} can take the credential{how} {fix}{note}",
             locations,
             tier=tier,
             key=f"{wf.path}|{job.id}|install-in-publish",

@@ -23,6 +23,7 @@ from shipwarden.ci.github.publishing import (
 from shipwarden.ci.github.records import Exec
 from shipwarden.ci.github.rules.common import first_party
 from shipwarden.ci.github.rules.folding import (
+    as_said,
     cache_hit,
     fetched_by_hooks,
     install_hit,
@@ -185,7 +186,8 @@ def risks(job: Job) -> list[Risk]:
             if e.install:
                 out.extend(_install_risk(e, job))
                 continue
-            out.append(Risk("build", e.what, e.location()))
+            said = as_said(e)
+            out.append(Risk("build", said.what, said.location()))
             continue
         if any(sid == id(step) and s < e.end and e.start < t for sid, s, t in publish_spans):
             continue  # the publish command's own lifecycle or verification build
@@ -197,7 +199,8 @@ def risks(job: Job) -> list[Risk]:
         name = _command(step, e.start, e.end)
         if name in SCRIPT_RUNNERS or name in SANDBOXED or name == WORKSPACE_SCRIPT:
             continue
-        out.append(Risk("build", e.what, e.location()))
+        said = as_said(e)
+        out.append(Risk("build", said.what, said.location()))
     for step in facts.steps:
         uses = step.uses
         if uses is None or uses.pinned or uses.kind == "local":
