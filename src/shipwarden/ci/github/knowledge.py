@@ -36,6 +36,9 @@ class CacheSpec:
     auto: tuple[tuple[int, tuple[str, ...]], ...] = ()
     #: the input that switches automatic caching off (``false``)
     auto_off_input: str = ""
+    #: a package manager's download store: read only by installs, builds and these commands
+    #: (regular expressions); empty: anything the job runs may read the restored files
+    read_by: tuple[str, ...] = ()
 
     def auto_managers(self, major: int | None, with_: dict[str, str]) -> tuple[str, ...]:
         """Package managers cached automatically by this major version, given the inputs."""
@@ -111,6 +114,7 @@ def action_table() -> dict[str, ActionInfo]:
                     for rule in sorted(cache_raw.get("auto", ()), key=lambda r: int(r["from_major"]))
                 ),
                 auto_off_input=cache_raw.get("auto_off_input", ""),
+                read_by=tuple(cache_raw.get("read_by", ())),
             )
         table[name.lower()] = ActionInfo(
             name=name.lower(),

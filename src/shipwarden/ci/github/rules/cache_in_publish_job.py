@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import event_info
 from shipwarden.ci.github.model import Job, Repository, Workflow
+from shipwarden.ci.github.publishing import PublishSite
 from shipwarden.ci.github.records import CacheUse
-from shipwarden.ci.github.rules.folding import cache_hit
+from shipwarden.ci.github.rules.folding import cache_hit, cache_read
 from shipwarden.ci.github.rules.oidc_overscoped import folded_grant
 from shipwarden.ci.github.steps import cache_keys_meet, cache_saves_refused
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
@@ -66,6 +67,27 @@ def _writers(repo: Repository, job: Job, cache: CacheUse) -> tuple[list[str], li
     return out, unseen, refused
 
 
+def _keys(cache: CacheUse) -> str:
+    keys = ", ".join(f"`{k}`" for k in (cache.key, *cache.restore_keys) if k)
+    return f"{cache.action}{': ' + keys if keys else ''}"
+
+
+def _unread(wf: Workflow, job: Job, sites: list[PublishSite], cache: CacheUse) -> Finding:
+    """A package manager's download store restored where nothing installs: nothing reads it
+    today (graphql/graphql-js@c630c42b publishes a downloaded build with `--ignore-scripts`)."""
+    registries = ", ".join(dict.fromkeys(s.name for s in sites))
+    return META.finding(
+        f"job `{job.id}` publishes to {registries} and restores a cache ({_keys(cache)}), but nothing in the job"
+        " reads it: it is a package manager's download store, read only by installs and package runners, and"
+        " the job runs neither. Hardening: turn the cache off in the publishing job, so that an install added"
+        " there later does not run a poisoned entry with the publish credentials",
+        [cache.location(), sites[0].location],
+        tier=Tier.P2,
+        key=f"{wf.path}|{job.id}|cache-in-publish",
+        properties={"job": job.id, "writers": [], "read": False},
+    )
+
+
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     for job in wf.jobs:
@@ -73,7 +95,11 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         if hit is None:
             continue
         sites, restores = hit
-        cache = restores[0]
+        read = [c for c in restores if cache_read(c, job_facts(job))]
+        if not read:
+            yield _unread(wf, job, sites, restores[0])
+            continue
+        cache = read[0]
         writers, unseen, refused = _writers(repo, job, cache)
         shown = "; written by " + ", ".join(writers[:3]) + ("…" if len(writers) > 3 else "") if writers else (
             "; no job of this repository in view saves it, but any code that runs in the default branch's cache"
@@ -103,9 +129,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             oidc = " and can request its OIDC token (the job holds `id-token: write`)"
             locations.append(grant)
             properties["folds"] = ["oidc-overscoped"]
-        keys = ", ".join(f"`{k}`" for k in (cache.key, *cache.restore_keys) if k)
         yield META.finding(
-            f"job `{job.id}` publishes to {registries} and restores a cache ({cache.action}{': ' + keys if keys else ''})"
+            f"job `{job.id}` publishes to {registries} and restores a cache ({_keys(cache)})"
             f"{shown}. A poisoned entry runs with the publish credentials{oidc} (TanStack, May 2026); publish from a"
             " job that restores no cache and only downloads the built artifact",
             locations,

@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 
 from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
+from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Job, Workflow
 from shipwarden.ci.github.pnpm import (
     allow_flags,
@@ -23,6 +24,7 @@ from shipwarden.ci.github.pnpm import (
 )
 from shipwarden.ci.github.publishing import PublishSite, package_sites
 from shipwarden.ci.github.records import CacheUse, Exec, JobFacts
+from shipwarden.ci.github.steps import code_text
 from shipwarden.core.structs import struct
 
 #: a package build runs the build backend (and the build requirements it downloads)
@@ -64,6 +66,21 @@ def as_said(e: Exec) -> Exec:
         what=f"`{text}` installs the build backend that pyproject.toml names (`build-system.requires`) from the"
         " package index and runs it",
     )
+
+
+def cache_read(cache: CacheUse, facts: JobFacts) -> bool:
+    """Does anything in the job read what ``cache`` restores? A package manager's download
+    store (``read_by`` in actions.toml) is read only by installs, package builds and the
+    commands that table names; anything else an action may do is assumed to read it."""
+    info = step_info(cache.step)
+    readers = info.cache.read_by if info is not None and info.cache is not None else ()
+    if not readers:
+        return True
+    for e in facts.execs:
+        if e.install or build_command(e) is not None or e.step.run is None or e.start < 0:
+            return True
+    pattern = re.compile("|".join(f"(?:{r})" for r in readers), re.MULTILINE)
+    return any(step.run is not None and pattern.search(code_text(step)) for step in facts.steps)
 
 
 def checkout_free(facts: JobFacts) -> bool:

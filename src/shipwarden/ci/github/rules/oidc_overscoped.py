@@ -25,6 +25,7 @@ from shipwarden.ci.github.rules.common import first_party
 from shipwarden.ci.github.rules.folding import (
     as_said,
     cache_hit,
+    cache_read,
     fetched_by_hooks,
     install_hit,
     pnpm_gated,
@@ -170,7 +171,7 @@ def risks(job: Job) -> list[Risk]:
     publish_spans = [(id(p.step), p.start, p.end) for p in facts.publishes]
     publish_steps = {id(s.step) for s in publish_sites(job)}
     for cache in facts.caches:
-        if cache.restores:
+        if cache.restores and cache_read(cache, facts):
             what = f"restores the {cache.action} cache"
             out.append(Risk("cache", what, cache.step.location(what)))
     for e in facts.execs:
