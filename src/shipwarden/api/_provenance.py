@@ -81,7 +81,7 @@ def provenance(options: ProvenanceOptions) -> ProvenanceResult:
     """
     # the Sigstore stack and the registry client are imported when called (start-up)
     from shipwarden.core.progress import SILENT
-    from shipwarden.provenance.check import check, parse_target
+    from shipwarden.provenance.check import check, parse_target, stable_name
     from shipwarden.provenance.run import from_registry, load_policy, quiet_logs
     from shipwarden.provenance.verify import _read, trust_root
     from shipwarden.registry import RegistryError
@@ -102,11 +102,14 @@ def provenance(options: ProvenanceOptions) -> ProvenanceResult:
         target.digests[alg] = hexd.lower()
     report = Report(command="provenance", roots=[options.target])
     docs: list[tuple[bytes, str]] = []
+    typed: dict[str, str] = {}  # stable name -> as typed (the first way it was typed)
     for bundle in options.bundles:
+        name = stable_name(bundle)
+        typed.setdefault(name, str(bundle))
         try:
-            docs.append((_read(str(bundle)), str(bundle)))
+            docs.append((_read(str(bundle)), name))
         except (OSError, ValueError) as exc:
-            report.errors.append(ScanError(str(bundle), str(exc), "read"))
+            report.errors.append(ScanError(name, str(exc), "read"))
     history: list[Release] | None = None
     previous: dict[str, Claims] = {}
     fetching = not options.bundles and not options.offline
@@ -120,7 +123,7 @@ def provenance(options: ProvenanceOptions) -> ProvenanceResult:
             task.advance()
         missing = not docs and not report.errors
         checked = check(target, docs, root=root, policy=policy, history=history, previous_claims=previous,
-                        repo=options.repo)
+                        repo=options.repo, typed=typed)
         task.advance()
     finally:
         task.done()

@@ -13,7 +13,9 @@ A rule that made its key more precise (so that two findings no longer share a
 fingerprint) keeps the old key as :attr:`~shipwarden.core.findings.Finding.previous_key`:
 a baseline written before still matches such a finding through its old
 fingerprint, as it did then. Writing the baseline again records the new,
-distinct fingerprints.
+distinct fingerprints. A finding whose path was made stable (``provenance``: a
+bundle named as the user typed it) keeps the typed path as
+:attr:`~shipwarden.core.findings.Finding.previous_path` the same way.
 """
 
 from __future__ import annotations
@@ -100,6 +102,6 @@ def apply_baseline(findings: list[Finding], fingerprints: frozenset[str]) -> tup
     baseline; returns (kept, dropped count)."""
     kept = [
         f for f in findings
-        if f.fingerprint not in fingerprints and not (f.previous_key and f.previous_fingerprint in fingerprints)
+        if f.fingerprint not in fingerprints and not (f.previous_fingerprint and f.previous_fingerprint in fingerprints)
     ]
     return kept, len(findings) - len(kept)

@@ -151,6 +151,10 @@ class Finding:
     #: since made its key more precise: a baseline written then still matches it
     #: through :attr:`previous_fingerprint` (see ``docs/output.md``, baselines).
     previous_key: str = field(default="", repr=False)
+    #: The path an earlier version gave :attr:`primary` when it has since been made
+    #: stable (a file named as the user typed it): with :attr:`previous_key` (or the
+    #: key) it gives :attr:`previous_fingerprint`.
+    previous_path: str = field(default="", repr=False)
     #: Set by the output filter (``reporting.emit``) on its cleaned copy, so the
     #: copy keeps the fingerprint of the finding it was made from.
     fingerprint_pin: str = field(default="", repr=False, compare=False)
@@ -174,8 +178,11 @@ class Finding:
 
     @property
     def previous_fingerprint(self) -> str:
-        """The fingerprint under :attr:`previous_key` ("" when the key never changed)."""
-        return fingerprint_of(self.rule_id, self.primary.path, self.previous_key) if self.previous_key else ""
+        """The fingerprint under :attr:`previous_key` and :attr:`previous_path` ("" when neither changed)."""
+        if not (self.previous_key or self.previous_path):
+            return ""
+        return fingerprint_of(self.rule_id, self.previous_path or self.primary.path,
+                              self.previous_key or self.key or self.message)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.tier.rank, self.row, *self.primary.sort_key(), self.rule_id, self.message)

@@ -4,6 +4,7 @@ read the claims and judge the intent. The ``provenance`` command and
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,21 @@ def parse_target(text: str) -> Target:
     at = body.find("@", 1)
     name, version = (body, "") if at < 0 else (body[:at], body[at + 1 :])
     return Target("npm", name, version)
+
+
+def stable_name(path: Path, cwd: Path | None = None) -> str:
+    """How a bundle file is named in findings, whichever way it was typed: its path
+    relative to the working directory (POSIX, no ``./``), after resolving the
+    symbolic links of its folders and of the working directory; its absolute path
+    when it lies outside. ``x``, ``./x``, ``$PWD/x`` and ``link/x`` (``link`` a
+    symbolic link to ``.``) are all ``x``. The file's own name is kept as it is
+    (reading refuses a symbolic link there)."""
+    here = os.path.realpath(cwd if cwd is not None else os.getcwd())
+    full = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+    rel = os.path.relpath(full, here)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return Path(full).as_posix()
+    return Path(rel).as_posix()
 
 
 @dataclass(slots=True)
@@ -109,15 +125,17 @@ def claims_of(verification: Verification) -> Claims | None:
     return add_statement(certificate_claims(verification.certificate), verification.statement)
 
 
-def _invalid(target: Target, v: Verification, repeats: Repeats) -> Finding:
-    base = f"{target.name}|{v.source}|{v.failures[0].name if v.failures else 'incomplete'}"
+def _invalid(target: Target, v: Verification, repeats: Repeats, typed: str) -> Finding:
+    failed = v.failures[0].name if v.failures else "incomplete"
+    base = f"{target.name}|{v.source}|{failed}"
     key = repeats(base, v.source)
     return rules.INVALID.finding(
         f"`{target.name}@{target.version}`: the attestation in `{v.source}` does not verify — {v.reason}",
         [Location(v.source, label=f"{target.name}@{target.version}")],
         key=key,
-        # a baseline written when the attestations of one document shared the key still matches them
-        previous_key=base if key != base else "",
+        # a baseline written when the attestations of one document shared the key, or
+        # with the bundle named as typed, still matches them
+        previous_key=f"{target.name}|{typed}|{failed}" if key != base or typed != v.source else "",
         properties={"checks": [c.to_dict() for c in v.checks], "kind": v.kind},
     )
 
@@ -132,12 +150,16 @@ def check(
     previous_claims: Mapping[str, Claims] | None = None,
     repo: Path | None = None,
     releases: Iterable[Release] = (),
+    typed: Mapping[str, str] | None = None,
 ) -> Result:
     """Verify ``documents`` for ``target`` and judge them.
 
     ``history`` lists earlier releases (oldest first); ``previous_claims`` maps
-    some of their versions to the claims their own attestations made.
+    some of their versions to the claims their own attestations made. ``typed``
+    maps a source named by :func:`stable_name` to the name the user typed: a
+    finding there keeps the typed one as its previous path (older baselines).
     """
+    typed = typed or {}
     policy = policy or Policy()
     result = Result(target)
     docs = list(dict.fromkeys(documents))  # the same file named twice is read once
@@ -150,7 +172,7 @@ def check(
         if v.skipped:
             result.notes.append(f"{v.source}: {v.skipped}")
         elif v.failures or not v.signature_valid or not v.verified and target.digests:
-            result.findings.append(_invalid(target, v, repeats))
+            result.findings.append(_invalid(target, v, repeats, typed.get(v.source, v.source)))
         elif not target.digests:
             result.notes.append(f"{v.source}: signature valid; the artifact's digest was not checked (no artifact)")
     # claims: the build provenance (SLSA) bundle when there is one, else the first valid one
@@ -167,4 +189,8 @@ def check(
         found, notes = judge(subject, policy, repo=repo, releases=releases)
         result.findings.extend(found)
         result.notes.extend(notes)
+    for f in result.findings:
+        was = typed.get(f.primary.path, f.primary.path)
+        if was != f.primary.path:
+            f.previous_path = was
     return result
