@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,9 @@ _FRAGMENTS = [
     *(fake_token(kind, seed) for kind in _KINDS for seed in range(2)),
     "=", ": ", " = '", "://", "@", ":", "--", " ", "\n", "${TOKEN}", "https://user:", "@host.example.invalid/",
     "\u212a", "\u017f", "\u0130", "…", "—", "Aa1", "x" * 40, "Ab3/" * 10, "…[fp:0123456789ab]",
+    # around what the entries' `holds` expressions look for
+    "token: ", "SECRET=", "--token ", "-api-key=", "npm_", "NPM_", "cio", "hf_", "Aws_Secret_Key=", "${{",
+    "\x1c", "\x85", "\u2003", "\t", "abcdefgh", "Ab3dEf9h", "u:p@", ":",
 ]
 
 
@@ -127,3 +131,86 @@ def test_the_keyword_trie_finds_a_text_exactly_when_it_holds_a_keyword(text: str
 @given(st.lists(st.text(alphabet="ab-.", min_size=1, max_size=4), min_size=1, max_size=6), st.text(alphabet="ab-.x"))
 def test_the_trie_of_any_words_matches_when_one_occurs(words: list[str], text: str) -> None:
     assert (re.search(gate._any_of(words), text) is not None) == any(w in text for w in words)
+
+
+def _sharp_entries() -> list[tuple[str, str, int, str | None, gate.Needles]]:
+    """(name, regex, group, shape check or None for a detector pattern, needles) of every
+    entry of both tables that names a ``holds`` or ``holds_cased`` expression."""
+    out: list[tuple[str, str, int, str | None, gate.Needles]] = []
+    for raw in load_table("shipwarden.secrets", "tokens.toml")["patterns"]:
+        if raw.get("holds") or raw.get("holds_cased"):
+            needles = gate._needles(raw, "test")
+            out.append((str(raw["kind"]), str(raw["regex"]), int(raw.get("group", 0)), None, needles))
+    for raw in load_table("shipwarden.secrets", "redact.toml")["shapes"]:
+        if raw.get("holds") or raw.get("holds_cased"):
+            check = str(raw.get("check", ""))
+            out.append((str(raw["id"]), str(raw["regex"]), int(raw.get("group", 0)), check, gate.shape_needles()[raw["id"]]))
+    return out
+
+
+_SHARP = _sharp_entries()
+#: what a case-insensitive match may hold where the plain text has an ASCII letter or a space
+_TWINS = {"k": "\u212a", "s": "\u017f", "i": "\u0130", " ": "\u2003", "\t": "\x85"}
+
+
+def _matched(regex_source: str, group: int, check: str | None, text: str) -> bool:
+    """Does ``text`` hold a match the entry acts on (a shape: one whose value passes its check)?"""
+    for m in regex.finditer(regex_source, text, flags=regex.VERSION0):
+        if check is None or (m.group(group) and redactor._passes(m.group(group), check)):
+            return True
+    return False
+
+
+def _holds(needles: gate.Needles, text: str) -> bool:
+    lowered = gate.folded(text)
+    return (not needles.holds or re.search(needles.holds, lowered) is not None) and (
+        not needles.holds_cased or re.search(needles.holds_cased, text) is not None
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.data())
+def test_every_match_holds_what_its_entry_says_it_holds(data: st.DataObject) -> None:
+    """The gate passes over a text whose keyword occurs without what an entry's ``holds``
+    and ``holds_cased`` name: sound only if every match holds them (judged by ``regex``,
+    also on texts where letters and spaces are written as their case-folding twins)."""
+    name, source, group, check, needles = data.draw(st.sampled_from(_SHARP))
+    text = data.draw(st.from_regex(re.compile(source), fullmatch=False))
+    swaps = data.draw(st.lists(st.integers(0, max(len(text) - 1, 0)), max_size=4))
+    twin = "".join(_TWINS.get(ch, ch) if i in swaps else ch for i, ch in enumerate(text))
+    for candidate in (text, twin, text.upper()):
+        if _matched(source, group, check, candidate):
+            assert _holds(needles, candidate), (name, candidate)
+
+
+def test_what_the_holds_expressions_assume_of_re_and_regex() -> None:
+    """``holds`` are ``re`` expressions over :func:`gate.folded` text standing for ``regex``
+    matches: each whitespace ``regex`` sees is one for ``re`` (``\\s`` in a ``holds``), and
+    folding keeps every character one character long, ASCII only if it was or if
+    :data:`gate.FOLD_TO_ASCII` names it (bounded repeats and ASCII classes count the same)."""
+    space_regex = regex.compile(r"\s", regex.VERSION0)
+    space_re = re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if space_regex.match(ch):
+            assert space_re.match(ch), hex(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        low = gate.folded(ch)
+        assert len(low) == 1, hex(code)
+        assert not low.isascii() or ch.isascii() or ch in gate.FOLD_TO_ASCII, hex(code)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no `permissions:` for job `build`: the token takes the repository's default",
+        "`npm publish` with the long-lived secret `NPM_TOKEN` (via NODE_AUTH_TOKEN)",
+        "          NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }}",
+        "  id-token: write # required for OIDC",
+        "runs `https://example.invalid/get.sh` unverified; `aws-actions/configure-aws-credentials@v4`",
+    ],
+)
+def test_a_message_that_names_a_token_without_one_stops_at_the_gate(text: str) -> None:
+    assert not gate.needs_redaction(text)
+    assert redactor.secret_spans(text) == []

@@ -10,9 +10,17 @@ each of them runs only where a needle occurs:
   one) or a prefilter expression (every match contains a match of it).
 
 So a text in which no needle of either table occurs has nothing to redact.
-:func:`needs_redaction` tells that with two searches of the standard ``re``
+:func:`redaction_hits` tells that with a few searches of the standard ``re``
 module, without importing the ``regex`` module or compiling a single detector
 pattern: most strings of a report (rule ids, paths, messages) stop here.
+
+Keywords such as ``token`` and ``secret`` are in most finding messages, so an
+entry may also say what every match holds around its keyword (``holds``: a
+``re`` expression searched in the folded text, ``holds_cased``: in the text as
+it is), such as the ``:`` or ``=`` and the value of an assignment. An entry
+whose keyword occurs but whose ``holds`` does not cannot match: a message that
+speaks of ``GITHUB_TOKEN`` is then passed over like one without a keyword.
+``tests/secrets/test_gate.py`` checks that every match of an entry holds them.
 
 Keywords are compared in :func:`folded` text: lower case, with the three
 non-ASCII characters that a case-insensitive ``regex`` match takes for an ASCII
@@ -46,6 +54,8 @@ class Hits:
     """The needles of both tables that one text holds (see :func:`hits_in`)."""
 
     text: str
+    #: :func:`folded` ``text``
+    lowered: str
     keywords: frozenset[str]
     expressions: frozenset[str]
 
@@ -60,14 +70,22 @@ class Needles:
     #: literals (case-sensitive) of which every match holds one, such as the
     #: ``:`` or ``=`` of an assignment
     requires: tuple[str, ...] = ()
+    #: a ``re`` expression of which every match holds a match in :func:`folded`
+    #: text (lower case), and one in the text as it is ("" for none)
+    holds: str = ""
+    holds_cased: str = ""
 
     def found(self, hits: Hits) -> bool:
         """Does the text of ``hits`` hold what a match needs?"""
         if self.requires and not any(r in hits.text for r in self.requires):
             return False
-        if not self.keywords and not self.expressions:
-            return True
-        return not hits.keywords.isdisjoint(self.keywords) or not hits.expressions.isdisjoint(self.expressions)
+        if (self.keywords or self.expressions) and (
+            hits.keywords.isdisjoint(self.keywords) and hits.expressions.isdisjoint(self.expressions)
+        ):
+            return False
+        if self.holds and _compiled(self.holds).search(hits.lowered) is None:
+            return False
+        return not self.holds_cased or _compiled(self.holds_cased).search(hits.text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +115,13 @@ def _needles(raw: dict[str, object], what: str) -> Needles:
     if not isinstance(prefilter, str):
         raise ValueError(f"{what}: prefilter must be a string")
     requires = _strings(raw, "requires", what)
+    holds, holds_cased = raw.get("holds", ""), raw.get("holds_cased", "")
+    if not isinstance(holds, str) or not isinstance(holds_cased, str):
+        raise ValueError(f"{what}: holds and holds_cased must be strings")
     if prefilter:  # found through the prefilter alone, as the detector does
-        return Needles(frozenset(), frozenset([prefilter]), requires)
-    return Needles(frozenset(k.lower() for k in _strings(raw, "keywords", what)), frozenset(), requires)
+        return Needles(frozenset(), frozenset([prefilter]), requires, holds, holds_cased)
+    keywords = frozenset(k.lower() for k in _strings(raw, "keywords", what))
+    return Needles(keywords, frozenset(), requires, holds, holds_cased)
 
 
 @cache
@@ -134,6 +156,15 @@ class _Gate:
     #: one search that any keyword hit / any expression hit passes (a quick first test)
     keywords: re.Pattern[str]
     expressions: re.Pattern[str]
+    #: the keywords of the entries that say nothing of what their matches hold
+    plain: re.Pattern[str]
+    #: the ``holds`` / ``holds_cased`` of the others (a text that holds a keyword
+    #: but none of these, nor a plain keyword, holds no match of an entry with keywords)
+    holds: tuple[re.Pattern[str], ...]
+    holds_cased: tuple[re.Pattern[str], ...]
+    #: per entry with an expression, its ``holds_cased`` or else its expression: one
+    #: of them finds a text the expressions find (simple searches, quicker than theirs)
+    expressions_first: tuple[re.Pattern[str], ...]
 
 
 def _any_of(words: list[str]) -> str:
@@ -164,6 +195,8 @@ def _gate() -> _Gate:
     parts = [*detector_needles().parts, *shape_needles().values()]
     keywords = sorted({k for n in parts for k in n.keywords}, key=lambda k: (-len(k), k))
     expressions = sorted({e for n in parts for e in n.expressions})
+    plain = sorted({k for n in parts if not n.holds and not n.holds_cased for k in n.keywords})
+    sharp = [n for n in parts if n.keywords and (n.holds or n.holds_cased)]
     return _Gate(
         always=any(not n.keywords and not n.expressions for n in parts),
         needles=tuple(parts),
@@ -171,6 +204,12 @@ def _gate() -> _Gate:
         expression_list=tuple(expressions),
         keywords=re.compile(_any_of(keywords)),
         expressions=re.compile("|".join(f"(?:{e})" for e in expressions) or "(?!)"),
+        plain=re.compile(_any_of(plain)),
+        holds=tuple(_compiled(h) for h in dict.fromkeys(n.holds for n in sharp if n.holds)),
+        holds_cased=tuple(_compiled(h) for h in dict.fromkeys(n.holds_cased for n in sharp if n.holds_cased)),
+        expressions_first=tuple(
+            _compiled(h) for h in dict.fromkeys(n.holds_cased or e for n in parts for e in n.expressions)
+        ),
     )
 
 
@@ -185,18 +224,40 @@ def hits_in(text: str) -> Hits:
     expression_hit = gate.expressions.search(text) is not None
     return Hits(
         text,
+        lowered,
         frozenset(k for k in gate.keyword_list if k in lowered) if keyword_hit else _NONE,
         frozenset(e for e in gate.expression_list if _compiled(e).search(text)) if expression_hit else _NONE,
     )
 
 
-def needs_redaction(text: str, hits: Hits | None = None) -> bool:
-    """False when ``text`` holds what no detector pattern and no shape needs: then
-    :func:`shipwarden.secrets.redactor.redact_text` returns it unchanged."""
+def _may_hold(gate: _Gate, text: str, lowered: str) -> bool:
+    """False when no entry can be :meth:`~Needles.found` in ``text``: a few searches,
+    without building the :class:`Hits` (most texts with a keyword stop here)."""
+    if gate.keywords.search(lowered) is not None:
+        if gate.plain.search(lowered) is not None:
+            return True
+        for holds in gate.holds:
+            if holds.search(lowered) is not None:
+                return True
+        for holds in gate.holds_cased:
+            if holds.search(text) is not None:
+                return True
+    for first in gate.expressions_first:
+        if first.search(text) is not None:
+            return gate.expressions.search(text) is not None
+    return False
+
+
+def redaction_hits(text: str) -> Hits | None:
+    """The needles ``text`` holds, or ``None`` when it holds what no detector pattern and
+    no shape needs: then :func:`shipwarden.secrets.redactor.redact_text` returns it unchanged."""
     gate = _gate()
-    if gate.always:
-        return True
-    hits = hits if hits is not None else hits_in(text)
-    if not hits.keywords and not hits.expressions:
-        return False
-    return any(n.found(hits) for n in gate.needles)
+    if not gate.always and not _may_hold(gate, text, folded(text)):
+        return None
+    hits = hits_in(text)
+    return hits if gate.always or any(n.found(hits) for n in gate.needles) else None
+
+
+def needs_redaction(text: str) -> bool:
+    """Can ``text`` hold anything :func:`shipwarden.secrets.redactor.redact_text` replaces?"""
+    return redaction_hits(text) is not None

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from shipwarden.core.findings import Finding, Location
 from shipwarden.core.tables import load_table
 from shipwarden.secrets.entropy import shannon_entropy
-from shipwarden.secrets.gate import Hits, Needles, detector_needles, hits_in, needs_redaction, shape_needles
+from shipwarden.secrets.gate import Hits, Needles, detector_needles, redaction_hits, shape_needles
 from shipwarden.secrets.redaction import redact
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -153,8 +153,8 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
 
 def _needed_spans(text: str) -> list[tuple[int, int]]:
     """:func:`secret_spans`, running only what the needles in ``text`` call for."""
-    hits = hits_in(text)
-    if not needs_redaction(text, hits):
+    hits = redaction_hits(text)
+    if hits is None:
         return []
     spans = _detector()(text) if detector_needles().found(hits) else []
     return _merge(spans + _shape_spans(text, hits))
