@@ -171,11 +171,18 @@ def _build(cls: type[T], frozen: bool, eq: bool, kw_only: bool) -> type[T]:
     if frozen and ("__setattr__" in own or "__delattr__" in own):
         name = "__setattr__" if "__setattr__" in own else "__delattr__"
         raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
+    undocumented = not cls.__doc__
+    if undocumented:
+        # a placeholder: else dataclass writes one from ``inspect.signature`` of the class,
+        # whose ``__init__`` is still object's here (it parses that builtin's text signature)
+        cls.__doc__ = cls.__name__
     # dataclass collects the fields and makes the slots; the methods come from here
     made = dataclasses.dataclass(init=False, repr=False, eq=False, slots=True, kw_only=kw_only)(cls)
     names = {f.name for f in dataclasses.fields(made)}  # type: ignore[arg-type]
     if "self" in names or names != set(made.__dataclass_fields__):  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__}: @struct takes no InitVar or ClassVar field, nor one named self")
+    if undocumented:
+        made.__doc__ = f"{made.__name__}({', '.join(f.name for f in dataclasses.fields(made) if f.init)})"  # type: ignore[arg-type]
     return _complete(made, own, frozen=frozen, eq=eq, explicit_hash=explicit_hash)
 
 
