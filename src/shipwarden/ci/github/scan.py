@@ -22,6 +22,7 @@ from shipwarden.ci.github.model import REMOTE_FILE_RE, Repository, RunnerLabels,
 from shipwarden.ci.github.remote import ActionSource, Resolver, attach_callers, resolve_remote_actions
 from shipwarden.ci.github.rules.action_definition import check_actions
 from shipwarden.ci.providers import scan_providers
+from shipwarden.core import forkpool
 from shipwarden.core.catalogue import RuleMeta, rule_checks
 from shipwarden.core.findings import Coverage, Finding, Location, Report, ScanError
 from shipwarden.core.progress import SILENT, Progress
@@ -249,13 +250,10 @@ def _pool_worker(args: Task) -> RootResult:
 
 def _isolated(task: Task) -> RootResult:
     """Scan one root in a process of its own; a crash becomes a scan error of that root."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_worker, task).result()
-    except BrokenProcessPool:
+        with forkpool.ForkPool(_worker, [task], 1) as pool:
+            return next(result for _, result in pool.results())
+    except forkpool.WorkerDied:
         root, prefix = task[0], task[1]
         return RootResult(errors=[ScanError(prefix or root, "the scanner process crashed on this root", "internal")])
 
@@ -326,33 +324,28 @@ def _scan_all(tasks: list[Task], jobs: int, progress: Progress | None, multi: bo
     bar = progress or SILENT
     total = len(tasks) if multi else 0
     results: list[RootResult] = []
-    if len(tasks) > 1 and jobs > 1:
-        # start-up: multiprocessing and what it imports (socket, logging, …) only when
-        # several roots are spread over workers; a scan of one root never starts any
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        chunk = max(1, len(tasks) // (jobs * 16))
+    if len(tasks) > 1 and jobs > 1 and forkpool.available():
         # Forked workers share the parent's loaded tables; keeping the collector
         # off them avoids copying those pages into every worker.
         # The workers redact what they find (emit.redactions): the regex module and the
         # redaction patterns are loaded once here and shared by every forked worker.
         redactor.warm()
         gc.freeze()
+        done: list[RootResult | None] = [None] * len(tasks)
         try:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-                done = pool.map(_pool_worker, tasks, chunksize=chunk)  # workers forked before the bar's thread starts
-                shown = bar.task("Scanning repositories", total)
+            with forkpool.ForkPool(_pool_worker, tasks, jobs) as pool:
+                shown = bar.task("Scanning repositories", total)  # its thread starts after the forks
                 try:
-                    for res in done:
+                    for index, res in pool.results():
                         if res.redactions is not None:
                             emit.adopt(res.redactions)
                             res.redactions = None
-                        results.append(res)
+                        done[index] = res
                         shown.advance()
                 finally:
                     shown.done()
-        except BrokenProcessPool:
+            results = [res for res in done if res is not None]
+        except forkpool.WorkerDied:
             # A worker died (a native crash on some hostile file): scan each root
             # alone in a fresh process so one root cannot take the others down.
             results = [_isolated(task) for task in tasks]
