@@ -154,3 +154,30 @@ def test_a_crashed_worker_costs_only_its_root(example: Path, tmp_path: Path, mon
     assert [(e.path, e.kind) for e in report.errors] == [(str(doomed) + "/", "internal")]
     by_root = {f.primary.path.split("/.github/")[0] for f in report.findings}
     assert by_root == {str(example), str(other)}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_suppression_comments_hold_when_workers_vouch_for_the_other_files(
+    example: Path, tmp_path: Path, jobs: str
+) -> None:
+    """The scan tells the suppression pass which files hold no ``shipwarden`` comment
+    (Report.plain_sources); a file with one is still read and its comment honoured."""
+    other = tmp_path / "other"
+    shutil.copytree(example, other)
+    roots = [str(example), str(other)]
+    report = scan_roots(roots, jobs=int(jobs))
+    release = ".github/workflows/release.yml"
+    assert f"{other}/{release}" in report.plain_sources
+    target = next(f for f in report.findings if f.primary.path == f"{other}/{release}")
+    path = other / release
+    lines = path.read_text().splitlines(keepends=True)
+    # a comment line above (not a trailing comment, which the finding's snippet would show)
+    lines.insert(target.primary.line - 1, f"# shipwarden: ignore[{target.rule_id}]\n")
+    path.write_text("".join(lines))
+    after = scan_roots(roots, jobs=int(jobs))
+    assert f"{other}/{release}" not in after.plain_sources
+    assert f"{example}/{release}" in after.plain_sources
+    shown = _findings(["scan", *roots, "-j", jobs], tmp_path)
+    here = [(f["rule"], f["locations"][0]["line"]) for f in shown if f["locations"][0]["path"] == f"{other}/{release}"]
+    assert (target.rule_id, target.primary.line + 1) not in here
+    assert len(shown) == len(report.findings) - 1

@@ -27,3 +27,12 @@ def test_file_reader_picks_the_longest_root_and_stays_inside(tmp_path: Path, mon
     many = file_reader([Path("a")] + [Path(f"r{i}") for i in range(20)])
     assert many("x.yml") is None  # with many roots only prefixed paths are read
     assert many("a/x.yml") == "outer\n"
+
+
+def test_plain_paths_read_as_empty_without_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.yml").write_text("# shipwarden: ignore[r]\n")
+    read = file_reader([Path("a")], plain={"a/gone.yml"})
+    assert read("a/gone.yml") == ""  # no directive, and the file is not even opened
+    assert read("a/x.yml") == "# shipwarden: ignore[r]\n"

@@ -107,7 +107,8 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
         actions=action_source(options, config),
         progress=options.progress,
     )
-    return ScanResult(finish_report(report, options, config, file_reader(list(options.roots))), config)
+    reader = file_reader(list(options.roots), report.plain_sources)
+    return ScanResult(finish_report(report, options, config, reader), config)
 
 
 def paths(options: PathsOptions | None = None) -> PathsResult:
@@ -131,8 +132,14 @@ def paths(options: PathsOptions | None = None) -> PathsResult:
         progress=options.progress,
     )
     report = Report(
-        command="paths", roots=full.roots, errors=full.errors, stats=dict(full.stats), coverage=full.coverage
+        command="paths",
+        roots=full.roots,
+        errors=full.errors,
+        stats=dict(full.stats),
+        coverage=full.coverage,
+        plain_sources=full.plain_sources,
     )
     report.findings = [f for f in full.findings if tells_a_path(f)]
     report.stats["paths"] = len(report.findings)
-    return PathsResult(finish_report(report, options, config, file_reader(list(options.roots))), config)
+    reader = file_reader(list(options.roots), report.plain_sources)
+    return PathsResult(finish_report(report, options, config, reader), config)

@@ -270,7 +270,7 @@ def reportable(report: Report, args: argparse.Namespace, *, root: Path | None = 
         select=_flatten(getattr(args, "select", None)),
         ignore=_flatten(getattr(args, "ignore", None)),
         baseline=getattr(args, "baseline", None),
-        reader=file_reader(_roots(report, root)),
+        reader=file_reader(_roots(report, root), report.plain_sources),
     )
 
 
@@ -298,7 +298,7 @@ def finish(
     err = stderr
     try:
         config = config_from_args(args, root)
-        reader = source_reader if source_reader is not None else file_reader(_roots(report, root))
+        reader = source_reader if source_reader is not None else file_reader(_roots(report, root), report.plain_sources)
         select = _flatten(getattr(args, "select", None))
         ignore = _flatten(getattr(args, "ignore", None))
         target = getattr(args, "write_baseline", None)

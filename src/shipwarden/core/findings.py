@@ -283,6 +283,10 @@ class Report:
     #: Findings dropped by inline suppressions or the baseline (kept for counts).
     suppressed: int = 0
     baselined: int = 0
+    #: Paths of files the command read whole and found without any ``shipwarden``
+    #: comment: the suppression pass (:func:`shipwarden.core.suppress.file_reader`)
+    #: need not read them again. A hint, not part of the result.
+    plain_sources: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
 
     @property
     def incomplete(self) -> bool:

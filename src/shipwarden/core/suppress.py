@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from shipwarden.core import safeio
@@ -62,7 +62,7 @@ def parse_line(line: str, number: int = 0) -> Directive | None:
     return Directive(number, ids, own_line=_COMMENT_ONLY.match(line) is not None)
 
 
-def file_reader(roots: Iterable[Path]) -> SourceReader:
+def file_reader(roots: Iterable[Path], plain: Collection[str] = ()) -> SourceReader:
     """A reader for finding paths, confined to ``roots``.
 
     A path that starts with a root as given (the prefix multi-root scans put on
@@ -70,6 +70,10 @@ def file_reader(roots: Iterable[Path]) -> SourceReader:
     each root (first hit wins) when there are only a few. Paths that leave a
     root (``..``, symlinks), are not regular files or are larger than
     :data:`MAX_SOURCE_BYTES` read as ``None``. Results are cached.
+
+    ``plain`` are paths whose files are known to hold no ``shipwarden`` comment
+    (:attr:`Report.plain_sources <shipwarden.core.findings.Report.plain_sources>`):
+    they read as ``""``, with the same (no) directives, without reading them again.
     """
     # the prefix each root puts on paths (the root as given, with one final "/") → the root
     given: dict[str, Path] = {}
@@ -88,6 +92,8 @@ def file_reader(roots: Iterable[Path]) -> SourceReader:
     def read(path: str) -> str | None:
         if path in cache:
             return cache[path]
+        if path in plain:
+            return ""
         text: str | None = None
         # the longest prefix: every prefix ends with "/", so it ends at a "/" of the path
         ends = [i + 1 for i, ch in enumerate(path) if ch == "/" and path[: i + 1] in given]

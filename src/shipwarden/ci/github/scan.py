@@ -57,6 +57,8 @@ class RootResult:
     coverage: list[Coverage] = field(default_factory=list)
     #: the findings' strings redacted by the worker that scanned the root (several roots over workers)
     redactions: Redactions | None = None
+    #: files of the checkout read whole and found without a ``shipwarden`` comment (:attr:`Report.plain_sources`)
+    plain_sources: list[str] = field(default_factory=list)
 
 
 def warm() -> None:
@@ -156,6 +158,7 @@ def scan_root(
             seen.add(ident)
             total.findings.append(f)
     _providers(path, total, paths)
+    total.plain_sources = _plain_sources(loads[0].repo, prefix)
     _prefix(total.findings, prefix)
     if prefix:
         total.coverage = [replace(c, path=prefix + c.path) for c in total.coverage]
@@ -164,6 +167,13 @@ def scan_root(
             for e in total.errors
         ]
     return total
+
+
+def _plain_sources(repo: Repository, prefix: str) -> list[str]:
+    """The checkout's workflow and action files whose text holds no ``shipwarden`` (so no
+    suppression comment): the suppression pass after the scan need not read them again."""
+    files = [wf.file for wf in repo.workflows] + [action.file for action in repo.actions.values()]
+    return [prefix + f.path for f in files if "shipwarden" not in f.source.text and not REMOTE_FILE_RE.search(f.path)]
 
 
 def _remote_actions(
@@ -290,13 +300,16 @@ def scan_roots(
     warm()
     with _collector_for_scanning():
         results = _scan_all(tasks, jobs, progress, multi)
+    plain: set[str] = set()
     for res in results:
+        plain.update(res.plain_sources)
         report.findings.extend(res.findings)
         report.errors.extend(res.errors)
         report.coverage.extend(res.coverage)
         report.stats["files"] = report.stats.get("files", 0) + res.files
         report.stats["workflows"] = report.stats.get("workflows", 0) + res.workflows
     report.stats["roots"] = len(roots)
+    report.plain_sources = frozenset(plain)
     report.findings.sort(key=lambda f: f.sort_key())
     return report
 
