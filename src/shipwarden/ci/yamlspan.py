@@ -25,11 +25,7 @@ try:  # pragma: no cover - depends on the wheel
 except ImportError:  # pragma: no cover
     from yaml import BaseLoader as _Base  # type: ignore[assignment]
 
-_TAGS = {
-    yaml.ScalarNode: "tag:yaml.org,2002:str",
-    yaml.SequenceNode: "tag:yaml.org,2002:seq",
-    yaml.MappingNode: "tag:yaml.org,2002:map",
-}
+ScalarNode = yaml.ScalarNode
 
 
 class _Loader(_Base):
@@ -37,11 +33,20 @@ class _Loader(_Base):
 
     Scalars stay the text they were written as (``on:`` is a key, not ``True``),
     so the implicit-tag regular expressions PyYAML would run on every scalar are
-    skipped: a fifth of the loading time on ordinary workflows.
+    skipped: a fifth of the loading time on ordinary workflows. A node without an
+    explicit tag gets the tag "" (only an explicit local tag is ever read), and no
+    path resolvers are kept: the composer calls these three for every node.
     """
 
     def resolve(self, kind: type, value: object, implicit: object) -> str:
-        return _TAGS.get(kind, "tag:yaml.org,2002:str")
+        return ""
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
 
 class _RedefiningLoader(yaml.BaseLoader):
     """Pure-Python composer that lets a later anchor of the same name replace the earlier
@@ -49,7 +54,7 @@ class _RedefiningLoader(yaml.BaseLoader):
     it, so this slower path is taken only after that refusal, for GitLab files."""
 
     def resolve(self, kind: type, value: object, implicit: object) -> str:
-        return _TAGS.get(kind, "tag:yaml.org,2002:str")
+        return ""
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if not self.check_event(yaml.AliasEvent):
@@ -143,63 +148,106 @@ def decode(data: bytes, path: str = "") -> str:
 
 
 class _Converter:
+    """Composed nodes → spanned nodes, alias expansion counted against :data:`MAX_NODES`.
+
+    A collection's children are made first (counted, its keys checked), then its
+    nested collections are filled, last one first; a scalar needs no second visit.
+    The depth is bounded by :data:`MAX_DEPTH`, and so is the recursion.
+    """
+
+    __slots__ = ("budget", "last")
+
     def __init__(self, duplicates: str = "error") -> None:
         self.budget = MAX_NODES
-        self.duplicates = duplicates
+        #: a repeated key replaces the earlier one (Ruby's YAML, as GitLab reads it)
+        self.last = duplicates == "last"
 
     def convert(self, root: yaml.Node) -> Node:
-        # Iterative conversion: hostile depth never hits Python's recursion limit.
-        out = self._shell(root)
-        stack: list[tuple[yaml.Node, Node, int]] = [(root, out, 0)]
-        while stack:
-            ynode, node, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                line = ynode.start_mark.line + 1
-                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep", line=line)
-            if isinstance(ynode, yaml.MappingNode):
-                assert isinstance(node, Mapping)
-                seen: dict[str, int] = {}
-                for yk, yv in ynode.value:
-                    key = self._shell(yk)
-                    if not isinstance(key, Scalar):
-                        # complex keys are not valid in workflows; keep a textual key
-                        key = Scalar(key.start, key.end, "<complex key>")
-                    if key.value in seen and key.value != "<<" and self.duplicates == "last":
-                        # the later value wins (Ruby's YAML, as GitLab reads it)
-                        node.items = [(k, v) for k, v in node.items if k.value != key.value]
-                    elif key.value in seen and key.value != "<<":
-                        raise YamlError(
-                            f"duplicate key {key.value!r} (first defined on line {seen[key.value]})",
-                            kind="duplicate-key",
-                            line=yk.start_mark.line + 1,
-                            column=yk.start_mark.column + 1,
-                        )
-                    seen[key.value] = yk.start_mark.line + 1
-                    value = self._shell(yv)
-                    node.items.append((key, value))
-                    stack.append((yv, value, depth + 1))
-            elif isinstance(ynode, yaml.SequenceNode):
-                assert isinstance(node, Sequence)
-                for yv in ynode.value:
-                    value = self._shell(yv)
-                    node.items.append(value)
-                    stack.append((yv, value, depth + 1))
+        self._spend(1)
+        if isinstance(root, ScalarNode):
+            return Scalar(root.start_mark.index, root.end_mark.index, root.value, root.style or "")
+        out = _collection(root)
+        self._fill(root, out, 0)
         return out
 
-    def _shell(self, ynode: yaml.Node) -> Node:
-        self.budget -= 1
+    def _spend(self, count: int) -> None:
+        self.budget -= count
         if self.budget < 0:
-            raise YamlError(
-                f"more than {MAX_NODES:,} nodes after alias expansion (alias bomb?)",
-                kind="alias-bomb",
-            )
-        start, end = ynode.start_mark.index, ynode.end_mark.index
-        if isinstance(ynode, yaml.ScalarNode):
-            return Scalar(start, end, ynode.value, ynode.style or "")
-        if isinstance(ynode, yaml.MappingNode):
-            return Mapping(start, end, [])
-        tag = ynode.tag if ynode.tag.startswith("!") and not ynode.tag.startswith("!!") else ""
-        return Sequence(start, end, [], tag)
+            raise YamlError(f"more than {MAX_NODES:,} nodes after alias expansion (alias bomb?)", kind="alias-bomb")
+
+    def _fill(self, ynode: yaml.Node, node: Mapping | Sequence, depth: int) -> None:
+        """Make the children of the collection ``ynode`` (``node`` is its empty shell) and fill theirs."""
+        nested: list[tuple[yaml.Node, Mapping | Sequence]] = []
+        if isinstance(node, Mapping):
+            last = self._pairs(ynode.value, node.items, nested)
+        else:
+            last = self._sequence(ynode.value, node.items, nested)
+        if last is not None and depth >= MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", kind="too-deep", line=last.start_mark.line + 1)
+        for yv, value in reversed(nested):
+            self._fill(yv, value, depth + 1)
+
+    def _pairs(
+        self,
+        children: list[tuple[yaml.Node, yaml.Node]],
+        items: list[tuple[Scalar, Node]],
+        nested: list[tuple[yaml.Node, Mapping | Sequence]],
+    ) -> yaml.Node | None:
+        """A mapping's items (its keys checked); the last value node, if any."""
+        pairs = children
+        if 2 * len(pairs) > self.budget:
+            # the budget runs out in this mapping: the keys made before that are checked
+            pairs = pairs[: (self.budget + 1) // 2]
+        seen: dict[str, int] = {}
+        for yk, yv in pairs:
+            if isinstance(yk, ScalarNode):
+                name = yk.value
+                key = Scalar(yk.start_mark.index, yk.end_mark.index, name, yk.style or "")
+            else:  # complex keys are not valid in workflows; keep a textual key
+                name = "<complex key>"
+                key = Scalar(yk.start_mark.index, yk.end_mark.index, name)
+            if name in seen and name != "<<":
+                if not self.last:
+                    raise YamlError(
+                        f"duplicate key {name!r} (first defined on line {seen[name]})",
+                        kind="duplicate-key",
+                        line=yk.start_mark.line + 1,
+                        column=yk.start_mark.column + 1,
+                    )
+                items[:] = [(k, v) for k, v in items if k.value != name]
+            seen[name] = yk.start_mark.line + 1
+            value: Node
+            if isinstance(yv, ScalarNode):
+                value = Scalar(yv.start_mark.index, yv.end_mark.index, yv.value, yv.style or "")
+            else:
+                value = _collection(yv)
+                nested.append((yv, value))
+            items.append((key, value))
+        self._spend(2 * len(children))
+        return children[-1][1] if children else None
+
+    def _sequence(
+        self, children: list[yaml.Node], items: list[Node], nested: list[tuple[yaml.Node, Mapping | Sequence]]
+    ) -> yaml.Node | None:
+        """A sequence's items; the last item node, if any."""
+        self._spend(len(children))
+        for yv in children:
+            if isinstance(yv, ScalarNode):
+                items.append(Scalar(yv.start_mark.index, yv.end_mark.index, yv.value, yv.style or ""))
+            else:
+                value = _collection(yv)
+                items.append(value)
+                nested.append((yv, value))
+        return children[-1] if children else None
+
+
+def _collection(ynode: yaml.Node) -> Mapping | Sequence:
+    """An empty spanned collection for the mapping or sequence ``ynode``."""
+    start, end = ynode.start_mark.index, ynode.end_mark.index
+    if isinstance(ynode, yaml.MappingNode):
+        return Mapping(start, end, [])
+    tag = ynode.tag if ynode.tag.startswith("!") and not ynode.tag.startswith("!!") else ""
+    return Sequence(start, end, [], tag)
 
 
 #: Texts longer than this get their nesting measured from the event stream before
