@@ -38,3 +38,8 @@ def test_an_installing_action_says_it_installs(tmp_path: Path) -> None:
     )
     message = _only(tmp_path, "install-in-publish-job")
     assert "bahmutov/npm-install installs the dependencies, running their lifecycle scripts" in message
+
+
+def test_a_checkout_into_a_folder_keeps_its_token_there() -> None:
+    message = _only(FIXTURES / "artipacked" / "positive-pat-in-checkout-folder", "artipacked")
+    assert "keeps secrets.GH_TOKEN (token) in `docs/.git/config`" in message

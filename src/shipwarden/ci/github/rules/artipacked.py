@@ -11,6 +11,7 @@ from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Repository, Step, Workflow
 from shipwarden.ci.github.records import Checkout, JobFacts
 from shipwarden.ci.github.rules.common import composite_reach, first_party
+from shipwarden.ci.github.steps import checkout_path
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Repeats, Tier
 from shipwarden.core.structs import struct
@@ -189,6 +190,9 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 continue
             credential = _credential(checkout)
             held = credential or "the job's GITHUB_TOKEN"
+            # a checkout into `path:` keeps it in that folder's .git/config (tqdm/tqdm's docs checkout)
+            folder = checkout_path(step)
+            gitconfig = f"`{folder}/.git/config`" if folder else "`.git/config`"
             uploads = [e for e in exposures if e.upload]
             tier = Tier.P2
             confidence = Confidence.HIGH
@@ -198,28 +202,28 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 if first.hidden == "yes":
                     tier = Tier.P1
                     why = (
-                        f"the job then {first.what}, which includes `.git/config` with {held} in it; artifacts"
+                        f"the job then {first.what}, which includes {gitconfig} with {held} in it; artifacts"
                         " can be downloaded while the run is still going, before the token expires"
                     )
                 else:
                     confidence = Confidence.MEDIUM
                     why = (
-                        f"the job then {first.what}; whether `.git/config` (with {held}) goes along depends on"
+                        f"the job then {first.what}; whether {gitconfig} (with {held}) goes along depends on"
                         " the upload-artifact version (hidden files are left out by default since v4.4)"
                     )
             else:
-                why = f"the job then {first.what}, which can read {held} from `.git/config`"
+                why = f"the job then {first.what}, which can read {held} from {gitconfig}"
                 if credential and any(e.unpinned_code for e in exposures):
                     tier = Tier.P1
                     third = next(e for e in exposures if e.unpinned_code)
                     why = (
                         f"the job then {third.what}, which can read the long-lived credential {held} from"
-                        " `.git/config`; unlike GITHUB_TOKEN it stays valid after the job ends"
+                        f" {gitconfig}; unlike GITHUB_TOKEN it stays valid after the job ends"
                     )
                     first = third
             locations: list[Location] = [checkout.location(), first.step.location(first.what)]
             yield META.finding(
-                f"`{uses.raw}` keeps {held} in `.git/config` (persist-credentials defaults to true); {why}",
+                f"`{uses.raw}` keeps {held} in {gitconfig} (persist-credentials defaults to true); {why}",
                 locations,
                 tier=tier,
                 confidence=confidence,
