@@ -53,3 +53,9 @@ def test_runner_os_is_one_of_three_names_in_a_key() -> None:
     assert cache_keys_meet("${{ matrix.os }}-node-0123", npm, ())
     assert cache_keys_meet("${{ env.KEY }}", "anything", ())
     assert not cache_keys_meet("golangci-lint.cache-${{ runner.os }}", npm, ())
+
+
+def test_every_restore_the_job_reads_is_named() -> None:
+    message = _message("positive-two-restores")
+    assert "restores 2 caches (actions/setup-python: " in message and "; actions/cache: " in message
+    assert "no job of this repository in view saves them" in message

@@ -100,10 +100,17 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             yield _unread(wf, job, sites, restores[0])
             continue
         cache = read[0]
-        writers, unseen, refused = _writers(repo, job, cache)
+        # every restore the job reads, each with its writers (fastapi/fastapi@aba53414: setup-python's
+        # pip cache and an actions/cache of the whole interpreter)
+        writers: list[str] = []
+        unseen: list[str] = []
+        refused: list[str] = []
+        for c in read:
+            for acc, got in zip((writers, unseen, refused), _writers(repo, job, c), strict=True):
+                acc.extend(x for x in got if x not in acc)
         shown = "; written by " + ", ".join(writers[:3]) + ("…" if len(writers) > 3 else "") if writers else (
-            "; no job of this repository in view saves it, but any code that runs in the default branch's cache"
-            " scope can"
+            f"; no job of this repository in view saves {'it' if len(read) == 1 else 'them'}, but any code that runs"
+            " in the default branch's cache scope can"
         )
         if unseen:
             shown += (
@@ -117,7 +124,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 " June 2026, unless `cache-mode: write` is set)"
             )
         registries = ", ".join(dict.fromkeys(s.name for s in sites))
-        locations = [cache.location(), sites[0].location]
+        locations = [cache.location(), sites[0].location, *(c.location() for c in read[1:])]
         properties: dict[str, object] = {"job": job.id, "writers": writers}
         if unseen:
             properties["pr_scope_writers"] = unseen
@@ -130,7 +137,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             locations.append(grant)
             properties["folds"] = ["oidc-overscoped"]
         yield META.finding(
-            f"job `{job.id}` publishes to {registries} and restores a cache ({_keys(cache)})"
+            f"job `{job.id}` publishes to {registries} and restores"
+            f" {'a cache' if len(read) == 1 else f'{len(read)} caches'} ({'; '.join(_keys(c) for c in read)})"
             f"{shown}. A poisoned entry runs with the publish credentials{oidc} (TanStack, May 2026); publish from a"
             " job that restores no cache and only downloads the built artifact",
             locations,
