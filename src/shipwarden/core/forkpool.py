@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import select
+import selectors
 import signal
 import struct
 import sys
@@ -138,24 +138,28 @@ class ForkPool(Generic[T, R]):
     def results(self) -> Iterator[tuple[int, R]]:
         """(task index, result) for every task, as the workers send them."""
         left = self._count
-        while left:
-            busy = {w.done: w for w in self._workers if w.queued}
-            if not busy:
-                raise WorkerDied("no worker is left")
-            ready, _, _ = select.select(list(busy), [], [])
-            for fd in ready:
-                worker = busy[fd]
-                data = os.read(fd, 1 << 20)
-                if not data:
-                    raise WorkerDied(f"worker {worker.pid} ended before sending its results")
-                worker.buffer += data
-                for start, values in _messages(worker.buffer):
-                    worker.queued -= 1
-                    self._send(worker)
-                    for offset, value in enumerate(values):
-                        left -= 1
-                        result: R = value
-                        yield start + offset, result
+        with selectors.DefaultSelector() as ready:
+            for worker in self._workers:
+                ready.register(worker.done, selectors.EVENT_READ, worker)
+            while left:
+                if not ready.get_map():
+                    raise WorkerDied("no worker is left")
+                for key, _events in ready.select():
+                    worker = key.data
+                    data = os.read(worker.done, 1 << 20)
+                    if not data:
+                        if worker.queued:
+                            raise WorkerDied(f"worker {worker.pid} ended before sending its results")
+                        ready.unregister(worker.done)  # done, and gone
+                        continue
+                    worker.buffer += data
+                    for start, values in _messages(worker.buffer):
+                        worker.queued -= 1
+                        self._send(worker)
+                        for offset, value in enumerate(values):
+                            left -= 1
+                            result: R = value
+                            yield start + offset, result
 
     def close(self) -> None:
         """Kill the workers that still have tasks and reap every one (idempotent)."""
