@@ -100,14 +100,19 @@ def _frozen_guards(cls: type, names: tuple[str, ...]) -> dict[str, Callable[...,
     return {"__setattr__": __setattr__, "__delattr__": __delattr__}
 
 
-def _getstate(self: Any) -> list[Any]:
-    """Pickling a frozen slotted dataclass (as dataclasses does it)."""
-    return [getattr(self, f.name) for f in dataclasses.fields(self)]
+def _pickling(names: tuple[str, ...]) -> dict[str, Callable[..., Any]]:
+    """``__getstate__``/``__setstate__`` of a frozen slotted dataclass: the field values in
+    order, as dataclasses pickles one (over the names, not ``fields()`` on every object)."""
+    values = _getter(names)
 
+    def __getstate__(self: Any) -> list[Any]:
+        return list(values(self))
 
-def _setstate(self: Any, state: list[Any]) -> None:
-    for f, value in zip(dataclasses.fields(self), state, strict=False):
-        object.__setattr__(self, f.name, value)
+    def __setstate__(self: Any, state: list[Any]) -> None:
+        for name, value in zip(names, state, strict=False):
+            object.__setattr__(self, name, value)
+
+    return {"__getstate__": __getstate__, "__setstate__": __setstate__}
 
 
 #: the generated ``__init__``'s own names: a field (a parameter there) can never
@@ -193,10 +198,7 @@ def _complete(made: type[T], own: dict[str, Any], *, frozen: bool, eq: bool, exp
         methods["__init__"] = _init(made, fields, frozen)
     if frozen:
         methods.update(_frozen_guards(made, tuple(f.name for f in fields)))
-        if "__getstate__" not in own:
-            methods["__getstate__"] = _getstate
-        if "__setstate__" not in own:
-            methods["__setstate__"] = _setstate
+        methods.update((k, v) for k, v in _pickling(tuple(f.name for f in fields)).items() if k not in own)
     if "__repr__" not in own:
         methods["__repr__"] = _repr(tuple(f.name for f in fields if f.repr))
     if eq and "__eq__" not in own:
@@ -206,7 +208,7 @@ def _complete(made: type[T], own: dict[str, Any], *, frozen: bool, eq: bool, exp
         hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
         methods["__hash__"] = _hash(_getter(hashed)) if frozen else None
     for name, method in methods.items():
-        if method is not None and name not in ("__getstate__", "__setstate__"):
+        if method is not None:
             method.__name__ = name
             method.__qualname__ = f"{made.__qualname__}.{name}"
         setattr(made, name, method)

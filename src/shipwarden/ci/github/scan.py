@@ -10,7 +10,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from shipwarden.core import forkpool
 from shipwarden.core.catalogue import RuleMeta, rule_checks
 from shipwarden.core.findings import Coverage, Finding, Location, Report, ScanError
 from shipwarden.core.progress import SILENT, Progress
+from shipwarden.core.structs import struct
 from shipwarden.paths.search import apply_paths
 from shipwarden.paths.unseen import unseen_actions
 from shipwarden.reporting import emit
@@ -35,7 +36,7 @@ from shipwarden.secrets import redactor
 CheckFn = Callable[[Workflow, Repository], Iterable[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class WorkflowRule:
     meta: RuleMeta
     check: CheckFn = field(compare=False)
@@ -47,7 +48,7 @@ def load_rules() -> tuple[WorkflowRule, ...]:
     return tuple(WorkflowRule(meta, check) for meta, check in rule_checks(rule_modules.__name__))
 
 
-@dataclass(slots=True)
+@struct
 class RootResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
