@@ -77,6 +77,33 @@ print(w, u.ru_maxrss, peak_tree, p.returncode, u.ru_utime + u.ru_stime)
 """
 
 
+#: Runs ``shipwarden`` in this process and prints the CPU seconds of the process itself
+#: and of its worker processes (see :func:`cpu_split`).
+_SPLIT = r"""
+import os, resource, sys
+from shipwarden.cli import main
+sys.stdout = open(os.devnull, "w")
+main()
+own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(own.ru_utime + own.ru_stime, workers.ru_utime + workers.ru_stime, file=sys.stderr)
+"""
+
+
+def cpu_split(args: list[str], repeat: int) -> tuple[float, float]:
+    """Median CPU seconds of the shipwarden process itself and of its workers over ``repeat``
+    runs of ``shipwarden ARGS``. The process's own share is the serial part of a scan of
+    several roots (start-up, root discovery, the report), besides reading the workers'
+    results while they run."""
+    own: list[float] = []
+    workers: list[float] = []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, "-c", _SPLIT, *args], capture_output=True, text=True, check=True)
+        mine, theirs = done.stderr.split()[-2:]
+        own.append(float(mine))
+        workers.append(float(theirs))
+    return statistics.median(own), statistics.median(workers)
+
+
 def timed(cmd: list[str], sample: bool = False) -> tuple[float, int, int, int, float]:
     """Wall seconds, peak RSS (KiB) of the largest single process, peak PSS of the whole
     process tree (workers included; only when ``sample``, polled every 10 ms), exit code,
@@ -169,6 +196,8 @@ def main() -> int:
             f"{name:<{width}}  {wall:6.3f} s  cpu {cpu:6.3f} s  {files / wall:8.1f} files/s"
             f"  peak {peak / 1024:6.1f} MiB (largest process), {tree / 1024:6.1f} MiB (process tree, PSS)"
         )
+    own, workers = cpu_split(commands["shipwarden scan"][1:], args.repeat)
+    print(f"shipwarden scan CPU: {own:.3f} s in its own process (start, roots, report), {workers:.3f} s in workers")
     with_paths = results["shipwarden scan"][0]
     without = results["shipwarden scan --no-paths"][0]
     print(f"path search cost: {with_paths / without:.2f}x scan without paths")
