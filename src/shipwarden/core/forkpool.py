@@ -112,6 +112,8 @@ class ForkPool(Generic[T, R]):
                 code = 0
             except KeyboardInterrupt:
                 code = 130
+            except BrokenPipeError:
+                pass  # the parent is gone (killed): nothing to report to
             except BaseException as exc:  # noqa: BLE001 - reported, then the parent sees the worker end
                 sys.excepthook(type(exc), exc, exc.__traceback__)
                 sys.stderr.flush()
