@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shipwarden.core.tables import load_table
-from shipwarden.secrets import gate, redactor
+from shipwarden.secrets import gate, redactor, scanner
 from shipwarden.secrets.fakes import FAKE_KINDS, fake_token
+from shipwarden.secrets.rules import load_rules
 
 _KINDS = sorted(FAKE_KINDS)
 _KEYWORDS = sorted({k for n in [*gate.detector_needles().parts, *gate.shape_needles().values()] for k in n.keywords})
@@ -27,7 +28,7 @@ _FRAGMENTS = [
     "\u212a", "\u017f", "\u0130", "…", "—", "Aa1", "x" * 40, "Ab3/" * 10, "…[fp:0123456789ab]",
     # around what the entries' `holds` expressions look for
     "token: ", "SECRET=", "--token ", "-api-key=", "npm_", "NPM_", "cio", "hf_", "Aws_Secret_Key=", "${{",
-    "\x1c", "\x85", "\u2003", "\t", "abcdefgh", "Ab3dEf9h", "u:p@", ":",
+    "\x1c", "\x85", "\u2003", "\t", "abcdefgh", "Ab3dEf9h", "AbCdEfGhIjKlMnOpQr", "u:p@", ":", "\u00b2",
 ]
 
 
@@ -154,9 +155,12 @@ _TWINS = {"k": "\u212a", "s": "\u017f", "i": "\u0130", " ": "\u2003", "\t": "\x8
 
 
 def _matched(regex_source: str, group: int, check: str | None, text: str) -> bool:
-    """Does ``text`` hold a match the entry acts on (a shape: one whose value passes its check)?"""
+    """Does ``text`` hold a match the entry acts on: a secret the detector reports with
+    this pattern (check ``None``), or a match of a shape whose value passes its check?"""
+    if check is None:
+        return any(hit.pattern.pattern.source == regex_source for hit in scanner._scan(text, "", load_rules()))
     for m in regex.finditer(regex_source, text, flags=regex.VERSION0):
-        if check is None or (m.group(group) and redactor._passes(m.group(group), check)):
+        if m.group(group) and redactor._passes(m.group(group), check):
             return True
     return False
 
@@ -214,3 +218,18 @@ def test_what_the_holds_expressions_assume_of_re_and_regex() -> None:
 def test_a_message_that_names_a_token_without_one_stops_at_the_gate(text: str) -> None:
     assert not gate.needs_redaction(text)
     assert redactor.secret_spans(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'password = "AbCdEfGhIjKlMnOpQr"',  # no digit, but 16+ distinct characters
+        "api_key: abcdefg\u00b2xyz",  # a digit outside ASCII
+        "TOKEN=Ab3dEf9hXy",
+        "--token s3cretValue9",
+        "https://user:hunter2hunter@host.example.invalid/",
+    ],
+)
+def test_a_secret_at_the_edge_of_the_holds_expressions_passes_the_gate(text: str) -> None:
+    assert gate.needs_redaction(text)
+    assert redactor.redact_text(text) == _full(text) != text

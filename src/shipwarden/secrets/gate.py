@@ -230,6 +230,11 @@ def hits_in(text: str) -> Hits:
     )
 
 
+def warm() -> None:
+    """Compile the gate's searches now (before a process forks workers that redact)."""
+    _gate()
+
+
 def _may_hold(gate: _Gate, text: str, lowered: str) -> bool:
     """False when no entry can be :meth:`~Needles.found` in ``text``: a few searches,
     without building the :class:`Hits` (most texts with a keyword stop here)."""

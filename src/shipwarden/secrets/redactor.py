@@ -32,6 +32,7 @@ from shipwarden.core.findings import Finding, Location
 from shipwarden.core.tables import load_table
 from shipwarden.secrets.entropy import shannon_entropy
 from shipwarden.secrets.gate import Hits, Needles, detector_needles, redaction_hits, shape_needles
+from shipwarden.secrets.gate import warm as _gate_warm
 from shipwarden.secrets.redaction import redact
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,16 +110,12 @@ def _passes(value: str, check: str) -> bool:
 
 
 def warm() -> None:
-    """Import and compile what texts that can hold a secret need (the ``regex`` module,
-    the token rules, every shape and detector pattern): for a process about to fork
-    workers that redact, so that they share one copy instead of each building its own."""
-    for shape in shapes():
-        shape.pattern.compiled  # noqa: B018 - compiled on first use
-    _detector()
-    from shipwarden.secrets.rules import load_rules
-
-    for pattern in load_rules().patterns:
-        pattern.pattern.compiled  # noqa: B018
+    """Build what every text needs, the gate's searches (:mod:`shipwarden.secrets.gate`,
+    standard ``re``), in a process about to fork workers that redact, so that they share
+    one copy. The ``regex`` module and the patterns stay unloaded: on a scan's report no
+    text or a few pass the gate, and a worker compiles only what those call for
+    (importing ``regex`` and compiling every pattern here was serial time of every scan)."""
+    _gate_warm()
 
 
 def _shape_spans(text: str, hits: Hits | None = None) -> list[tuple[int, int]]:

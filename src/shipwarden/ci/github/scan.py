@@ -341,8 +341,8 @@ def _scan_all(tasks: list[Task], jobs: int, progress: Progress | None, multi: bo
     if len(tasks) > 1 and jobs > 1 and forkpool.available():
         # Forked workers share the parent's loaded tables; keeping the collector
         # off them avoids copying those pages into every worker.
-        # The workers redact what they find (emit.redactions): the regex module and the
-        # redaction patterns are loaded once here and shared by every forked worker.
+        # The workers redact what they find (emit.redactions): the redactor's gate is
+        # built once here and shared by every forked worker.
         redactor.warm()
         gc.freeze()
         done: list[RootResult | None] = [None] * len(tasks)
