@@ -73,10 +73,18 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
     first and the result through :func:`~shipwarden.reporting.emit.finalize`:
     a new format added here is redacted and neutralised like the others.
     """
-    from shipwarden.reporting.emit import JSON_FORMATS, clean_report, finalize
+    from shipwarden.reporting.emit import JSON_FORMATS, clean_report, finalize, finalize_data
 
     options = options or RenderOptions()
     report = clean_report(report, terminal=fmt not in JSON_FORMATS)
+    if fmt == "json":
+        from shipwarden.reporting.json_report import report_dict
+
+        return finalize_data(report_dict(report, options), fmt, color=options.color)
+    if fmt == "sarif":
+        from shipwarden.reporting.sarif import sarif_dict
+
+        return finalize_data(sarif_dict(report, options), fmt, color=options.color)
     return finalize(_render(report, fmt, options), fmt, color=options.color)
 
 

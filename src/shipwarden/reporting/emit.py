@@ -91,7 +91,29 @@ def _walk_location(loc: Location, fn: Callable[[str], str]) -> Location:
     return dataclasses.replace(loc, path=fn(loc.path), label=fn(loc.label), snippet=fn(loc.snippet))
 
 
+def _walked_strings(finding: Finding) -> list[str]:
+    """The strings :func:`_walk_finding` visits (properties: keys and values)."""
+    out = [finding.rule_id, finding.message, finding.key, *finding.paths]
+    for loc in [*finding.locations, *(hop.location for hop in finding.hops)]:
+        out += (loc.path, loc.label, loc.snippet)
+    out += (hop.description for hop in finding.hops)
+
+    def keep(text: str) -> str:
+        out.append(text)
+        return text
+
+    _walk_value(finding.properties, keep)
+    return out
+
+
 def _walk_finding(finding: Finding, fn: Callable[[str], str]) -> Finding:
+    """``finding`` with ``fn`` applied to its strings: the finding itself when ``fn``
+    changes none of them (most findings; a copy would render the same)."""
+    for text in _walked_strings(finding):
+        if fn(text) != text:
+            break
+    else:
+        return finding
     return dataclasses.replace(
         finding,
         rule_id=fn(finding.rule_id),
@@ -176,17 +198,10 @@ def redactions(
 def _finding_strings(finding: Finding) -> list[str]:
     """The strings :func:`_walk_finding` visits, and those only the rendered JSON holds
     (the fingerprint, the flows' hops), without building the copy it builds."""
-    out = [finding.rule_id, finding.message, finding.key, finding.fingerprint, *finding.paths]
-    for loc in finding.locations:
-        out += (loc.path, loc.label, loc.snippet)
-    for hop in [*finding.hops, *(hop for flow in finding.flows for hop in flow)]:
+    out = _walked_strings(finding)
+    out.append(finding.fingerprint)
+    for hop in (hop for flow in finding.flows for hop in flow):
         out += (hop.location.path, hop.location.label, hop.location.snippet, hop.description)
-
-    def keep(text: str) -> str:
-        out.append(text)
-        return text
-
-    _walk_value(finding.properties, keep)
     return out
 
 
@@ -226,34 +241,84 @@ def clean_report(report: Report, *, terminal: bool = True) -> Report:
 def _json_strings(data: Any) -> Any:
     if isinstance(data, str):
         return _redacted(data)
-    if isinstance(data, list):
+    if isinstance(data, list | tuple):
         return [_json_strings(v) for v in data]
     if isinstance(data, dict):
         return {_json_strings(k): _json_strings(v) for k, v in data.items()}
     return data
 
 
-def _json_changes(data: Any) -> bool:
-    """Would :func:`_json_strings` change ``data``? Every string (keys too) is redacted
-    as there, in one pass that builds nothing and stops at the first change: a report
-    whose fields :func:`clean_report` already redacted is then kept as it was rendered."""
-    memo = _REDACTED
+def _plain_strings(data: Any) -> list[str] | None:
+    """Every string of ``data`` (dict keys too), or ``None`` when ``data`` holds anything
+    but plain JSON values (``str``, ``int``, ``float``, ``bool``, ``None``, lists,
+    tuples, dicts with ``str`` keys; no subclass): the strings of its JSON text."""
+    strings: list[str] = []
     todo = [data]
     while todo:
         value = todo.pop()
-        if isinstance(value, str):
-            done = memo.get(value)
-            if (done if done is not None else _redacted(value)) != value:
-                return True
-        elif isinstance(value, dict):
+        kind = type(value)
+        if kind is str:
+            strings.append(value)
+        elif kind is dict:
             for key in value:
-                done = memo.get(key)  # JSON keys are strings
-                if (done if done is not None else _redacted(key)) != key:
-                    return True
+                if type(key) is not str:
+                    return None
+                strings.append(key)
             todo.extend(value.values())
-        elif isinstance(value, list):
+        elif kind is list or kind is tuple:
             todo.extend(value)
+        elif not (value is None or kind is int or kind is float or kind is bool):
+            return None
+    return strings
+
+
+def _any_redacted(strings: list[str]) -> bool:
+    """Does :func:`redact_text` change one of ``strings``? (Most were redacted already, by
+    :func:`clean_report` or a worker: the memo answers.)"""
+    memo = _REDACTED
+    for text in strings:
+        done = memo.get(text)
+        if (done if done is not None else _redacted(text)) != text:
+            return True
     return False
+
+
+def _dump(data: Any) -> str:
+    import orjson  # start-up: only JSON formats pay for its import (uuid, platform)
+
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+
+
+def _json_text(data: Any, strings: list[str], text: str | None) -> str:
+    """The filtered JSON of ``data``, whose strings are ``strings`` and whose text is
+    ``text`` (``None``: not written yet). Redacted as a whole when a string changes,
+    else kept; raw C1 and bidirectional characters (in JSON only a string can hold
+    one) written as escapes."""
+    changed = _any_redacted(strings)
+    if changed:
+        text = _dump(_json_strings(data))
+    elif text is None:
+        text = _dump(data)
+    return _escape_raw(text) if changed or _holds_raw(strings) else text
+
+
+def _holds_raw(strings: list[str]) -> bool:
+    return any(_JSON_RAW.search(text) for text in strings if not text.isascii() or "\x7f" in text)
+
+
+def _escape_raw(text: str) -> str:
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def finalize_data(data: Any, fmt: str, *, color: bool = False) -> str:
+    """:func:`finalize` of the JSON text of ``data`` (for a JSON format; as
+    :func:`shipwarden.reporting.dump_json` writes it), without parsing that text
+    again: its strings are those of ``data``, filtered the same way. Data that is
+    not plain JSON values goes through :func:`finalize` as text."""
+    strings = _plain_strings(data)
+    if strings is None or fmt not in JSON_FORMATS:
+        return finalize(_dump(data), fmt, color=color)
+    return _remember(_json_text(data, strings, None), fmt, color)
 
 
 def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
@@ -271,7 +336,10 @@ def finalize(text: str, fmt: str = "text", *, color: bool = False) -> str:
     for done, done_fmt, done_color in _FINAL:
         if text is done and fmt == done_fmt and color == done_color:
             return text
-    result = _finalize(text, fmt, color)
+    return _remember(_finalize(text, fmt, color), fmt, color)
+
+
+def _remember(result: str, fmt: str, color: bool) -> str:
     if result:
         _FINAL[:] = [(result, fmt, color), *_FINAL[:3]]
     return result
@@ -289,10 +357,9 @@ def _finalize(text: str, fmt: str, color: bool) -> str:
             data = orjson.loads(text)
         except orjson.JSONDecodeError:
             return neutralise(redact_text(text))
-        if _json_changes(data):
-            cleaned = _json_strings(data)
-            text = orjson.dumps(cleaned, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
-        return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        strings = _plain_strings(data)
+        assert strings is not None  # parsed JSON is plain
+        return _json_text(data, strings, text)
     key = (text, color)
     done = _TEXT_DONE.get(key)
     if done is None:

@@ -1,0 +1,90 @@
+"""The JSON exit without a second parse (``emit.finalize_data``, used by ``render`` for
+``json`` and ``sarif``) writes exactly what parsing the dumped text and filtering every
+string of it writes; a finding none of whose strings changes is not copied."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reporting_sample import demo_options, sample_report
+
+from shipwarden.reporting import dump_json, emit, render
+from shipwarden.secrets.fakes import fake_token
+from shipwarden.secrets.redactor import redact_text
+
+_RAW = ["\x7f", "\x85", "\x9b", "\u202e", "\u2028", "\u061c"]
+_SECRETS = [fake_token("github-pat", 1), f"password = {fake_token('npm-token', 2)}", "https://u:hunter2hunter2@h.invalid/"]
+_strings = st.one_of(st.text(max_size=12), st.sampled_from(_RAW + _SECRETS + ["token", "…", "plain"]))
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.floats(), _strings)
+_json = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(_strings, inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+def _reference(text: str) -> str:
+    """What the exit wrote before: parse, redact every string (keys too) and dump again
+    if one changed, then escape every raw C1 or bidirectional character."""
+    data = orjson.loads(text)
+
+    def strings(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact_text(value)
+        if isinstance(value, list):
+            return [strings(v) for v in value]
+        if isinstance(value, dict):
+            return {strings(k): strings(v) for k, v in value.items()}
+        return value
+
+    cleaned = strings(data)
+    if cleaned != data:
+        text = dump_json(cleaned)
+    return emit._JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_json)
+def test_the_json_exit_without_a_parse_writes_what_the_parse_wrote(data: Any) -> None:
+    expected = _reference(dump_json(data))
+    assert emit.finalize_data(data, "json") == expected
+    assert emit.finalize(dump_json(data), "json") == expected
+
+
+def test_data_that_is_not_plain_json_goes_through_the_text() -> None:
+    class Name(str):
+        pass
+
+    data = {"a": Name(f"token={fake_token('github-pat', 4)}"), "b": (1, 2.5, None)}
+    assert emit.finalize_data(data, "json") == _reference(dump_json(data))
+    assert fake_token("github-pat", 4) not in emit.finalize_data(data, "json")
+
+
+def test_a_finding_without_anything_to_filter_is_not_copied() -> None:
+    report = sample_report()
+    clean = emit.clean_report(report, terminal=False)
+    unchanged = [f for f in report.findings if all(redact_text(t) == t for t in emit._walked_strings(f))]
+    assert unchanged
+    for before, after in zip(report.findings, clean.findings, strict=True):
+        assert (after is before) == (before in unchanged)
+        assert after.fingerprint == before.fingerprint
+
+
+def test_render_writes_the_json_and_sarif_it_wrote_through_the_parse() -> None:
+    report = sample_report()
+    token = fake_token("github-pat", 5)
+    index, finding = next((i, f) for i, f in enumerate(report.findings) if f.hops)
+    flow = [dataclasses.replace(finding.hops[0], description=f"uses {token}")]  # only the JSON holds flows
+    report.findings[index] = dataclasses.replace(finding, flows=[flow])
+    for fmt in ("json", "sarif"):
+        text = render(report, fmt, demo_options())
+        assert token not in text
+        assert text == _reference(text)
