@@ -88,6 +88,8 @@ class _Inspector:
         self.r = ArtifactResult(artifact)
         self.review = Review(artifact, options.policy, self.r)
         self.captured = self.review.captured
+        #: the files well-known install scripts run (built once: the table's answer per file)
+        self._script_files = script_files() if artifact.kind.ecosystem == "npm" else frozenset()
 
     # -- the pass ----------------------------------------------------------------
 
@@ -122,7 +124,7 @@ class _Inspector:
             if path == "package.json":
                 return MANIFEST_LIMIT
             # the files well-known install scripts run, to tell the known script from a changed one
-            return SMALL_LIMIT if path in script_files() else 0
+            return SMALL_LIMIT if path in self._script_files else 0
         if kind is ArtifactKind.WHEEL:
             if re.match(r"^[^/]+\.dist-info/(METADATA|entry_points\.txt)$", path):
                 return MANIFEST_LIMIT

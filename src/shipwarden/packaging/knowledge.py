@@ -165,9 +165,14 @@ def _never_ship_index() -> tuple[re.Pattern[str], re.Pattern[str]]:
 def may_never_ship(path: str) -> bool:
     """False when no never-ship pattern can match ``path`` (most files of a package): one short
     regex per path part instead of every entry's patterns over the whole path."""
-    names, rooted = _never_ship_index()
     path = path.removeprefix("./")
-    return any(names.fullmatch(part) for part in path.split("/")) or rooted.fullmatch(path) is not None
+    return any(map(_name_may_never_ship, path.split("/"))) or _never_ship_index()[1].fullmatch(path) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_may_never_ship(part: str) -> bool:
+    """One path part against the name patterns; a package's folder names repeat in most of its paths."""
+    return _never_ship_index()[0].fullmatch(part) is not None
 
 
 @functools.cache

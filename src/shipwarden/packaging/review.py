@@ -72,6 +72,8 @@ class Review:
     unreported: dict[str, list[str]] = field(default_factory=dict)
     #: Keys already given in this artifact, so a repeat gets its own fingerprint (``core.findings.Repeats``).
     repeats: Repeats = field(default_factory=Repeats)
+    #: What a check computed that another reads too (``maps.classify``), by name.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def add(
         self,

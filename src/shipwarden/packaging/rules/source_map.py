@@ -23,7 +23,7 @@ def check(review: Review) -> None:
 
 
 def _plain(review: Review, plain: list[tuple[MapReport, list[str], bool]]) -> None:
-    plain.sort(key=lambda item: (-len(item[1]), item[0].path))
+    plain = sorted(plain, key=lambda item: (-len(item[1]), item[0].path))
     top, _, _ = plain[0]
     present = sorted({p for _, shipped, _ in plain for p in shipped})
     sources = sum(len(r.summary.sources) for r, _, _ in plain)

@@ -23,7 +23,7 @@ def check(review: Review) -> None:
     leaks = maps.classify(review).leaks
     if not leaks:
         return
-    leaks.sort(key=lambda item: (-len(item[1]), -sum(o.size for o in item[1]), item[0].path))
+    leaks = sorted(leaks, key=lambda item: (-len(item[1]), -sum(o.size for o in item[1]), item[0].path))
     top, _ = leaks[0]
     originals = [o for _, away in leaks for o in away]
     all_originals = [o for r, _ in leaks for o in r.summary.originals]
