@@ -293,3 +293,16 @@ def test_cut_short_pem_example_with_double_escaped_newline() -> None:
 )
 def test_generic_assignment_of_a_number_or_a_reference_is_not_a_secret(text: str) -> None:
     assert scan_text(text) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(["", "x", "const a = 1;", "token = e.token", " /* doc */"]), max_size=30),
+    at=st.integers(min_value=0, max_value=30),
+    kind=st.sampled_from(FAKE_KINDS),
+)
+def test_short_lines_hint_gives_the_same_matches(lines: list[str], at: int, kind: str) -> None:
+    """``short_lines=True`` (a caller that already cut long lines) only skips the per-line cut."""
+    lines.insert(min(at, len(lines)), _embed(kind, fake_token(kind, at)))
+    text = "\n".join(lines)
+    assert scan_text(text, short_lines=True) == scan_text(text)

@@ -23,6 +23,8 @@ OVERLAP = 512
 WINDOW = 2_000_000
 #: A line this long marks minified code.
 _MINIFIED = load_rules().limits.minified_line_chars
+#: The scanner's own per-line cut has nothing to cut in text handed over here.
+_SHORT_LINES = load_rules().limits.max_line_chars >= PIECE
 
 
 @dataclass(slots=True)
@@ -149,7 +151,8 @@ class TextSecretScanner:
         self._col = 0 if final_line and text.endswith("\n") else (col if last == 0 else 0) + len(lines[-1])
 
     def _scan(self, text: str, joined: str, low: bool) -> list[SecretMatch]:
-        found = scan_text(joined, path=self.path, low_confidence=low, before=self._before)
+        # every line of ``joined`` is at most PIECE long (``_scan_short``, or cut into pieces)
+        found = scan_text(joined, path=self.path, low_confidence=low, before=self._before, short_lines=_SHORT_LINES)
         self._before = text[-REACH:] if len(text) >= REACH else self._before[-(REACH - len(text)):] + text
         return found
 

@@ -232,7 +232,9 @@ def _scan(text: str, path: str, rules: RuleSet, *, low_confidence: bool = True) 
     return hits
 
 
-def scan_text(text: str, *, path: str = "", low_confidence: bool = True, before: str = "") -> list[SecretMatch]:
+def scan_text(
+    text: str, *, path: str = "", low_confidence: bool = True, before: str = "", short_lines: bool = False
+) -> list[SecretMatch]:
     """Every secret in ``text``, in order of position.
 
     ``path`` (optional, any form) lets the scanner skip low-confidence patterns
@@ -241,10 +243,11 @@ def scan_text(text: str, *, path: str = "", low_confidence: bool = True, before:
     most ``max_matches`` secrets are returned. ``low_confidence=False`` leaves
     out the contextual guesses (generic ``token = …`` assignments). ``before``
     is the text that precedes ``text`` in its file (a streaming reader's
-    previous window): only read to tell documentation from code.
+    previous window): only read to tell documentation from code. ``short_lines``: the
+    caller knows no line is longer than ``max_line_chars`` (nothing to cut per line).
     """
     rules = load_rules()
-    bounded = _bounded(text, rules)
+    bounded = text[: rules.limits.max_text_chars] if short_lines else _bounded(text, rules)
     hits = _scan(bounded, path, rules, low_confidence=low_confidence)
     surround = before[-REACH:] + bounded if hits and before else bounded
     shift = len(surround) - len(bounded)
