@@ -15,16 +15,14 @@ _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def basename(value: str) -> str:
+    if "/" not in value and "\\" not in value:
+        return value
     value = value.rstrip("/")
     return value.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
 
 
-def _canonical(name: str, t: Tables) -> str:
-    return _canonical_cached(name)
-
-
 @functools.lru_cache(maxsize=8192)
-def _canonical_cached(name: str) -> str:
+def _canonical(name: str) -> str:
     for pattern, canonical in load_tables().aliases:
         if pattern.search(name):
             return canonical
@@ -49,7 +47,7 @@ def resolve(cmd: Cmd, t: Tables) -> None:
         value = words[i].word.value
         if value is None or words[i].word.expressions:
             break
-        base = _canonical(basename(value), t)
+        base = _canonical(basename(value))
         if base not in t.wrapper_names:
             break
         nxt = words[i + 1].word.value if i + 1 < len(words) else None
@@ -73,7 +71,7 @@ def resolve(cmd: Cmd, t: Tables) -> None:
     if argv0 is None or argv0.value is None or argv0.expressions:
         return
     cmd.name = _package_name(argv0.value, t) if package else basename(argv0.value)
-    cmd.canonical = _canonical(cmd.name, t)
+    cmd.canonical = _canonical(cmd.name)
 
 
 def _skip_wrapper(words: list[WordInfo], j: int, spec: Wrapper, cmd: Cmd) -> int | None:
@@ -222,9 +220,10 @@ def _match_rule(rule: CommandRule, cmd: Cmd, args: Args, t: Tables) -> tuple[str
         return None
     if rule.not_args and rest and rest[0].value in rule.not_args:
         return None
-    if rule.any_option and not any(s.matches(args.options) for s in rule.any_option):
+    opts = args.options  # no option given matches no option spec
+    if rule.any_option and not (opts and any(s.matches(opts) for s in rule.any_option)):
         return None
-    if any(s.matches(args.options) for s in rule.unless_options):
+    if rule.unless_options and opts and any(s.matches(opts) for s in rule.unless_options):
         return None
     matched: Word | None = None
     if rule.path_arg:
@@ -276,10 +275,13 @@ def command_events(cmd: Cmd, t: Tables) -> list[tuple[EventKind, dict[str, Any]]
         out.append((EventKind.EXECUTES_REPO_CODE, {"tool": tool, "action": action}))
     if cmd.canonical is None:
         return out
+    rules = t.rules.get(cmd.canonical, ())
+    if not rules:
+        return out
     args = parsed_args(cmd, t)
     tool = cmd.canonical
     matched_any = False
-    for rule in t.rules.get(cmd.canonical, ()):
+    for rule in rules:
         if rule.fallback and matched_any:
             continue
         m = _match_rule(rule, cmd, args, t)
@@ -287,16 +289,18 @@ def command_events(cmd: Cmd, t: Tables) -> list[tuple[EventKind, dict[str, Any]]
             continue
         matched_any = True
         action, matched, rest = m
-        flags = {name for spec, name in rule.flags if spec.matches(args.options)}
-        flags |= {name for pattern, name in rule.arg_flags for w in rest if w.value and pattern.search(w.value)}
-        local = _local_flags(rule, args, rest, t) if (rule.local_options or rule.local_exec or rule.scripts_on) else set()
-        flags |= local
+        opts = args.options  # no option given matches no option spec
+        flags = {name for spec, name in rule.flags if spec.matches(opts)} if opts and rule.flags else set()
+        if rule.arg_flags:
+            flags |= {name for pattern, name in rule.arg_flags for w in rest if w.value and pattern.search(w.value)}
+        if rule.local_options or rule.local_exec or rule.scripts_on:
+            flags |= _local_flags(rule, args, rest, t)
         if rule.packages_flag and any(not _is_local(w.value, t) and not t.binary_artifact.search(w.value or "")
                                       for w in rest):
             flags.add(rule.packages_flag)
         scripts = rule.scripts
         if scripts is not None:
-            off = any(s.matches(args.options) for s in rule.scripts_off) or _env_off(rule, cmd.env)
+            off = bool(opts) and any(s.matches(opts) for s in rule.scripts_off) or _env_off(rule, cmd.env)
             scripts = not off or bool(rule.scripts_on & flags)
         target = matched
         if rule.target == "first":
@@ -320,6 +324,7 @@ def command_events(cmd: Cmd, t: Tables) -> list[tuple[EventKind, dict[str, Any]]
 
 
 def _runs_local_file(w: Word, t: Tables) -> bool:
-    if w.value is not None and not t.ignore_path.search(w.value) and any(p.search(w.value) for p in t.command_path):
+    value = w.value
+    if value is not None and not t.ignore_path.search(value) and t.command_path.search(value):
         return True
-    return any(p.search(w.text) for p in t.command_path_raw)
+    return t.command_path_raw.search(w.text) is not None

@@ -119,8 +119,8 @@ class Tables:
     options: dict[str, frozenset[str]]
     clusters: frozenset[str]
     rules: dict[str, tuple[CommandRule, ...]]
-    command_path: tuple[LazyPattern, ...]
-    command_path_raw: tuple[LazyPattern, ...]
+    command_path: LazyPattern  # one alternation of the table's patterns
+    command_path_raw: LazyPattern
     arg_path: LazyPattern
     binary_artifact: LazyPattern
     ignore_path: LazyPattern
@@ -177,6 +177,11 @@ def _rule(raw: dict[str, Any]) -> CommandRule:
     )
 
 
+def _any_of(patterns: list[str]) -> LazyPattern:
+    """One pattern that matches where any of ``patterns`` does (they hold no inline flags)."""
+    return LazyPattern("|".join(f"(?:{p})" for p in patterns))
+
+
 @functools.cache
 def load_tables() -> Tables:
     raw = load_table("shipwarden.ci.shell", "commands.toml")
@@ -210,8 +215,8 @@ def load_tables() -> Tables:
         options={k: frozenset(v) for k, v in raw["options"].items()},
         clusters=frozenset(raw["clusters"]["names"]),
         rules={k: tuple(v) for k, v in rules.items()},
-        command_path=tuple(LazyPattern(p) for p in raw["local"]["command_path"]),
-        command_path_raw=tuple(LazyPattern(p) for p in raw["local"]["command_path_raw"]),
+        command_path=_any_of(raw["local"]["command_path"]),
+        command_path_raw=_any_of(raw["local"]["command_path_raw"]),
         arg_path=LazyPattern(raw["local"]["arg_path"]),
         binary_artifact=LazyPattern(raw["local"]["binary_artifact"]),
         ignore_path=LazyPattern(raw["local"]["ignore_path"]),

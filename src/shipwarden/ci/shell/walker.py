@@ -56,6 +56,9 @@ _CTX_TYPES = frozenset({"comment", "heredoc_body", "raw_string", "ansi_c_string"
 _STATEMENT_PARENTS = frozenset({"redirected_statement", "pipeline", "list", "program", "compound_statement", "subshell",
                                 "do_group", "if_statement", "else_clause", "elif_clause", "while_statement",
                                 "for_statement", "case_item", "function_definition", "negated_command"})
+_HANDLED = frozenset({"command", "declaration_command", "variable_assignment", "redirected_statement", "pipeline",
+                      "heredoc_redirect"})
+"""The node types :meth:`Walker.run` does something with (others are only walked through)."""
 _ESCAPE_WORD = re.compile(r"\\(\n|.)", re.S)
 _ESCAPE_DQ = re.compile(r"\\([$`\"\\\n])")
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "v": "\v", "0": "\0"}
@@ -108,10 +111,12 @@ class Walker:
         root = _parser().parse(_ascii(self.text)).root_node
         errors = root.has_error
         classify = self.depth == 0 and bool(self.sites)
+        # a leaf matters only for the ${{ }} sites around it and as a parse error
+        leaves = classify or errors
         stack: list[tuple[tree_sitter.Node, _Ctx, str]] = [(root, _ROOT, "")]
+        pop, push = stack.pop, stack.append
         while stack:
-            node, ctx, parent = stack.pop()
-            t = node.type
+            node, ctx, parent = pop()
             if errors and (node.is_error or node.is_missing) and len(self.an.errors) < MAX_PARSE_ERRORS:
                 self.an.errors.append(Span(self.o(node.start_byte), self.oe(node.end_byte)))
             children = node.children
@@ -119,34 +124,44 @@ class Walker:
                 if classify:
                     self.classify(node, children, ctx)
                 continue
-            if t == "command":
-                cmd = self.command(node)
-                if cmd is not None:
-                    arg_pos = Position.ECHO_ARGUMENT if cmd.canonical in self.tables.echo else Position.ARGUMENT
-                    ctx = (ctx[0], arg_pos, cmd, ctx[3])
-            elif t == "declaration_command":
-                self.declaration(node)
-            elif t == "variable_assignment" and parent not in ("command", "declaration_command"):
-                self.set_env(self.assignment(node))
-            elif t == "redirected_statement":
-                self.redirected(node)
-            elif t == "pipeline":
-                self.pipeline(node)
-            elif t == "heredoc_redirect":
-                start = next((c for c in children if c.type == "heredoc_start"), None)
-                quoted = start is not None and any(ch in self.text[start.start_byte : start.end_byte] for ch in "'\"\\")
-                ctx = (ctx[0], ctx[1], ctx[2], quoted)
+            t = node.type
+            if t in _HANDLED:
+                ctx = self.visit(node, t, children, ctx, parent)
             if classify:
                 self.classify(node, children, ctx)
             statement = t in _STATEMENT_PARENTS
             for child in reversed(children):
+                if not leaves and not child.child_count:
+                    continue
                 ct = child.type
                 if ct in _CTX_TYPES:
-                    stack.append((child, self.child_ctx(t, ctx, ct), t))
+                    push((child, self.child_ctx(t, ctx, ct), t))
                 elif statement:
-                    stack.append((child, (ctx[0], Position.OTHER, ctx[2] if t == "redirected_statement" else None, ctx[3]), t))
+                    push((child, (ctx[0], Position.OTHER, ctx[2] if t == "redirected_statement" else None, ctx[3]), t))
                 elif child.is_named or classify:
-                    stack.append((child, ctx, t))
+                    push((child, ctx, t))
+
+    def visit(self, node: tree_sitter.Node, t: str, children: list[tree_sitter.Node], ctx: _Ctx, parent: str) -> _Ctx:
+        """Record what a node of a ``_HANDLED`` type says; the context of its children."""
+        if t == "command":
+            cmd = self.command(node)
+            if cmd is not None:
+                arg_pos = Position.ECHO_ARGUMENT if cmd.canonical in self.tables.echo else Position.ARGUMENT
+                return (ctx[0], arg_pos, cmd, ctx[3])
+        elif t == "declaration_command":
+            self.declaration(node)
+        elif t == "variable_assignment":
+            if parent not in ("command", "declaration_command"):
+                self.set_env(self.assignment(node))
+        elif t == "redirected_statement":
+            self.redirected(node)
+        elif t == "pipeline":
+            self.pipeline(node)
+        else:  # heredoc_redirect
+            start = next((c for c in children if c.type == "heredoc_start"), None)
+            quoted = start is not None and any(ch in self.text[start.start_byte : start.end_byte] for ch in "'\"\\")
+            return (ctx[0], ctx[1], ctx[2], quoted)
+        return ctx
 
     def child_ctx(self, parent: str, ctx: _Ctx, t: str) -> _Ctx:
         """The context of a child whose type changes quoting or position."""
@@ -196,7 +211,7 @@ class Walker:
         if node.type == "word" and self.map is None:
             # fast path: a plain word in the top-level script
             chunk = self.text[a:b]
-            if "\\" not in chunk and not self.local_sites(a, b):
+            if "\\" not in chunk and (not self.sites or not self.local_sites(a, b)):
                 word = Word(a, b, self.an.script, chunk)
                 return WordInfo(word, chunk, [(0, a, b - a, b - a)], [], False, (a, b))
         return self.slow_word(node)
@@ -362,9 +377,10 @@ class Walker:
                 self.set_env(self.assignment(a))
             return None
         first = assign_nodes[0] if assign_nodes else word_nodes[0]
-        cmd = Cmd(self.o(first.start_byte), self.oe(node.end_byte), [self.word(n) for n in word_nodes], depth=self.depth)
-        cmd.assignments = [self.assignment(a) for a in assign_nodes]
-        cmd.redirects = [r for n in redirect_nodes for r in self.redirect(n)]
+        word = self.word
+        cmd = Cmd(self.o(first.start_byte), self.oe(node.end_byte), [word(n) for n in word_nodes], depth=self.depth,
+                  assignments=[self.assignment(a) for a in assign_nodes],
+                  redirects=[r for n in redirect_nodes for r in self.redirect(n)])
         resolve(cmd, self.tables)
         env = dict(self.env)
         for asg in cmd.assignments:
