@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 
 from shipwarden.ci.shell.commands import basename
@@ -25,6 +26,7 @@ from shipwarden.ci.shell.walker import Walker
 from shipwarden.ci.templates import find_expressions
 
 
+@functools.lru_cache(maxsize=256)
 def normalise_shell(shell: str | None) -> str:
     """GitHub's ``shell:`` value → ``bash``, ``sh``, ``pwsh``, ``cmd``, ``python`` …
     (custom templates such as ``bash -e {0}`` use their program's name)."""
@@ -45,12 +47,8 @@ def _placeholder(index: int, length: int) -> str:
 
 
 def _line_starts(script: str) -> tuple[int, ...]:
-    starts = [0]
-    i = script.find("\n")
-    while i >= 0:
-        starts.append(i + 1)
-        i = script.find("\n", i + 1)
-    return tuple(starts)
+    # each line but the last starts one past the end of the one before it
+    return tuple(itertools.accumulate(map((1).__add__, map(len, script.split("\n")[:-1])), initial=0))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -84,17 +82,16 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
         events.env_event(cmd, cmd.start, cmd.end, file, word, written, {"fallback"}, "write")
     for cmd, start, end, target in an.fallback_remote:
         events.add(EventKind.REMOTE_EXEC, cmd, start, end, tool="pwsh", action="iex", target=target)
-    order = sorted(range(len(an.commands)), key=lambda i: (an.commands[i].start, -an.commands[i].end, i))
-    index = {id(an.commands[i]): n for n, i in enumerate(order)}
-    commands = []
-    for i in order:
-        c = an.commands[i]
-        argv = c.argv
-        commands.append(Command(
-            start=c.start, end=c.end, name=c.name, canonical=c.canonical, argv=tuple(argv),
-            words=tuple(w.word for w in c.words), wrappers=c.wrappers, assignments=tuple(c.assignments),
+    ordered = sorted(an.commands, key=lambda c: (c.start, -c.end))  # stable: found first, first
+    index = {id(c): n for n, c in enumerate(ordered)}
+    commands = [
+        Command(
+            start=c.start, end=c.end, name=c.name, canonical=c.canonical, argv=tuple(c.argv),
+            words=tuple([w.word for w in c.words]), wrappers=c.wrappers, assignments=tuple(c.assignments),
             redirects=tuple(c.redirects), nested_depth=c.depth, expressions=an.sites_in(c.start, c.end),
-        ))
+        )
+        for c in ordered
+    ]
     starts = [c.start for c in commands]
     sites = []
     seen: set[tuple[EventKind, int, int, int, str]] = set()

@@ -132,6 +132,8 @@ class Analysis:
         self.comments: list[tuple[int, int]] = []
 
     def sites_in(self, start: int, end: int) -> tuple[int, ...]:
+        if not self.sites:
+            return ()
         k = bisect.bisect_left(self.site_starts, start)
         out = []
         while k < len(self.sites) and self.sites[k][0] < end:
