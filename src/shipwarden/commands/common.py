@@ -12,8 +12,10 @@ See ``docs/output.md`` and ``docs/configuration.md``.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shutil
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import TextIO
 
 from shipwarden.ci.gitlab.files import root_files
 from shipwarden.ci.jenkins.files import jenkinsfiles
+from shipwarden.core import safeio
 from shipwarden.core.baseline import BaselineError, write_baseline
 from shipwarden.core.config import FAIL_ON_CHOICES, Config, ConfigError, load_config, parse_selectors
 from shipwarden.core.findings import Report
@@ -205,21 +208,40 @@ def unusable_path(raw: str, *, files: bool = False, what: str = "directory") -> 
     it differs, the real path it resolves to.
     """
     path = Path(raw).expanduser()
-    real = os.path.realpath(path)
-    shown = raw if real in (raw, raw.rstrip("/")) else f"{raw} ({real})"
+    shown = _shown(raw, os.path.realpath(path))
     if not path.exists():
         return f"{shown}: no such file or directory"
     if path.is_dir():
-        try:
-            with os.scandir(path) as entries:
-                next(entries, None)
-        except OSError as exc:
-            return f"{shown}: cannot list this {what}: {exc.strerror or exc}"
-        return None
+        return _unlistable(path, shown, what)
     if files and path.is_file():
         return None
     kind = "a regular file" if path.is_file() else "not a regular file or a directory"
     return f"{shown}: {kind}; give a {what}" + (" or a file" if files else "")
+
+
+def _shown(raw: str, real: str) -> str:
+    return raw if real in (raw, raw.rstrip("/")) else f"{raw} ({real})"
+
+
+def _unlistable(path: str | Path, shown: str, what: str) -> str | None:
+    try:
+        with os.scandir(path) as entries:
+            next(entries, None)
+    except OSError as exc:
+        return f"{shown}: cannot list this {what}: {exc.strerror or exc}"
+    return None
+
+
+def _mode(path: str) -> int | None:
+    """``os.stat`` mode of ``path``; ``None`` where :meth:`Path.exists` says ``False``."""
+    try:
+        return os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return None
+        raise
+    except ValueError:
+        return None
 
 
 def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] | None:
@@ -228,34 +250,43 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
     Returns the roots, or ``None`` after printing why one is unusable (a missing
     path, a file, or the ``.github`` folder itself instead of the repository).
     Roots without any workflow are kept (an organisation's checkouts include
-    such repositories) but named on stderr.
+    such repositories) but named on stderr. Each root is resolved once, the
+    folders the roots share once for all of them.
     """
     roots: list[str] = []
+    realpath = safeio.RealPaths()
     for raw in paths:
-        path = Path(raw)
-        if not path.exists() and not path.is_symlink():
+        path = str(Path(raw))
+        mode = _mode(path)
+        if mode is None and not Path(path).is_symlink():
             emit.note(f"shipwarden: error: {raw}: no such directory", stream=err)
             return None
-        if not path.is_dir():
+        if mode is None or not stat.S_ISDIR(mode):
             emit.note(f"shipwarden: error: {raw}: not a directory; give the repository root (holding .github/)", stream=err)
             return None
-        problem = unusable_path(raw, what="repository root")
+        real = realpath(path)
+        if raw.startswith("~"):  # checked where it leads (the message names that)
+            problem = unusable_path(raw, what="repository root")
+        else:
+            problem = _unlistable(path, _shown(raw, real), "repository root")
         if problem is not None:
             emit.note(f"shipwarden: error: {problem}", stream=err)
             return None
-        parts = path.resolve().parts
-        if parts[-1:] == (".github",) or parts[-2:] == (".github", "workflows"):
-            root = path.resolve().parent if parts[-1] == ".github" else path.resolve().parent.parent
+        parts = Path(real).parts[-2:]
+        if parts[-1:] == (".github",) or parts == (".github", "workflows"):
+            resolved = Path(path).resolve()
+            root = resolved.parent if parts[-1] == ".github" else resolved.parent.parent
             emit.note(f"shipwarden: error: {raw}: give the repository root ({root}), not its .github folder", stream=err)
             return None
-        if not (path / ".github" / "workflows").is_dir() and not _other_ci(path):
+        workflows = _mode(os.path.join(path, ".github", "workflows"))
+        if not (workflows is not None and stat.S_ISDIR(workflows)) and not _other_ci(Path(path)):
             from shipwarden.ci.github.loader import action_definition_paths
 
-            if action_definition_paths(path):
+            if action_definition_paths(Path(path)):
                 emit.note(f"shipwarden: {raw}: no .github/workflows folder; scanning its action definitions", stream=err)
             else:
                 emit.note(f"shipwarden: warning: {raw}: no .github/workflows folder; nothing to scan there", stream=err)
-        roots.append(str(path))
+        roots.append(path)
     return roots
 
 

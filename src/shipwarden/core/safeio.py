@@ -28,6 +28,7 @@ import re
 import stat
 from collections.abc import Callable
 from itertools import accumulate
+from operator import attrgetter
 from typing import Any, BinaryIO
 
 StrPath = str | os.PathLike[str]
@@ -90,10 +91,11 @@ class Root:
 
     :func:`resolve_inside` follows every link of every component on each call
     (about ten ``lstat`` calls for a file two folders down). A ``Root`` resolves
-    the root itself and each folder below it once and then, per file, only
-    looks at the last component (a link there is followed in full, as before):
-    the same answer with one system call per read. Keep one for one pass over
-    the root, not for the life of a process: folders are not resolved again.
+    the root itself once and each folder below it once, from its resolved parent
+    (one ``lstat``), and then, per file, only looks at the last component (a link
+    anywhere is followed in full, as before): the same answer with one system call
+    per read. Keep one for one pass over the root, not for the life of a process:
+    folders are not resolved again.
     """
 
     __slots__ = ("_folders", "path", "real")
@@ -101,7 +103,7 @@ class Root:
     def __init__(self, root: StrPath) -> None:
         self.path = os.fspath(root)
         self.real = os.path.realpath(root)
-        self._folders: dict[str, str] = {}
+        self._folders: dict[str, str] = {"": self.real}
 
     def resolve(self, path: StrPath) -> str:
         """:func:`resolve_inside` of ``path`` under this root."""
@@ -109,18 +111,48 @@ class Root:
         parts = rel.split("/")
         if os.sep != "/" or os.path.isabs(rel) or any(p in ("", ".", "..") for p in parts):
             return _inside(os.path.realpath(os.path.join(self.path, rel)), self.real)
-        folder = "/".join(parts[:-1])
-        real_folder = self._folders.get(folder)
-        if real_folder is None:
-            real_folder = os.path.realpath(os.path.join(self.path, folder)) if folder else self.real
-            self._folders[folder] = real_folder
-        real = os.path.join(real_folder, parts[-1])
-        try:
-            if stat.S_ISLNK(os.lstat(real).st_mode):
-                real = os.path.realpath(real)
-        except OSError:
-            pass  # missing (or not reachable): opening it says so, as after realpath
-        return _inside(real, self.real)
+        folder, _, name = rel.rpartition("/")
+        return _inside(real_child(self._folder(folder), name), self.real)
+
+    def _folder(self, folder: str) -> str:
+        real = self._folders.get(folder)
+        if real is None:
+            parent, _, name = folder.rpartition("/")
+            real = self._folders[folder] = real_child(self._folder(parent), name)
+        return real
+
+
+def real_child(real_folder: str, name: str) -> str:
+    """``os.path.realpath(os.path.join(real_folder, name))`` for a folder already resolved
+    and one plain name (not ``.`` or ``..``): one ``lstat``, a link followed in full."""
+    path = os.path.join(real_folder, name)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            return os.path.realpath(path)
+    except OSError:
+        pass  # missing (or not reachable): realpath keeps the name as written
+    return path
+
+
+class RealPaths:
+    """``os.path.realpath`` of many paths in a row (the roots a user named): a folder
+    they share is resolved once, then each path costs one ``lstat``. For one pass
+    (one command's arguments), not for the life of a process."""
+
+    __slots__ = ("_folders",)
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: StrPath) -> str:
+        text = os.fspath(path)
+        head, name = os.path.split(text)
+        if not head or name in ("", ".", ".."):
+            return os.path.realpath(text)
+        real_head = self._folders.get(head)
+        if real_head is None:
+            real_head = self._folders[head] = self(head)
+        return real_child(real_head, name)
 
 
 def _inside(real: str, real_root: str) -> str:
@@ -223,6 +255,53 @@ def is_regular(path: StrPath) -> bool:
     """Is ``path`` itself (no link followed) a regular file? Never opens it."""
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- folders
+
+
+Entries = list[os.DirEntry[str]]
+
+
+def listing(folder: StrPath) -> tuple[Entries, Entries] | None:
+    """A folder's entries sorted by name, split as :func:`os.walk` splits them: folders
+    (links to folders too) and the rest; ``None`` when it cannot be listed (``os.walk``
+    then skips it). One ``scandir``; an entry's kind comes with it (no ``stat`` except
+    for a link)."""
+    folders: Entries = []
+    others: Entries = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                (folders if is_dir else others).append(entry)
+    except OSError:
+        return None
+    folders.sort(key=_BY_NAME)
+    others.sort(key=_BY_NAME)
+    return folders, others
+
+
+_BY_NAME = attrgetter("name")
+
+
+def entry_is_regular(entry: os.DirEntry[str]) -> bool:
+    """:func:`is_regular` of a listed entry (its kind usually comes with the listing)."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def entry_is_link(entry: os.DirEntry[str]) -> bool:
+    """:func:`os.path.islink` of a listed entry."""
+    try:
+        return entry.is_symlink()
     except OSError:
         return False
 

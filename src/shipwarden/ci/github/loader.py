@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -350,21 +351,34 @@ def action_definition_paths(root: Path) -> list[str]:
     """``action.yml``/``action.yaml`` files anywhere outside ``.github/workflows`` (bounded
     walk, links not followed): the product of an action repository."""
     found: list[str] = []
-    for current, dirs, files in os.walk(root, followlinks=False):
-        rel = os.path.relpath(current, root)
-        depth = 0 if rel == "." else rel.count(os.sep) + 1
-        dirs[:] = sorted(
-            d for d in dirs
-            if d not in _SKIP_DIRS and depth < MAX_ACTION_DEPTH and not os.path.islink(os.path.join(current, d))
-            and not (rel == ".github" and d == "workflows")
-        )
-        for name in ACTION_FILES:
-            if name in files and not os.path.islink(os.path.join(current, name)):
-                found.append(name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}")
-                break
-        if len(found) >= MAX_ACTION_FILES:
-            break
+    _find_actions(os.fspath(root), "", 0, found)
     return sorted(found)
+
+
+def _find_actions(folder: str, rel: str, depth: int, found: list[str]) -> bool:
+    """Add the action file of ``folder`` (``rel`` below the root, ``depth`` folders down) and
+    those of its subfolders, depth first in name order (``os.walk``'s order), to ``found``;
+    True once there are MAX_ACTION_FILES."""
+    listed = safeio.listing(folder)
+    if listed is None:
+        return False
+    folders, others = listed
+    files = {entry.name: entry for entry in others}
+    for name in ACTION_FILES:
+        entry = files.get(name)
+        if entry is not None and not safeio.entry_is_link(entry):
+            found.append(f"{rel}/{name}" if rel else name)
+            break
+    if len(found) >= MAX_ACTION_FILES:
+        return True
+    if depth < MAX_ACTION_DEPTH:
+        for entry in folders:
+            name = entry.name
+            if name in _SKIP_DIRS or safeio.entry_is_link(entry) or (rel == ".github" and name == "workflows"):
+                continue
+            if _find_actions(os.path.join(folder, name), f"{rel}/{name}" if rel else name, depth + 1, found):
+                return True
+    return False
 
 
 def _load_definitions(repo: Repository, read: Reader, root: Path, result: LoadResult) -> None:
@@ -389,8 +403,17 @@ def _workflow_paths(root: Path) -> list[str]:
     wdir = root / WORKFLOW_DIR
     if not wdir.is_dir():
         return []
-    names = sorted(n for n in os.listdir(wdir) if n.endswith(WORKFLOW_SUFFIXES))
-    return [f"{WORKFLOW_DIR}/{n}" for n in names if not (wdir / n).is_dir()]
+    with os.scandir(wdir) as entries:
+        names = sorted(e.name for e in entries if e.name.endswith(WORKFLOW_SUFFIXES) and not _is_folder(wdir, e))
+    return [f"{WORKFLOW_DIR}/{n}" for n in names]
+
+
+def _is_folder(parent: Path, entry: os.DirEntry[str]) -> bool:
+    """``Path.is_dir`` of a listed entry: a link is followed as ``Path`` follows it; any
+    other entry's kind came with the listing (no ``stat``)."""
+    if safeio.entry_is_link(entry):
+        return (parent / entry.name).is_dir()
+    return entry.is_dir(follow_symlinks=False)
 
 
 _REMOTE = re.compile(r'^\s*\[remote\s+"origin"\]\s*$(.*?)(?=^\s*\[|\Z)', re.M | re.S)
@@ -400,11 +423,12 @@ _SLUG = re.compile(r"[:/]([A-Za-z0-9][A-Za-z0-9_.-]*)/([A-Za-z0-9_.-]+?)(?:\.git
 
 def origin_slug(root: Path) -> str:
     """``owner/name`` of the checkout's ``origin`` remote (``.git/config``, read bounded, never run)."""
-    config = root / ".git" / "config"
+    config = os.path.join(root, ".git", "config")
     try:
-        if config.is_symlink() or not config.is_file() or config.stat().st_size > 64 * 1024:
+        info = os.lstat(config)  # a link is not followed
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 64 * 1024:
             return ""
-        text = config.read_text(encoding="utf-8", errors="replace")
+        text = Path(config).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
     block = _REMOTE.search(text)

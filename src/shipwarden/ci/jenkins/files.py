@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from shipwarden.core.safeio import is_regular
+from shipwarden.core.safeio import entry_is_link, entry_is_regular, listing
 
 #: How deep below the root Jenkinsfiles are looked for (``ci/release/Jenkinsfile``).
 MAX_DEPTH = 4
@@ -19,20 +19,34 @@ _SKIP = frozenset({".git", "node_modules", "vendor", ".venv", "venv", "target", 
 def jenkinsfiles(root: Path) -> list[str]:
     """Relative paths of Jenkinsfiles (regular files, no links followed), sorted."""
     found: list[str] = []
-    top = os.fspath(root)
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        rel_dir = os.path.relpath(dirpath, top)
-        parts = [] if rel_dir == "." else rel_dir.split(os.sep)
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP) if len(parts) < MAX_DEPTH else []
-        for name in sorted(filenames):
-            if _NAME.search(name) and is_regular(os.path.join(dirpath, name)):
-                found.append("/".join([*parts, name]))
-                if len(found) >= MAX_FILES:
-                    return found
-        # Jenkinsfile.d/core/release style: any file in a Jenkinsfile.d folder
-        if os.path.basename(dirpath) == "Jenkinsfile.d" or "Jenkinsfile.d" in parts:
-            for name in sorted(filenames):
-                rel = "/".join([*parts, name])
-                if rel not in found and "." not in name and is_regular(os.path.join(dirpath, name)):
-                    found.append(rel)
+    if _search(os.fspath(root), [], found):
+        return found  # the first MAX_FILES in walk order
     return sorted(found)
+
+
+def _search(folder: str, parts: list[str], found: list[str]) -> bool:
+    """Add the Jenkinsfiles of ``folder`` (``parts`` below the root) and of its subfolders,
+    depth first in name order (``os.walk``'s order), to ``found``; True once MAX_FILES are."""
+    listed = listing(folder)
+    if listed is None:
+        return False
+    folders, files = listed
+    for entry in files:
+        if _NAME.search(entry.name) and entry_is_regular(entry):
+            found.append("/".join([*parts, entry.name]))
+            if len(found) >= MAX_FILES:
+                return True
+    # Jenkinsfile.d/core/release style: any file in a Jenkinsfile.d folder
+    if os.path.basename(folder) == "Jenkinsfile.d" or "Jenkinsfile.d" in parts:
+        for entry in files:
+            rel = "/".join([*parts, entry.name])
+            if rel not in found and "." not in entry.name and entry_is_regular(entry):
+                found.append(rel)
+    if len(parts) < MAX_DEPTH:
+        for entry in folders:
+            name = entry.name
+            if name in _SKIP or entry_is_link(entry):
+                continue
+            if _search(os.path.join(folder, name), [*parts, name], found):
+                return True
+    return False
