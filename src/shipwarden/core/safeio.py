@@ -109,7 +109,7 @@ class Root:
         """:func:`resolve_inside` of ``path`` under this root."""
         rel = os.fspath(path)
         parts = rel.split("/")
-        if os.sep != "/" or os.path.isabs(rel) or any(p in ("", ".", "..") for p in parts):
+        if os.sep != "/" or rel.startswith("/") or "" in parts or "." in parts or ".." in parts:
             return _inside(os.path.realpath(os.path.join(self.path, rel)), self.real)
         folder, _, name = rel.rpartition("/")
         return _inside(real_child(self._folder(folder), name), self.real)

@@ -4,6 +4,7 @@ that reports spans (workflow YAML, lockfiles, scripts)."""
 from __future__ import annotations
 
 import bisect
+from itertools import accumulate
 
 
 class SourceText:
@@ -13,12 +14,10 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
+        # where each line starts: the running sum of the lengths of the lines before it,
+        # newlines included (the sum after the last line is the end of the text, dropped)
+        starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+        starts.pop()
         self._starts = starts
 
     def line(self, offset: int) -> int:

@@ -7,6 +7,7 @@ cannot be analysed becomes a :class:`ScanError` while the rest goes on.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -122,51 +123,52 @@ def _parse_triggers(node: Node | None) -> dict[str, Trigger]:
 def _parse_job(wf: Workflow, key: Scalar, node: Node, wf_shell: str | None) -> Job:
     if not isinstance(node, Mapping):
         raise ModelError(f"job {key.value!r} is not a mapping")
-    runs_on_node = node.get("runs-on")
+    get = {k.value: v for k, v in reversed(node.items)}.get  # first of a repeated key, as node.get
+    runs_on_node = get("runs-on")
     runs_on = _runs_on(runs_on_node)
-    job_shell = _shell_for(node.get("defaults")) or wf_shell
+    job_shell = _shell_for(get("defaults")) or wf_shell
     windows = any("windows" in label.lower() for label in runs_on)
     default_shell = job_shell or ("pwsh" if windows else "bash")
-    env_node = node.get("environment")
+    env_node = get("environment")
     if isinstance(env_node, Mapping):
         environment = scalar(env_node.get("name"))
     else:
         environment = scalar(env_node)
-    container = node.get("container")
+    container = get("container")
     if isinstance(container, Mapping):
         container = container.get("image")
     services: dict[str, Scalar] = {}
-    svc = node.get("services")
+    svc = get("services")
     if isinstance(svc, Mapping):
         for name, value in svc.items:
             image = value.get("image") if isinstance(value, Mapping) else value
             if isinstance(image, Scalar):
                 services[name.value] = image
-    uses_node = node.get("uses")
-    secrets_node = node.get("secrets")
-    if_node = node.get("if")
+    uses_node = get("uses")
+    secrets_node = get("secrets")
+    if_node = get("if")
     return Job(
         workflow=wf,
         id=key.value,
         key=key,
         node=node,
-        name=scalar(node.get("name")),
+        name=scalar(get("name")),
         runs_on=runs_on,
         runs_on_node=runs_on_node,
         environment=environment,
         environment_node=env_node,
-        needs=str_list(node.get("needs")),
+        needs=str_list(get("needs")),
         if_=if_node if isinstance(if_node, Scalar) else None,
-        permissions=parse_permissions(node.get("permissions"), wf.file),
-        env=str_map(node.get("env")),
+        permissions=parse_permissions(get("permissions"), wf.file),
+        env=str_map(get("env")),
         container=container if isinstance(container, Scalar) else None,
         services=services,
-        steps=_parse_steps(node.get("steps"), wf.file, default_shell),
+        steps=_parse_steps(get("steps"), wf.file, default_shell),
         uses=parse_uses(uses_node) if isinstance(uses_node, Scalar) else None,
-        with_=str_map(node.get("with")),
+        with_=str_map(get("with")),
         secrets_inherit=secrets_node if isinstance(secrets_node, Scalar) and secrets_node.value == "inherit" else None,
         secrets=str_map(secrets_node),
-        outputs=str_map(node.get("outputs")),
+        outputs=str_map(get("outputs")),
         strategy=node.get("strategy"),
         default_shell=job_shell,
     )
@@ -400,19 +402,23 @@ def _load_definitions(repo: Repository, read: Reader, root: Path, result: LoadRe
 
 
 def _workflow_paths(root: Path) -> list[str]:
-    wdir = root / WORKFLOW_DIR
-    if not wdir.is_dir():
-        return []
-    with os.scandir(wdir) as entries:
+    wdir = os.path.join(root, WORKFLOW_DIR)
+    try:
+        listing = os.scandir(wdir)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            return []  # no folder there (Path.is_dir says False)
+        raise
+    with listing as entries:
         names = sorted(e.name for e in entries if e.name.endswith(WORKFLOW_SUFFIXES) and not _is_folder(wdir, e))
     return [f"{WORKFLOW_DIR}/{n}" for n in names]
 
 
-def _is_folder(parent: Path, entry: os.DirEntry[str]) -> bool:
+def _is_folder(parent: str, entry: os.DirEntry[str]) -> bool:
     """``Path.is_dir`` of a listed entry: a link is followed as ``Path`` follows it; any
     other entry's kind came with the listing (no ``stat``)."""
     if safeio.entry_is_link(entry):
-        return (parent / entry.name).is_dir()
+        return Path(parent, entry.name).is_dir()
     return entry.is_dir(follow_symlinks=False)
 
 
