@@ -97,12 +97,16 @@ def _walked_strings(finding: Finding) -> list[str]:
     for loc in [*finding.locations, *(hop.location for hop in finding.hops)]:
         out += (loc.path, loc.label, loc.snippet)
     out += (hop.description for hop in finding.hops)
-
-    def keep(text: str) -> str:
-        out.append(text)
-        return text
-
-    _walk_value(finding.properties, keep)
+    todo: list[Any] = [finding.properties]
+    while todo:  # the strings _walk_value visits, without building the copy it builds
+        value = todo.pop()
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list | tuple):
+            todo.extend(value)
+        elif isinstance(value, dict):
+            out += (key for key in value if isinstance(key, str))
+            todo.extend(value.values())
     return out
 
 
@@ -272,7 +276,7 @@ def _plain_strings(data: Any) -> list[str] | None:
     return strings
 
 
-def _any_redacted(strings: list[str]) -> bool:
+def _any_redacted(strings: Iterable[str]) -> bool:
     """Does :func:`redact_text` change one of ``strings``? (Most were redacted already, by
     :func:`clean_report` or a worker: the memo answers.)"""
     memo = _REDACTED
@@ -294,16 +298,19 @@ def _json_text(data: Any, strings: list[str], text: str | None) -> str:
     ``text`` (``None``: not written yet). Redacted as a whole when a string changes,
     else kept; raw C1 and bidirectional characters (in JSON only a string can hold
     one) written as escapes."""
-    changed = _any_redacted(strings)
+    distinct = set(strings)  # keys and many values repeat
+    changed = _any_redacted(distinct)
     if changed:
         text = _dump(_json_strings(data))
     elif text is None:
         text = _dump(data)
-    return _escape_raw(text) if changed or _holds_raw(strings) else text
+    return _escape_raw(text) if changed or _holds_raw(distinct) else text
 
 
-def _holds_raw(strings: list[str]) -> bool:
-    return any(_JSON_RAW.search(text) for text in strings if not text.isascii() or "\x7f" in text)
+def _holds_raw(strings: Iterable[str]) -> bool:
+    """Does one of ``strings`` hold a character :data:`_JSON_RAW` escapes (DEL or beyond ASCII)?"""
+    joined = "".join(strings)
+    return not (joined.isascii() and "\x7f" not in joined) and _JSON_RAW.search(joined) is not None
 
 
 def _escape_raw(text: str) -> str:
