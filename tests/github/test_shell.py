@@ -20,6 +20,7 @@ from shipwarden.ci.shell import (
     Quoting,
     ShellFacts,
     analyze,
+    load_tables,
     normalise_shell,
 )
 
@@ -792,3 +793,24 @@ def test_code_text_leaves_out_comments() -> None:
     root = pathlib.Path(__file__).parents[1] / "rules" / "fixtures" / "oidc-overscoped" / "positive-publish-only-in-comment"
     step = load_directory(root).repo.workflows[0].jobs[0].steps[1]
     assert "npm run build" in code_text(step) and "publish" not in code_text(step)
+
+
+# ------------------------------------------------------------------------------ rule index
+
+
+_TABLES = load_tables()
+_VERBS = sorted({v for rules in _TABLES.rules.values() for r in rules if r.args and r.args[0] for v in r.args[0]})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(_TABLES.rules)), st.one_of(st.none(), st.sampled_from(_VERBS), st.text(max_size=8)))
+def test_rule_index_keeps_every_rule_a_first_argument_allows(name: str, first: str | None) -> None:
+    """``RuleIndex.for_first`` (the rules tried for a command) drops only rules whose first
+    ``args`` entry rules the first positional out, and keeps the table's order."""
+    allowed = tuple(
+        r for r in _TABLES.rules[name]
+        if not r.args or (first is not None and (r.args[0] is None or first in r.args[0]))
+    )
+    tried = _TABLES.rule_index[name].for_first(first)
+    assert tuple(r for r in tried if not r.args or first is not None) == allowed
+    assert all(r in _TABLES.rules[name] for r in tried)

@@ -84,14 +84,15 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
         events.add(EventKind.REMOTE_EXEC, cmd, start, end, tool="pwsh", action="iex", target=target)
     ordered = sorted(an.commands, key=lambda c: (c.start, -c.end))  # stable: found first, first
     index = {id(c): n for n, c in enumerate(ordered)}
-    commands = [
-        Command(
-            start=c.start, end=c.end, name=c.name, canonical=c.canonical, argv=tuple(c.argv),
-            words=tuple([w.word for w in c.words]), wrappers=c.wrappers, assignments=tuple(c.assignments),
-            redirects=tuple(c.redirects), nested_depth=c.depth, expressions=an.sites_in(c.start, c.end),
-        )
-        for c in ordered
-    ]
+    commands = []
+    for c in ordered:
+        argv = tuple(c.argv)  # the words from argv_at on
+        commands.append(Command(
+            start=c.start, end=c.end, name=c.name, canonical=c.canonical, argv=argv,
+            words=argv if c.argv_at == 0 else tuple([w.word for w in c.words]), wrappers=c.wrappers,
+            assignments=tuple(c.assignments), redirects=tuple(c.redirects), nested_depth=c.depth,
+            expressions=an.sites_in(c.start, c.end),
+        ))
     starts = [c.start for c in commands]
     sites = []
     seen: set[tuple[EventKind, int, int, int, str]] = set()

@@ -268,20 +268,20 @@ def _env_off(rule: CommandRule, env: dict[str, str | None]) -> bool:
 def command_events(cmd: Cmd, t: Tables) -> list[tuple[EventKind, dict[str, Any]]]:
     out: list[tuple[EventKind, dict[str, Any]]] = []
     argv0 = cmd.argv[0] if cmd.argv else None
-    if argv0 is not None and _runs_local_file(argv0, t):
+    if argv0 is not None and _runs_local(argv0.value, argv0.text):
         out.append((EventKind.EXECUTES_REPO_CODE, {"tool": "path", "action": "run", "target": argv0}))
     if cmd.executing_wrapper:
         tool, _, action = cmd.executing_wrapper.partition(" ")
         out.append((EventKind.EXECUTES_REPO_CODE, {"tool": tool, "action": action}))
     if cmd.canonical is None:
         return out
-    rules = t.rules.get(cmd.canonical, ())
-    if not rules:
+    index = t.rule_index.get(cmd.canonical)
+    if index is None:
         return out
     args = parsed_args(cmd, t)
     tool = cmd.canonical
     matched_any = False
-    for rule in rules:
+    for rule in index.for_first(args.positionals[0].value if args.positionals else None):
         if rule.fallback and matched_any:
             continue
         m = _match_rule(rule, cmd, args, t)
@@ -323,8 +323,10 @@ def command_events(cmd: Cmd, t: Tables) -> list[tuple[EventKind, dict[str, Any]]
     return out
 
 
-def _runs_local_file(w: Word, t: Tables) -> bool:
-    value = w.value
+@functools.lru_cache(maxsize=4096)
+def _runs_local(value: str | None, text: str) -> bool:
+    """Does a command word (its value, its text as written) run a file from the checkout?"""
+    t = load_tables()
     if value is not None and not t.ignore_path.search(value) and t.command_path.search(value):
         return True
-    return t.command_path_raw.search(w.text) is not None
+    return t.command_path_raw.search(text) is not None

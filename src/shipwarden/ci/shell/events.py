@@ -79,16 +79,21 @@ class Events:
 
     def build(self) -> None:
         downloads: list[_Download] = []
+        out, t = self.out, self.t
         for cmd in self.an.commands:
-            for kind, attrs in command_events(cmd, self.t):
-                self.add(kind, cmd, cmd.start, cmd.end, **attrs)
-            d = _download(cmd, self.t)
-            if d is not None:
-                downloads.append(d)
-        self.pipes(downloads)
-        self.substitutions(downloads)
-        self.download_then_run(downloads)
-        self.env_writes()
+            for kind, attrs in command_events(cmd, t):
+                out.append((kind, cmd, cmd.start, cmd.end, attrs))
+            if cmd.canonical in t.downloaders:
+                d = _download(cmd, t)
+                if d is not None:
+                    downloads.append(d)
+        if self.an.pipelines:
+            self.pipes(downloads)
+        if downloads:
+            self.substitutions(downloads)
+            self.download_then_run(downloads)
+        if self.an.owners:
+            self.env_writes()
 
     # curl … | sh
     def pipes(self, downloads: list[_Download]) -> None:

@@ -85,6 +85,27 @@ class CommandRule:
 
 
 @struct(frozen=True)
+class RuleIndex:
+    """The rules of one command name, in table order. ``for_first(v)``: those that can match a
+    command whose first positional argument is ``v`` (the others' first ``args`` entry rules it out)."""
+
+    by_first: dict[str, tuple[CommandRule, ...]]
+    any_first: tuple[CommandRule, ...]  # no first ``args`` entry, or ``*``
+
+    @classmethod
+    def of(cls, rules: tuple[CommandRule, ...]) -> RuleIndex:
+        any_first = tuple(r for r in rules if not r.args or r.args[0] is None)
+        verbs = {v for r in rules if r.args and r.args[0] is not None for v in r.args[0]}
+        by_first = {
+            v: tuple(r for r in rules if not r.args or r.args[0] is None or v in r.args[0]) for v in verbs
+        }
+        return cls(by_first, any_first)
+
+    def for_first(self, value: str | None) -> tuple[CommandRule, ...]:
+        return self.by_first.get(value, self.any_first) if value is not None else self.any_first
+
+
+@struct(frozen=True)
 class Wrapper:
     name: str
     sub: str = ""
@@ -119,6 +140,7 @@ class Tables:
     options: dict[str, frozenset[str]]
     clusters: frozenset[str]
     rules: dict[str, tuple[CommandRule, ...]]
+    rule_index: dict[str, RuleIndex]  # the same rules, found by a command's first argument
     command_path: LazyPattern  # one alternation of the table's patterns
     command_path_raw: LazyPattern
     arg_path: LazyPattern
@@ -215,6 +237,7 @@ def load_tables() -> Tables:
         options={k: frozenset(v) for k, v in raw["options"].items()},
         clusters=frozenset(raw["clusters"]["names"]),
         rules={k: tuple(v) for k, v in rules.items()},
+        rule_index={k: RuleIndex.of(tuple(v)) for k, v in rules.items()},
         command_path=_any_of(raw["local"]["command_path"]),
         command_path_raw=_any_of(raw["local"]["command_path_raw"]),
         arg_path=LazyPattern(raw["local"]["arg_path"]),

@@ -111,8 +111,7 @@ class Walker:
         root = _parser().parse(_ascii(self.text)).root_node
         errors = root.has_error
         classify = self.depth == 0 and bool(self.sites)
-        # a leaf matters only for the ${{ }} sites around it and as a parse error
-        leaves = classify or errors
+        site_starts, n_sites = self.site_starts, len(self.sites)
         stack: list[tuple[tree_sitter.Node, _Ctx, str]] = [(root, _ROOT, "")]
         pop, push = stack.pop, stack.append
         while stack:
@@ -131,8 +130,13 @@ class Walker:
                 self.classify(node, children, ctx)
             statement = t in _STATEMENT_PARENTS
             for child in reversed(children):
-                if not leaves and not child.child_count:
-                    continue
+                if not errors and not child.child_count:
+                    # a leaf matters only as a parse error or for a ${{ }} site starting inside it
+                    if not classify:
+                        continue
+                    k = bisect.bisect_left(site_starts, child.start_byte)
+                    if k == n_sites or site_starts[k] >= child.end_byte:
+                        continue
                 ct = child.type
                 if ct in _CTX_TYPES:
                     push((child, self.child_ctx(t, ctx, ct), t))
