@@ -125,12 +125,16 @@ def test_overlapping_entries_are_refused(tmp_path: Path) -> None:
     """Two names sharing one compressed stream: how non-recursive zip bombs multiply their output."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr("a", b"A" * 100)
+        zf.writestr(zipfile.ZipInfo("a", date_time=(2020, 1, 1, 0, 0, 0)), b"A" * 100)
     data = bytearray(buf.getvalue())
     cd = data.rfind(b"PK\x01\x02")
     end = data.rfind(b"PK\x05\x06")
-    entry = bytes(data[cd:end]).replace(b"a", b"b", 1)[: end - cd]
-    central = bytes(data[cd:end]) + entry
+    # the second entry is the first renamed: its file name starts at byte 46 of a
+    # central directory header (not the first b"a" anywhere, which a timestamp can hold)
+    entry = bytearray(data[cd:end])
+    assert entry[46:47] == b"a"
+    entry[46:47] = b"b"
+    central = bytes(data[cd:end]) + bytes(entry)
     eocd = bytearray(data[end:])
     eocd[8:10] = eocd[10:12] = (2).to_bytes(2, "little")
     eocd[12:16] = len(central).to_bytes(4, "little")
