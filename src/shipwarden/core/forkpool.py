@@ -23,6 +23,7 @@ import signal
 import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -77,7 +78,8 @@ class ForkPool(Generic[T, R]):
 
     :meth:`results` raises :class:`WorkerDied` when a worker ends early; leaving the
     ``with`` block kills any worker still running and reaps them all. ``fn`` must
-    not raise (a worker that meets an exception prints it and ends: :class:`WorkerDied`).
+    not raise (a worker that meets an exception says which and where on stderr, and ends:
+    :class:`WorkerDied`).
     """
 
     def __init__(self, fn: Callable[[T], R], tasks: Sequence[T], jobs: int) -> None:
@@ -115,8 +117,7 @@ class ForkPool(Generic[T, R]):
             except BrokenPipeError:
                 pass  # the parent is gone (killed): nothing to report to
             except BaseException as exc:  # noqa: BLE001 - reported, then the parent sees the worker end
-                sys.excepthook(type(exc), exc, exc.__traceback__)
-                sys.stderr.flush()
+                _report(exc)
             finally:
                 os._exit(code)
         os.close(todo_r)
@@ -181,6 +182,18 @@ class ForkPool(Generic[T, R]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _report(exc: BaseException) -> None:
+    """Say on stderr that a worker failed: the exception's type and the code line it
+    came from, never its message or a traceback's values, which may quote scanned input
+    (this path does not pass through the one redactor of ``reporting.emit``)."""
+    import traceback  # start-up: only a failing worker needs it
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno} ({frames[-1].name})" if frames else ""
+    with contextlib.suppress(OSError):
+        os.write(2, f"shipwarden: a scan worker ended on {type(exc).__name__}{where}\n".encode())
 
 
 def _messages(buffer: bytearray) -> Iterator[tuple[int, list[Any]]]:
