@@ -189,10 +189,45 @@ def normalise_path(ref: ContextRef | Path | str) -> Path:
     return tuple(s.lower() for s in ref)
 
 
+def _may_match(pattern: _Pattern, prefix: Path) -> bool:
+    """False when ``pattern`` matches no path that starts with ``prefix``."""
+    for i, segment in enumerate(prefix):
+        if i >= len(pattern.head):
+            return pattern.tail is not None  # a `**`-free pattern matches paths of its own length only
+        if pattern.head[i] not in ("*", segment):
+            return False
+    return True
+
+
+@functools.cache
+def _literal_pairs() -> frozenset[Path]:
+    """The first two segments of the table's patterns that begin with two literal ones (``github.event``)."""
+    table = _table()
+    heads = [e.pattern.head for e in table.entries] + [g.pattern.head for g in table.gates]
+    return frozenset(h[:2] for h in heads if len(h) >= 2 and "*" not in h[:2])
+
+
+@functools.lru_cache(maxsize=512)
+def _near_prefix(prefix: Path) -> tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]:
+    table = _table()
+    return (
+        tuple(e for e in table.entries if _may_match(e.pattern, prefix)),
+        tuple(g for g in table.gates if _may_match(g.pattern, prefix)),
+    )
+
+
+def _near(path: Path) -> tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]:
+    """The table's patterns and gates that may match ``path``, most specific first as in the
+    table: those its first two segments allow when the table names them (``github.event``),
+    else its first."""
+    prefix = path[:2]
+    return _near_prefix(prefix if prefix in _literal_pairs() else path[:1])
+
+
 @functools.lru_cache(maxsize=4096)
 def _lookup(path: Path) -> ContextInfo:
     table = _table()
-    for entry in table.entries:
+    for entry in _near(path)[0]:
         if entry.pattern.matches(path):
             return entry.info
     containing = [e for e in table.outsider if e.pattern.extends(path)]
@@ -223,7 +258,7 @@ def controlling_events(path: ContextRef | Path | str) -> frozenset[str] | None:
 
 @functools.lru_cache(maxsize=1024)
 def _gate_subject(path: Path) -> GateSubject | None:
-    for entry in _table().gates:
+    for entry in _near(path)[1]:
         if entry.pattern.matches(path):
             return entry.subject
     return None

@@ -18,15 +18,43 @@ META = RuleMeta(
 )
 
 
-def _scalars(node: Node | None, path: str = "") -> Iterator[tuple[Scalar, str]]:
+#: A field's place in the workflow: ``(parent, key)`` with a mapping key or a sequence index.
+_Trail = tuple["_Trail | None", "str | int"] | None
+
+
+def _may_use_secrets(text: str) -> bool:
+    """Whether a scalar of a file with this text can hold ``${{ … secrets … }}``: only an escape
+    (``\\x73``, an escaped line break) in a quoted scalar makes text that the file does not
+    hold as it is."""
+    return "\\" in text or ("${{" in text and "secrets" in text.lower())
+
+
+def _candidates(node: Node | None, trail: _Trail, out: list[tuple[Scalar, _Trail]]) -> None:
+    """The scalars under ``node`` whose value holds ``${{`` and ``secrets`` (any case), in document order."""
     if isinstance(node, Scalar):
-        yield node, path
+        if "${{" in node.value and "secrets" in node.value.lower():
+            out.append((node, trail))
     elif isinstance(node, Mapping):
         for key, value in node.items:
-            yield from _scalars(value, f"{path}.{key.value}" if path else key.value)
+            _candidates(value, (trail, key.value), out)
     elif isinstance(node, Sequence):
         for i, item in enumerate(node.items):
-            yield from _scalars(item, f"{path}[{i}]")
+            _candidates(item, (trail, i), out)
+
+
+def _field(trail: _Trail) -> str:
+    """``jobs.build.steps[0].run``: the dotted path of a field."""
+    parts: list[str | int] = []
+    while trail is not None:
+        trail, part = trail
+        parts.append(part)
+    path = ""
+    for part in reversed(parts):
+        if isinstance(part, int):
+            path = f"{path}[{part}]"
+        else:
+            path = f"{path}.{part}" if path else part
+    return path
 
 
 def _whole_uses(expr: ex.Expr) -> Iterator[tuple[ex.Context, str]]:
@@ -48,9 +76,12 @@ def _whole_uses(expr: ex.Expr) -> Iterator[tuple[ex.Context, str]]:
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
-    for node, field in _scalars(wf.root):
-        if "${{" not in node.value or "secrets" not in node.value.lower():
-            continue
+    if not _may_use_secrets(wf.file.source.text):
+        return
+    found: list[tuple[Scalar, _Trail]] = []
+    _candidates(wf.root, None, found)
+    for node, trail in found:
+        field = _field(trail)
         for site in ex.find_expressions(node.value):
             if not site.terminated:
                 continue
