@@ -7,7 +7,7 @@ import re
 from shipwarden.ci.github.artifacts import artifact_runs, destination
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import step_info
-from shipwarden.ci.github.model import Job, Repository, Workflow
+from shipwarden.ci.github.model import Job, Repository, Step, Workflow
 from shipwarden.ci.github.records import JobFacts
 from shipwarden.ci.github.steps import cache_keys_meet, fork_artifacts
 from shipwarden.core.findings import Hop, Location
@@ -94,24 +94,33 @@ def _names(wf: Workflow) -> set[str]:
     return {n for n in (wf.name or "", wf.path.rsplit("/", 1)[-1], wf.path) if n}
 
 
-def artifact_consumers(repo: Repository, producer: Workflow) -> list[Job]:
+def fork_downloads(repo: Repository) -> list[tuple[Workflow, Job, Step]]:
+    """Steps of the repository that download artifacts of another run (:func:`fork_artifacts`),
+    in document order, with their workflow and job."""
+    return [
+        (wf, job, step)
+        for wf in repo.workflows
+        for job in wf.jobs
+        for step in job_facts(job).artifact_downloads
+        if fork_artifacts(step, wf)
+    ]
+
+
+def artifact_consumers(producer: Workflow, downloads: list[tuple[Workflow, Job, Step]]) -> list[Job]:
     """Jobs that download artifacts a run of ``producer`` made: ``workflow_run``
     followers fetching the triggering run's artifacts, and any job whose downloader
-    names ``producer`` and may take a fork's run."""
+    names ``producer`` and may take a fork's run (``downloads``: :func:`fork_downloads`)."""
     consumers: list[Job] = []
     names = _names(producer)
-    for wf in repo.workflows:
+    for wf, job, step in downloads:
+        if consumers and consumers[-1] is job:
+            continue
         trigger = wf.triggers.get("workflow_run")
         follows = trigger is not None and bool(names & set(trigger.filter("workflows")))
-        for job in wf.jobs:
-            for step in job_facts(job).artifact_downloads:
-                if not fork_artifacts(step, wf):
-                    continue
-                info = step_info(step)
-                named = step.with_.get(info.workflow_input) if info and info.workflow_input else None
-                if (named is not None and named.value.strip() in names) or (named is None and follows):
-                    consumers.append(job)
-                    break
+        info = step_info(step)
+        named = step.with_.get(info.workflow_input) if info and info.workflow_input else None
+        if (named is not None and named.value.strip() in names) or (named is None and follows):
+            consumers.append(job)
     return consumers
 
 

@@ -3,6 +3,8 @@ capabilities (what a job holds that publishes or leaks)."""
 
 from __future__ import annotations
 
+import functools
+
 from shipwarden.ci.github.agents import has_shell, prompt_taint
 from shipwarden.ci.github.facts import Tracer, job_facts
 from shipwarden.ci.github.gates import approval, blocked, gates_for
@@ -21,7 +23,12 @@ def trigger_hop(wf: Workflow, event: str) -> Hop:
 
 
 def outsider_event(wf: Workflow, repo: Repository, privileged_only: bool = True) -> str | None:
-    events = repo.effective_events(wf)
+    return _first_outsider(frozenset(repo.effective_events(wf)), privileged_only)
+
+
+@functools.lru_cache(maxsize=256)
+def _first_outsider(events: frozenset[str], privileged_only: bool) -> str | None:
+    """The first (by name) of ``events`` an outsider starts (with privileges, or any)."""
     ranked = sorted(e for e in events if event_info(e).outsider and (event_info(e).privileged or not privileged_only))
     return ranked[0] if ranked else None
 

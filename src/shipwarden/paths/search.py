@@ -20,10 +20,18 @@ from __future__ import annotations
 
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import cache_token_table, event_info
-from shipwarden.ci.github.model import Job, Repository
+from shipwarden.ci.github.model import Job, Repository, Step, Workflow
+from shipwarden.ci.github.records import JobFacts
 from shipwarden.ci.github.steps import cache_saves_refused
 from shipwarden.core.findings import Finding, Hop
-from shipwarden.paths.carriers import artifact_consumers, artifact_use, cache_restore, dispatchable, writer_hop
+from shipwarden.paths.carriers import (
+    artifact_consumers,
+    artifact_use,
+    cache_restore,
+    dispatchable,
+    fork_downloads,
+    writer_hop,
+)
 from shipwarden.paths.ends import capability, environment_gate, find_entries, outsider_event, trigger_hop
 from shipwarden.paths.graph import Entry, Path
 from shipwarden.paths.report import link_findings
@@ -40,7 +48,7 @@ def find_paths(repo: Repository) -> list[Path]:
 
     entries = find_entries(repo)
     dispatched: set[int] = set()
-    restorers = [f for wf in repo.workflows for j in wf.jobs if (f := job_facts(j)) and cache_restore(f)]
+    restorers: list[JobFacts] | None = None  # jobs that restore a cache, made when an entry needs them
     for entry in entries:
         # a. the capability sits in the entry job itself
         cap = capability(entry.job)
@@ -53,6 +61,9 @@ def find_paths(repo: Repository) -> list[Path]:
         # refuses the saves of an untrusted trigger there unless `cache-mode:` grants them
         refused = read_only_gate(entry.job, entry.event) if scope == "default" else ""
         if scope == "default":
+            if restorers is None:
+                every = [job_facts(j) for wf in repo.workflows for j in wf.jobs]
+                restorers = [f for f in every if any(c.restores for c in f.caches)]
             for restorer in restorers:
                 if restorer.job is entry.job:
                     continue
@@ -84,11 +95,14 @@ def find_paths(repo: Repository) -> list[Path]:
                 add(Path(entry, [hop], cap, kind="dispatch"))
                 dispatched.add(id(entry.job))
     # d. a fork PR's own unprivileged run produces artifacts a privileged workflow_run job consumes
+    downloads: list[tuple[Workflow, Job, Step]] | None = None
     for wf in repo.workflows:
         event = outsider_event(wf, repo, privileged_only=False)
         if event is None:
             continue
-        for consumer in artifact_consumers(repo, wf):
+        if downloads is None:
+            downloads = fork_downloads(repo)
+        for consumer in artifact_consumers(wf, downloads):
             facts = job_facts(consumer)
             use = artifact_use(facts)
             cap = capability(consumer)

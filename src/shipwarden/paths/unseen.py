@@ -10,6 +10,7 @@ tables describe are judged from the table and not listed.
 
 from __future__ import annotations
 
+from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.gates import blocked, gates_for
 from shipwarden.ci.github.model import Repository
 from shipwarden.ci.github.remote import wanted
@@ -31,7 +32,8 @@ def unseen_actions(repo: Repository) -> list[Coverage]:
         total = 0
         unseen: dict[str, list[str]] = {}
         for job in wf.jobs:
-            remote = [s for s in job.all_steps() if wanted(s)]
+            # the job's facts hold its steps with composite actions expanded (the rules need them too)
+            remote = [s for s in job_facts(job).steps if wanted(s)]
             if not remote:
                 continue
             reachable = outsider and not blocked(gates_for(job, remote[0]))

@@ -159,9 +159,9 @@ def _unused(wf: Workflow) -> Iterator[Finding]:
         perms = job.permissions
         if perms is None or perms.kind != "map" or job.uses is not None:
             continue
-        unused = [s for s in perms.writes() if s in JUDGED] if _job_token_use(job) is None else []
-        if unused:
-            yield _unused_finding(wf, perms, unused, f"job `{job.id}`", f"{wf.path}|{job.id}|unused")
+        writes = [s for s in perms.writes() if s in JUDGED]
+        if writes and _job_token_use(job) is None:
+            yield _unused_finding(wf, perms, writes, f"job `{job.id}`", f"{wf.path}|{job.id}|unused")
     # workflow-level grants, when no job that inherits them uses them
     perms = wf.permissions
     if perms is None or perms.kind != "map":
@@ -169,9 +169,8 @@ def _unused(wf: Workflow) -> Iterator[Finding]:
     inheriting = [job for job in wf.jobs if job.permissions is None]
     if not inheriting:
         return
-    idle = all(_job_token_use(j) is None for j in inheriting)
-    unused = [s for s in perms.writes() if s in JUDGED] if idle else []
-    if unused:
+    unused = [s for s in perms.writes() if s in JUDGED]
+    if unused and all(_job_token_use(j) is None for j in inheriting):
         who = ", ".join(f"`{j.id}`" for j in inheriting[:4]) + ("…" if len(inheriting) > 4 else "")
         yield _unused_finding(wf, perms, unused, f"the jobs that inherit it ({who})", f"{wf.path}|unused")
 

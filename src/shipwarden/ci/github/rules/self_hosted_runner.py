@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -61,8 +62,10 @@ class RunnerChoice:
     undeclared: str = ""
 
 
+@functools.lru_cache(maxsize=1024)
 def _hosted(label: str) -> bool:
-    """A GitHub-hosted or hosted-service label (``hosted_labels`` in ``github/data/exposure.toml``)."""
+    """A GitHub-hosted or hosted-service label (``hosted_labels`` in ``github/data/exposure.toml``);
+    kept per label (every job of a repository names the same few)."""
     return exposure_table().hosted_label(label)
 
 
