@@ -5,19 +5,19 @@ when called."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipwarden.api._assess_options import AssessOptions
 from shipwarden.api._shapes import Result, load_options_config
 from shipwarden.core.findings import Report
+from shipwarden.core.structs import struct
 
 if TYPE_CHECKING:  # the assessment's engine is imported when called: each command starts with only its own
     from shipwarden.assess.model import Assessment
 
 
-@dataclass(slots=True)
+@struct
 class AssessResult(Result):
     #: scope as data, open findings with their history, what was fixed, the trend
     assessment: Assessment

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipwarden.api._shapes import Options, Result, finish_report, load_options_config
+from shipwarden.core.structs import struct
 
 if TYPE_CHECKING:  # the analyses are imported when called: each command starts with only its own
     from shipwarden.detonate.run import Observation
@@ -37,7 +38,7 @@ class DetonateOptions(Options):
     with_deps: bool = False
 
 
-@dataclass(slots=True)
+@struct
 class DetonateResult(Result):
     #: what each package did in each profile
     observations: list[Observation] = field(default_factory=list)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipwarden.api._shapes import Options, Result, finish_report, load_options_config
+from shipwarden.core.structs import struct
 
 if TYPE_CHECKING:
     from shipwarden.core.progress import Progress
@@ -31,7 +32,7 @@ class EndpointOptions(Options):
     progress: Progress | None = None
 
 
-@dataclass(slots=True)
+@struct
 class EndpointResult(Result):
     pass
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipwarden.api._shapes import Options, Result, finish_report, load_options_config
 from shipwarden.core.config import Config, ConfigError
+from shipwarden.core.structs import struct
 from shipwarden.core.suppress import file_reader
 
 if TYPE_CHECKING:  # the analyses are imported when called: each command starts with only its own
@@ -51,7 +52,7 @@ class GateOptions(Options):
     progress: Progress | None = None
 
 
-@dataclass(slots=True)
+@struct
 class GateResult(Result):
     artifacts: list[ArtifactResult] = field(default_factory=list)
     diffs: list[ReleaseDiff] = field(default_factory=list)
@@ -99,7 +100,7 @@ class DepsOptions(Options):
     progress: Progress | None = None
 
 
-@dataclass(slots=True)
+@struct
 class DepsResult(Result):
     hooks: list[HookRecord] = field(default_factory=list)
     dependencies: list[Dependency] = field(default_factory=list)

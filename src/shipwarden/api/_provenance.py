@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from shipwarden.api._shapes import Options, Result, finish_report, load_options_config
 from shipwarden.core.findings import Report, ScanError
+from shipwarden.core.structs import struct
 
 if TYPE_CHECKING:  # the analyses are imported when called: each command starts with only its own
     from shipwarden.core.progress import Progress
@@ -50,7 +51,7 @@ class ProvenanceOptions(Options):
     progress: Progress | None = None
 
 
-@dataclass(slots=True)
+@struct
 class ProvenanceResult(Result):
     #: what was verified, the claims of the attestations, notes (``None`` only before the check ran)
     checked: CheckResult | None = None

@@ -10,6 +10,7 @@ from pathlib import Path
 from shipwarden.core.config import Config, load_config
 from shipwarden.core.findings import Finding, Report, ScanError
 from shipwarden.core.pipeline import apply_pipeline, exit_code
+from shipwarden.core.structs import struct
 from shipwarden.core.suppress import SourceReader
 
 
@@ -31,7 +32,7 @@ class Options:
     pipeline: bool = True
 
 
-@dataclass(slots=True)
+@struct
 class Result:
     """What every analysis returns."""
 

@@ -10,6 +10,7 @@ from shipwarden.api._shapes import Options, Result, config_root, finish_report, 
 from shipwarden.ci.github.model import RunnerLabels
 from shipwarden.core.config import Config, ConfigError
 from shipwarden.core.findings import Report
+from shipwarden.core.structs import struct
 from shipwarden.core.suppress import file_reader
 
 if TYPE_CHECKING:  # the analyses are imported when called: each command starts with only its own
@@ -38,7 +39,7 @@ class ScanOptions(Options):
     progress: Progress | None = None
 
 
-@dataclass(slots=True)
+@struct
 class ScanResult(Result):
     pass
 
@@ -56,7 +57,7 @@ class PathsOptions(Options):
     progress: Progress | None = None
 
 
-@dataclass(slots=True)
+@struct
 class PathsResult(Result):
     pass
 

@@ -7,10 +7,10 @@ rule, and nothing depends on the clock or the machine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from shipwarden.core.catalogue import RuleMeta, get_rule
 from shipwarden.core.findings import Finding, Report
+from shipwarden.core.structs import struct
 
 #: ``--format`` values every command accepts.
 FORMATS = ("text", "json", "sarif", "github")
@@ -18,7 +18,7 @@ FORMATS = ("text", "json", "sarif", "github")
 GRAPH_FORMATS = ("dot", "mermaid")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class RenderOptions:
     #: ANSI colour in text output.
     color: bool = False

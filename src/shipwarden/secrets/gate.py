@@ -32,10 +32,10 @@ expressions are searched in the text as it is, as the detector searches them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 
 #: Non-ASCII characters that ``regex`` (``IGNORECASE``, simple case folding) matches
@@ -49,7 +49,7 @@ def folded(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Hits:
     """The needles of both tables that one text holds (see :func:`hits_in`)."""
 
@@ -60,7 +60,7 @@ class Hits:
     expressions: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Needles:
     """What one shape or detector pattern needs: a keyword or an expression hit and,
     when it names any, one of its ``requires`` literals anywhere in the text."""
@@ -88,7 +88,7 @@ class Needles:
         return not self.holds_cased or _compiled(self.holds_cased).search(hits.text) is not None
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class AnyOf:
     """Several :class:`Needles` (the detector's patterns): found when one of them is."""
 
@@ -146,7 +146,7 @@ def detector_needles() -> AnyOf:
     return AnyOf(tuple(parts))
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class _Gate:
     always: bool
     #: every needle of both tables, each as a test of its own

@@ -24,11 +24,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from shipwarden.core.findings import Finding, Location
+from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
 from shipwarden.secrets.entropy import shannon_entropy
 from shipwarden.secrets.gate import Hits, Needles, detector_needles, redaction_hits, shape_needles
@@ -49,7 +49,7 @@ _REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*|
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Shape:
     id: str
     #: compiled on first use: a run compiles only the shapes its texts call for
