@@ -82,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # out of the collector's way (a caller's own objects are left alone).
     enabled = gc.isenabled()
     gc.disable()
+    if command and whole_process:
+        from shipwarden.core import codecache  # not for --version/--help
+
+        codecache.load(command)  # before the command's modules compile their code
     try:
         parser = build_parser(command) if command else listing_parser()
     finally:
@@ -101,12 +105,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # collecting the young generation less often saves several percent of it.
     gc.set_threshold(100_000, 20, 50)
     try:
-        return int(args._run(args))
+        code = int(args._run(args))
     except ConfigError as exc:
         emit.note(f"shipwarden: error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    if whole_process:
+        from shipwarden.core import codecache
+
+        codecache.save()
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -39,6 +39,8 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform, overload
 
+from shipwarden.core.codecache import compiled_init
+
 T = TypeVar("T")
 
 
@@ -162,7 +164,7 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
     if hasattr(cls, "__post_init__"):
         body.append("self.__post_init__()")
     signature = ",".join(["self", *params[False], *(["*", *params[True]] if params[True] else [])])
-    exec(f"def __init__({signature}):\n " + ("\n ".join(body) or "pass"), ns)
+    exec(compiled_init(f"def __init__({signature}):\n " + ("\n ".join(body) or "pass")), ns)
     init: Callable[..., None] = ns["__init__"]
     return init
 

@@ -69,7 +69,8 @@ def digest(label: str, text: str) -> str:
     return h.hexdigest()
 
 
-def _owned_private(st: os.stat_result) -> bool:
+def owned_private(st: os.stat_result) -> bool:
+    """Owned by the user running shipwarden and writable by nobody else."""
     return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
@@ -81,14 +82,14 @@ def read(label: str, text: str, max_depth: int) -> dict[str, Any] | None:
     key = digest(label, text)
     try:
         dir_st = os.stat(folder, follow_symlinks=False)
-        if not stat.S_ISDIR(dir_st.st_mode) or not _owned_private(dir_st):
+        if not stat.S_ISDIR(dir_st.st_mode) or not owned_private(dir_st):
             return None
         fd = os.open(folder / f"{key}.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or not _owned_private(st) or st.st_size > MAX_ENTRY_BYTES:
+        if not stat.S_ISREG(st.st_mode) or not owned_private(st) or st.st_size > MAX_ENTRY_BYTES:
             return None
         raw = safeio.read_fd(fd, MAX_ENTRY_BYTES)
     except OSError:
@@ -125,7 +126,7 @@ def write(label: str, text: str, table: dict[str, Any]) -> None:
     data = body.encode("utf-8")
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _owned_private(os.stat(folder, follow_symlinks=False)):
+        if not owned_private(os.stat(folder, follow_symlinks=False)):
             return
         final = folder / f"{key}.json"
         tmp = folder / f".{key}.{os.getpid()}.tmp"
