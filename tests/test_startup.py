@@ -88,3 +88,28 @@ def test_scan_of_one_workflow_imports_only_what_it_needs(tmp_path: Path) -> None
     assert "shipwarden.ci.github.rules.template_injection" in loaded  # the probe did scan
     unexpected = sorted(m for m in loaded if any(m == n or m.startswith(n + ".") for n in NOT_FOR_ONE_WORKFLOW))
     assert not unexpected, unexpected
+
+
+def test_a_scan_process_ends_with_its_outputs_and_exit_code(tmp_path: Path) -> None:
+    """``scan`` ends without the interpreter's teardown (``cli._end``): the report on
+    stdout or in ``--output``, the notes on stderr and the exit code are all there,
+    and an ``atexit`` duty still runs."""
+    argv = [sys.executable, "-m", "shipwarden", "scan", str(EXAMPLE), "--format", "json", "-q"]
+    printed = subprocess.run([*argv, "--fail-on", "P2"], capture_output=True, text=True, check=False)
+    assert printed.returncode == 1 and printed.stdout.startswith("{") and printed.stdout.endswith("}\n")
+    report = tmp_path / "out" / "report.json"
+    written = subprocess.run([*argv, "--fail-on", "none", "-o", str(report)], capture_output=True, text=True)
+    assert written.returncode == 0 and written.stdout == ""
+    assert report.read_text(encoding="utf-8") == printed.stdout
+    marker = tmp_path / "atexit-ran"
+    probe = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        "from shipwarden.cli import main\n"
+        f"sys.argv = ['shipwarden', 'scan', {str(EXAMPLE)!r}, '-q', '--fail-on', 'none']\n"
+        "main()\n"
+        "print('not reached: the scan ended the process')\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "not reached" not in ended.stdout and ended.stdout.strip()
+    assert marker.read_text(encoding="utf-8") == "yes"
