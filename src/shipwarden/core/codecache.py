@@ -42,15 +42,14 @@ from __future__ import annotations
 import _sre  # type: ignore[import-not-found]  # re's C engine: no stub
 import hashlib
 import marshal
-import os
 import re
-import stat
 import sys
+from pathlib import Path
 from types import CodeType
 from typing import Any
 
 from shipwarden import __version__
-from shipwarden.core import safeio, tablecache
+from shipwarden.core import tablecache
 
 _FORMAT = 1
 #: Largest file read (a command's entries are some 100 kB).
@@ -79,11 +78,11 @@ def _key(command: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _file(command: str) -> tuple[str, str] | None:
+def _file(command: str) -> tuple[Path, str] | None:
     folder = tablecache.cache_dir()
     if folder is None:
         return None
-    return str(folder.parent / "code"), f"{command}-{_key(command)[:32]}.marshal"
+    return folder.parent / "code", f"{command}-{_key(command)[:32]}.marshal"
 
 
 def _header(key: str, body: bytes) -> bytes:
@@ -108,7 +107,7 @@ def load(command: str) -> None:
     if where is None:
         _state.command = None  # cache off: nothing to store either
         return
-    raw = _read(*where)
+    raw = tablecache.read_private(*where, MAX_FILE_BYTES)
     if raw is None:
         return
     header, _, body = raw.partition(b"\n")
@@ -125,25 +124,6 @@ def load(command: str) -> None:
         _state.inits = {s: c for s, c in inits.items() if isinstance(s, str) and isinstance(c, CodeType)}
     if isinstance(programs, dict):
         _seed(programs)
-
-
-def _read(folder: str, name: str) -> bytes | None:
-    try:
-        dir_st = os.stat(folder, follow_symlinks=False)
-        if not stat.S_ISDIR(dir_st.st_mode) or not tablecache.owned_private(dir_st):
-            return None
-        fd = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or not tablecache.owned_private(st) or st.st_size > MAX_FILE_BYTES:
-            return None
-        return safeio.read_fd(fd, MAX_FILE_BYTES)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _re_cache() -> dict[Any, Any] | None:
@@ -236,23 +216,4 @@ def save() -> None:
     except ValueError:
         return
     _state.programs, _state.new_inits = programs, False
-    _write(*where, _header(_key(command), body) + b"\n" + body)
-
-
-def _write(folder: str, name: str, data: bytes) -> None:
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        if not tablecache.owned_private(os.stat(folder, follow_symlinks=False)):
-            return
-        final = os.path.join(folder, name)
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:  # not-output: compiled program text, no scanned input
-                fh.write(data)
-            os.replace(tmp, final)
-        finally:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-    except OSError:
-        return
+    tablecache.write_private(*where, _header(_key(command), body) + b"\n" + body)

@@ -80,22 +80,9 @@ def read(label: str, text: str, max_depth: int) -> dict[str, Any] | None:
     if folder is None:
         return None
     key = digest(label, text)
-    try:
-        dir_st = os.stat(folder, follow_symlinks=False)
-        if not stat.S_ISDIR(dir_st.st_mode) or not owned_private(dir_st):
-            return None
-        fd = os.open(folder / f"{key}.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+    raw = read_private(folder, f"{key}.json", MAX_ENTRY_BYTES)
+    if raw is None:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or not owned_private(st) or st.st_size > MAX_ENTRY_BYTES:
-            return None
-        raw = safeio.read_fd(fd, MAX_ENTRY_BYTES)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     header, _, body = raw.partition(b"\n")
     if header != _header(key, body):
         return None
@@ -104,6 +91,27 @@ def read(label: str, text: str, max_depth: int) -> dict[str, Any] | None:
     except (ValueError, safeio.ReadRefused):
         return None
     return table if isinstance(table, dict) else None
+
+
+def read_private(folder: Path, name: str, max_bytes: int) -> bytes | None:
+    """The bytes of ``folder/name``, or ``None`` unless the folder and the file (a
+    regular file, not a link, at most ``max_bytes``) are :func:`owned_private`."""
+    try:
+        dir_st = os.stat(folder, follow_symlinks=False)
+        if not stat.S_ISDIR(dir_st.st_mode) or not owned_private(dir_st):
+            return None
+        fd = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not owned_private(st) or st.st_size > max_bytes:
+            return None
+        return safeio.read_fd(fd, max_bytes)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _header(key: str, body: bytes) -> bytes:
@@ -124,16 +132,22 @@ def write(label: str, text: str, table: dict[str, Any]) -> None:
         return
     key = digest(label, text)
     data = body.encode("utf-8")
+    write_private(folder, f"{key}.json", _header(key, data) + b"\n" + data)
+
+
+def write_private(folder: Path, name: str, data: bytes) -> None:
+    """Write ``data`` to ``folder/name`` (made private, 0700/0600) through a temporary
+    file renamed; never raises (a cache is best-effort)."""
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not owned_private(os.stat(folder, follow_symlinks=False)):
             return
-        final = folder / f"{key}.json"
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        final = folder / name
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
-            with os.fdopen(fd, "wb") as fh:  # not-output: a parsed packaged table, no scanned input
-                fh.write(_header(key, data) + b"\n" + data)
+            with os.fdopen(fd, "wb") as fh:  # not-output: a parsed packaged table or compiled code, no scanned input
+                fh.write(data)
             os.replace(tmp, final)
         finally:
             if os.path.lexists(tmp):
