@@ -177,7 +177,7 @@ def fail_on(args: argparse.Namespace, config: Config) -> str:
 def _roots(report: Report, root: Path | None) -> list[Path]:
     if root is not None:
         return [root]
-    return [Path(r) for r in report.roots if Path(r).is_dir()]
+    return [Path(r) for r in report.roots if os.path.isdir(r)]
 
 
 def _path_prefix(root: Path | None) -> str:

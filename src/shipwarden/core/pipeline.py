@@ -44,9 +44,12 @@ def filter_report(
     """Apply ``exclude``, select/ignore (``select``/``ignore`` replace config's) and inline suppressions."""
     sel = config.select if select is None else select
     ign = config.ignore if ignore is None else ignore
-    findings = [
-        f for f in report.findings if not config.is_excluded(f.primary.path) and is_selected(f.rule_id, sel, ign)
-    ]
+    if config.exclude or sel or ign:
+        findings = [
+            f for f in report.findings if not config.is_excluded(f.primary.path) and is_selected(f.rule_id, sel, ign)
+        ]
+    else:  # nothing to exclude, every rule selected
+        findings = list(report.findings)
     kept, suppressed = apply_suppressions(findings, reader)
     return dataclasses.replace(report, findings=kept, suppressed=report.suppressed + len(suppressed))
 

@@ -150,8 +150,8 @@ def apply_suppressions(findings: list[Finding], reader: SourceReader | None) -> 
             text = reader(primary.path) if reader is not None and primary.line > 0 else None
             directives = parse_directives(text) if text is not None else {}
             parsed[primary.path] = directives
-        hit = is_suppressed(finding, directives)
-        if not hit and primary.line > 0 and primary.snippet and primary.line not in directives:
+        hit = bool(directives) and is_suppressed(finding, directives)
+        if not hit and primary.line > 0 and "shipwarden" in primary.snippet and primary.line not in directives:
             own = parse_line(primary.snippet, primary.line)
             hit = own is not None and finding.rule_id in own.rule_ids
         (dropped if hit else kept).append(finding)

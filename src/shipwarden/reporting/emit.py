@@ -33,12 +33,21 @@ import dataclasses
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from shipwarden.core.findings import Coverage, Finding, Hop, Location, Report, ScanError
+from shipwarden.core.findings import (
+    Coverage,
+    Finding,
+    Hop,
+    Location,
+    Report,
+    ScanError,
+    adopt_fingerprints,
+    known_fingerprints,
+)
 from shipwarden.secrets.redactor import redact_text
 
 #: Formats whose text is JSON (kept valid: strings are redacted after parsing).
@@ -94,30 +103,57 @@ def _walk_location(loc: Location, fn: Callable[[str], str]) -> Location:
 def _walked_strings(finding: Finding) -> list[str]:
     """The strings :func:`_walk_finding` visits (properties: keys and values)."""
     out = [finding.rule_id, finding.message, finding.key, *finding.paths]
-    for loc in [*finding.locations, *(hop.location for hop in finding.hops)]:
+    for loc in finding.locations:
         out += (loc.path, loc.label, loc.snippet)
-    out += (hop.description for hop in finding.hops)
-    todo: list[Any] = [finding.properties]
-    while todo:  # the strings _walk_value visits, without building the copy it builds
-        value = todo.pop()
-        if isinstance(value, str):
-            out.append(value)
-        elif isinstance(value, list | tuple):
-            todo.extend(value)
-        elif isinstance(value, dict):
-            out += (key for key in value if isinstance(key, str))
-            todo.extend(value.values())
+    for hop in finding.hops:
+        loc = hop.location
+        out += (loc.path, loc.label, loc.snippet, hop.description)
+    if finding.properties:
+        _value_strings(finding.properties, out)
     return out
+
+
+def _value_strings(value: Any, out: list[str]) -> None:
+    """Append the strings :func:`_walk_value` visits in ``value`` to ``out``, without
+    building the copy it builds (a subclass of ``str``, ``list`` … is visited as it is)."""
+    todo: list[Any] = [value]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    out.append(key)
+                if isinstance(item, str):
+                    out.append(item)
+                elif isinstance(item, (dict, list, tuple)):
+                    todo.append(item)
+        elif isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, str):
+                    out.append(item)
+                elif isinstance(item, (dict, list, tuple)):
+                    todo.append(item)
 
 
 def _walk_finding(finding: Finding, fn: Callable[[str], str]) -> Finding:
     """``finding`` with ``fn`` applied to its strings: the finding itself when ``fn``
     changes none of them (most findings; a copy would render the same)."""
-    for text in _walked_strings(finding):
-        if fn(text) != text:
-            break
+    if fn is _redacted:  # most strings are in the memo (a worker redacted them)
+        memo = _REDACTED
+        for text in _walked_strings(finding):
+            done = memo.get(text)
+            if done is not text and (done if done is not None else _redacted(text)) != text:
+                break
+        else:
+            return finding
     else:
-        return finding
+        for text in _walked_strings(finding):
+            if fn(text) != text:
+                break
+        else:
+            return finding
     return dataclasses.replace(
         finding,
         rule_id=fn(finding.rule_id),
@@ -168,17 +204,19 @@ class Redactions:
     those strings done instead of redacting them one after another."""
 
     done: dict[str, str]
+    #: the findings' fingerprints (:func:`~shipwarden.core.findings.known_fingerprints`)
+    fingerprints: dict[tuple[str, str, str], str] = dataclasses.field(default_factory=dict)
 
 
 def redactions(
-    findings: Iterable[Finding],
+    findings: Collection[Finding],
     errors: Iterable[ScanError] = (),
     coverage: Iterable[Coverage] = (),
     texts: Iterable[str] = (),
 ) -> Redactions:
     """Redact every string of ``findings`` (their fingerprints and flows too), ``errors``,
     ``coverage`` and ``texts`` (a report's roots) that :func:`clean_report` or
-    :func:`finalize` will visit."""
+    :func:`finalize` will visit; and note the findings' fingerprints."""
     done: dict[str, str] = {}
 
     def visit(text: str) -> str:
@@ -196,7 +234,7 @@ def redactions(
             visit(text)
     for text in texts:
         visit(text)
-    return Redactions(done)
+    return Redactions(done, known_fingerprints(findings))
 
 
 def _finding_strings(finding: Finding) -> list[str]:
@@ -211,6 +249,7 @@ def _finding_strings(finding: Finding) -> list[str]:
 
 def adopt(results: Redactions) -> None:
     """Remember what a worker's :func:`redactions` found (bounded like the memo itself)."""
+    adopt_fingerprints(results.fingerprints)
     room = _REDACTED_MAX - len(_REDACTED)
     for text, clean_text in results.done.items():
         if room <= 0:
@@ -252,27 +291,38 @@ def _json_strings(data: Any) -> Any:
     return data
 
 
-def _plain_strings(data: Any) -> list[str] | None:
-    """Every string of ``data`` (dict keys too), or ``None`` when ``data`` holds anything
-    but plain JSON values (``str``, ``int``, ``float``, ``bool``, ``None``, lists,
-    tuples, dicts with ``str`` keys; no subclass): the strings of its JSON text."""
-    strings: list[str] = []
+def _plain_strings(data: Any) -> set[str] | None:
+    """The distinct strings of ``data`` (dict keys too), or ``None`` when ``data`` holds
+    anything but plain JSON values (``str``, ``int``, ``float``, ``bool``, ``None``,
+    lists, tuples, dicts with ``str`` keys; no subclass): the strings of its JSON text."""
+    strings: set[str] = set()
+    add = strings.add
     todo = [data]
     while todo:
         value = todo.pop()
         kind = type(value)
-        if kind is str:
-            strings.append(value)
-        elif kind is dict:
+        items: Iterable[Any]
+        if kind is dict:
             for key in value:
                 if type(key) is not str:
                     return None
-                strings.append(key)
-            todo.extend(value.values())
+            strings.update(value)
+            items = value.values()
         elif kind is list or kind is tuple:
-            todo.extend(value)
-        elif not (value is None or kind is int or kind is float or kind is bool):
+            items = value
+        elif kind is str:
+            add(value)
+            continue
+        elif value is None or kind is int or kind is float or kind is bool:
+            continue
+        else:
             return None
+        for item in items:  # the leaves here, the containers later
+            kind = type(item)
+            if kind is str:
+                add(item)
+            elif not (kind is int or item is None or kind is bool or kind is float):
+                todo.append(item)
     return strings
 
 
@@ -293,12 +343,11 @@ def _dump(data: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
 
 
-def _json_text(data: Any, strings: list[str], text: str | None) -> str:
-    """The filtered JSON of ``data``, whose strings are ``strings`` and whose text is
-    ``text`` (``None``: not written yet). Redacted as a whole when a string changes,
-    else kept; raw C1 and bidirectional characters (in JSON only a string can hold
-    one) written as escapes."""
-    distinct = set(strings)  # keys and many values repeat
+def _json_text(data: Any, distinct: set[str], text: str | None) -> str:
+    """The filtered JSON of ``data``, whose distinct strings are ``distinct`` and whose
+    text is ``text`` (``None``: not written yet). Redacted as a whole when a string
+    changes, else kept; raw C1 and bidirectional characters (in JSON only a string can
+    hold one) written as escapes."""
     changed = _any_redacted(distinct)
     if changed:
         text = _dump(_json_strings(data))
@@ -307,10 +356,14 @@ def _json_text(data: Any, strings: list[str], text: str | None) -> str:
     return _escape_raw(text) if changed or _holds_raw(distinct) else text
 
 
-def _holds_raw(strings: Iterable[str]) -> bool:
-    """Does one of ``strings`` hold a character :data:`_JSON_RAW` escapes (DEL or beyond ASCII)?"""
+def _holds_raw(strings: Collection[str]) -> bool:
+    """Does one of ``strings`` hold a character :data:`_JSON_RAW` escapes (DEL or beyond ASCII)?
+    (Searched in the strings that hold DEL or a non-ASCII character only: a report's few.)"""
     joined = "".join(strings)
-    return not (joined.isascii() and "\x7f" not in joined) and _JSON_RAW.search(joined) is not None
+    if joined.isascii() and "\x7f" not in joined:
+        return False
+    rest = "".join(text for text in strings if not text.isascii() or "\x7f" in text)
+    return _JSON_RAW.search(rest) is not None
 
 
 def _escape_raw(text: str) -> str:
