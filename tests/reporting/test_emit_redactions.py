@@ -41,3 +41,11 @@ def test_a_report_renders_the_same_after_adopting_worker_redactions() -> None:
     for fmt, text in before.items():
         assert render(report, fmt, demo_options()) == text
         assert token not in text
+
+
+def test_worker_fingerprints_are_those_of_the_findings() -> None:
+    report, _ = _report_with_secrets()
+    sent = emit.redactions(report.findings, report.errors).fingerprints
+    assert sent == {(f.rule_id, f.primary.path, f.key or f.message): f.fingerprint for f in report.findings}
+    pinned = dataclasses.replace(report.findings[0], fingerprint_pin="0" * 20)
+    assert emit.redactions([pinned]).fingerprints == {}  # a pin is no result of fingerprint_of
