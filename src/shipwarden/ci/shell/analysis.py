@@ -47,6 +47,8 @@ def _placeholder(index: int, length: int) -> str:
 
 
 def _line_starts(script: str) -> tuple[int, ...]:
+    if "\n" not in script:
+        return (0,)
     # each line but the last starts one past the end of the one before it
     return tuple(itertools.accumulate(map((1).__add__, map(len, script.split("\n")[:-1])), initial=0))
 
@@ -83,15 +85,16 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
     for cmd, start, end, target in an.fallback_remote:
         events.add(EventKind.REMOTE_EXEC, cmd, start, end, tool="pwsh", action="iex", target=target)
     ordered = sorted(an.commands, key=lambda c: (c.start, -c.end))  # stable: found first, first
-    index = {id(c): n for n, c in enumerate(ordered)}
+    index = {id(c): n for n, c in enumerate(ordered)} if events.out or an.sites else {}
     commands = []
+    sites_in = an.sites_in if an.sites else lambda start, end: ()
     for c in ordered:
         argv = tuple(c.argv)  # the words from argv_at on
+        # Command(start, end, name, canonical, argv, words, wrappers, assignments, redirects, nested_depth,
+        # expressions), given by position: keywords cost a dict per call
         commands.append(Command(
-            start=c.start, end=c.end, name=c.name, canonical=c.canonical, argv=argv,
-            words=argv if c.argv_at == 0 else tuple([w.word for w in c.words]), wrappers=c.wrappers,
-            assignments=tuple(c.assignments), redirects=tuple(c.redirects), nested_depth=c.depth,
-            expressions=an.sites_in(c.start, c.end),
+            c.start, c.end, c.name, c.canonical, argv, argv if c.argv_at == 0 else tuple([w.word for w in c.words]),
+            c.wrappers, tuple(c.assignments), tuple(c.redirects), c.depth, sites_in(c.start, c.end),
         ))
     starts = [c.start for c in commands]
     sites = []
@@ -107,7 +110,7 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
             attrs["expressions"] = an.sites_in(start, end)
         frozen_events.append(Event(kind=kind, start=start, end=end, command=ci, **attrs))
     an.comments.sort()
-    comment_starts = [a for a, _ in an.comments]
+    comment_starts = [a for a, _ in an.comments] if an.comments else []
     for i, (s, e) in enumerate(an.sites):
         inner = an.script[s + 3 : e - 2].strip()
         if parsed:

@@ -59,6 +59,15 @@ _STATEMENT_PARENTS = frozenset({"redirected_statement", "pipeline", "list", "pro
 _HANDLED = frozenset({"command", "declaration_command", "variable_assignment", "redirected_statement", "pipeline",
                       "heredoc_redirect"})
 """The node types :meth:`Walker.run` does something with (others are only walked through)."""
+_ASSIGNMENT_OWNERS = frozenset({"command", "declaration_command"})
+"""Parents whose ``variable_assignment`` children belong to them (not a statement of their own)."""
+_SUBSTITUTION_MARKS = ("$(", "`", "<(", ">(")
+_WORDISH = frozenset({"word", "number", "string", "raw_string", "ansi_c_string", "translated_string", "concatenation",
+                      "simple_expansion", "expansion", "arithmetic_expansion", "command_name", "file_redirect",
+                      "herestring_redirect", "heredoc_body", "test_command", "array", "subscript", "brace_expression",
+                      "binary_expression", "unary_expression", "parenthesized_expression", "ternary_expression",
+                      "postfix_expression", "regex", "extglob_pattern", "variable_name", "special_variable_name"})
+"""Word-level nodes: without a substitution in the text (``_SUBSTITUTION_MARKS``) no command is inside them."""
 _ESCAPE_WORD = re.compile(r"\\(\n|.)", re.S)
 _ESCAPE_DQ = re.compile(r"\\([$`\"\\\n])")
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "v": "\v", "0": "\0"}
@@ -86,6 +95,8 @@ class Walker:
         self.pending: list[tuple[Owner, _Lazy | None]] = []
         self.pending_pipes: list[list[tuple[_Lazy | None, int, int, list[Span]]]] = []
         self.skip_pipes: set[int] = set()
+        self.script = an.script
+        self.env_view: dict[str, str | None] | None = None  # a copy of env, shared until env changes
 
     # -- offsets ----------------------------------------------------------------------
     def o(self, i: int) -> int:
@@ -109,8 +120,58 @@ class Walker:
     # -- the walk ---------------------------------------------------------------------
     def run(self) -> None:
         root = _parser().parse(_ascii(self.text)).root_node
-        errors = root.has_error
-        classify = self.depth == 0 and bool(self.sites)
+        if self.depth == 0 and self.sites:
+            self.walk_classified(root, root.has_error)
+        else:
+            self.walk(root, root.has_error)
+
+    def walk(self, root: tree_sitter.Node, errors: bool) -> None:
+        """The walk when no ``${{ }}`` site needs its context: the ``_HANDLED`` nodes and parse errors.
+        Without ``$(``, backticks or ``<(``/``>(`` in the text, a word-level subtree holds no command:
+        it is not entered (unless it holds a parse error)."""
+        text = self.text
+        skip = _WORDISH if not any(s in text for s in _SUBSTITUTION_MARKS) else frozenset()
+        stack: list[tuple[tree_sitter.Node, str]] = [(root, "")]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, parent = pop()
+            if errors and (node.is_error or node.is_missing) and len(self.an.errors) < MAX_PARSE_ERRORS:
+                self.an.errors.append(Span(self.o(node.start_byte), self.oe(node.end_byte)))
+            children = node.children
+            if not children:
+                continue
+            t = node.type
+            if t in _HANDLED:
+                if t == "command":
+                    self.command(node, children)
+                elif t == "declaration_command":
+                    self.declaration(node)
+                elif t == "variable_assignment":
+                    if parent not in _ASSIGNMENT_OWNERS:
+                        self.set_env(self.assignment(node))
+                elif t == "redirected_statement":
+                    self.redirected(node)
+                elif t == "pipeline":
+                    self.pipeline(node)
+            statement = t in _STATEMENT_PARENTS
+            for child in reversed(children):
+                if not child.child_count:
+                    if not errors:
+                        continue  # a leaf matters only as a parse error
+                    if statement or child.is_named:
+                        push((child, t))
+                    continue
+                if skip:
+                    ct = child.type
+                    if (ct in skip or (ct == "variable_assignment" and t in _ASSIGNMENT_OWNERS)) and not (
+                        errors and child.has_error
+                    ):
+                        continue
+                if statement or child.is_named:
+                    push((child, t))
+
+    def walk_classified(self, root: tree_sitter.Node, errors: bool) -> None:
+        """The walk that also gives each ``${{ }}`` site its quoting, position and command."""
         site_starts, n_sites = self.site_starts, len(self.sites)
         stack: list[tuple[tree_sitter.Node, _Ctx, str]] = [(root, _ROOT, "")]
         pop, push = stack.pop, stack.append
@@ -120,20 +181,16 @@ class Walker:
                 self.an.errors.append(Span(self.o(node.start_byte), self.oe(node.end_byte)))
             children = node.children
             if not children:
-                if classify:
-                    self.classify(node, children, ctx)
+                self.classify(node, children, ctx)
                 continue
             t = node.type
             if t in _HANDLED:
                 ctx = self.visit(node, t, children, ctx, parent)
-            if classify:
-                self.classify(node, children, ctx)
+            self.classify(node, children, ctx)
             statement = t in _STATEMENT_PARENTS
             for child in reversed(children):
                 if not errors and not child.child_count:
                     # a leaf matters only as a parse error or for a ${{ }} site starting inside it
-                    if not classify:
-                        continue
                     k = bisect.bisect_left(site_starts, child.start_byte)
                     if k == n_sites or site_starts[k] >= child.end_byte:
                         continue
@@ -142,20 +199,20 @@ class Walker:
                     push((child, self.child_ctx(t, ctx, ct), t))
                 elif statement:
                     push((child, (ctx[0], Position.OTHER, ctx[2] if t == "redirected_statement" else None, ctx[3]), t))
-                elif child.is_named or classify:
+                else:
                     push((child, ctx, t))
 
     def visit(self, node: tree_sitter.Node, t: str, children: list[tree_sitter.Node], ctx: _Ctx, parent: str) -> _Ctx:
         """Record what a node of a ``_HANDLED`` type says; the context of its children."""
         if t == "command":
-            cmd = self.command(node)
+            cmd = self.command(node, children)
             if cmd is not None:
                 arg_pos = Position.ECHO_ARGUMENT if cmd.canonical in self.tables.echo else Position.ARGUMENT
                 return (ctx[0], arg_pos, cmd, ctx[3])
         elif t == "declaration_command":
             self.declaration(node)
         elif t == "variable_assignment":
-            if parent not in ("command", "declaration_command"):
+            if parent not in _ASSIGNMENT_OWNERS:
                 self.set_env(self.assignment(node))
         elif t == "redirected_statement":
             self.redirected(node)
@@ -211,13 +268,12 @@ class Walker:
 
     # -- words ------------------------------------------------------------------------
     def word(self, node: tree_sitter.Node) -> WordInfo:
-        a, b = node.start_byte, node.end_byte
-        if node.type == "word" and self.map is None:
+        if self.map is None and node.type == "word":
             # fast path: a plain word in the top-level script
+            a, b = node.start_byte, node.end_byte
             chunk = self.text[a:b]
             if "\\" not in chunk and (not self.sites or not self.local_sites(a, b)):
-                word = Word(a, b, self.an.script, chunk)
-                return WordInfo(word, chunk, [(0, a, b - a, b - a)], [], False, (a, b))
+                return WordInfo(Word(a, b, self.script, chunk), chunk, [(0, a, b - a, b - a)], [], False, (a, b))
         return self.slow_word(node)
 
     def slow_word(self, node: tree_sitter.Node) -> WordInfo:
@@ -357,11 +413,11 @@ class Walker:
         return None
 
     # -- commands ---------------------------------------------------------------------
-    def command(self, node: tree_sitter.Node) -> Cmd | None:
+    def command(self, node: tree_sitter.Node, children: list[tree_sitter.Node]) -> Cmd | None:
         word_nodes: list[tree_sitter.Node] = []
         assign_nodes: list[tree_sitter.Node] = []
         redirect_nodes: list[tree_sitter.Node] = []
-        for child in node.children:
+        for child in children:
             t = child.type
             if t == "variable_assignment":
                 assign_nodes.append(child)
@@ -386,10 +442,13 @@ class Walker:
                   assignments=[self.assignment(a) for a in assign_nodes],
                   redirects=[r for n in redirect_nodes for r in self.redirect(n)])
         resolve(cmd, self.tables)
-        env = dict(self.env)
-        for asg in cmd.assignments:
-            env[asg.name.lower()] = asg.value.value if asg.value else ""
-        cmd.env = env
+        if cmd.assignments:
+            env = dict(self.env)
+            for asg in cmd.assignments:
+                env[asg.name.lower()] = asg.value.value if asg.value else ""
+            cmd.env = env
+        else:
+            cmd.env = self.env_copy()
         self.by_node[node.id] = cmd
         self.an.commands.append(cmd)
         if redirect_nodes:
@@ -406,6 +465,13 @@ class Walker:
 
     def set_env(self, a: Assignment) -> None:
         self.env[a.name.lower()] = a.value.value if a.value else ""
+        self.env_view = None
+
+    def env_copy(self) -> dict[str, str | None]:
+        """A copy of the environment at this point (commands only read theirs)."""
+        if self.env_view is None:
+            self.env_view = dict(self.env)
+        return self.env_view
 
     def declaration(self, node: tree_sitter.Node) -> None:
         keyword = node.children[0] if node.child_count else node
@@ -421,7 +487,7 @@ class Walker:
         cmd = Cmd(self.o(node.start_byte), self.oe(node.end_byte), words, depth=self.depth, assignments=assigns)
         cmd.name = cmd.canonical = self.text[keyword.start_byte : keyword.end_byte]
         cmd.argv = [w.word for w in words]
-        cmd.env = dict(self.env)
+        cmd.env = self.env_copy()
         self.by_node[node.id] = cmd
         self.an.commands.append(cmd)
 
