@@ -112,8 +112,27 @@ def test_a_root_resolves_every_path_as_resolve_inside_does(tmp_path: Path) -> No
         "dir-in/action.yml", "missing.yml", "missing/dir/file", "loop", "a-file/under", "../outside/secret",
         "pkg/../outer-link", "./pkg/action.yml", str(outside / "secret"), "pkg//action.yml", "",
     ]
+    cases += ["dir-out/missing", "dir-in/missing", ".github/workflows/missing.yml"]
     for base in (root, linked_root):
         cached = safeio.Root(base)
         for rel in cases * 2:  # the second time from the cache
             plain = _outcome(lambda r, b=base: safeio.resolve_inside(b, r), rel)
             assert _outcome(cached.resolve, rel) == plain, rel
+        # the same answers when every folder (links to folders too) was listed first, and
+        # reading through the listings fails as opening the resolved path does
+        listed = safeio.Root(base)
+        for folder in ["", ".github", ".github/workflows", "pkg", "dir-out", "dir-in", "loop", "a-file", "missing"]:
+            listed.listing(folder)
+        for rel in cases * 2:
+            plain = _outcome(lambda r, b=base: safeio.resolve_inside(b, r), rel)
+            assert _outcome(listed.resolve, rel) == plain, rel
+            assert _read_outcome(rel, listed) == _read_outcome(rel, base), rel
+
+
+def _read_outcome(rel: str, root: Any) -> str:
+    try:
+        return repr(safeio.read_bytes(rel, root=root, limit=100))
+    except safeio.ReadRefused as exc:
+        return f"refused:{exc.kind}"
+    except OSError as exc:
+        return f"{type(exc).__name__}:{exc.strerror}"

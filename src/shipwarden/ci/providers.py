@@ -7,18 +7,21 @@ from pathlib import Path
 from shipwarden.ci.gitlab.files import root_files
 from shipwarden.ci.jenkins.files import jenkinsfiles
 from shipwarden.ci.result import ProviderResult
+from shipwarden.core.safeio import Root
 
 
-def scan_providers(root: Path, paths: bool = True) -> ProviderResult:
+def scan_providers(root: Path, paths: bool = True, base: Root | None = None) -> ProviderResult:
     """Find and analyse ``.gitlab-ci.yml`` and Jenkinsfiles under one repository root
-    (``paths=False``: without the GitLab attack-path search, as ``scan --no-paths``)."""
+    (``paths=False``: without the GitLab attack-path search, as ``scan --no-paths``);
+    ``base``: the root's :class:`Root` whose listings the GitHub loader made already."""
     parts: list[ProviderResult] = []
+    base = base if base is not None else Root(root)
     # start-up: a provider's analysis and rules are imported only for a root that has its files
-    if root_files(root):
+    if root_files(base):
         from shipwarden.ci.gitlab.scan import scan_gitlab
 
         parts.append(scan_gitlab(root, paths))
-    jenkins = jenkinsfiles(root)
+    jenkins = jenkinsfiles(base)
     if jenkins:
         from shipwarden.ci.jenkins.scan import scan_jenkins
 

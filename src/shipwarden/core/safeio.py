@@ -29,9 +29,10 @@ import stat
 from collections.abc import Callable
 from itertools import accumulate
 from operator import attrgetter
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 StrPath = str | os.PathLike[str]
+Entries = list[os.DirEntry[str]]
 
 #: Default largest file read (lockfiles of 100k packages are ~30 MB).
 DEFAULT_LIMIT = 64 * 1024 * 1024
@@ -91,19 +92,72 @@ class Root:
 
     :func:`resolve_inside` follows every link of every component on each call
     (about ten ``lstat`` calls for a file two folders down). A ``Root`` resolves
-    the root itself once and each folder below it once, from its resolved parent
-    (one ``lstat``), and then, per file, only looks at the last component (a link
+    the root itself once (when first needed) and each folder below it once, from its
+    resolved parent, and then, per file, only looks at the last component (a link
     anywhere is followed in full, as before): the same answer with one system call
-    per read. Keep one for one pass over the root, not for the life of a process:
-    folders are not resolved again.
+    per read. A folder listed through :meth:`listing` (the discovery walks share one
+    ``scandir`` per folder) answers for its entries without any: a name it does not
+    hold is missing, an entry that is no link is its own real path below the folder.
+    Keep one for one pass over the root, not for the life of a process: folders are
+    not resolved or listed again.
     """
 
-    __slots__ = ("_folders", "path", "real")
+    __slots__ = ("_folders", "_listed", "_real", "path")
 
     def __init__(self, root: StrPath) -> None:
         self.path = os.fspath(root)
-        self.real = os.path.realpath(root)
-        self._folders: dict[str, str] = {"": self.real}
+        self._real: str | None = None
+        self._folders: dict[str, str] = {}
+        self._listed: dict[str, tuple[Entries, Entries, dict[str, os.DirEntry[str]]] | OSError] = {}
+
+    @property
+    def real(self) -> str:
+        """The root with every link followed."""
+        if self._real is None:
+            self._real = self._folders[""] = os.path.realpath(self.path)
+        return self._real
+
+    def listing(self, rel: str = "") -> tuple[Entries, Entries] | None:
+        """:func:`listing` of the folder ``rel`` below the root (``""``: the root), listed once."""
+        try:
+            folders, others, _ = self._listed_folder(rel)
+        except OSError:
+            return None
+        return folders, others
+
+    def entries(self, rel: str = "") -> tuple[Entries, Entries]:
+        """:meth:`listing`, raising the ``OSError`` of a folder that cannot be listed."""
+        folders, others, _ = self._listed_folder(rel)
+        return folders, others
+
+    def holds(self, rel: str) -> bool | None:
+        """Does the folder of ``rel`` hold its last name? From that folder's listing (made
+        once); ``None`` when the folder cannot be listed."""
+        folder, _, name = rel.rpartition("/")
+        if self.listing(folder) is None:
+            return None
+        return self._listed_entry(folder, name) is not False
+
+    def _listed_folder(self, rel: str) -> tuple[Entries, Entries, dict[str, os.DirEntry[str]]]:
+        got = self._listed.get(rel)
+        if got is None:
+            try:
+                folders, others = _split_listing(os.path.join(self.path, rel) if rel else self.path)
+                got = (folders, others, {entry.name: entry for entry in folders + others})
+            except OSError as exc:
+                got = exc
+            self._listed[rel] = got
+        if isinstance(got, OSError):
+            raise got
+        return got
+
+    def _listed_entry(self, folder: str, name: str) -> os.DirEntry[str] | None | Literal[False]:
+        """The entry ``name`` of ``folder`` if that folder was listed; ``False`` when it was
+        listed without that name; ``None`` when it was not listed (or could not be)."""
+        got = self._listed.get(folder)
+        if got is None or isinstance(got, OSError):
+            return None
+        return got[2].get(name, False)
 
     def resolve(self, path: StrPath) -> str:
         """:func:`resolve_inside` of ``path`` under this root."""
@@ -112,13 +166,36 @@ class Root:
         if os.sep != "/" or rel.startswith("/") or "" in parts or "." in parts or ".." in parts:
             return _inside(os.path.realpath(os.path.join(self.path, rel)), self.real)
         folder, _, name = rel.rpartition("/")
-        return _inside(real_child(self._folder(folder), name), self.real)
+        return _inside(self._child(folder, name), self.real)
+
+    def target(self, path: StrPath) -> str:
+        """:meth:`resolve`, but a name that a listed folder does not hold is missing
+        (``FileNotFoundError``, as opening it would say) without a system call; outside the
+        root it is refused first, as :meth:`resolve` refuses it."""
+        rel = os.fspath(path)
+        folder, _, name = rel.rpartition("/")
+        if self._listed_entry(folder, name) is False and name not in ("", ".", ".."):
+            _inside(self._folder(folder), self.real)
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), os.path.join(self.path, rel))
+        return self.resolve(rel)
+
+    def _child(self, folder: str, name: str) -> str:
+        """:func:`real_child` of the folder ``folder`` below the root (from its listing when listed)."""
+        real_folder = self._folder(folder)
+        entry = self._listed_entry(folder, name)
+        if entry is None:
+            return real_child(real_folder, name)
+        if entry is not False and entry_is_link(entry):
+            return os.path.realpath(os.path.join(real_folder, name))
+        return os.path.join(real_folder, name)  # no link there (or missing: the name as written)
 
     def _folder(self, folder: str) -> str:
+        if not folder:
+            return self.real
         real = self._folders.get(folder)
         if real is None:
             parent, _, name = folder.rpartition("/")
-            real = self._folders[folder] = real_child(self._folder(parent), name)
+            real = self._folders[folder] = self._child(parent, name)
         return real
 
 
@@ -165,7 +242,7 @@ def _target(path: StrPath, root: StrPath | Root | None) -> str:
     if root is None:
         return os.fspath(path)
     if isinstance(root, Root):
-        return root.resolve(path)
+        return root.target(path)
     return resolve_inside(root, path)
 
 
@@ -262,26 +339,28 @@ def is_regular(path: StrPath) -> bool:
 # --------------------------------------------------------------------------- folders
 
 
-Entries = list[os.DirEntry[str]]
-
-
 def listing(folder: StrPath) -> tuple[Entries, Entries] | None:
     """A folder's entries sorted by name, split as :func:`os.walk` splits them: folders
     (links to folders too) and the rest; ``None`` when it cannot be listed (``os.walk``
     then skips it). One ``scandir``; an entry's kind comes with it (no ``stat`` except
     for a link)."""
-    folders: Entries = []
-    others: Entries = []
     try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                (folders if is_dir else others).append(entry)
+        return _split_listing(folder)
     except OSError:
         return None
+
+
+def _split_listing(folder: StrPath) -> tuple[Entries, Entries]:
+    """:func:`listing`, raising the ``OSError`` of a folder that cannot be listed."""
+    folders: Entries = []
+    others: Entries = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (folders if is_dir else others).append(entry)
     folders.sort(key=_BY_NAME)
     others.sort(key=_BY_NAME)
     return folders, others

@@ -349,19 +349,19 @@ MAX_ACTION_FILES = 200
 MAX_ACTION_DEPTH = 6
 
 
-def action_definition_paths(root: Path) -> list[str]:
+def action_definition_paths(root: Path | safeio.Root) -> list[str]:
     """``action.yml``/``action.yaml`` files anywhere outside ``.github/workflows`` (bounded
     walk, links not followed): the product of an action repository."""
     found: list[str] = []
-    _find_actions(os.fspath(root), "", 0, found)
+    _find_actions(root if isinstance(root, safeio.Root) else safeio.Root(root), "", 0, found)
     return sorted(found)
 
 
-def _find_actions(folder: str, rel: str, depth: int, found: list[str]) -> bool:
-    """Add the action file of ``folder`` (``rel`` below the root, ``depth`` folders down) and
+def _find_actions(base: safeio.Root, rel: str, depth: int, found: list[str]) -> bool:
+    """Add the action file of the folder ``rel`` below the root (``depth`` folders down) and
     those of its subfolders, depth first in name order (``os.walk``'s order), to ``found``;
     True once there are MAX_ACTION_FILES."""
-    listed = safeio.listing(folder)
+    listed = base.listing(rel)
     if listed is None:
         return False
     folders, others = listed
@@ -378,14 +378,14 @@ def _find_actions(folder: str, rel: str, depth: int, found: list[str]) -> bool:
             name = entry.name
             if name in _SKIP_DIRS or safeio.entry_is_link(entry) or (rel == ".github" and name == "workflows"):
                 continue
-            if _find_actions(os.path.join(folder, name), f"{rel}/{name}" if rel else name, depth + 1, found):
+            if _find_actions(base, f"{rel}/{name}" if rel else name, depth + 1, found):
                 return True
     return False
 
 
-def _load_definitions(repo: Repository, read: Reader, root: Path, result: LoadResult) -> None:
+def _load_definitions(repo: Repository, read: Reader, base: safeio.Root, result: LoadResult) -> None:
     """Load every action definition of the checkout (those workflows reached are kept as loaded)."""
-    for rel in action_definition_paths(root):
+    for rel in action_definition_paths(base):
         target = rel.rsplit("/", 1)[0] if "/" in rel else "."
         if target in repo.actions:
             repo.published_actions.append(target)
@@ -401,25 +401,17 @@ def _load_definitions(repo: Repository, read: Reader, root: Path, result: LoadRe
         repo.published_actions.append(target)
 
 
-def _workflow_paths(root: Path) -> list[str]:
-    wdir = os.path.join(root, WORKFLOW_DIR)
+def _workflow_paths(root: Path | safeio.Root) -> list[str]:
+    """The workflow files of ``.github/workflows`` (links followed as ``Path.is_dir`` follows
+    them: a link to a folder is no workflow), from the folder's one listing."""
+    base = root if isinstance(root, safeio.Root) else safeio.Root(root)
     try:
-        listing = os.scandir(wdir)
+        _, others = base.entries(WORKFLOW_DIR)
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
             return []  # no folder there (Path.is_dir says False)
         raise
-    with listing as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(WORKFLOW_SUFFIXES) and not _is_folder(wdir, e))
-    return [f"{WORKFLOW_DIR}/{n}" for n in names]
-
-
-def _is_folder(parent: str, entry: os.DirEntry[str]) -> bool:
-    """``Path.is_dir`` of a listed entry: a link is followed as ``Path`` follows it; any
-    other entry's kind came with the listing (no ``stat``)."""
-    if safeio.entry_is_link(entry):
-        return Path(parent, entry.name).is_dir()
-    return entry.is_dir(follow_symlinks=False)
+    return [f"{WORKFLOW_DIR}/{e.name}" for e in others if e.name.endswith(WORKFLOW_SUFFIXES)]
 
 
 _REMOTE = re.compile(r'^\s*\[remote\s+"origin"\]\s*$(.*?)(?=^\s*\[|\Z)', re.M | re.S)
@@ -427,8 +419,11 @@ _URL = re.compile(r"^\s*url\s*=\s*(\S+)\s*$", re.M)
 _SLUG = re.compile(r"[:/]([A-Za-z0-9][A-Za-z0-9_.-]*)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
 
 
-def origin_slug(root: Path) -> str:
-    """``owner/name`` of the checkout's ``origin`` remote (``.git/config``, read bounded, never run)."""
+def origin_slug(root: Path, base: safeio.Root | None = None) -> str:
+    """``owner/name`` of the checkout's ``origin`` remote (``.git/config``, read bounded, never run).
+    With the root's ``base``, a root listing without ``.git`` answers at once."""
+    if base is not None and base.holds(".git") is False:
+        return ""
     config = os.path.join(root, ".git", "config")
     try:
         info = os.lstat(config)  # a link is not followed
@@ -443,11 +438,11 @@ def origin_slug(root: Path) -> str:
     return f"{slug.group(1)}/{slug.group(2)}".lower() if slug else ""
 
 
-def _reader(root: Path) -> Reader:
-    """Reads under ``root`` for one load: its folders resolved once (:class:`safeio.Root`),
-    and each file outside the workflow folder read once (``package.json`` is asked for by
-    three readers; a workflow is read once anyway and its bytes are not kept)."""
-    base = safeio.Root(root)
+def _reader(base: safeio.Root) -> Reader:
+    """Reads under the root for one load: its folders resolved once (:class:`safeio.Root`,
+    whose listings answer for missing files), and each file outside the workflow folder read
+    once (``package.json`` is asked for by three readers; a workflow is read once anyway
+    and its bytes are not kept)."""
     done: dict[str, bytes | OSError | YamlError] = {}
 
     def read(rel: str) -> bytes:
@@ -466,15 +461,17 @@ def _reader(root: Path) -> Reader:
     return read
 
 
-def load_directory(root: Path, files: list[str] | None = None) -> LoadResult:
-    """Load a repository checkout (or, with ``files``, just those workflow files)."""
-    repo = Repository(str(root), slug=origin_slug(root))
+def load_directory(root: Path, files: list[str] | None = None, base: safeio.Root | None = None) -> LoadResult:
+    """Load a repository checkout (or, with ``files``, just those workflow files). ``base``:
+    the root's :class:`safeio.Root` when the caller lists it for other providers too."""
+    base = base if base is not None else safeio.Root(root)
+    repo = Repository(str(root), slug=origin_slug(root, base))
     result = LoadResult(repo)
-    paths = files if files is not None else _workflow_paths(root)
-    read = _reader(root)
+    paths = files if files is not None else _workflow_paths(base)
+    read = _reader(base)
     _load_into(repo, paths, read, result, "")
     if files is None:
-        _load_definitions(repo, read, root, result)
+        _load_definitions(repo, read, base, result)
     return result
 
 

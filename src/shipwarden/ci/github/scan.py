@@ -22,7 +22,7 @@ from shipwarden.ci.github.model import REMOTE_FILE_RE, Repository, RunnerLabels,
 from shipwarden.ci.github.remote import ActionSource, Resolver, attach_callers, resolve_remote_actions
 from shipwarden.ci.github.rules.action_definition import check_actions
 from shipwarden.ci.providers import scan_providers
-from shipwarden.core import forkpool
+from shipwarden.core import forkpool, safeio
 from shipwarden.core.catalogue import RuleMeta, rule_checks
 from shipwarden.core.findings import Coverage, Finding, Location, Report, ScanError
 from shipwarden.core.progress import SILENT, Progress
@@ -123,7 +123,8 @@ def scan_root(
     """Scan one repository root (a checkout) and, optionally, all its branches.
     With ``actions``, remote composite actions are read (:mod:`shipwarden.ci.github.remote`)."""
     path = Path(root)
-    loads: list[LoadResult] = [load_directory(path)]
+    base = safeio.Root(path)  # one listing of each folder for every provider's discovery
+    loads: list[LoadResult] = [load_directory(path, base=base)]
     if all_branches:
         try:
             refs = branch_refs(path)
@@ -158,7 +159,7 @@ def scan_root(
                     continue
             seen.add(ident)
             total.findings.append(f)
-    _providers(path, total, paths)
+    _providers(path, total, paths, base)
     total.plain_sources = _plain_sources(loads[0].repo, prefix)
     _prefix(total.findings, prefix)
     if prefix:
@@ -197,10 +198,10 @@ def _remote_actions(
         total.errors.append(_internal_error(repo.root, "remote-actions", exc))
 
 
-def _providers(path: Path, total: RootResult, paths: bool) -> None:
+def _providers(path: Path, total: RootResult, paths: bool, base: safeio.Root) -> None:
     """GitLab CI and Jenkins (``shipwarden.ci``) beside the GitHub workflows."""
     try:
-        res = scan_providers(path, paths)
+        res = scan_providers(path, paths, base)
     except Exception as exc:  # noqa: BLE001
         total.errors.append(_internal_error(str(path), "ci", exc))
         return

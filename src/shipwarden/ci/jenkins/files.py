@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from shipwarden.core.safeio import entry_is_link, entry_is_regular, listing
+from shipwarden.core.safeio import Root, entry_is_link, entry_is_regular
 
 #: How deep below the root Jenkinsfiles are looked for (``ci/release/Jenkinsfile``).
 MAX_DEPTH = 4
@@ -16,18 +16,21 @@ _NAME = re.compile(r"^Jenkinsfile([._-][\w.-]+)?$|\.jenkinsfile$|\.Jenkinsfile$"
 _SKIP = frozenset({".git", "node_modules", "vendor", ".venv", "venv", "target", "build", "dist"})
 
 
-def jenkinsfiles(root: Path) -> list[str]:
-    """Relative paths of Jenkinsfiles (regular files, no links followed), sorted."""
+def jenkinsfiles(root: Path | Root) -> list[str]:
+    """Relative paths of Jenkinsfiles (regular files, no links followed), sorted; from the
+    listings of the root's :class:`Root` when given one."""
     found: list[str] = []
-    if _search(os.fspath(root), [], found):
+    base = root if isinstance(root, Root) else Root(root)
+    if _search(base, os.path.basename(base.path), [], found):
         return found  # the first MAX_FILES in walk order
     return sorted(found)
 
 
-def _search(folder: str, parts: list[str], found: list[str]) -> bool:
-    """Add the Jenkinsfiles of ``folder`` (``parts`` below the root) and of its subfolders,
-    depth first in name order (``os.walk``'s order), to ``found``; True once MAX_FILES are."""
-    listed = listing(folder)
+def _search(base: Root, folder: str, parts: list[str], found: list[str]) -> bool:
+    """Add the Jenkinsfiles of the folder named ``folder``, ``parts`` below the root, and of
+    its subfolders, depth first in name order (``os.walk``'s order), to ``found``; True once
+    MAX_FILES are."""
+    listed = base.listing("/".join(parts))
     if listed is None:
         return False
     folders, files = listed
@@ -37,7 +40,7 @@ def _search(folder: str, parts: list[str], found: list[str]) -> bool:
             if len(found) >= MAX_FILES:
                 return True
     # Jenkinsfile.d/core/release style: any file in a Jenkinsfile.d folder
-    if os.path.basename(folder) == "Jenkinsfile.d" or "Jenkinsfile.d" in parts:
+    if folder == "Jenkinsfile.d" or "Jenkinsfile.d" in parts:
         for entry in files:
             rel = "/".join([*parts, entry.name])
             if rel not in found and "." not in entry.name and entry_is_regular(entry):
@@ -47,6 +50,6 @@ def _search(folder: str, parts: list[str], found: list[str]) -> bool:
             name = entry.name
             if name in _SKIP or entry_is_link(entry):
                 continue
-            if _search(os.path.join(folder, name), [*parts, name], found):
+            if _search(base, name, [*parts, name], found):
                 return True
     return False
