@@ -88,3 +88,28 @@ def test_render_writes_the_json_and_sarif_it_wrote_through_the_parse() -> None:
         text = render(report, fmt, demo_options())
         assert token not in text
         assert text == _reference(text)
+
+
+def _clean_first(report: Any) -> str:
+    """The JSON ``render`` wrote before it skipped ``clean_report`` for reports with nothing to redact."""
+    from shipwarden.reporting.json_report import report_dict
+
+    return emit.finalize_data(report_dict(emit.clean_report(report, terminal=False), demo_options()), "json")
+
+
+def test_json_without_clean_report_is_the_json_with_it() -> None:
+    report = sample_report()
+    token = fake_token("github-pat", 6)
+    first = report.findings[0]
+    twin = dataclasses.replace(first, message=f"{first.message} {token}", key=f"k {token}")  # sorts after first
+    hidden = dataclasses.replace(first, message=f"{first.message} z", key=f"only in the key {token}")
+    for findings in ([], [hidden], [twin], [twin, hidden], [hidden, twin]):
+        case = dataclasses.replace(report, findings=[*report.findings, *findings])
+        emit._REDACTED.clear()
+        text = render(case, "json", demo_options())
+        emit._REDACTED.clear()
+        assert text == _clean_first(case)
+        assert token not in text
+    bidi = dataclasses.replace(report, findings=[dataclasses.replace(first, message=f"{first.message} \u202e")])
+    assert render(bidi, "json", demo_options()) == _clean_first(bidi)
+    assert "\u202e" not in render(bidi, "json", demo_options())

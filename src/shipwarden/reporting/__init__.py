@@ -71,16 +71,24 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
 
     Every text field passes through :func:`shipwarden.reporting.emit.clean_report`
     first and the result through :func:`~shipwarden.reporting.emit.finalize`:
-    a new format added here is redacted and neutralised like the others.
+    a new format added here is redacted and neutralised like the others. (``json``
+    skips the first when the second finds nothing to redact: see below.)
     """
-    from shipwarden.reporting.emit import JSON_FORMATS, clean_report, finalize, finalize_data
+    from shipwarden.reporting.emit import JSON_FORMATS, clean_report, finalize, finalize_data, finalize_unredacted
 
     options = options or RenderOptions()
-    report = clean_report(report, terminal=fmt not in JSON_FORMATS)
     if fmt == "json":
         from shipwarden.reporting.json_report import report_dict
 
-        return finalize_data(report_dict(report, options), fmt, color=options.color)
+        # The JSON report copies the report's strings as they are (none cut or joined),
+        # and orders findings and errors by them: when the exit's redactor changes none
+        # of its strings, clean_report would change nothing it shows (a finding's key,
+        # which it does not show, keeps its fingerprint). Else the cleaned report's.
+        text = finalize_unredacted(report_dict(report, options), fmt, color=options.color)
+        if text is not None:
+            return text
+        return finalize_data(report_dict(clean_report(report, terminal=False), options), fmt, color=options.color)
+    report = clean_report(report, terminal=fmt not in JSON_FORMATS)
     if fmt == "sarif":
         from shipwarden.reporting.sarif import sarif_dict
 

@@ -251,6 +251,9 @@ def adopt(results: Redactions) -> None:
     """Remember what a worker's :func:`redactions` found (bounded like the memo itself)."""
     adopt_fingerprints(results.fingerprints)
     room = _REDACTED_MAX - len(_REDACTED)
+    if len(results.done) <= room:  # redact_text is pure: a text's result here would be the same
+        _REDACTED.update(results.done)
+        return
     for text, clean_text in results.done.items():
         if room <= 0:
             break
@@ -294,8 +297,10 @@ def _json_strings(data: Any) -> Any:
 def _plain_strings(data: Any) -> set[str] | None:
     """The distinct strings of ``data`` (dict keys too), or ``None`` when ``data`` holds
     anything but plain JSON values (``str``, ``int``, ``float``, ``bool``, ``None``,
-    lists, tuples, dicts with ``str`` keys; no subclass): the strings of its JSON text."""
-    strings: set[str] = set()
+    lists, tuples, dicts with ``str`` keys; no subclass): the strings of its JSON text.
+    (Keys are tested once each distinct key: one equal to a ``str`` already seen has
+    its characters.)"""
+    strings: set[Any] = set()
     add = strings.add
     todo = [data]
     while todo:
@@ -303,10 +308,7 @@ def _plain_strings(data: Any) -> set[str] | None:
         kind = type(value)
         items: Iterable[Any]
         if kind is dict:
-            for key in value:
-                if type(key) is not str:
-                    return None
-            strings.update(value)
+            strings.update(value)  # keys (their type is tested at the end)
             items = value.values()
         elif kind is list or kind is tuple:
             items = value
@@ -323,6 +325,9 @@ def _plain_strings(data: Any) -> set[str] | None:
                 add(item)
             elif not (kind is int or item is None or kind is bool or kind is float):
                 todo.append(item)
+    for text in strings:
+        if type(text) is not str:
+            return None
     return strings
 
 
@@ -368,6 +373,17 @@ def _holds_raw(strings: Collection[str]) -> bool:
 
 def _escape_raw(text: str) -> str:
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def finalize_unredacted(data: Any, fmt: str, *, color: bool = False) -> str | None:
+    """:func:`finalize_data` of ``data`` when the redactor changes none of its strings
+    (``data``'s JSON text, its raw characters escaped); ``None`` when it would change one,
+    or ``data`` is not plain JSON values."""
+    strings = _plain_strings(data)
+    if strings is None or fmt not in JSON_FORMATS or _any_redacted(strings):
+        return None
+    text = _dump(data)
+    return _remember(_escape_raw(text) if _holds_raw(strings) else text, fmt, color)
 
 
 def finalize_data(data: Any, fmt: str, *, color: bool = False) -> str:
