@@ -125,7 +125,19 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
 # --------------------------------------------------------------------------- capabilities
 
 
+def holds_capability(job: Job) -> bool:
+    """Whether :func:`capability` finds something in ``job`` (without wording it)."""
+    facts = job_facts(job)
+    if facts.id_token or facts.publishes:
+        return True
+    if any(s.upper() != "GITHUB_TOKEN" for s in facts.secrets):
+        return True
+    return any(s in POWER_SCOPES and s != "id-token" for s in facts.writes)
+
+
 def capability(job: Job) -> Capability | None:
+    if not holds_capability(job):
+        return None
     facts = job_facts(job)
     parts: list[str] = []
     loc: Location | None = None

@@ -15,7 +15,7 @@ from shipwarden.ci.github.gates import blocked, gates_for
 from shipwarden.ci.github.model import Repository
 from shipwarden.ci.github.remote import wanted
 from shipwarden.core.findings import Coverage
-from shipwarden.paths.ends import capability, outsider_event
+from shipwarden.paths.ends import holds_capability, outsider_event
 
 SUBJECT = "step(s) calling a remote action not read"
 RESOLVE = "shipwarden scan --fetch-actions (or paths --fetch-actions) reads them at their ref"
@@ -37,7 +37,7 @@ def unseen_actions(repo: Repository) -> list[Coverage]:
             if not remote:
                 continue
             reachable = outsider and not blocked(gates_for(job, remote[0]))
-            why = "reachable by an outsider" if reachable else ("privileged" if capability(job) else "")
+            why = "reachable by an outsider" if reachable else ("privileged" if holds_capability(job) else "")
             if not why:
                 continue
             for step in remote:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import field
 
 from shipwarden.ci.yamlspan import Scalar
 from shipwarden.core.structs import struct
@@ -30,17 +31,17 @@ class Uses:
     #: own commit (``subpath`` is then written ``./path``). Unlike ``./path`` it is not
     #: read from the workspace, so no checkout can replace it.
     self_ref: bool = False
+    #: ``owner/repo[/path]`` lower-cased, the key into the actions table (made once: every rule asks)
+    action: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        base = f"{self.owner}/{self.repo}".lower()
+        self.action = f"{base}/{self.subpath.lower()}" if self.subpath else base
 
     @property
     def from_workspace(self) -> bool:
         """Is the referenced code read from the job's workspace (``./path``)?"""
         return self.kind == "local" and not self.self_ref
-
-    @property
-    def action(self) -> str:
-        """``owner/repo[/path]`` lower-cased, the key into the actions table."""
-        base = f"{self.owner}/{self.repo}".lower()
-        return f"{base}/{self.subpath.lower()}" if self.subpath else base
 
     @property
     def remote_key(self) -> str:

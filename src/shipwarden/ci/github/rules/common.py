@@ -115,6 +115,10 @@ class Power:
         return ", ".join(held)
 
 
+#: :func:`job_power` of each job's facts, computed once (keyed by identity, kept alive with the facts)
+_POWER: dict[int, tuple[JobFacts, Power]] = {}
+
+
 def job_power(facts: JobFacts) -> Power:
     """Secrets, an OIDC grant or release-relevant write scopes held by a job.
 
@@ -126,6 +130,17 @@ def job_power(facts: JobFacts) -> Power:
     reported once per workflow by ``excessive-permissions`` rather than raising
     every hygiene finding in the file.
     """
+    hit = _POWER.get(id(facts))
+    if hit is not None and hit[0] is facts:
+        return hit[1]
+    if len(_POWER) > 50_000:
+        _POWER.clear()
+    power = _job_power(facts)
+    _POWER[id(facts)] = (facts, power)
+    return power
+
+
+def _job_power(facts: JobFacts) -> Power:
     job = facts.job
     secrets = tuple(
         sorted(

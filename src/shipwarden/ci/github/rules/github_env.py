@@ -31,7 +31,6 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     privileged = privileged_outsider_events(wf)
     for job in wf.jobs:
         facts = job_facts(job)
-        power = job_holds_power(facts)
         for write in facts.env_writes:
             if write.taint is None:
                 continue
@@ -41,7 +40,7 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             if write.file == "GITHUB_OUTPUT":
                 tier = Tier.P2
             elif privileged:
-                tier = Tier.P0 if power else Tier.P1
+                tier = Tier.P0 if job_holds_power(facts) else Tier.P1
             else:
                 tier = Tier.P2
             tier, env_note = environment_gate(job, tier)

@@ -90,10 +90,15 @@ class Risk:
 # --------------------------------------------------------------------------- grants
 
 
+def _grants_token(perms: Permissions | None) -> bool:
+    return perms is not None and perms.level("id-token") == "write"
+
+
 def _grant(perms: Permissions | None, file: SourceFile) -> Location | None:
     """Where ``id-token: write`` is granted (the key and value), or None."""
-    if perms is None or perms.level("id-token") != "write":
+    if not _grants_token(perms):
         return None
+    assert perms is not None
     if perms.kind == "write-all":
         return file.location(perms.node, "`write-all` grants id-token: write")
     if isinstance(perms.node, Mapping):
@@ -398,6 +403,8 @@ def folded_grant(wf: Workflow, job: Job) -> Location | None:
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    if not any(_grants_token(p) for p in (wf.permissions, *(job.permissions for job in wf.jobs))):
+        return  # nothing in the workflow is granted `id-token: write`
     uses = token_uses(wf, repo)
     yield from _workflow_level(wf, uses)
     for job in wf.jobs:

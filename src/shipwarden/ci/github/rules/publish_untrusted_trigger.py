@@ -325,13 +325,13 @@ def _reach(job: Job, site: PublishSite, entries: list[Entry], repo: Repository) 
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
+    publishing = [(job, sites) for job in wf.jobs if (sites := package_sites(job))]
+    if not publishing:
+        return
     entries = _entries(wf, repo)
     if not entries:
         return
-    for job in wf.jobs:
-        sites = package_sites(job)
-        if not sites:
-            continue
+    for job, sites in publishing:
         reached: dict[str, Reach] = {}
         first: PublishSite | None = None
         for site in sites:

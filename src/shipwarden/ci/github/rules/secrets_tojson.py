@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from shipwarden.ci.github import expressions as ex
@@ -22,11 +23,16 @@ META = RuleMeta(
 _Trail = tuple["_Trail | None", "str | int"] | None
 
 
+#: ``secrets`` not followed by ``.name``: a use of the whole context may start there (``secrets.NAME``,
+#: one secret, never is one). Case-insensitive in ASCII only, as ``str.lower`` of the value sees it.
+_WHOLE_CONTEXT = re.compile(r"(?i:secrets)(?!\.[A-Za-z_])", re.ASCII)
+
+
 def _may_use_secrets(text: str) -> bool:
-    """Whether a scalar of a file with this text can hold ``${{ … secrets … }}``: only an escape
-    (``\\x73``, an escaped line break) in a quoted scalar makes text that the file does not
-    hold as it is."""
-    return "\\" in text or ("${{" in text and "secrets" in text.lower())
+    """Whether a scalar of a file with this text can use the whole ``secrets`` context: only an
+    escape (``\\x73``, an escaped line break) in a quoted scalar makes text that the file does
+    not hold as it is."""
+    return "\\" in text or ("${{" in text and _WHOLE_CONTEXT.search(text) is not None)
 
 
 def _candidates(node: Node | None, trail: _Trail, out: list[tuple[Scalar, _Trail]]) -> None:

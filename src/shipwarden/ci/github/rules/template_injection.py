@@ -41,12 +41,14 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
     best: dict[tuple[str, int, int], Finding] = {}
     for job in wf.jobs:
         facts = job_facts(job)
-        power = job_holds_power(facts)
+        power: bool | None = None  # judged at the job's first tainted sink
         for step in facts.steps:
             for sink in sinks(step):
                 taint = tracer.trace_inner(sink.site.inner, step, job)
                 if taint is None:
                     continue
+                if power is None:
+                    power = job_holds_power(facts)
                 tier, events = _tier(job, taint.sources, power)
                 gates = gates_for(job, step)
                 stop, needs = blocked(gates), approval(gates)
