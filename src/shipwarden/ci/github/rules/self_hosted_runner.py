@@ -70,42 +70,46 @@ def _hosted(label: str) -> bool:
 
 
 def _judge(labels: list[str], node: Node | None, source: str = "", declared: RunnerLabels | None = None) -> RunnerChoice:
+    confidence, why, undeclared = _verdict(tuple(labels), source, declared)
+    return RunnerChoice(tuple(labels), confidence, why, node, undeclared=undeclared)
+
+
+@functools.lru_cache(maxsize=1024)
+def _verdict(
+    labels: tuple[str, ...], source: str, declared: RunnerLabels | None
+) -> tuple[Confidence | None, str, str]:
+    """How sure we are that ``labels`` pick a self-hosted runner, why, and the undeclared custom
+    label (or group) that settles it; kept per label set (a repository's jobs repeat a few)."""
     low = [label.lower().strip() for label in labels if label.strip()]
     suffix = f" ({source})" if source else ""
     if "self-hosted" in low:
         shown = ", ".join(f"`{label}`" for label in labels)
-        return RunnerChoice(tuple(labels), Confidence.HIGH, f"labels {shown}{suffix}", node)
+        return Confidence.HIGH, f"labels {shown}{suffix}", ""
     settled = declared or RunnerLabels()
     mine = next((label for label in labels if settled.declared(label) == "self-hosted"), None)
     if mine is not None:
-        return RunnerChoice(
-            tuple(labels), Confidence.HIGH, f"`{mine}`{suffix}, declared self-hosted in the configuration", node
-        )
+        return Confidence.HIGH, f"`{mine}`{suffix}, declared self-hosted in the configuration", ""
     groups = [label for label in labels if label.startswith("group:") and settled.declared(label) != "hosted"]
     if groups:
-        return RunnerChoice(
-            tuple(labels),
+        return (
             Confidence.MEDIUM,
             f"runner group `{groups[0][6:]}`{suffix} (self-hosted unless the group holds only GitHub larger runners)",
-            node,
-            undeclared=groups[0],
+            groups[0],
         )
     literal = [label for label in low if "${{" not in label and not label.startswith("group:")]
     if not literal or len(literal) != len([lo for lo in low if not lo.startswith("group:")]):
-        return RunnerChoice(tuple(labels), None, "", node)
+        return None, "", ""
     if all(_hosted(label) or settled.declared(label) == "hosted" for label in literal):
-        return RunnerChoice(tuple(labels), None, "", node)
+        return None, "", ""
     custom = next(
         label
         for label, lo in zip(labels, low, strict=False)
         if not _hosted(lo) and settled.declared(lo) != "hosted" and not lo.startswith("group:")
     )
-    return RunnerChoice(
-        tuple(labels),
+    return (
         Confidence.MEDIUM,
         f"custom runner label `{custom}`{suffix} (not a GitHub-hosted image: a self-hosted pool or scale set)",
-        node,
-        undeclared=custom,
+        custom,
     )
 
 
