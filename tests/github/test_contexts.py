@@ -307,3 +307,24 @@ def test_template_conditions_are_always_true() -> None:
 
 def test_invalid_condition_has_no_gates() -> None:
     assert gates("github.actor = 'x'") == []
+
+
+def test_candidate_index_drops_no_pattern_that_matches() -> None:
+    """A look-up tries only the patterns its path's first segments allow (``_Table.near``): over
+    paths made from every pattern (wildcards filled in several ways), the first match among
+    those candidates is the first match in the whole table, for entries and gates alike."""
+    table = contexts._table()
+    fills = ("x", "event", "github", "*", "steps")
+    paths: set[tuple[str, ...]] = {(), ("",), ("unknown",), ("github",), ("github", "zzz")}
+    for pattern in [e.pattern for e in table.entries] + [g.pattern for g in table.gates]:
+        for fill in fills:
+            head = tuple(fill if s == "*" else s for s in pattern.head)
+            for middle in ((), (fill,), (fill, "y")) if pattern.tail is not None else ((),):
+                path = head + middle + tuple(fill if s == "*" else s for s in (pattern.tail or ()))
+                paths.update(path[:n] for n in range(len(path) + 1))
+    for path in paths:
+        entries, gates = contexts._near(path)
+        first = next((e for e in table.entries if e.pattern.matches(path)), None)
+        assert next((e for e in entries if e.pattern.matches(path)), None) is first, path
+        gate = next((g for g in table.gates if g.pattern.matches(path)), None)
+        assert next((g for g in gates if g.pattern.matches(path)), None) is gate, path

@@ -124,6 +124,9 @@ class _Table:
     outsider: tuple[_Entry, ...]  # `**`-free outsider entries, for container lookups
     defaults: dict[str, Control]
     gates: tuple[_GateEntry, ...]  # most specific first
+    #: the entries and gates that may match a path, by its first two segments when the table
+    #: names them (``github.event``), else its first, else ``("",)`` (no literal: the wildcards)
+    near: dict[Path, tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]]
 
 
 def _events(value: Any, groups: dict[str, frozenset[str]], where: str) -> frozenset[str] | None:
@@ -172,7 +175,31 @@ def _build(raw: dict[str, Any]) -> _Table:
     outsider = tuple(
         e for e in entries if e.info.control is Control.OUTSIDER and e.pattern.tail is None
     )
-    return _Table(tuple(entries), outsider, defaults, tuple(gates))
+    return _Table(tuple(entries), outsider, defaults, tuple(gates), _near_index(entries, gates))
+
+
+def _near_index(
+    entries: list[_Entry], gates: list[_GateEntry]
+) -> dict[Path, tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]]:
+    heads = [e.pattern.head for e in entries] + [g.pattern.head for g in gates]
+    prefixes = {h[:n] for h in heads for n in (1, 2) if len(h) >= n and "*" not in h[:n]} | {("",)}
+    return {
+        prefix: (
+            tuple(e for e in entries if _may_match(e.pattern, prefix)),
+            tuple(g for g in gates if _may_match(g.pattern, prefix)),
+        )
+        for prefix in prefixes
+    }
+
+
+def _may_match(pattern: _Pattern, prefix: Path) -> bool:
+    """False when ``pattern`` matches no path that starts with ``prefix``."""
+    for i, segment in enumerate(prefix):
+        if i >= len(pattern.head):
+            return pattern.tail is not None  # a `**`-free pattern matches paths of its own length only
+        if pattern.head[i] not in ("*", segment):
+            return False
+    return True
 
 
 @functools.cache
@@ -189,39 +216,13 @@ def normalise_path(ref: ContextRef | Path | str) -> Path:
     return tuple(s.lower() for s in ref)
 
 
-def _may_match(pattern: _Pattern, prefix: Path) -> bool:
-    """False when ``pattern`` matches no path that starts with ``prefix``."""
-    for i, segment in enumerate(prefix):
-        if i >= len(pattern.head):
-            return pattern.tail is not None  # a `**`-free pattern matches paths of its own length only
-        if pattern.head[i] not in ("*", segment):
-            return False
-    return True
-
-
-@functools.cache
-def _literal_pairs() -> frozenset[Path]:
-    """The first two segments of the table's patterns that begin with two literal ones (``github.event``)."""
-    table = _table()
-    heads = [e.pattern.head for e in table.entries] + [g.pattern.head for g in table.gates]
-    return frozenset(h[:2] for h in heads if len(h) >= 2 and "*" not in h[:2])
-
-
-@functools.lru_cache(maxsize=512)
-def _near_prefix(prefix: Path) -> tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]:
-    table = _table()
-    return (
-        tuple(e for e in table.entries if _may_match(e.pattern, prefix)),
-        tuple(g for g in table.gates if _may_match(g.pattern, prefix)),
-    )
-
-
 def _near(path: Path) -> tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]:
-    """The table's patterns and gates that may match ``path``, most specific first as in the
-    table: those its first two segments allow when the table names them (``github.event``),
-    else its first."""
-    prefix = path[:2]
-    return _near_prefix(prefix if prefix in _literal_pairs() else path[:1])
+    """The table's patterns and gates that may match ``path``, most specific first (:attr:`_Table.near`)."""
+    near = _table().near
+    hit = near.get(path[:2]) or near.get(path[:1])
+    if hit is not None:
+        return hit
+    return near[("",)] if path else (_table().entries, _table().gates)
 
 
 @functools.lru_cache(maxsize=4096)

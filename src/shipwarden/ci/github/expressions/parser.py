@@ -37,7 +37,6 @@ _MAX_NESTING = 60
 # "num", "str", "ident", "true", "false", "null", "eof".
 _Token = tuple[str, object, int, int]
 
-_BOUNDARY = frozenset("([)],.!><=&|")
 _SINGLE = frozenset("()[],*")
 _KEYWORDS = {"true": "true", "false": "false", "null": "null"}
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -47,8 +46,16 @@ _OCT_RE = re.compile(r"0[oO][0-7]+")
 _AFTER_VALUE = frozenset(("ident", "]", ")", "*"))
 
 
-def _boundary(c: str) -> bool:
-    return c in _BOUNDARY or c.isspace()
+#: Where a word (an identifier, keyword) ends: white space (as ``str.isspace``) or punctuation.
+_WORD_END = re.compile(r"[\s(\[)\],.!><=&|]")
+#: Where a number ends: the same, except that ``.`` belongs to it.
+_NUMBER_END = re.compile(r"[\s(\[)\],!><=&|]")
+
+
+def _end(pattern: re.Pattern[str], text: str, start: int) -> int:
+    """The offset of the first character at or after ``start`` that ``pattern`` matches, else the text's end."""
+    m = pattern.search(text, start)
+    return m.start() if m else len(text)
 
 
 def _number_value(lexeme: str) -> float | None:
@@ -106,9 +113,7 @@ def _lex(text: str) -> list[_Token]:
         elif c == "'":
             i = _lex_string(text, i, toks)
         elif c.isdigit() or c in "+-.":
-            j = i + 1
-            while j < n and (text[j] == "." or not _boundary(text[j])):
-                j += 1
+            j = _end(_NUMBER_END, text, i + 1)
             lexeme = text[i:j]
             value = _number_value(lexeme)
             if value is None:
@@ -116,9 +121,7 @@ def _lex(text: str) -> list[_Token]:
             toks.append(("num", value, start, j))
             i = j
         else:
-            j = i + 1
-            while j < n and not _boundary(text[j]):
-                j += 1
+            j = _end(_WORD_END, text, i + 1)
             word = text[i:j]
             if prev != "." and word in _KEYWORDS:
                 toks.append((_KEYWORDS[word], None, start, j))
