@@ -136,6 +136,8 @@ def link_findings(paths: list[Path], findings: list[Finding]) -> list[Finding]:
     """Add one finding per path; findings of :data:`PATH_RULES` at a hop (any of their
     locations), and findings of :data:`ENTRY_RULES` inside a path's entry job, take the
     path's tier when it is higher (a path never lowers a rule's own tier)."""
+    if not paths:
+        return list(findings)
     groups = group_paths(paths)
     path_findings = [_finding(g) for g in groups]
     at: dict[tuple[str, int], list[Finding]] = {}

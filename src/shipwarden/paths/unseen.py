@@ -43,7 +43,7 @@ def unseen_actions(repo: Repository) -> list[Coverage]:
             for step in remote:
                 assert step.uses is not None
                 total += 1
-                if step.uses.remote_key not in repo.remote_actions:
+                if not repo.remote_actions or step.uses.remote_key not in repo.remote_actions:
                     unseen.setdefault(step.uses.raw, []).append(f"`{job.id}` ({why})")
         if not unseen:
             continue
