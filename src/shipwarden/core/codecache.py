@@ -23,8 +23,8 @@ The cache is treated as untrusted input, as :mod:`shipwarden.core.tablecache`'s:
 
 * one file per command, named after the command, the exact Python build
   (``sys.version``, its bytecode tag, ``marshal`` and ``_sre`` versions) and this
-  format; its first line repeats that key with the SHA-256 of what follows, so
-  another Python, a damaged or truncated file is never read;
+  format; its first line repeats that key with the length and CRC-32 of what
+  follows, so another Python, a damaged or truncated file is never read;
 * read only from a folder and a regular file (no symlink) owned by the user
   running shipwarden and writable by nobody else — like the ``__pycache__``
   folders Python itself reads code from, whoever can write there already runs
@@ -40,7 +40,6 @@ The cache is treated as untrusted input, as :mod:`shipwarden.core.tablecache`'s:
 from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]  # re's C engine: no stub
-import hashlib
 import marshal
 import re
 import sys
@@ -50,8 +49,9 @@ from typing import Any
 
 from shipwarden import __version__
 from shipwarden.core import tablecache
+from shipwarden.core.digest import sha256
 
-_FORMAT = 1
+_FORMAT = 2
 #: Largest file read (a command's entries are some 100 kB).
 MAX_FILE_BYTES = 4 * 1024 * 1024
 #: ``re`` keeps this many patterns (``re._MAXCACHE``); more seeds would push out each other.
@@ -75,7 +75,7 @@ _state = _State()
 def _key(command: str) -> str:
     tag = sys.implementation.cache_tag or ""
     parts = (f"format {_FORMAT}", __version__, command, sys.version, tag, str(marshal.version), str(_sre.MAGIC))
-    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _file(command: str) -> tuple[Path, str] | None:
@@ -86,7 +86,7 @@ def _file(command: str) -> tuple[Path, str] | None:
 
 
 def _header(key: str, body: bytes) -> bytes:
-    return f"shipwarden-code {_FORMAT} {key} {hashlib.sha256(body).hexdigest()}".encode("ascii")
+    return f"shipwarden-code {_FORMAT} {key} {tablecache.checksum(body)}".encode("ascii")
 
 
 def compiled_init(source: str) -> CodeType:
@@ -160,8 +160,7 @@ def _well_typed(key: object, value: object) -> bool:
         and type(flags) is int
         and type(final) is int
         and type(groups) is int
-        and isinstance(code, list)
-        and all(type(c) is int for c in code)
+        and isinstance(code, list)  # its items: _sre.compile takes only ints (TypeError) and checks the program
         and isinstance(groupindex, dict)
         and all(isinstance(k, str) and type(v) is int for k, v in groupindex.items())
         and isinstance(indexgroup, tuple)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 from collections.abc import Iterable
 from dataclasses import field
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from shipwarden.core.digest import sha256
 from shipwarden.core.structs import struct
 
 _T = TypeVar("_T")
@@ -126,7 +126,7 @@ def fingerprint_of(rule_id: str, path: str, key: str) -> str:
     done = _FINGERPRINTS.get(args)
     if done is None:
         basis = "\x1f".join(args)
-        done = hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+        done = sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]
         if len(_FINGERPRINTS) < _FINGERPRINTS_MAX:
             _FINGERPRINTS[args] = done
     return done

@@ -9,8 +9,10 @@ The cache is treated as untrusted input:
 
 * an entry is named after the SHA-256 of the shipwarden version, the table's
   name and the table's text, and its first line repeats that key with the
-  SHA-256 of the JSON that follows: a changed table, another version or a
-  damaged entry is never read;
+  length and CRC-32 of the JSON that follows: a changed table, another version
+  or a damaged or truncated entry is never read (the checksum finds damage; what
+  keeps a hostile writer out is the ownership test below, as a hostile writer
+  could recompute any checksum);
 * it is JSON only (data, never code), bounded in size and depth, and must hold
   a table (an object);
 * it is read only from a folder and a regular file (no symlink) owned by the
@@ -28,20 +30,21 @@ set to an empty string it turns the cache off. Default:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
+import zlib
 from pathlib import Path
 from typing import Any
 
 from shipwarden import __version__
 from shipwarden.core import safeio
+from shipwarden.core.digest import sha256
 
 ENV = "SHIPWARDEN_CACHE_DIR"
 #: Largest cache entry read (a packaged table is far smaller).
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
-_FORMAT = 1
+_FORMAT = 2
 
 
 def cache_dir() -> Path | None:
@@ -62,7 +65,7 @@ def cache_dir() -> Path | None:
 
 def digest(label: str, text: str) -> str:
     """The key of a table's entry: version, table name and text."""
-    h = hashlib.sha256()
+    h = sha256()
     for part in (f"format {_FORMAT}", __version__, label, text):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
@@ -115,8 +118,14 @@ def read_private(folder: Path, name: str, max_bytes: int) -> bytes | None:
 
 
 def _header(key: str, body: bytes) -> bytes:
-    """First line of an entry: its key and the SHA-256 of the JSON that follows."""
-    return f"shipwarden-table {_FORMAT} {key} {hashlib.sha256(body).hexdigest()}".encode("ascii")
+    """First line of an entry: its key, the length and CRC-32 of the JSON that follows."""
+    return f"shipwarden-table {_FORMAT} {key} {checksum(body)}".encode("ascii")
+
+
+def checksum(body: bytes) -> str:
+    """Length and CRC-32 of a cache file's body: finds damage and truncation (a cache's
+    trust rests on :func:`owned_private`, not on this), and costs a tenth of a SHA-256."""
+    return f"{len(body)}-{zlib.crc32(body):08x}"
 
 
 def write(label: str, text: str, table: dict[str, Any]) -> None:

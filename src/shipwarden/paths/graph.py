@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import field
 
 from shipwarden.ci.github.model import Job
+from shipwarden.core.digest import sha256
 from shipwarden.core.findings import Hop
 from shipwarden.core.structs import struct
 
@@ -65,7 +65,7 @@ class Path:
             basis = basis.replace(f"{repo.ref}:", "")
         # a remote action's commit and lines move with its ref; the id stays
         basis = _REMOTE_AT.sub("", basis)
-        return "path-" + hashlib.sha256(basis.encode()).hexdigest()[:12]
+        return "path-" + sha256(basis.encode()).hexdigest()[:12]
 
 
 #: ``@<sha>[:line:col]`` of a location inside a remote action (``owner/repo/action.yml@sha``)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from shipwarden.ci.github.knowledge import event_info
+from shipwarden.core.digest import sha256
 from shipwarden.core.findings import Confidence, Finding, Tier
 from shipwarden.paths.graph import Path
 from shipwarden.paths.rule import META
@@ -102,7 +101,7 @@ def _group_ident(group: list[Path]) -> str:
     repo = first.entry.job.workflow.repo
     if repo is not None and repo.ref is not None:
         basis = basis.replace(f"{repo.ref}:", "")
-    return "path-" + hashlib.sha256(basis.encode()).hexdigest()[:12]
+    return "path-" + sha256(basis.encode()).hexdigest()[:12]
 
 
 #: Rules whose finding *is* a hop of a path (the hop's entry, carrier or capability).

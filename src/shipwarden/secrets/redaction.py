@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+from shipwarden.core.digest import sha256
 
 #: Domain separation so fingerprints are shipwarden's own, not a bare sha256.
 _FINGERPRINT_SALT = b"shipwarden-secret-fingerprint-v1\x00"
@@ -16,7 +16,7 @@ _MIN_LEN_FOR_LONG_PREFIX = 32
 
 def fingerprint(value: str) -> str:
     """12 hex characters of a salted sha256: matches two sightings of one secret."""
-    digest = hashlib.sha256(_FINGERPRINT_SALT + value.encode("utf-8", "surrogatepass"))
+    digest = sha256(_FINGERPRINT_SALT + value.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:FINGERPRINT_CHARS]
 
 
