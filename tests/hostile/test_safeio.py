@@ -34,6 +34,32 @@ def test_json_depth_is_the_real_depth_whatever_the_strings_hold(value: Any) -> N
     assert safeio.json_depth(json.dumps(value)) == _depth(value)
 
 
+def _reachable(text: str) -> int:
+    """The most levels a JSON parser can open in ``text``: it reads strings as JSON does
+    and stops, at the latest, at a backslash outside a string."""
+    depth = most = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (c == "\\", c != '"')
+        elif c == '"':
+            in_string = True
+        elif c == "\\":
+            break
+        elif c in "[{":
+            depth += 1
+            most = max(most, depth)
+        elif c in "]}":
+            depth -= 1
+    return most
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='[]{}"\\,:1a ', max_size=40))
+def test_json_depth_never_counts_fewer_levels_than_a_parser_reaches(text: str) -> None:
+    assert max(safeio.json_depth(text), 0) >= _reachable(text)  # (-1 for a text of closers alone)
+
+
 def test_toml_depth_ignores_brackets_in_strings_and_comments() -> None:
     text = 'a = "[[[["\nb = \'{{{{\'\nc = """\n[[[\n"""\n# [[[[[[\nd = [[1], {x = [2]}]\n[table]\n'
     assert safeio.toml_depth(text) == 3
