@@ -244,6 +244,13 @@ def _mode(path: str) -> int | None:
         return None
 
 
+def _path_text(raw: str) -> str:
+    """``str(Path(raw))``; a path already in that form (no empty, ``.`` or trailing
+    part) is returned as it is, without building a ``Path`` (a scan may name hundreds)."""
+    plain = raw not in ("", ".") and not raw.startswith("./") and not raw.endswith(("/", "/."))
+    return raw if plain and "//" not in raw and "/./" not in raw else str(Path(raw))
+
+
 def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] | None:
     """Check the PATH arguments of ``scan``/``paths``: each must be a directory.
 
@@ -256,7 +263,7 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
     roots: list[str] = []
     realpath = safeio.RealPaths()
     for raw in paths:
-        path = str(Path(raw))
+        path = _path_text(raw)
         mode = _mode(path)
         if mode is None and not Path(path).is_symlink():
             emit.note(f"shipwarden: error: {raw}: no such directory", stream=err)
@@ -272,10 +279,9 @@ def repository_roots(paths: list[str], err: TextIO | None = None) -> list[str] |
         if problem is not None:
             emit.note(f"shipwarden: error: {problem}", stream=err)
             return None
-        parts = Path(real).parts[-2:]
-        if parts[-1:] == (".github",) or parts == (".github", "workflows"):
+        if real.endswith(("/.github", "/.github/workflows")):  # real: absolute, normalised
             resolved = Path(path).resolve()
-            root = resolved.parent if parts[-1] == ".github" else resolved.parent.parent
+            root = resolved.parent if real.endswith("/.github") else resolved.parent.parent
             emit.note(f"shipwarden: error: {raw}: give the repository root ({root}), not its .github folder", stream=err)
             return None
         workflows = _mode(os.path.join(path, ".github", "workflows"))
