@@ -229,3 +229,41 @@ def test_what_struct_refuses() -> None:
 
             def __setattr__(self, name: str, value: Any) -> None:
                 pass
+
+
+@struct(frozen=True, kw_only=True, slots=False)
+class BaseOptions:
+    config: str | None = None
+    pipeline: bool = True
+
+
+@struct(frozen=True, kw_only=True, slots=False)
+class ScanLikeOptions(BaseOptions):
+    roots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseOptionsD:
+    config: str | None = None
+    pipeline: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanLikeOptionsD(BaseOptionsD):
+    roots: tuple[str, ...] = ()
+
+
+def test_a_struct_without_slots_keeps_vars_and_equals_the_dataclass() -> None:
+    s, d = ScanLikeOptions(roots=("a",), config="c"), ScanLikeOptionsD(roots=("a",), config="c")
+    assert vars(s) == vars(d) == {"config": "c", "pipeline": True, "roots": ("a",)}
+    assert s.__class__(**{**vars(s), "pipeline": False}) == ScanLikeOptions(roots=("a",), config="c", pipeline=False)
+    assert repr(s).replace("ScanLikeOptions", "X") == repr(d).replace("ScanLikeOptionsD", "X")
+    assert hash(s) == hash(d) and s == ScanLikeOptions(config="c", roots=("a",)) and s != d
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert dataclasses.replace(s, roots=()) == ScanLikeOptions(config="c")
+    ours, theirs = inspect.signature(ScanLikeOptions).parameters, inspect.signature(ScanLikeOptionsD).parameters
+    assert [(p.name, p.kind, p.default) for p in ours.values()] == [(p.name, p.kind, p.default) for p in theirs.values()]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.roots = ()  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        ScanLikeOptions(("a",))  # type: ignore[misc]

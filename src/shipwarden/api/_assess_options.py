@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipwarden.api._shapes import Options
+from shipwarden.core.structs import struct
 
 if TYPE_CHECKING:
     from shipwarden.core.progress import Progress
 
 
-@dataclass(frozen=True, kw_only=True)
+@struct(frozen=True, kw_only=True, slots=False)
 class AssessOptions(Options):
     """``assess``: every analysis that applies to one repository, and its scope.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the analyses are imported when called: each command starts 
     from shipwarden.detonate.run import Observation
 
 
-@dataclass(frozen=True, kw_only=True)
+@struct(frozen=True, kw_only=True, slots=False)
 class DetonateOptions(Options):
     """``detonate``: run packages' install scripts in a bubblewrap sandbox with a fake home
     and environment full of canaries, a network sink and strace, and judge what they did.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the analyses are imported when called: each command starts 
 DEPS_CONFIG_KEYS = frozenset({"allowlist", "fetch"})
 
 
-@dataclass(frozen=True, kw_only=True)
+@struct(frozen=True, kw_only=True, slots=False)
 class GateOptions(Options):
     """``gate``: the files a release would publish.
 
@@ -69,7 +69,7 @@ class GateResult(Result):
         return render_verdict(self.run, self.findings, fail_on or self.config.fail_on or "P1")
 
 
-@dataclass(frozen=True, kw_only=True)
+@struct(frozen=True, kw_only=True, slots=False)
 class DepsOptions(Options):
     """``deps``: the code dependencies run at install time.
 

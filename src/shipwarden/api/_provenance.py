@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the analyses are imported when called: each command starts 
     from shipwarden.provenance.intent import Release
 
 
-@dataclass(frozen=True, kw_only=True)
+@struct(frozen=True, kw_only=True, slots=False)
 class ProvenanceOptions(Options):
     """``provenance``: verify a release's Sigstore / PEP 740 attestations and judge its build.
 

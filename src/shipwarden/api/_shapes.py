@@ -4,7 +4,6 @@ run between them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from shipwarden.core.config import Config, load_config
@@ -14,7 +13,7 @@ from shipwarden.core.structs import struct
 from shipwarden.core.suppress import SourceReader
 
 
-@dataclass(frozen=True, kw_only=True)
+@struct(frozen=True, kw_only=True, slots=False)
 class Options:
     """What every analysis accepts: which configuration, which findings.
 

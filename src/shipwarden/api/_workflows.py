@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ if TYPE_CHECKING:  # the analyses are imported when called: each command starts 
     from shipwarden.core.progress import Progress
 
 
-@dataclass(frozen=True, kw_only=True)
+@struct(frozen=True, kw_only=True, slots=False)
 class ScanOptions(Options):
     """``scan``: GitHub Actions workflows and local actions of checkouts.
 
@@ -44,7 +43,7 @@ class ScanResult(Result):
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
+@struct(frozen=True, kw_only=True, slots=False)
 class PathsOptions(Options):
     """``paths``: only the attack paths (outsider → publish capability or secret)."""
 

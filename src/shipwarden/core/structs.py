@@ -23,6 +23,7 @@ Use it where ``dataclass`` would be used, in modules a scan imports:
 * ``@struct`` is ``@dataclass(slots=True)``;
 * ``@struct(frozen=True)`` is ``@dataclass(frozen=True, slots=True)``;
 * ``eq=False`` keeps identity equality, ``kw_only=True`` as in ``dataclass``;
+* ``slots=False`` keeps a ``__dict__`` (``vars()`` of a public options class);
 * no ``InitVar`` or ``ClassVar`` fields (``TypeError``; use ``dataclass``).
 
 The class is a dataclass: :func:`dataclasses.field`, ``fields``, ``replace``,
@@ -187,7 +188,7 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
     return init
 
 
-def _build(cls: type[T], frozen: bool, eq: bool, kw_only: bool) -> type[T]:
+def _build(cls: type[T], frozen: bool, eq: bool, kw_only: bool, slots: bool = True) -> type[T]:
     own = dict(cls.__dict__)
     # dataclasses' rule: a __hash__ of the class body counts, the None that defining
     # __eq__ leaves there does not
@@ -202,23 +203,26 @@ def _build(cls: type[T], frozen: bool, eq: bool, kw_only: bool) -> type[T]:
         # whose ``__init__`` is still object's here (it parses that builtin's text signature)
         cls.__doc__ = cls.__name__
     # dataclass collects the fields and makes the slots; the methods come from here
-    made = dataclasses.dataclass(init=False, repr=False, eq=False, slots=True, kw_only=kw_only)(cls)
+    made = dataclasses.dataclass(init=False, repr=False, eq=False, slots=slots, kw_only=kw_only)(cls)
     names = {f.name for f in dataclasses.fields(made)}  # type: ignore[arg-type]
     if "self" in names or names != set(made.__dataclass_fields__):  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__}: @struct takes no InitVar or ClassVar field, nor one named self")
     if undocumented:
         made.__doc__ = f"{made.__name__}({', '.join(f.name for f in dataclasses.fields(made) if f.init)})"  # type: ignore[arg-type]
-    return _complete(made, own, frozen=frozen, eq=eq, explicit_hash=explicit_hash)
+    return _complete(made, own, frozen=frozen, eq=eq, explicit_hash=explicit_hash, slots=slots)
 
 
-def _complete(made: type[T], own: dict[str, Any], *, frozen: bool, eq: bool, explicit_hash: bool) -> type[T]:
+def _complete(
+    made: type[T], own: dict[str, Any], *, frozen: bool, eq: bool, explicit_hash: bool, slots: bool
+) -> type[T]:
     fields = dataclasses.fields(made)  # type: ignore[arg-type]
     methods: dict[str, Callable[..., Any] | None] = {}
     if "__init__" not in own:
         methods["__init__"] = _init(made, fields, frozen)
     if frozen:
         methods.update(_frozen_guards(made, tuple(f.name for f in fields)))
-        methods.update((k, v) for k, v in _pickling(tuple(f.name for f in fields)).items() if k not in own)
+        if slots:  # a __dict__ pickles as dataclasses pickles it
+            methods.update((k, v) for k, v in _pickling(tuple(f.name for f in fields)).items() if k not in own)
     if "__repr__" not in own:
         methods["__repr__"] = _repr(tuple(f.name for f in fields if f.repr))
     if eq and "__eq__" not in own:
@@ -240,14 +244,16 @@ def struct(cls: type[T], /) -> type[T]: ...
 
 
 @overload
-def struct(*, frozen: bool = False, eq: bool = True, kw_only: bool = False) -> Callable[[type[T]], type[T]]: ...
+def struct(
+    *, frozen: bool = False, eq: bool = True, kw_only: bool = False, slots: bool = True
+) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))
 def struct(
-    cls: type[T] | None = None, /, *, frozen: bool = False, eq: bool = True, kw_only: bool = False
+    cls: type[T] | None = None, /, *, frozen: bool = False, eq: bool = True, kw_only: bool = False, slots: bool = True
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """A slotted dataclass (see the module's text); ``@struct`` or ``@struct(frozen=True, …)``."""
     if cls is not None:
-        return _build(cls, frozen, eq, kw_only)
-    return lambda c: _build(c, frozen, eq, kw_only)
+        return _build(cls, frozen, eq, kw_only, slots)
+    return lambda c: _build(c, frozen, eq, kw_only, slots)
