@@ -460,12 +460,10 @@ def _inferred(job: Job, step: Step, own: list[Credential], wide: list[Credential
         info = step_info(step)
         if info is not None and "publish" not in info.does:
             return None  # a known action that does something else with the variable
-        text = step.uses.raw
-    else:
-        text = code_text(step)
     candidates = [c for c in own + wide if c.registry in TRUSTED_PUBLISHING]
     if not candidates:
         return None
+    text = step.uses.raw if step.uses is not None else code_text(step)
     wording = bool(PUBLISH_WORDS.search(text)) and not NOT_PUBLISH.search(text)
     chosen = [
         c for c in candidates if wording or (c.step is step and c.publish_only)

@@ -3,6 +3,7 @@ checkout folders, action versions, artifact downloads of other runs, cache keys.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from shipwarden.ci.github import expressions as ex
@@ -26,10 +27,17 @@ def truthy(value: str | None, default: bool) -> bool:
 _SECRET_REF = LazyPattern(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*'([^']+)'\s*\])", re.IGNORECASE)
 
 
-def secret_names(text: str) -> set[str]:
+def secret_names(text: str) -> frozenset[str]:
     """Names of ``secrets.X`` referenced in expressions, with the case they were written in."""
     if "secrets" not in text.lower():
-        return set()
+        return frozenset()
+    return _secret_names(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_names(text: str) -> frozenset[str]:
+    """:func:`secret_names` of a text that mentions ``secrets`` (the same env values are asked
+    about for every step of a job)."""
     names: set[str] = set()
     for site in ex.find_expressions(text):
         spans = _flowing_spans(site)
@@ -37,7 +45,7 @@ def secret_names(text: str) -> set[str]:
             # `${{ secrets.X != '' }}` is a boolean: the secret's text never reaches the value
             if spans is None or any(s <= m.start() < e for s, e in spans):
                 names.add(m.group(1) or m.group(2))
-    return names
+    return frozenset(names)
 
 
 def _flowing_spans(site: ex.ExprSite) -> list[tuple[int, int]] | None:
