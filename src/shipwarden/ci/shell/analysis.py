@@ -6,6 +6,7 @@ import bisect
 import functools
 import itertools
 import re
+from typing import Any
 
 from shipwarden.ci.shell.commands import basename
 from shipwarden.ci.shell.events import Events
@@ -57,14 +58,16 @@ def _line_starts(script: str) -> tuple[int, ...]:
 def _analyze(script: str, shell: str) -> ShellFacts:
     sites = [(s.start, s.end) for s in find_expressions(script) if s.terminated]
     an = Analysis(script, sites)
-    pieces = []
-    last = 0
-    for i, (s, e) in enumerate(sites):
-        pieces.append(script[last:s])
-        pieces.append(_placeholder(i, e - s))
-        last = e
-    pieces.append(script[last:])
-    text = "".join(pieces)
+    text = script
+    if sites:
+        pieces = []
+        last = 0
+        for i, (s, e) in enumerate(sites):
+            pieces.append(script[last:s])
+            pieces.append(_placeholder(i, e - s))
+            last = e
+        pieces.append(script[last:])
+        text = "".join(pieces)
     parsed = shell in POSIX_SHELLS and len(script) <= MAX_PARSE_CHARS
     truncated = False
     if parsed:
@@ -76,6 +79,15 @@ def _analyze(script: str, shell: str) -> ShellFacts:
     return _freeze(an, shell, parsed, truncated)
 
 
+def _span_order(c: Cmd) -> tuple[int, int]:
+    """Commands by start, the longer first (a stable sort: found first, first)."""
+    return c.start, -c.end
+
+
+def _event_order(e: tuple[EventKind, Cmd | None, int, int, dict[str, Any]]) -> tuple[int, int]:
+    return e[2], e[3]
+
+
 def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFacts:
     cmd: Cmd | None
     events = Events(an)
@@ -84,7 +96,7 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
         events.env_event(cmd, cmd.start, cmd.end, file, word, written, {"fallback"}, "write")
     for cmd, start, end, target in an.fallback_remote:
         events.add(EventKind.REMOTE_EXEC, cmd, start, end, tool="pwsh", action="iex", target=target)
-    ordered = sorted(an.commands, key=lambda c: (c.start, -c.end))  # stable: found first, first
+    ordered = sorted(an.commands, key=_span_order) if len(an.commands) > 1 else an.commands  # stable
     index = {id(c): n for n, c in enumerate(ordered)} if events.out or an.sites else {}
     commands = []
     sites_in = an.sites_in if an.sites else lambda start, end: ()
@@ -100,7 +112,7 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
     sites = []
     seen: set[tuple[EventKind, int, int, int, str]] = set()
     frozen_events = []
-    for kind, cmd, start, end, attrs in sorted(events.out, key=lambda x: (x[2], x[3])):
+    for kind, cmd, start, end, attrs in sorted(events.out, key=_event_order) if events.out else ():
         ci = index.get(id(cmd), -1) if cmd is not None else -1
         key = (kind, ci, start, end, attrs.get("file", ""))
         if key in seen:

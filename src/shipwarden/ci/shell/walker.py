@@ -61,13 +61,12 @@ _HANDLED = frozenset({"command", "declaration_command", "variable_assignment", "
 """The node types :meth:`Walker.run` does something with (others are only walked through)."""
 _ASSIGNMENT_OWNERS = frozenset({"command", "declaration_command"})
 """Parents whose ``variable_assignment`` children belong to them (not a statement of their own)."""
-_SUBSTITUTION_MARKS = ("$(", "`", "<(", ">(")
 _WORDISH = frozenset({"word", "number", "string", "raw_string", "ansi_c_string", "translated_string", "concatenation",
                       "simple_expansion", "expansion", "arithmetic_expansion", "command_name", "file_redirect",
                       "herestring_redirect", "heredoc_body", "test_command", "array", "subscript", "brace_expression",
                       "binary_expression", "unary_expression", "parenthesized_expression", "ternary_expression",
                       "postfix_expression", "regex", "extglob_pattern", "variable_name", "special_variable_name"})
-"""Word-level nodes: without a substitution in the text (``_SUBSTITUTION_MARKS``) no command is inside them."""
+"""Word-level nodes: without a substitution in the text (``$(``, backticks, ``<(``, ``>(``) no command is inside them."""
 _ESCAPE_WORD = re.compile(r"\\(\n|.)", re.S)
 _ESCAPE_DQ = re.compile(r"\\([$`\"\\\n])")
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "v": "\v", "0": "\0"}
@@ -130,7 +129,8 @@ class Walker:
         Without ``$(``, backticks or ``<(``/``>(`` in the text, a word-level subtree holds no command:
         it is not entered (unless it holds a parse error)."""
         text = self.text
-        skip = _WORDISH if not any(s in text for s in _SUBSTITUTION_MARKS) else frozenset()
+        substitutions = "$(" in text or "`" in text or "<(" in text or ">(" in text
+        skip = frozenset() if substitutions else _WORDISH
         stack: list[tuple[tree_sitter.Node, str]] = [(root, "")]
         pop, push = stack.pop, stack.append
         while stack:
