@@ -124,9 +124,9 @@ class _Table:
     outsider: tuple[_Entry, ...]  # `**`-free outsider entries, for container lookups
     defaults: dict[str, Control]
     gates: tuple[_GateEntry, ...]  # most specific first
-    #: the entries and gates that may match a path, by its first two segments when the table
-    #: names them (``github.event``), else its first, else ``("",)`` (no literal: the wildcards)
-    near: dict[Path, tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]]
+    #: the literal first and first two segments the patterns and gates begin with (``github``,
+    #: ``github.event``): the keys of :func:`_near`
+    prefixes: frozenset[Path]
 
 
 def _events(value: Any, groups: dict[str, frozenset[str]], where: str) -> frozenset[str] | None:
@@ -175,21 +175,9 @@ def _build(raw: dict[str, Any]) -> _Table:
     outsider = tuple(
         e for e in entries if e.info.control is Control.OUTSIDER and e.pattern.tail is None
     )
-    return _Table(tuple(entries), outsider, defaults, tuple(gates), _near_index(entries, gates))
-
-
-def _near_index(
-    entries: list[_Entry], gates: list[_GateEntry]
-) -> dict[Path, tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]]:
     heads = [e.pattern.head for e in entries] + [g.pattern.head for g in gates]
-    prefixes = {h[:n] for h in heads for n in (1, 2) if len(h) >= n and "*" not in h[:n]} | {("",)}
-    return {
-        prefix: (
-            tuple(e for e in entries if _may_match(e.pattern, prefix)),
-            tuple(g for g in gates if _may_match(g.pattern, prefix)),
-        )
-        for prefix in prefixes
-    }
+    prefixes = frozenset(h[:n] for h in heads for n in (1, 2) if len(h) >= n and "*" not in h[:n])
+    return _Table(tuple(entries), outsider, defaults, tuple(gates), prefixes)
 
 
 def _may_match(pattern: _Pattern, prefix: Path) -> bool:
@@ -217,12 +205,23 @@ def normalise_path(ref: ContextRef | Path | str) -> Path:
 
 
 def _near(path: Path) -> tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]:
-    """The table's patterns and gates that may match ``path``, most specific first (:attr:`_Table.near`)."""
-    near = _table().near
-    hit = near.get(path[:2]) or near.get(path[:1])
-    if hit is not None:
-        return hit
-    return near[("",)] if path else (_table().entries, _table().gates)
+    """The table's patterns and gates that may match ``path``, most specific first: those its
+    first two segments allow when the table names them (``github.event``), else its first, else
+    the ones that begin with a wildcard (``("",)``: no pattern has an empty segment)."""
+    table = _table()
+    if not path:
+        return table.entries, table.gates
+    key = path[:2] if path[:2] in table.prefixes else path[:1] if path[:1] in table.prefixes else ("",)
+    return _candidates(key)
+
+
+@functools.cache  # keyed by the table's own prefixes (bounded)
+def _candidates(prefix: Path) -> tuple[tuple[_Entry, ...], tuple[_GateEntry, ...]]:
+    table = _table()
+    return (
+        tuple(e for e in table.entries if _may_match(e.pattern, prefix)),
+        tuple(g for g in table.gates if _may_match(g.pattern, prefix)),
+    )
 
 
 @functools.lru_cache(maxsize=4096)
