@@ -241,19 +241,29 @@ def _lookup(path: Path) -> ContextInfo:
     return ContextInfo(control, None, None, "no table entry; default for the context")
 
 
+@functools.lru_cache(maxsize=4096)
+def _lookup_dotted(text: str) -> ContextInfo:
+    return _lookup(normalise_path(text))
+
+
+def _info(ref: ContextRef | Path | str) -> ContextInfo:
+    # dotted text (what the tracer asks about, again and again) is kept as it is given
+    return _lookup_dotted(ref) if isinstance(ref, str) else _lookup(normalise_path(ref))
+
+
 def lookup(ref: ContextRef | Path | str) -> ContextInfo:
     """Classification of a context path with the matching pattern and its note."""
-    return _lookup(normalise_path(ref))
+    return _info(ref)
 
 
 def classify(ref: ContextRef | Path | str) -> Control:
     """Who controls the value at this context path."""
-    return _lookup(normalise_path(ref)).control
+    return _info(ref).control
 
 
 def controlling_events(path: ContextRef | Path | str) -> frozenset[str] | None:
     """Events under which an outsider sets this value; None when not restricted/applicable."""
-    return _lookup(normalise_path(path)).events
+    return _info(path).events
 
 
 @functools.lru_cache(maxsize=1024)
