@@ -22,6 +22,7 @@ from shipwarden.ci.github.steps import code_text
 from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
+from shipwarden.core.identity import PerObject
 from shipwarden.core.patterns import LazyPattern
 from shipwarden.core.structs import struct
 
@@ -357,19 +358,9 @@ def _dry_run(step: Step, p: Publish) -> bool:
 # --------------------------------------------------------------------------- publish sites
 
 
-_CACHE: dict[int, tuple[Job, list[PublishSite]]] = {}
-
-
 def publish_sites(job: Job) -> list[PublishSite]:
     """Every publish of a job with its registry and long-lived credentials (computed once per job)."""
-    hit = _CACHE.get(id(job))
-    if hit is not None and hit[0] is job:
-        return hit[1]
-    if len(_CACHE) > 50_000:
-        _CACHE.clear()
-    sites = _build(job)
-    _CACHE[id(job)] = (job, sites)
-    return sites
+    return _sites_of(job)
 
 
 def _build(job: Job) -> list[PublishSite]:
@@ -424,6 +415,9 @@ def _build(job: Job) -> list[PublishSite]:
         if inferred is not None:
             sites.append(inferred)
     return sites
+
+
+_sites_of = PerObject(_build)
 
 
 def _site(job: Job, step: Step, p: Publish, info: ActionInfo | None, visible: list[Credential],

@@ -21,6 +21,7 @@ from shipwarden.ci.github.model import Job, Mapping, Node, Repository, Scalar, S
 from shipwarden.ci.github.records import JobFacts
 from shipwarden.ci.github.uses import Uses
 from shipwarden.core.findings import Repeats, Tier
+from shipwarden.core.identity import PerObject
 from shipwarden.core.structs import struct
 
 #: Secret names that denote long-lived registry credentials (row 5).
@@ -115,10 +116,6 @@ class Power:
         return ", ".join(held)
 
 
-#: :func:`job_power` of each job's facts, computed once (keyed by identity, kept alive with the facts)
-_POWER: dict[int, tuple[JobFacts, Power]] = {}
-
-
 def job_power(facts: JobFacts) -> Power:
     """Secrets, an OIDC grant or release-relevant write scopes held by a job.
 
@@ -130,14 +127,7 @@ def job_power(facts: JobFacts) -> Power:
     reported once per workflow by ``excessive-permissions`` rather than raising
     every hygiene finding in the file.
     """
-    hit = _POWER.get(id(facts))
-    if hit is not None and hit[0] is facts:
-        return hit[1]
-    if len(_POWER) > 50_000:
-        _POWER.clear()
-    power = _job_power(facts)
-    _POWER[id(facts)] = (facts, power)
-    return power
+    return _power_of(facts)
 
 
 def _job_power(facts: JobFacts) -> Power:
@@ -160,6 +150,10 @@ def _job_power(facts: JobFacts) -> Power:
     return Power(secrets, facts.id_token, writes)
 
 
+#: :func:`job_power` of each job's facts, computed once (several rules and every composite step ask)
+_power_of = PerObject(_job_power)
+
+
 # --------------------------------------------------------------------------- composite actions
 
 
@@ -177,16 +171,12 @@ class Reach:
         return total
 
 
-_REACH: dict[int, tuple[Repository, dict[int, Reach]]] = {}
-
-
 def composite_reach(repo: Repository | None) -> dict[int, Reach]:
     """``id(step.node)`` of every composite-action step → the workflow that reports it and its jobs."""
-    if repo is None:
-        return {}
-    hit = _REACH.get(id(repo))
-    if hit is not None and hit[0] is repo:
-        return hit[1]
+    return _reach_of(repo) if repo is not None else {}
+
+
+def _composite_reach(repo: Repository) -> dict[int, Reach]:
     table: dict[int, Reach] = {}
     for wf in repo.workflows:
         for job in wf.jobs:
@@ -196,10 +186,10 @@ def composite_reach(repo: Repository | None) -> dict[int, Reach]:
                 reach = table.setdefault(id(step.node), Reach(wf))
                 if job not in reach.jobs:
                     reach.jobs.append(job)
-    if len(_REACH) > 1_000:
-        _REACH.clear()
-    _REACH[id(repo)] = (repo, table)
     return table
+
+
+_reach_of = PerObject(_composite_reach, limit=1_000)
 
 
 def job_steps(wf: Workflow) -> Iterator[tuple[Step, Job | None, Power]]:
