@@ -198,7 +198,7 @@ class _Converter:
         if 2 * len(pairs) > self.budget:
             # the budget runs out in this mapping: the keys made before that are checked
             pairs = pairs[: (self.budget + 1) // 2]
-        seen: dict[str, int] = {}
+        seen: dict[str, yaml.Node] = {}  # key name -> its first key node
         for yk, yv in pairs:
             if isinstance(yk, ScalarNode):
                 name = yk.value
@@ -209,13 +209,14 @@ class _Converter:
             if name in seen and name != "<<":
                 if not self.last:
                     raise YamlError(
-                        f"duplicate key {name!r} (first defined on line {seen[name]})",
+                        f"duplicate key {name!r} (first defined on line {seen[name].start_mark.line + 1})",
                         kind="duplicate-key",
                         line=yk.start_mark.line + 1,
                         column=yk.start_mark.column + 1,
                     )
                 items[:] = [(k, v) for k, v in items if k.value != name]
-            seen[name] = yk.start_mark.line + 1
+            else:
+                seen[name] = yk
             value: Node
             if isinstance(yv, ScalarNode):
                 value = Scalar(yv.start_mark.index, yv.end_mark.index, yv.value, yv.style or "")

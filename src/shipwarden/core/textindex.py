@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 from itertools import accumulate
+from operator import add
 
 
 class SourceText:
@@ -14,11 +15,11 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        # where each line starts: the running sum of the lengths of the lines before it,
-        # newlines included (the sum after the last line is the end of the text, dropped)
-        starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
-        starts.pop()
-        self._starts = starts
+        # where each line starts: the running sum of the lengths of the lines before it
+        # plus their newlines (one per line before it), all of it summed in C
+        lines = text.split("\n")
+        lines.pop()  # the last line starts after the others; where it ends is not needed
+        self._starts: list[int] = [0, *map(add, accumulate(map(len, lines)), range(1, len(lines) + 1))]
 
     def line(self, offset: int) -> int:
         """1-based line of a character offset."""

@@ -72,22 +72,23 @@ def _shell_for(node: Node | None) -> str | None:
 def _parse_step(node: Node, index: int, file: SourceFile, default_shell: str) -> Step:
     if not isinstance(node, Mapping):
         raise ModelError(f"step {index + 1} is not a mapping")
-    uses_node = node.get("uses")
-    run_node = node.get("run")
-    shell = scalar(node.get("shell")) or default_shell
-    if_node = node.get("if")
+    get = {k.value: v for k, v in reversed(node.items)}.get  # first of a repeated key, as node.get
+    uses_node = get("uses")
+    run_node = get("run")
+    shell = scalar(get("shell")) or default_shell
+    if_node = get("if")
     return Step(
         node=node,
         index=index,
-        id=scalar(node.get("id")),
-        name=scalar(node.get("name")),
+        id=scalar(get("id")),
+        name=scalar(get("name")),
         uses=parse_uses(uses_node) if isinstance(uses_node, Scalar) else None,
         run=run_node if isinstance(run_node, Scalar) else None,
         shell=shell,
-        with_=str_map(node.get("with")),
-        env=str_map(node.get("env")),
+        with_=str_map(get("with")),
+        env=str_map(get("env")),
         if_=if_node if isinstance(if_node, Scalar) else None,
-        working_directory=scalar(node.get("working-directory")),
+        working_directory=scalar(get("working-directory")),
         file=file,
     )
 
