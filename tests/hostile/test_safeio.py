@@ -153,6 +153,7 @@ def test_a_root_resolves_every_path_as_resolve_inside_does(tmp_path: Path) -> No
             plain = _outcome(lambda r, b=base: safeio.resolve_inside(b, r), rel)
             assert _outcome(listed.resolve, rel) == plain, rel
             assert _read_outcome(rel, listed) == _read_outcome(rel, base), rel
+            assert _read_outcome(rel, safeio.Root(base)) == _read_outcome(rel, base), rel
 
 
 def _read_outcome(rel: str, root: Any) -> str:

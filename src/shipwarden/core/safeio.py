@@ -98,16 +98,18 @@ class Root:
     per read. A folder listed through :meth:`listing` (the discovery walks share one
     ``scandir`` per folder) answers for its entries without any: a name it does not
     hold is missing, an entry that is no link is its own real path below the folder.
-    Keep one for one pass over the root, not for the life of a process: folders are
+    Reads (:meth:`target`) open a path without links below the root as given, without
+    resolving the root. Keep one for one pass over the root, not for the life of a process: folders are
     not resolved or listed again.
     """
 
-    __slots__ = ("_folders", "_listed", "_real", "path")
+    __slots__ = ("_folders", "_listed", "_plain", "_real", "path")
 
     def __init__(self, root: StrPath) -> None:
         self.path = os.fspath(root)
         self._real: str | None = None
         self._folders: dict[str, str] = {}
+        self._plain: dict[str, bool] = {}  # folder -> no link below the root on its way
         self._listed: dict[str, tuple[Entries, Entries, dict[str, os.DirEntry[str]]] | OSError] = {}
 
     @property
@@ -169,15 +171,46 @@ class Root:
         return _inside(self._child(folder, name), self.real)
 
     def target(self, path: StrPath) -> str:
-        """:meth:`resolve`, but a name that a listed folder does not hold is missing
-        (``FileNotFoundError``, as opening it would say) without a system call; outside the
-        root it is refused first, as :meth:`resolve` refuses it."""
+        """The path to open for ``path`` under this root: when no component below the root
+        is a link (told by the listings, else by one ``lstat`` per folder, once), the path as
+        given below the root, which names the same file as :meth:`resolve`'s answer without
+        following the root's own links; else that answer. A name that a listed folder does
+        not hold is missing (``FileNotFoundError``, as opening it would say) without a
+        system call."""
         rel = os.fspath(path)
+        parts = rel.split("/")
+        if os.sep != "/" or rel.startswith("/") or "" in parts or "." in parts or ".." in parts:
+            return self.resolve(rel)
         folder, _, name = rel.rpartition("/")
-        if self._listed_entry(folder, name) is False and name not in ("", ".", ".."):
-            _inside(self._folder(folder), self.real)
+        if not self._unlinked(folder):
+            return self.resolve(rel)
+        entry = self._listed_entry(folder, name)
+        if entry is False:
             raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), os.path.join(self.path, rel))
-        return self.resolve(rel)
+        if self._is_link(folder, name, entry):
+            return self.resolve(rel)
+        return os.path.join(self.path, rel)
+
+    def _unlinked(self, folder: str) -> bool:
+        """Is no component of the folder ``folder`` below the root a link (so that the root's
+        path joined with it names a folder inside the root)?"""
+        if not folder:
+            return True
+        got = self._plain.get(folder)
+        if got is None:
+            parent, _, name = folder.rpartition("/")
+            got = self._unlinked(parent) and not self._is_link(parent, name, self._listed_entry(parent, name))
+            self._plain[folder] = got
+        return got
+
+    def _is_link(self, folder: str, name: str, entry: os.DirEntry[str] | None | Literal[False]) -> bool:
+        """Is ``name`` in ``folder`` (an unlinked folder; ``entry`` its listed entry) a link?"""
+        if entry is None:  # the folder was not listed
+            try:
+                return stat.S_ISLNK(os.lstat(os.path.join(self.path, folder, name)).st_mode)
+            except OSError:
+                return False  # missing (or not reachable): not a link
+        return entry is not False and entry_is_link(entry)
 
     def _child(self, folder: str, name: str) -> str:
         """:func:`real_child` of the folder ``folder`` below the root (from its listing when listed)."""
