@@ -113,3 +113,26 @@ def test_json_without_clean_report_is_the_json_with_it() -> None:
     bidi = dataclasses.replace(report, findings=[dataclasses.replace(first, message=f"{first.message} \u202e")])
     assert render(bidi, "json", demo_options()) == _clean_first(bidi)
     assert "\u202e" not in render(bidi, "json", demo_options())
+
+
+def test_the_json_written_from_orjson_bytes_is_the_text(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    data = {"a": "é ✓ \ufe0f", "b": [1, "line\nbreak"], "c": "\u202e bidi"}
+    code = (
+        "import json, sys\n"
+        "from shipwarden.reporting import emit\n"
+        f"data = {data!r}\n"
+        "emit.out(emit.finalize_unredacted(data, 'json'), 'json')\n"
+        "emit.out(emit.finalize_unredacted({'x': 'ü'}, 'json'), 'json')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    expected = emit.finalize_data(data, "json") + emit.finalize_data({"x": "ü"}, "json")
+    assert done.stdout == expected.encode("utf-8")
+    target = tmp_path / "r.json"
+    text = emit.finalize_unredacted({"x": "ü ✓"}, "json")
+    assert text is not None and emit._utf8_of(text) is not None
+    emit.write_file(target, text, "json")
+    assert target.read_bytes() == text.encode("utf-8")

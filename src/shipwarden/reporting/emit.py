@@ -29,6 +29,7 @@ module). It uses:
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import os
 import re
@@ -203,9 +204,17 @@ class Redactions:
     workers scan: the parent adopts them (:func:`adopt`) and its one exit then finds
     those strings done instead of redacting them one after another."""
 
-    done: dict[str, str]
+    #: the strings redact_text returns as they are (nearly all: sent once each, not as pairs)
+    unchanged: tuple[str, ...]
+    #: the others, with what redact_text makes of them
+    changed: dict[str, str]
     #: the findings' fingerprints (:func:`~shipwarden.core.findings.known_fingerprints`)
     fingerprints: dict[tuple[str, str, str], str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def done(self) -> dict[str, str]:
+        """Every string with its :func:`redact_text`."""
+        return {**dict(zip(self.unchanged, self.unchanged, strict=True)), **self.changed}
 
 
 def redactions(
@@ -217,24 +226,26 @@ def redactions(
     """Redact every string of ``findings`` (their fingerprints and flows too), ``errors``,
     ``coverage`` and ``texts`` (a report's roots) that :func:`clean_report` or
     :func:`finalize` will visit; and note the findings' fingerprints."""
-    done: dict[str, str] = {}
-
-    def visit(text: str) -> str:
-        clean_text = done[text] = _redacted(text)
-        return clean_text
-
+    strings: list[str] = []
     for finding in findings:
-        for text in _finding_strings(finding):
-            visit(text)
+        strings += _finding_strings(finding)
     for error in errors:
-        for text in (error.path, error.message, error.kind):
-            visit(text)
+        strings += (error.path, error.message, error.kind)
     for item in coverage:
-        for text in (item.path, item.subject, item.unit, item.reason, item.resolve):
-            visit(text)
-    for text in texts:
-        visit(text)
-    return Redactions(done, known_fingerprints(findings))
+        strings += (item.path, item.subject, item.unit, item.reason, item.resolve)
+    strings += texts
+    unchanged: list[str] = []
+    changed: dict[str, str] = {}
+    memo = _REDACTED
+    for text in dict.fromkeys(strings):  # each distinct string once
+        done = memo.get(text)
+        if done is None:
+            done = _redacted(text)
+        if done == text:
+            unchanged.append(text)
+        else:
+            changed[text] = done
+    return Redactions(tuple(unchanged), changed, known_fingerprints(findings))
 
 
 def _finding_strings(finding: Finding) -> list[str]:
@@ -251,8 +262,9 @@ def adopt(results: Redactions) -> None:
     """Remember what a worker's :func:`redactions` found (bounded like the memo itself)."""
     adopt_fingerprints(results.fingerprints)
     room = _REDACTED_MAX - len(_REDACTED)
-    if len(results.done) <= room:  # redact_text is pure: a text's result here would be the same
-        _REDACTED.update(results.done)
+    if len(results.unchanged) + len(results.changed) <= room:  # redact_text is pure: ours would be the same
+        _REDACTED.update(zip(results.unchanged, results.unchanged, strict=True))
+        _REDACTED.update(results.changed)
         return
     for text, clean_text in results.done.items():
         if room <= 0:
@@ -342,10 +354,26 @@ def _any_redacted(strings: Iterable[str]) -> bool:
     return False
 
 
-def _dump(data: Any) -> str:
+def _dump_utf8(data: Any) -> bytes:
     import orjson  # start-up: only JSON formats pay for its import (uuid, platform)
 
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def _dump(data: Any) -> str:
+    return _dump_utf8(data).decode("utf-8")
+
+
+#: The last JSON text the exit finalized as orjson wrote it, with those UTF-8 bytes:
+#: :func:`out` and :func:`write_file` write them instead of encoding the text again
+#: (a large report's text is not ASCII when one string is not, and encoding two
+#: megabytes of it cost as much as dumping them).
+_ENCODED: list[tuple[str, bytes]] = []
+
+
+def _utf8_of(text: str) -> bytes | None:
+    """The UTF-8 bytes of ``text`` when it is the very string :data:`_ENCODED` holds."""
+    return _ENCODED[0][1] if _ENCODED and _ENCODED[0][0] is text else None
 
 
 def _json_text(data: Any, distinct: set[str], text: str | None) -> str:
@@ -382,8 +410,12 @@ def finalize_unredacted(data: Any, fmt: str, *, color: bool = False) -> str | No
     strings = _plain_strings(data)
     if strings is None or fmt not in JSON_FORMATS or _any_redacted(strings):
         return None
-    text = _dump(data)
-    return _remember(_escape_raw(text) if _holds_raw(strings) else text, fmt, color)
+    raw = _dump_utf8(data)
+    text = raw.decode("utf-8")
+    if _holds_raw(strings):
+        return _remember(_escape_raw(text), fmt, color)
+    _ENCODED[:] = [(text, raw)]
+    return _remember(text, fmt, color)
 
 
 def finalize_data(data: Any, fmt: str, *, color: bool = False) -> str:
@@ -463,8 +495,21 @@ def _keeping(text: str, sequences: re.Pattern[str]) -> str:
 def out(text: str, fmt: str = "text", *, color: bool = False, stream: TextIO | None = None) -> None:
     """Write a rendered report to stdout (or ``stream``)."""
     target = stream if stream is not None else sys.stdout
-    target.write(finalize(text, fmt, color=color))
+    final = finalize(text, fmt, color=color)
+    raw = _utf8_of(final)
+    console = sys.__stdout__
+    if raw is not None and console is not None and target is console and _utf8_as_is(console.encoding):
+        console.flush()
+        console.buffer.write(raw)  # the bytes of this very text (see _ENCODED)
+    else:
+        target.write(final)
     target.flush()
+
+
+def _utf8_as_is(encoding: str | None) -> bool:
+    """Does a text stream of ``encoding`` (newline translation left to the platform)
+    write a text as its UTF-8 bytes?"""
+    return os.linesep == "\n" and encoding is not None and codecs.lookup(encoding).name == "utf-8"
 
 
 def note(message: str, *, stream: TextIO | None = None, end: str = "\n") -> None:
@@ -479,9 +524,13 @@ def write_file(path: Path, text: str, fmt: str = "text", *, mkdir: bool = False)
     if mkdir:
         path.parent.mkdir(parents=True, exist_ok=True)
     data = finalize(text, fmt)
+    raw = _utf8_of(data)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(data, encoding="utf-8")
+        if raw is not None and _utf8_as_is("utf-8"):
+            tmp.write_bytes(raw)  # the bytes of this very text (see _ENCODED)
+        else:
+            tmp.write_text(data, encoding="utf-8")
         os.replace(tmp, path)
     finally:
         if tmp.exists():
