@@ -22,7 +22,7 @@ from shipwarden.ci.github.steps import code_text
 from shipwarden.ci.shell import EventKind, analyze
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.findings import Location
-from shipwarden.core.identity import PerObject
+from shipwarden.core.identity import per_object
 from shipwarden.core.patterns import LazyPattern
 from shipwarden.core.structs import struct
 
@@ -417,7 +417,7 @@ def _build(job: Job) -> list[PublishSite]:
     return sites
 
 
-_sites_of = PerObject(_build)
+_sites_of = per_object(_build)
 
 
 def _site(job: Job, step: Step, p: Publish, info: ActionInfo | None, visible: list[Credential],

@@ -21,7 +21,7 @@ from shipwarden.ci.github.model import Job, Mapping, Node, Repository, Scalar, S
 from shipwarden.ci.github.records import JobFacts
 from shipwarden.ci.github.uses import Uses
 from shipwarden.core.findings import Repeats, Tier
-from shipwarden.core.identity import PerObject
+from shipwarden.core.identity import per_object
 from shipwarden.core.structs import struct
 
 #: Secret names that denote long-lived registry credentials (row 5).
@@ -151,7 +151,7 @@ def _job_power(facts: JobFacts) -> Power:
 
 
 #: :func:`job_power` of each job's facts, computed once (several rules and every composite step ask)
-_power_of = PerObject(_job_power)
+_power_of = per_object(_job_power)
 
 
 # --------------------------------------------------------------------------- composite actions
@@ -189,7 +189,7 @@ def _composite_reach(repo: Repository) -> dict[int, Reach]:
     return table
 
 
-_reach_of = PerObject(_composite_reach, limit=1_000)
+_reach_of = per_object(_composite_reach, limit=1_000)
 
 
 def job_steps(wf: Workflow) -> Iterator[tuple[Step, Job | None, Power]]:
