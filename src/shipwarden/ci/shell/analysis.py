@@ -105,7 +105,7 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
         # Command(start, end, name, canonical, argv, words, wrappers, assignments, redirects, nested_depth,
         # expressions), given by position: keywords cost a dict per call
         commands.append(Command(
-            c.start, c.end, c.name, c.canonical, argv, argv if c.argv_at == 0 else tuple([w.word for w in c.words]),
+            c.start, c.end, c.name, c.canonical, argv, argv if c.argv_at == 0 else tuple(c.words),
             c.wrappers, tuple(c.assignments), tuple(c.redirects), c.depth, sites_in(c.start, c.end),
         ))
     starts = [c.start for c in commands]

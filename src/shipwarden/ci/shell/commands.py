@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from shipwarden.ci.shell.model import Assignment, EventKind, Word
-from shipwarden.ci.shell.state import Args, Cmd, WordInfo
+from shipwarden.ci.shell.state import Args, Cmd
 from shipwarden.ci.shell.tables import FALSY, TRUTHY, CommandRule, Tables, Wrapper, load_tables
 
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -44,13 +44,13 @@ def resolve(cmd: Cmd, t: Tables) -> None:
     for _ in range(16):
         if i >= len(words):
             break
-        value = words[i].word.value
-        if value is None or words[i].word.expressions:
+        value = words[i].value
+        if value is None or words[i].expressions:
             break
         base = _canonical(basename(value))
         if base not in t.wrapper_names:
             break
-        nxt = words[i + 1].word.value if i + 1 < len(words) else None
+        nxt = words[i + 1].value if i + 1 < len(words) else None
         spec = t.wrappers.get((base, nxt or "")) if nxt else None
         if spec is None:
             spec = t.wrappers.get((base, ""))
@@ -65,20 +65,20 @@ def resolve(cmd: Cmd, t: Tables) -> None:
             cmd.executing_wrapper = spec.label
         i = j
     cmd.argv_at = i
-    cmd.argv = [w.word for w in words[i:]]
+    cmd.argv = words[i:]
     cmd.wrappers = tuple(wrappers)
-    argv0 = words[cmd.argv_at].word if words else None
+    argv0 = words[i] if words else None
     if argv0 is None or argv0.value is None or argv0.expressions:
         return
     cmd.name = _package_name(argv0.value, t) if package else basename(argv0.value)
     cmd.canonical = _canonical(cmd.name)
 
 
-def _skip_wrapper(words: list[WordInfo], j: int, spec: Wrapper, cmd: Cmd) -> int | None:
+def _skip_wrapper(words: list[Word], j: int, spec: Wrapper, cmd: Cmd) -> int | None:
     n = len(words)
     module_seen = False
     while j < n:
-        w = words[j].word
+        w = words[j]
         v = w.value
         if v is None:
             break

@@ -129,8 +129,9 @@ class Events:
         for cmd in self.an.commands:
             if cmd.canonical not in self.t.interpreters:
                 continue
-            for info in cmd.words[cmd.argv_at + 1 :]:
-                if not info.pure_substitution:
+            for k in range(cmd.argv_at + 1, len(cmd.words)):
+                info = cmd.infos.get(k)  # a plain word has no substitution
+                if info is None or not info.pure_substitution:
                     continue
                 s, e = info.substitutions[0]
                 k = bisect.bisect_left(starts, s)

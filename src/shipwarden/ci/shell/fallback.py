@@ -7,7 +7,7 @@ import re
 
 from shipwarden.ci.shell.commands import resolve
 from shipwarden.ci.shell.model import Span, Word
-from shipwarden.ci.shell.state import Analysis, Cmd, Element, WordInfo
+from shipwarden.ci.shell.state import Analysis, Cmd, Element
 from shipwarden.ci.shell.tables import POSIX_SHELLS
 from shipwarden.core.patterns import LazyPattern
 
@@ -104,16 +104,16 @@ def run_fallback(an: Analysis, text: str, shell: str) -> None:
         an.pipelines.append([Element(cmds[i].start, cmds[i].end, cmds[i], []) for i in idx])
     for i, cmd in enumerate(cmds):
         writer = (cmd.canonical or "") in t.writers
-        for k, info in enumerate(cmd.words):
-            m = t.env_target_fallback.search(info.word.text)
+        for k, word in enumerate(cmd.words):
+            m = t.env_target_fallback.search(word.text)
             if m is None or not (k in redirected[i] or (writer and k > 0)):
                 continue
             if k in redirected[i]:
                 body = cmd.words[1 if cmd.canonical in t.echo else 0 : k]
             else:
-                body = [w for j, w in enumerate(cmd.words[1:], 1) if j != k and not (w.word.value or "-").startswith("-")]
+                body = [w for j, w in enumerate(cmd.words[1:], 1) if j != k and not (w.value or "-").startswith("-")]
             file = (m.group(1) or m.group(2)).upper()
-            an.fallback_env.append((cmd, info.word, file, [Span(w.word.start, w.word.end) for w in body]))
+            an.fallback_env.append((cmd, word, file, [Span(w.start, w.end) for w in body]))
             break
     if shell == "pwsh":
         starts = [c.start for c in cmds]
@@ -142,7 +142,7 @@ def _unplace(m: re.Match[str], an: Analysis, text: str) -> str:
     return m.group()
 
 
-def _fallback_word(an: Analysis, text: str, s: int, e: int) -> WordInfo:
+def _fallback_word(an: Analysis, text: str, s: int, e: int) -> Word:
     raw = text[s:e]
     sites = an.sites_in(s, e)
     value: str | None = None
@@ -150,7 +150,7 @@ def _fallback_word(an: Analysis, text: str, s: int, e: int) -> WordInfo:
         value = _FB_QUOTES.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or "", raw)
         if sites:
             value = _PLACEHOLDER.sub(lambda m: _unplace(m, an, text), value)
-    return WordInfo(Word(s, e, an.script, value, sites), None, [], [], False, (s, e))
+    return Word(s, e, an.script, value, sites)
 
 
 def _after_hash(script: str, offset: int) -> bool:

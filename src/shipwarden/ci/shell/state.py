@@ -61,12 +61,23 @@ class OffsetMap:
 
 @struct
 class WordInfo:
+    """How the walker read a word that is not plain text (quotes, escapes, expansions,
+    ``${{ }}`` sites, or any word of a nested script). A plain word has none: see
+    :func:`plain_info`."""
+
     word: Word
     vsub: str | None  # unquoted value with placeholders (local text), None if dynamic
     pieces: list[Piece]  # value offset → walker-local offset
     substitutions: list[tuple[int, int]]  # orig spans of $(…)/<(…) in the word
     pure_substitution: bool  # the word is exactly "$(…)" / $(…) / <(…)
     local: tuple[int, int] = (0, 0)  # the word's span in the walker's text
+
+
+def plain_info(word: Word) -> WordInfo:
+    """The WordInfo of a plain word of the top-level script (its value is its text, its
+    offsets are the script's): made only when asked for (``bash -c word``)."""
+    n = word.end - word.start
+    return WordInfo(word, word.value, [(0, word.start, n, n)], [], False, (word.start, word.end))
 
 
 @struct
@@ -79,7 +90,8 @@ class Args:
 class Cmd:
     start: int
     end: int
-    words: list[WordInfo]
+    words: list[Word]
+    infos: dict[int, WordInfo] = field(default_factory=dict)  # position in words -> WordInfo (none for plain words)
     argv_at: int = 0
     wrappers: tuple[str, ...] = ()
     executing_wrapper: str = ""

@@ -21,7 +21,7 @@ from shipwarden.ci.shell.model import (
     Span,
     Word,
 )
-from shipwarden.ci.shell.state import Analysis, Cmd, Element, OffsetMap, Owner, Piece, WordInfo
+from shipwarden.ci.shell.state import Analysis, Cmd, Element, OffsetMap, Owner, Piece, WordInfo, plain_info
 
 # ============================================================================ tree-sitter
 
@@ -267,14 +267,31 @@ class Walker:
             k += 1
 
     # -- words ------------------------------------------------------------------------
-    def word(self, node: tree_sitter.Node) -> WordInfo:
+    def plain_word(self, node: tree_sitter.Node) -> Word | None:
+        """The fast path: a plain word of the top-level script (no quote, escape, expansion
+        or ``${{ }}`` site: its value is its text), read without a :class:`WordInfo`."""
         if self.map is None and node.type == "word":
-            # fast path: a plain word in the top-level script
             a, b = node.start_byte, node.end_byte
             chunk = self.text[a:b]
             if "\\" not in chunk and (not self.sites or not self.local_sites(a, b)):
-                return WordInfo(Word(a, b, self.script, chunk), chunk, [(0, a, b - a, b - a)], [], False, (a, b))
-        return self.slow_word(node)
+                return Word(a, b, self.script, chunk)
+        return None
+
+    def word(self, node: tree_sitter.Node) -> Word:
+        word = self.plain_word(node)
+        return word if word is not None else self.slow_word(node).word
+
+    def words(self, nodes: list[tree_sitter.Node]) -> tuple[list[Word], dict[int, WordInfo]]:
+        """The words of a command, and the WordInfo of each that is not plain, by position."""
+        words: list[Word] = []
+        infos: dict[int, WordInfo] = {}
+        for k, node in enumerate(nodes):
+            word = self.plain_word(node)
+            if word is None:
+                info = infos[k] = self.slow_word(node)
+                word = info.word
+            words.append(word)
+        return words, infos
 
     def slow_word(self, node: tree_sitter.Node) -> WordInfo:
         text = self.text
@@ -437,8 +454,8 @@ class Walker:
                 self.set_env(self.assignment(a))
             return None
         first = assign_nodes[0] if assign_nodes else word_nodes[0]
-        word = self.word
-        cmd = Cmd(self.o(first.start_byte), self.oe(node.end_byte), [word(n) for n in word_nodes], depth=self.depth,
+        words, infos = self.words(word_nodes)
+        cmd = Cmd(self.o(first.start_byte), self.oe(node.end_byte), words, infos, depth=self.depth,
                   assignments=[self.assignment(a) for a in assign_nodes],
                   redirects=[r for n in redirect_nodes for r in self.redirect(n)])
         resolve(cmd, self.tables)
@@ -459,7 +476,7 @@ class Walker:
     def assignment(self, node: tree_sitter.Node) -> Assignment:
         name_node = node.children[0] if node.child_count else node
         value_node = node.child_by_field_name("value")
-        value = self.word(value_node).word if value_node is not None else None
+        value = self.word(value_node) if value_node is not None else None
         return Assignment(self.o(node.start_byte), self.oe(node.end_byte),
                           self.text[name_node.start_byte : name_node.end_byte], value)
 
@@ -475,7 +492,7 @@ class Walker:
 
     def declaration(self, node: tree_sitter.Node) -> None:
         keyword = node.children[0] if node.child_count else node
-        words = [self.word(keyword)]
+        word_nodes = [keyword]
         assigns = []
         for child in node.children[1:]:
             if child.type == "variable_assignment":
@@ -483,10 +500,11 @@ class Walker:
                 assigns.append(a)
                 self.set_env(a)
             elif child.type != "comment":
-                words.append(self.word(child))
-        cmd = Cmd(self.o(node.start_byte), self.oe(node.end_byte), words, depth=self.depth, assignments=assigns)
+                word_nodes.append(child)
+        words, infos = self.words(word_nodes)
+        cmd = Cmd(self.o(node.start_byte), self.oe(node.end_byte), words, infos, depth=self.depth, assignments=assigns)
         cmd.name = cmd.canonical = self.text[keyword.start_byte : keyword.end_byte]
-        cmd.argv = [w.word for w in words]
+        cmd.argv = list(words)
         cmd.env = self.env_copy()
         self.by_node[node.id] = cmd
         self.an.commands.append(cmd)
@@ -496,11 +514,11 @@ class Walker:
         op = next((c.type for c in node.children if not c.is_named), "")
         if t == "file_redirect":
             dest = node.child_by_field_name("destination")
-            target = self.word(dest).word if dest is not None else None
+            target = self.word(dest) if dest is not None else None
             return [Redirect(self.o(node.start_byte), self.oe(node.end_byte), op, target)]
         if t == "herestring_redirect":
             body = node.named_children[-1] if node.named_child_count else None
-            target = self.word(body).word if body is not None else None
+            target = self.word(body) if body is not None else None
             return [Redirect(self.o(node.start_byte), self.oe(node.end_byte), op, target)]
         out: list[Redirect] = []
         body = start = None
@@ -513,14 +531,14 @@ class Walker:
                 out.extend(self.redirect(child))
         quoted = start is not None and any(ch in self.text[start.start_byte : start.end_byte] for ch in "'\"\\")
         span = Span(self.o(body.start_byte), self.oe(body.end_byte)) if body is not None else None
-        delimiter = self.word(start).word if start is not None else None
+        delimiter = self.word(start) if start is not None else None
         return [Redirect(self.o(node.start_byte), self.oe(node.end_byte), op, delimiter, span, quoted), *out]
 
     def herestrings(self, nodes: Iterable[tree_sitter.Node]) -> list[Word]:
         out = []
         for n in nodes:
             if n.type == "herestring_redirect" and n.named_child_count:
-                out.append(self.word(n.named_children[-1]).word)
+                out.append(self.word(n.named_children[-1]))
         return out
 
     def redirected(self, node: tree_sitter.Node) -> None:
@@ -574,17 +592,21 @@ class Walker:
         t = self.tables
         if self.depth >= MAX_NESTED_DEPTH or cmd.canonical is None:
             return
-        infos = cmd.words[cmd.argv_at :]
-        body: WordInfo | None = None
+        at: int | None = None  # the position of the body word in cmd.words
         if cmd.canonical in t.nested_shells:
             args = parsed_args(cmd, t)
             if t.nested_flag not in args.options or not args.positionals:
                 return
             target = args.positionals[0]
-            body = next((w for w in infos if w.word is target), None)
-        elif cmd.canonical in t.eval_names and len(infos) == 2:
-            body = infos[1]
-        if body is None or body.vsub is None or not body.vsub.strip():
+            at = next((k for k in range(cmd.argv_at, len(cmd.words)) if cmd.words[k] is target), None)
+        elif cmd.canonical in t.eval_names and len(cmd.words) - cmd.argv_at == 2:
+            at = cmd.argv_at + 1
+        if at is None:
+            return
+        body = cmd.infos.get(at)
+        if body is None:
+            body = plain_info(cmd.words[at])
+        if body.vsub is None or not body.vsub.strip():
             return
         if self.an.budget < len(body.vsub):
             return
