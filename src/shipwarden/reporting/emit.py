@@ -75,6 +75,8 @@ def _visible(ch: str) -> str:
 
 def neutralise(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``)."""
+    if text.isascii() and text.isprintable():  # no control character (most texts)
+        return text
     return _CONTROL.sub(lambda m: _visible(m.group()), text)
 
 

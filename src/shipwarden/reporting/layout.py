@@ -190,15 +190,17 @@ def breaks(plain: str, width: int) -> list[int]:
     """Offsets at which ``plain`` (one line, no tabs) breaks to fit ``width`` cells."""
     if (len(plain) <= width and plain.isascii()) or cell_len(plain) <= width:
         return []
+    # printable ASCII (most lines): every character, so every part, takes one cell a character
+    cells_of, width_of = (len, _one) if plain.isascii() and plain.isprintable() else (cell_len, char_width)
     out: list[int] = []
     column = 0
     words = False  # whether the line being filled holds a word yet (not only indentation)
     for match in _TOKEN.finditer(plain):
         token, start = match.group(), match.start()
         word = token.rstrip()
-        size = cell_len(word)
+        size = cells_of(word)
         if column + size <= width:
-            column += cell_len(token)
+            column += cells_of(token)
             words = words or bool(word)
             continue
         if words:
@@ -207,16 +209,20 @@ def breaks(plain: str, width: int) -> list[int]:
         if size > width - column:
             # a word wider than the room left (a whole line, or what indentation leaves): cut it
             for index, char in enumerate(word):
-                cells = char_width(char)
+                cells = width_of(char)
                 if column + cells > width and column:
                     out.append(start + index)
                     column = 0
                 column += cells
-            column += cell_len(token[len(word) :])
+            column += cells_of(token[len(word) :])
         else:
-            column = cell_len(token)
+            column = cells_of(token)
         words = True
     return out
+
+
+def _one(char: str) -> int:
+    return 1
 
 
 def _crop(plain: str, width: int) -> int:
