@@ -164,8 +164,7 @@ class Root:
     def resolve(self, path: StrPath) -> str:
         """:func:`resolve_inside` of ``path`` under this root."""
         rel = os.fspath(path)
-        parts = rel.split("/")
-        if os.sep != "/" or rel.startswith("/") or "" in parts or "." in parts or ".." in parts:
+        if not _names_only(rel):
             return _inside(os.path.realpath(os.path.join(self.path, rel)), self.real)
         folder, _, name = rel.rpartition("/")
         return _inside(self._child(folder, name), self.real)
@@ -178,8 +177,7 @@ class Root:
         not hold is missing (``FileNotFoundError``, as opening it would say) without a
         system call."""
         rel = os.fspath(path)
-        parts = rel.split("/")
-        if os.sep != "/" or rel.startswith("/") or "" in parts or "." in parts or ".." in parts:
+        if not _names_only(rel):
             return self.resolve(rel)
         folder, _, name = rel.rpartition("/")
         if not self._unlinked(folder):
@@ -230,6 +228,12 @@ class Root:
             parent, _, name = folder.rpartition("/")
             real = self._folders[folder] = self._child(parent, name)
         return real
+
+
+def _names_only(rel: str) -> bool:
+    """Is ``rel`` relative and made of plain names only (no empty part, ``.`` or ``..``)?"""
+    parts = rel.split("/")
+    return os.sep == "/" and not rel.startswith("/") and "" not in parts and "." not in parts and ".." not in parts
 
 
 def real_child(real_folder: str, name: str) -> str:
