@@ -21,7 +21,10 @@ from shipwarden.core.structs import struct
 from shipwarden.core.textindex import SourceText as SourceText
 
 try:  # pragma: no cover - depends on the wheel
-    from yaml import CBaseLoader as _Base
+    # libyaml's parser and composer alone: a loader's constructor and resolver state
+    # (CBaseLoader's Python-level __init__s) is never used, and cost a twentieth of
+    # composing an ordinary workflow
+    from yaml._yaml import CParser as _Base
 except ImportError:  # pragma: no cover
     from yaml import BaseLoader as _Base  # type: ignore[assignment]
 
@@ -261,7 +264,9 @@ DEPTH_PRECHECK_CHARS = 8_192
 
 def _check_depth(text: str) -> None:
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    parser = _Loader(text)
+    while parser.check_event():
+        event = parser.get_event()
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -289,7 +294,13 @@ def load_documents(text: str, *, duplicates: str = "error") -> list[Node]:
 
 def _compose_all(text: str, duplicates: str) -> list[yaml.Node]:
     try:
-        return [r for r in yaml.compose_all(text, Loader=_Loader) if r is not None]  # noqa: S506
+        composer = _Loader(text)
+        roots: list[yaml.Node] = []
+        while composer.check_node():
+            root = composer.get_node()
+            if root is not None:
+                roots.append(root)
+        return roots
     except yaml.composer.ComposerError as exc:
         if duplicates != "last" or "duplicate anchor" not in str(exc.context or ""):
             raise
@@ -301,7 +312,7 @@ def _compose(text: str, duplicates: str, *, single: bool) -> list[Node]:
         if len(text) > DEPTH_PRECHECK_CHARS and not safeio.yaml_shallow(text, MAX_DEPTH):
             _check_depth(text)
         if single:
-            one = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose never constructs objects
+            one = _Loader(text).get_single_node()  # composed, never constructed into objects
             roots = [one] if one is not None else []
         else:
             roots = _compose_all(text, duplicates)
