@@ -78,14 +78,20 @@ print(w, u.ru_maxrss, peak_tree, p.returncode, u.ru_utime + u.ru_stime)
 
 
 #: Runs ``shipwarden`` in this process and prints the CPU seconds of the process itself
-#: and of its worker processes (see :func:`cpu_split`).
+#: and of its worker processes (see :func:`cpu_split`). The figures are printed by an
+#: ``atexit`` function: ``scan`` ends the process itself once its report is out
+#: (``cli._end`` runs the ``atexit`` functions, then ``os._exit``).
 _SPLIT = r"""
-import os, resource, sys
+import atexit, os, resource, sys
 from shipwarden.cli import main
+
+def split():
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(own.ru_utime + own.ru_stime, workers.ru_utime + workers.ru_stime, file=sys.stderr)
+
+atexit.register(split)
 sys.stdout = open(os.devnull, "w")
-main()
-own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(own.ru_utime + own.ru_stime, workers.ru_utime + workers.ru_stime, file=sys.stderr)
+sys.exit(main())
 """
 
 
@@ -97,7 +103,9 @@ def cpu_split(args: list[str], repeat: int) -> tuple[float, float]:
     own: list[float] = []
     workers: list[float] = []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-c", _SPLIT, *args], capture_output=True, text=True, check=True)
+        done = subprocess.run([sys.executable, "-c", _SPLIT, *args], capture_output=True, text=True)
+        if done.returncode & 2 or done.returncode < 0:  # bits 1 and 4 (findings, unreadable files) are a scan's
+            raise RuntimeError(f"shipwarden exited {done.returncode}: {done.stderr[-2000:]}")
         mine, theirs = done.stderr.split()[-2:]
         own.append(float(mine))
         workers.append(float(theirs))
