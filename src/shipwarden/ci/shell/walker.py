@@ -142,17 +142,7 @@ class Walker:
                 continue
             t = node.type
             if t in _HANDLED:
-                if t == "command":
-                    self.command(node, children)
-                elif t == "declaration_command":
-                    self.declaration(node)
-                elif t == "variable_assignment":
-                    if parent not in _ASSIGNMENT_OWNERS:
-                        self.set_env(self.assignment(node))
-                elif t == "redirected_statement":
-                    self.redirected(node)
-                elif t == "pipeline":
-                    self.pipeline(node)
+                self.visit(node, t, children, _ROOT, parent)  # the context it returns is not needed here
             statement = t in _STATEMENT_PARENTS
             for child in reversed(children):
                 if not child.child_count:
