@@ -383,12 +383,22 @@ def _json_text(data: Any, distinct: set[str], text: str | None) -> str:
     text is ``text`` (``None``: not written yet). Redacted as a whole when a string
     changes, else kept; raw C1 and bidirectional characters (in JSON only a string can
     hold one) written as escapes."""
-    changed = _any_redacted(distinct)
-    if changed:
-        text = _dump(_json_strings(data))
-    elif text is None:
-        text = _dump(data)
-    return _escape_raw(text) if changed or _holds_raw(distinct) else text
+    if _any_redacted(distinct):
+        return _escape_raw(_dump(_json_strings(data)))
+    if text is None:
+        return _unchanged_json(data, distinct)
+    return _escape_raw(text) if _holds_raw(distinct) else text
+
+
+def _unchanged_json(data: Any, distinct: set[str]) -> str:
+    """The JSON text of ``data``, none of whose strings ``distinct`` the redactor changes:
+    its raw characters escaped, or else remembered with its UTF-8 bytes (:data:`_ENCODED`)."""
+    raw = _dump_utf8(data)
+    text = raw.decode("utf-8")
+    if _holds_raw(distinct):
+        return _escape_raw(text)
+    _ENCODED[:] = [(text, raw)]
+    return text
 
 
 def _holds_raw(strings: Collection[str]) -> bool:
@@ -412,12 +422,7 @@ def finalize_unredacted(data: Any, fmt: str, *, color: bool = False) -> str | No
     strings = _plain_strings(data)
     if strings is None or fmt not in JSON_FORMATS or _any_redacted(strings):
         return None
-    raw = _dump_utf8(data)
-    text = raw.decode("utf-8")
-    if _holds_raw(strings):
-        return _remember(_escape_raw(text), fmt, color)
-    _ENCODED[:] = [(text, raw)]
-    return _remember(text, fmt, color)
+    return _remember(_unchanged_json(data, strings), fmt, color)
 
 
 def finalize_data(data: Any, fmt: str, *, color: bool = False) -> str:
