@@ -20,8 +20,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "deps/fixtures/projects/npm-app
 LIMITS = Limits(wall_seconds=60, cpu_seconds=60, memory_bytes=8 << 30, processes=512, output_bytes=64 << 20)
 
 
-def detonate(*targets: Path, profile: Profile = Profile.LAPTOP, limits: Limits = LIMITS) -> DetonateResult:
-    return run_detonate(DetonateOptions([str(t) for t in targets], [profile], limits, linger=3))
+def detonate(
+    *targets: Path, profile: Profile = Profile.LAPTOP, limits: Limits = LIMITS, linger: int = 3
+) -> DetonateResult:
+    return run_detonate(DetonateOptions([str(t) for t in targets], [profile], limits, linger=linger))
 
 
 def rules(result: DetonateResult) -> dict[str, str]:
@@ -101,7 +103,11 @@ def test_litellm_shaped_pth_at_python_start_up() -> None:
     """Static: credential theft, persistence, obfuscated exec. Dynamic: a detached child of the start-up reads
     ~/.aws/credentials and history, sends the environment's canaries, and tries to write a systemd user unit."""
     site = Path(__file__).resolve().parents[1] / "deps/fixtures/projects/py-env/env/lib/python3.11/site-packages"
-    result = detonate(site)
+    # Like litellm 1.82.8's, the .pth starts a Python child, whose own start-up runs the .pth
+    # again: the children multiply until the watch after the scripts ends, so this test takes
+    # about as long as that watch. 3 s was too short on a loaded machine (the first child imports
+    # ssl under strace before it reaches the systemd unit); 10 s leaves room.
+    result = detonate(site, linger=10)
     got = rules(result)
     assert got["detonate-persistence"] == "P0" and got["detonate-credential-read"] == "P1"
     assert "systemd/user" in next(f.message for f in result.report.findings if f.rule_id == "detonate-persistence")
