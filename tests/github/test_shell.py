@@ -134,6 +134,71 @@ def test_not_executes_repo_code(script: str) -> None:
     assert events(script, EventKind.EXECUTES_REPO_CODE) == [], script
 
 
+@pytest.mark.parametrize(
+    ("script", "code", "named"),
+    [
+        ("npm ci", "npm", False),
+        ("pnpm add left-pad", "npm", True),
+        ("deno install --allow-scripts", "npm", False),
+        ("pip install -U twine", "python", True),
+        ("uv sync --only-group build", "python", False),
+        ("poetry install --no-root", "python", False),
+        # named tools, not the project's tree (tox-dev/tox@0cb816c572a1 runs `uv tool install … tox@.`)
+        ("pipx install tox", "python", True),
+        ("uv tool install nox --with nox-uv", "python", True),
+        ("uv tool install --python-preference only-managed --python 3.14 tox@.", "python", False),
+        ('uv pip install "huggingface_hub[dev] @ ."', "python", False),
+        ("cargo install cargo-tarpaulin", "cargo", True),
+        ("cargo install --path .", "cargo", False),
+        ("gem install bundler", "ruby", True),
+        ("bundle install", "ruby", False),
+        ("composer install", "composer", False),
+    ],
+)
+def test_install_names_what_runs(script: str, code: str, named: bool) -> None:
+    # each ecosystem's own install-time code: npm lifecycle scripts, Python sdist build backends…
+    event = one(script, EventKind.INSTALL)
+    assert event.code == code
+    assert ("named-packages" in event.flags) is named
+
+
+def test_install_code_words_are_each_ecosystems_own() -> None:
+    t = load_tables()
+    rules = [r for rules in t.rules.values() for r in rules if r.scripts]
+    assert rules and all(r.code in t.install_code for r in rules), [r.names for r in rules if r.code not in t.install_code]
+    assert "lifecycle" in t.install_code["npm"].tree
+    for name, code in t.install_code.items():
+        if name != "npm":  # npm's term, not pip's, uv's, poetry's, Bundler's, Composer's or Cargo's
+            assert "lifecycle" not in " ".join((code.named, code.tree, code.local, code.hashed, code.action, code.summary))
+    python = t.install_code["python"]
+    assert "build backend" in python.tree and ".pth" in python.tree
+    assert python.says(frozenset({"require-hashes", "requirements"})) == python.hashed
+    assert python.says(frozenset({"local-path", "editable"})) == python.local  # pip install -e .
+    assert t.install_code["npm"].says(frozenset({"local-path"})) == t.install_code["npm"].tree
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        # pydantic/pydantic@2151025aa512, ci.yml release jobs: twine from the synced build group
+        "uv run --no-sync twine check --strict dist/*",
+        "uv run --no-project --with rich python -c 'print(1)'",
+        "uv sync --only-group build",
+        "uv sync --only-dev",
+        "uv tool install pytest",
+        "uv tool install nox --with nox-uv",
+    ],
+)
+def test_uv_commands_that_run_no_project_code(script: str) -> None:
+    assert events(script, EventKind.EXECUTES_REPO_CODE) == [], script
+
+
+def test_uv_run_without_no_sync_builds_the_project() -> None:
+    assert events("uv run twine check dist/*", EventKind.EXECUTES_REPO_CODE)
+    assert events("uv run --no-sync pytest", EventKind.EXECUTES_REPO_CODE)  # pytest itself runs the tests
+    assert events("uv tool run pytest", EventKind.EXECUTES_REPO_CODE)
+
+
 def test_local_pip_install_is_both_install_and_repo_code() -> None:
     facts = analyze("pip install -e .")
     assert [e.kind for e in facts.events] == [EventKind.INSTALL, EventKind.EXECUTES_REPO_CODE]

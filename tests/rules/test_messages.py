@@ -43,3 +43,24 @@ def test_an_installing_action_says_it_installs(tmp_path: Path) -> None:
 def test_a_checkout_into_a_folder_keeps_its_token_there() -> None:
     message = _only(FIXTURES / "artipacked" / "positive-pat-in-checkout-folder", "artipacked")
     assert "keeps secrets.GH_TOKEN (token) in `docs/.git/config`" in message
+
+
+def test_a_pip_install_names_build_backends_not_lifecycle_scripts() -> None:
+    message = _only(FIXTURES / "install-in-publish-job" / "positive-pip-requirements", "install-in-publish-job")
+    assert "`pip install -r requirements.txt` may build sdists of the dependencies it installs, running their" \
+        " build backends (`setup.py`, PEP 517 hooks" in message
+    assert "the build backend of any dependency built from an sdist can take the credential" in message
+    assert "Install with `--only-binary :all:`" in message
+    assert "lifecycle" not in message and "--ignore-scripts" not in message and "Shai-Hulud" not in message
+
+
+def test_an_npm_install_keeps_npms_words() -> None:
+    message = _only(FIXTURES / "install-in-publish-job" / "positive-registry-url-variable", "install-in-publish-job")
+    assert "runs dependency lifecycle scripts" in message and "Install with `--ignore-scripts`" in message
+
+
+def test_uv_run_no_sync_is_no_build_risk_beside_the_grant() -> None:
+    # pydantic/pydantic@2151025aa512: `uv run --no-sync twine check` is not "builds or tests"
+    message = _only(FIXTURES / "oidc-overscoped" / "positive-uv-sync-build-group", "oidc-overscoped")
+    assert "also installs Python packages that may run sdist build backends;" in message
+    assert "builds or tests" not in message and "lifecycle" not in message

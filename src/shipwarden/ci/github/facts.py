@@ -45,7 +45,7 @@ from shipwarden.ci.github.steps import (
     truthy,
     uses_major,
 )
-from shipwarden.ci.shell import EventKind, analyze
+from shipwarden.ci.shell import EventKind, analyze, install_code
 from shipwarden.core.findings import Confidence
 from shipwarden.core.patterns import LazyPattern
 
@@ -297,9 +297,10 @@ def _build_facts(job: Job) -> JobFacts:
     return facts
 
 
-#: what an action that runs code does, as said in findings (bahmutov/npm-install installs)
+#: what an action that runs code does, as said in findings (``install``: its ecosystem's words
+#: from the shell table, bahmutov/npm-install "installs the dependencies, running their lifecycle scripts")
 _ACTION_EXEC_TEXT = (
-    ("install", "installs the dependencies, running their lifecycle scripts"),
+    ("install", "{install}"),
     ("executes-repo-code", "runs code from the workspace"),
 )
 
@@ -324,11 +325,16 @@ def _uses_facts(facts: JobFacts, step: Step, info: ActionInfo | None) -> None:
         return
     with_ = step.with_
     if info.does & {"executes-repo-code", "install"}:
-        doing = [text for does, text in _ACTION_EXEC_TEXT if does in info.does]
-        facts.execs.append(Exec(step, f"{info.name} {' and '.join(doing)}", install="install" in info.does))
+        installs = install_code(info.install_code).action
+        doing = [text.format(install=installs) for does, text in _ACTION_EXEC_TEXT if does in info.does]
+        facts.execs.append(
+            Exec(step, f"{info.name} {' and '.join(doing)}", install="install" in info.does, code=info.install_code)
+        )
     for name in info.install_inputs:
         if name in with_ and truthy(with_[name].value, False):
-            facts.execs.append(Exec(step, f"{info.name} installs dependencies ({name})", install=True))
+            facts.execs.append(
+                Exec(step, f"{info.name} installs dependencies ({name})", install=True, code=info.install_code)
+            )
     for name in info.command_inputs:
         if name in with_ and with_[name].value.strip():
             facts.execs.append(Exec(step, f"{info.name} runs the command in `{name}`"))
@@ -379,11 +385,13 @@ def _run_facts(facts: JobFacts, step: Step, tracer: Tracer, job: Job) -> None:
         kind = ev.kind
         if kind is EventKind.INSTALL:
             if ev.scripts:
+                # each ecosystem's own words (npm: lifecycle scripts; pip: sdist build backends)
+                what = f"`{text}` {install_code(ev.code).says(ev.flags)}"
                 named = "named-packages" in ev.flags
-                what = f"`{text}` runs the lifecycle scripts of the packages it installs" if named else (
-                    f"`{text}` runs dependency lifecycle scripts"
+                local = "local-path" in ev.flags
+                facts.execs.append(
+                    Exec(step, what, ev.start, ev.end, True, workspace=not named, code=ev.code, local=local)
                 )
-                facts.execs.append(Exec(step, what, ev.start, ev.end, True, workspace=not named))
         elif kind is EventKind.EXECUTES_REPO_CODE:
             facts.execs.append(Exec(step, f"`{text}` runs code from the workspace", ev.start, ev.end))
             spelled = publish_through(text, job)
@@ -403,7 +411,8 @@ def _run_facts(facts: JobFacts, step: Step, tracer: Tracer, job: Job) -> None:
                 Publish(step, ev.registry or ev.tool, f"{ev.tool} {ev.action}".strip(), tuple(sorted(env_tokens)), trusted, ev.start, ev.end)
             )
             if ev.scripts:
-                facts.execs.append(Exec(step, f"`{text}` runs the package's lifecycle scripts", ev.start, ev.end, True))
+                own = install_code(ev.code).own
+                facts.execs.append(Exec(step, f"`{text}` {own}", ev.start, ev.end, True, code=ev.code, own=True))
         elif kind is EventKind.AGENT_CLI:
             facts.agents.append(Agent(step, ev.tool, None, (("run", step.run),), text, False, ev.start, ev.end))
         elif kind in (EventKind.GIT_PUSH, EventKind.GH_WRITE):

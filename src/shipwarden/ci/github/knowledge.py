@@ -74,6 +74,8 @@ class ActionInfo:
     script_inputs: tuple[str, ...] = ()
     command_inputs: tuple[str, ...] = ()
     install_inputs: tuple[str, ...] = ()
+    #: what its installs run: a key of the shell table's ``[install_code]``
+    install_code: str = "npm"
     prompt_inputs: tuple[str, ...] = ()
     tool_inputs: tuple[str, ...] = ()
     token_inputs: tuple[str, ...] = ()
@@ -123,6 +125,7 @@ def action_table() -> dict[str, ActionInfo]:
             script_inputs=tuple(raw.get("script_inputs", ())),
             command_inputs=tuple(raw.get("command_inputs", ())),
             install_inputs=tuple(raw.get("install_inputs", ())),
+            install_code=raw.get("install_code", "npm"),
             prompt_inputs=tuple(raw.get("prompt_inputs", ())),
             tool_inputs=tuple(raw.get("tool_inputs", ())),
             token_inputs=tuple(raw.get("token_inputs", ())),

@@ -86,7 +86,7 @@ class CacheUse:
 
 @struct(frozen=True)
 class Exec:
-    """A step that runs code from the workspace (or installs with lifecycle scripts)."""
+    """A step that runs code from the workspace (or install-time code of what it installs)."""
 
     step: Step
     what: str
@@ -95,6 +95,12 @@ class Exec:
     install: bool = False
     #: the code comes from the checked-out workspace (False: named registry packages only)
     workspace: bool = True
+    #: install: what runs, a key of the shell table's ``[install_code]`` (``npm``, ``python``…)
+    code: str = ""
+    #: the package's own publish-time scripts (``npm publish`` runs ``prepublishOnly``)
+    own: bool = False
+    #: the install builds the checkout's own project (``pip install -e .``): no install switch stops that
+    local: bool = False
 
     def location(self) -> Location:
         if self.step.run is not None and self.start >= 0:

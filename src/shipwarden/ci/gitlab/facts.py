@@ -29,8 +29,9 @@ class JobFacts:
     reach: dict[str, Reach] = field(default_factory=dict)
     #: registry publishes: (script, event registry, command start offset)
     publishes: list[tuple[Script, str, int]] = field(default_factory=list)
-    #: installs that run lifecycle scripts
-    installs: list[tuple[Script, str, int]] = field(default_factory=list)
+    #: installs that run install-time code: (script, tool, command start offset, what runs
+    #: as a key of the shell table's [install_code])
+    installs: list[tuple[Script, str, int, str]] = field(default_factory=list)
     #: project secrets the job reads (variable names) and where
     secrets: dict[str, Node] = field(default_factory=dict)
     publish_tokens: dict[str, Node] = field(default_factory=dict)
@@ -107,7 +108,7 @@ def job_facts(job: Job) -> JobFacts:
             if ev.kind == EventKind.PUBLISH and ev.registry:
                 facts.publishes.append((script, ev.registry, ev.start))
             elif ev.kind == EventKind.INSTALL and ev.scripts and not _pinned_global(sf, ev.command):
-                facts.installs.append((script, ev.tool, ev.start))
+                facts.installs.append((script, ev.tool, ev.start, ev.code))
         for name in referenced(node.value):
             if name in job_scoped or name.startswith("CI_"):
                 continue

@@ -32,7 +32,7 @@ from shipwarden.ci.shell.model import (
     Span,
     Word,
 )
-from shipwarden.ci.shell.tables import load_tables
+from shipwarden.ci.shell.tables import InstallCode, install_code, load_tables
 
 __all__ = [
     "MAX_PARSE_CHARS",
@@ -41,6 +41,7 @@ __all__ = [
     "Event",
     "EventKind",
     "ExpressionSite",
+    "InstallCode",
     "Position",
     "Quoting",
     "Redirect",
@@ -48,6 +49,7 @@ __all__ = [
     "Span",
     "Word",
     "analyze",
+    "install_code",
     "load_tables",
     "normalise_shell",
 ]

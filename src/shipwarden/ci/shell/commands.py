@@ -61,7 +61,7 @@ def resolve(cmd: Cmd, t: Tables) -> None:
             break
         wrappers.append(spec.label)
         package = spec.package_runner
-        if spec.executes and not cmd.executing_wrapper:
+        if spec.executes and not cmd.executing_wrapper and not _told_not_to(words, i, j, spec):
             cmd.executing_wrapper = spec.label
         i = j
     cmd.argv_at = i
@@ -72,6 +72,14 @@ def resolve(cmd: Cmd, t: Tables) -> None:
         return
     cmd.name = _package_name(argv0.value, t) if package else basename(argv0.value)
     cmd.canonical = _canonical(cmd.name)
+
+
+def _told_not_to(words: list[Word], i: int, j: int, spec: Wrapper) -> bool:
+    """Do the wrapper's own options (``words[i:j]``) keep it from running the project's code
+    (``uv run --no-sync``)?"""
+    if not spec.executes_unless:
+        return False
+    return any(w.value is not None and w.value.partition("=")[0] in spec.executes_unless for w in words[i:j])
 
 
 def _skip_wrapper(words: list[Word], j: int, spec: Wrapper, cmd: Cmd) -> int | None:
@@ -120,6 +128,8 @@ def _skip_wrapper(words: list[Word], j: int, spec: Wrapper, cmd: Cmd) -> int | N
         return None
     skip = spec.skip_positionals
     while skip and j < n:
+        if spec.skip_only and words[j].value not in spec.skip_only:
+            return None
         j += 1
         skip -= 1
     return j
@@ -315,7 +325,7 @@ def command_events(cmd: Cmd, t: Tables) -> list[tuple[EventKind, dict[str, Any]]
             if target is None and rest:
                 target = rest[0]
         attrs = {"tool": rule.tool or tool, "action": action, "registry": rule.registry, "scripts": scripts,
-                 "flags": frozenset(flags), "target": target}
+                 "code": rule.code, "flags": frozenset(flags), "target": target}
         out.append((rule.kind, attrs))
         if rule.local_exec and "local-path" in flags:
             out.append((EventKind.EXECUTES_REPO_CODE, {"tool": rule.tool or tool, "action": action,

@@ -155,7 +155,8 @@ class Event:
     """Something a command does that rules care about.
 
     ``tool``/``action``: e.g. ``npm``/``ci``, ``gh``/``pr checkout``, ``curl|bash``/``pipe``.
-    ``scripts``: lifecycle or build-backend code runs (install; npm publish). ``registry``: the
+    ``scripts``: lifecycle or build-backend code runs (install; npm publish), ``code`` says
+    which (``npm``, ``python``…, see :func:`install_code`). ``registry``: the
     publish target kind. ``target``: URL (remote_exec), ref (pr_checkout), env file word
     (env_file_write), prompt (agent_cli), remote (git_push). ``file``/``written``: which
     ``GITHUB_*`` file and the spans of what is written into it. ``expressions``: sites in the
@@ -169,6 +170,7 @@ class Event:
     action: str = ""
     registry: str = ""
     scripts: bool | None = None
+    code: str = ""  # what those scripts are: a key of the table's [install_code]
     flags: frozenset[str] = frozenset()
     target: Word | None = None
     file: str = ""

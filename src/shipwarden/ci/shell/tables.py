@@ -72,6 +72,7 @@ class CommandRule:
     action: str = ""
     registry: str = ""
     scripts: bool | None = None
+    code: str = ""  # a key of Tables.install_code: what those scripts are
     scripts_off: tuple[OptSpec, ...] = ()
     scripts_off_env: tuple[tuple[str, bool], ...] = ()
     scripts_on: frozenset[str] = frozenset()
@@ -113,10 +114,12 @@ class Wrapper:
     clusters: bool = False
     assignments: bool = False
     skip_positionals: int = 0
+    skip_only: frozenset[str] = frozenset()  # the skipped words must be one of these (`uv tool run`)
     stop_options: frozenset[str] = frozenset()
     module_flag: str = ""
     package_runner: bool = False
     executes: bool = False
+    executes_unless: frozenset[str] = frozenset()  # options that keep it from running the project's code
 
     @property
     def label(self) -> str:
@@ -129,6 +132,30 @@ class Downloader:
     remote_name_options: frozenset[str]
     url_options: frozenset[str]
     default_stdout: bool
+
+
+@struct(frozen=True)
+class InstallCode:
+    """What an ecosystem's install runs, as findings say it (``[install_code]`` in the table)."""
+
+    named: str
+    tree: str
+    local: str
+    hashed: str
+    own: str
+    action: str
+    summary: str
+    short: str
+    taker: str
+    off: str
+
+    def says(self, flags: frozenset[str]) -> str:
+        """The verb phrase for an install with these event flags (``runs dependency lifecycle scripts``)."""
+        if self.local and "local-path" in flags:
+            return self.local
+        if self.hashed and "require-hashes" in flags:
+            return self.hashed
+        return self.named if "named-packages" in flags else self.tree
 
 
 @struct(frozen=True)
@@ -162,6 +189,7 @@ class Tables:
     echo: frozenset[str]
     echo_options: LazyPattern
     writers: frozenset[str]
+    install_code: dict[str, InstallCode]
 
 
 def _rule(raw: dict[str, Any]) -> CommandRule:
@@ -186,6 +214,7 @@ def _rule(raw: dict[str, Any]) -> CommandRule:
         action=raw.get("action", ""),
         registry=raw.get("registry", ""),
         scripts=raw.get("scripts"),
+        code=raw.get("code", ""),
         scripts_off=specs("scripts_off"),
         scripts_off_env=tuple((k.lower(), v == "true") for k, v in raw.get("scripts_off_env", {}).items()),
         scripts_on=frozenset(raw.get("scripts_on", ())),
@@ -221,10 +250,12 @@ def load_tables() -> Tables:
             clusters=w.get("clusters", False),
             assignments=w.get("assignments", False),
             skip_positionals=w.get("skip_positionals", 0),
+            skip_only=frozenset(w.get("skip_only", ())),
             stop_options=frozenset(w.get("stop_options", ())),
             module_flag=w.get("module_flag", ""),
             package_runner=w.get("package_runner", False),
             executes=w.get("executes", False),
+            executes_unless=frozenset(w.get("executes_unless", ())),
         )
         wrappers[(wrapper.name, wrapper.sub)] = wrapper
     remote = raw["remote_exec"]
@@ -267,4 +298,18 @@ def load_tables() -> Tables:
         echo=frozenset(raw["env_files"]["echo"]),
         echo_options=LazyPattern(raw["env_files"]["echo_options"]),
         writers=frozenset(raw["env_files"]["writers"]),
+        install_code={
+            name: InstallCode(
+                named=c["named"], tree=c["tree"], local=c.get("local", ""), hashed=c.get("hashed", ""), own=c.get("own", ""),
+                action=c["action"], summary=c["summary"], short=c["short"], taker=c["taker"], off=c["off"],
+            )
+            for name, c in raw["install_code"].items()
+        },
     )
+
+
+def install_code(name: str) -> InstallCode:
+    """What an install event's ``code`` runs, as findings say it; npm's words for an event
+    without one (an action that installs npm dependencies)."""
+    table = load_tables().install_code
+    return table.get(name) or table["npm"]

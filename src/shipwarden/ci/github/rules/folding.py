@@ -32,13 +32,12 @@ from shipwarden.core.structs import struct
 _BUILD = re.compile(r"\bpython3?\s+-m\s+build\b|\bpyproject-build\b|\buv\s+build\b")
 #: a build told not to make its own environment runs the backend already installed beside it
 _NO_ISOLATION = re.compile(r"(?:^|\s)(?:-n|--no-isolation|--no-build-isolation)(?:\s|$)")
-#: the package's own publish-time scripts (``prepublishOnly``): its code, not a dependency's
-_OWN_SCRIPTS = "runs the package's lifecycle scripts"
 
 
 def _install_time(execs: list[Exec]) -> list[Exec]:
-    # named tools (`pip install twine`, `npm i -g npm`) are not the project's dependency tree
-    out = [e for e in execs if e.install and e.workspace and _OWN_SCRIPTS not in e.what]
+    # named tools (`pip install twine`, `npm i -g npm`) are not the project's dependency tree;
+    # the package's own publish-time scripts (`prepublishOnly`) are its code, not a dependency's
+    out = [e for e in execs if e.install and e.workspace and not e.own]
     for e in execs:
         if not e.install and e.step.run is not None and e.start >= 0 and _BUILD.search(e.step.run.value[e.start : e.end]):
             out.append(e)

@@ -25,6 +25,7 @@ from shipwarden.ci.github.rules.folding import (
     root_hooks_text,
 )
 from shipwarden.ci.github.rules.oidc_overscoped import folded_grant
+from shipwarden.ci.shell import install_code
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
 
@@ -82,7 +83,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 properties["folds"] = ["oidc-overscoped"]
         tier = Tier.P1
         note = ""
-        taker = "a lifecycle script of any dependency"
+        code = install_code(first.code)
+        taker = code.taker
         if from_pr:
             tier = Tier.P0
             note = "; the job installs from the pull request's checkout, so an outsider chooses what is installed"
@@ -122,18 +124,17 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
             )
         registries = ", ".join(dict.fromkeys(s.name for s in sites))
         more = f" (and {len(running) - 1} more install step(s))" if len(running) > 1 else ""
-        fix = (
-            "Install with `--ignore-scripts` (or build in a job without publish power and hand the artifact to a"
-            " job that only publishes)"
-        )
-        how = " — the Shai-Hulud worms spread this way."
+        separate = "build in a job without publish power and hand the artifact to a job that only publishes"
+        fix = f"Install with {code.off} (or {separate})" if code.off and not first.local else separate.capitalize()
+        # the worms spread through npm lifecycle scripts; other ecosystems' install-time code is as reachable
+        how = " — the Shai-Hulud worms spread this way." if first.code in ("", "npm") else "."
         kind = "install-time"
         if build_command(first) is not None:
             kind = "build-time"
             first = as_said(first)
             taker = "a compromised release of the build backend or of a build requirement"
             how = "."
-            fix = "Build in a job without publish power and hand the artifact to a job that only publishes"
+            fix = separate.capitalize()
         yield META.finding(
             f"job `{job.id}` publishes to {registries} with {power} and also runs {kind} code: {first.what}{more};"
             f" {taker} can take the credential{how} {fix}{note}",

@@ -33,7 +33,7 @@ from shipwarden.ci.github.rules.folding import (
     root_hooks_text,
 )
 from shipwarden.ci.github.steps import code_text
-from shipwarden.ci.shell import Command, analyze
+from shipwarden.ci.shell import Command, analyze, install_code
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
@@ -85,6 +85,7 @@ class Risk:
     kind: str  # cache, install, build, unpinned
     what: str
     location: Location
+    code: str = ""  # install: what runs (a key of the shell table's [install_code])
 
 
 # --------------------------------------------------------------------------- grants
@@ -238,7 +239,7 @@ def _install_risk(e: Exec, job: Job) -> list[Risk]:
     what = _allowlisted(e.what, gated)
     if fetched:
         what += f", and {root_hooks_text(hooks)}"
-    return [Risk("fetch" if fetched else "install", what, replace(e, what=what).location())]
+    return [Risk("fetch" if fetched else "install", what, replace(e, what=what).location(), e.code)]
 
 
 def _allowlisted(what: str, gated: tuple[str, ...] | None) -> str:
@@ -474,14 +475,14 @@ def _summary(found: list[Risk]) -> str:
     parts = []
     for kind, text in (
         ("cache", "restores a cache"),
-        ("install", "installs dependencies with lifecycle scripts"),
+        ("install", "{summary}"),
         ("fetch", "runs install-time code: {what}"),
         ("build", "runs builds or tests that fetch third-party code"),
         ("unpinned", "runs third-party actions not pinned to a commit SHA"),
     ):
         first = next((r for r in found if r.kind == kind), None)
         if first is not None:
-            parts.append(text.format(what=first.what))
+            parts.append(text.format(what=first.what, summary=install_code(first.code).summary))
     if len(parts) > 1:
         return ", ".join(parts[:-1]) + " and " + parts[-1]
     return parts[0]

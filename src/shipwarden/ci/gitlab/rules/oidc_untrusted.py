@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.gitlab.facts import job_facts
+from shipwarden.ci.gitlab.facts import Script, job_facts
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.ci.gitlab.reach import Tri
+from shipwarden.ci.shell import install_code
 from shipwarden.ci.yamlspan import Mapping
 from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
@@ -34,8 +35,7 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
         reasons: list[str] = []
         tier = Tier.P2
         if facts.installs:
-            tools = sorted({t for _, t, _ in facts.installs})
-            reasons.append(f"runs dependency install scripts ({', '.join(tools)})")
+            reasons.append(f"runs its dependencies' install-time code ({_what_runs(facts.installs)})")
             tier = Tier.P1
         if facts.runs("mr") is Tri.YES:
             # fork MR pipelines run in the fork (tokens name the fork project) unless a
@@ -54,10 +54,29 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
         yield META.finding(
             f"job '{job.name}'{others} mints OIDC tokens ({', '.join(names)}) and {' and '.join(reasons)}: "
             "that code can read the token and use it wherever the audience is trusted. "
-            "Mint tokens only in a job that installs nothing (`--ignore-scripts`, a prebuilt artifact) "
+            f"Mint tokens only in a job that installs nothing ({_switches(members)}a prebuilt artifact) "
             "and runs only on protected refs; bind the trust policy to `ref_protected`.",
             [job.where(tokens, "id_tokens"), job.location("job")],
             tier=tier,
             key=f"{job.name}\x1f{','.join(names)}",
             properties={"job": job.name, "jobs": [m[0].name for m in members], "id_tokens": names, "reasons": reasons},
         )
+
+
+def _what_runs(installs: list[tuple[Script, str, int, str]]) -> str:
+    """``npm: lifecycle scripts; pip, uv: sdist build backends`` — each ecosystem's own words."""
+    tools: dict[str, set[str]] = {}
+    for _, tool, _, code in installs:
+        tools.setdefault(install_code(code).short, set()).add(tool)
+    return "; ".join(f"{', '.join(sorted(names))}: {short}" for short, names in sorted(tools.items()))
+
+
+def _switches(members: list[tuple[Job, list[str], Tier]]) -> str:
+    """The install switches that turn that code off, for the installs of the block's jobs:
+    ``--ignore-scripts, `` (npm), ``--only-binary :all:`` (pip); "" when none does."""
+    offs = dict.fromkeys(
+        off for job, _, _ in members for *_, code in job_facts(job).installs if (off := install_code(code).off)
+    )
+    if not any(job_facts(job).installs for job, _, _ in members):
+        offs = dict.fromkeys(["`--ignore-scripts`"])
+    return "".join(f"{off}, " for off in offs)
