@@ -114,7 +114,8 @@ def test_not_install(script: str) -> None:
         "poetry build", "hatch build", "docker build -t x .", "docker buildx build .", "pre-commit run -a",
         "nx run-many -t test", "turbo run build", "lerna run test", "vite build", "jest", "eslint .",
         "uv run pytest", "${{ github.workspace }}/scripts/x.sh", "$GITHUB_WORKSPACE/tools/run",
-        "sphinx-build docs out", "dotnet test",
+        "sphinx-build docs out", "dotnet test", "node -r ./scripts/hook.js -e 'x()'",
+        "node --import=./register.mjs --test",
     ],
 )
 def test_executes_repo_code(script: str) -> None:
@@ -128,6 +129,7 @@ def test_executes_repo_code(script: str) -> None:
         "bash -c 'echo hi'", "source venv/bin/activate", "node -e 'console.log(1)'", "echo ./x.sh",
         "ruff check .", "docker build https://example.invalid/repo.git", "npm ci", "git status",
         "/usr/bin/env", "curl https://x.example.invalid", "bash", "npx @scope/tool@1.2",
+        "node -r dotenv/config -e 'x()'",
     ],
 )
 def test_not_executes_repo_code(script: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from shipwarden.ci.github.artifacts import artifact_runs, destination
+from shipwarden.ci.github.artifacts import runs_download, said
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Job, Repository, Step, Workflow
@@ -136,8 +136,10 @@ def artifact_use(facts: JobFacts) -> tuple[Location, str] | None:
             return loc, f"the artifact's content is exported to ${write.file} for every later step"
     for ex in facts.execs:
         at = order.get(id(ex.step), -1)
-        if at > after and any(
-            order[id(s)] < at and artifact_runs(ex, destination(s)) for s in facts.artifact_downloads
-        ):
-            return ex.location(), f"the artifact's content runs: {ex.what}"
+        if at <= after:
+            continue
+        for s in facts.artifact_downloads:
+            land = runs_download(ex, s, facts.steps) if order[id(s)] < at else None
+            if land is not None:
+                return ex.location(), f"the artifact's content runs: {said(ex, land)}"
     return None

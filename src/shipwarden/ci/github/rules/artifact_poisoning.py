@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.github.artifacts import artifact_runs, destination
+from shipwarden.ci.github.artifacts import destination, runs_download, said
 from shipwarden.ci.github.facts import job_facts
 from shipwarden.ci.github.knowledge import event_info, step_info
 from shipwarden.ci.github.model import Repository, Step, Workflow
@@ -69,8 +69,9 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
                 uses.append((loc, f"exports its content to ${write.file}"))
         dest = destination(download)
         for ex in facts.execs:
-            if order.get(id(ex.step), -1) > after and artifact_runs(ex, dest):
-                uses.append((ex.location(), ex.what))
+            land = runs_download(ex, download, facts.steps) if order.get(id(ex.step), -1) > after else None
+            if land is not None:
+                uses.append((ex.location(), said(ex, land)))
         for pub in facts.publishes:
             # publishing what was downloaded ships the other run's build (a fork's npmDist)
             text = pub.step.run.value if pub.step.run is not None else " ".join(v.value for v in pub.step.with_.values())
