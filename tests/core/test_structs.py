@@ -262,8 +262,122 @@ def test_a_struct_without_slots_keeps_vars_and_equals_the_dataclass() -> None:
     assert pickle.loads(pickle.dumps(s)) == s
     assert dataclasses.replace(s, roots=()) == ScanLikeOptions(config="c")
     ours, theirs = inspect.signature(ScanLikeOptions).parameters, inspect.signature(ScanLikeOptionsD).parameters
-    assert [(p.name, p.kind, p.default) for p in ours.values()] == [(p.name, p.kind, p.default) for p in theirs.values()]
+    assert [(p.name, p.kind, p.default) for p in ours.values()] == [
+        (p.name, p.kind, p.default) for p in theirs.values()
+    ]
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.roots = ()  # type: ignore[misc]
     with pytest.raises(TypeError):
         ScanLikeOptions(("a",))  # type: ignore[misc]
+
+
+# The classes @struct builds without calling dataclass (Python 3.11, see structs._OWN_FIELDS)
+# and the dataclasses they stand for: the same fields, slots, match args, docstring.
+
+
+@struct(frozen=True)
+class Undocumented:
+    a: int
+    later: int = field(default=1, init=False)
+    keyword: str = field(default="k", kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class UndocumentedD:
+    a: int
+    later: int = field(default=1, init=False)
+    keyword: str = field(default="k", kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildDD(FrozenD):
+    d: int = 4
+
+
+class SlottedBase:
+    __slots__ = ("a",)
+
+
+@struct
+class OnSlots(SlottedBase):
+    a: int
+    b: int = 0
+
+
+@dataclass(slots=True)
+class OnSlotsD(SlottedBase):
+    a: int
+    b: int = 0
+
+
+_FIELD_ATTRIBUTES = ("name", "type", "default", "default_factory", "init", "repr", "hash", "compare", "metadata")
+_PAIRS: list[tuple[type[Any], type[Any]]] = [
+    (FrozenS, FrozenD),
+    (MutableS, MutableD),
+    (Made, MadeD),
+    (Undocumented, UndocumentedD),
+    (Child, ChildDD),
+    (OnSlots, OnSlotsD),
+    (ScanLikeOptions, ScanLikeOptionsD),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs"), _PAIRS, ids=[p[0].__name__ for p in _PAIRS])
+def test_a_struct_is_built_as_dataclass_builds_it(ours: type[Any], theirs: type[Any]) -> None:
+    def described(cls: type[Any]) -> list[tuple[Any, ...]]:
+        def value(f: dataclasses.Field[Any], attribute: str) -> Any:
+            found = getattr(f, attribute)
+            return found.__name__ if attribute == "default_factory" and callable(found) else found  # two lambdas
+
+        return [
+            (*(value(f, a) for a in _FIELD_ATTRIBUTES), f.kw_only, f._field_type)  # type: ignore[attr-defined]
+            for f in cls.__dataclass_fields__.values()
+        ]
+
+    assert described(ours) == described(theirs)
+    assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(theirs)]
+    assert ours.__match_args__ == theirs.__match_args__
+    assert ours.__dict__.get("__slots__") == theirs.__dict__.get("__slots__")
+    assert hasattr(ours, "__weakref__") == hasattr(theirs, "__weakref__")
+    # a class without a docstring gets dataclass's, without annotations and defaults
+    assert ours.__doc__ == f"{ours.__name__}({', '.join(f.name for f in dataclasses.fields(ours) if f.init)})"
+    assert ours.__qualname__ == ours.__name__ and ours.__module__ == theirs.__module__
+    for name in ours.__dataclass_fields__:  # class attributes: the defaults (no slots) or the slot
+        assert type(ours.__dict__.get(name)) is type(theirs.__dict__.get(name)), name
+        if "__slots__" not in theirs.__dict__:
+            assert ours.__dict__.get(name) == theirs.__dict__.get(name)
+    assert ours.__dataclass_params__.frozen is False  # the guards come from struct, not from dataclass
+
+
+def test_struct_leaves_what_it_does_not_know_to_dataclass() -> None:
+    import sys
+    import typing
+
+    from shipwarden.core import structs
+
+    plain = type("Plain", (), {"__annotations__": {"a": "int"}, "__module__": __name__})
+    assert structs._fields_of(plain, False) is not None or not structs._OWN_FIELDS
+    # names dataclass looks up in the class's module (CV: an alias it finds as it finds ClassVar)
+    module = sys.modules[__name__]
+    names = {"typing": typing, "ClassVar": typing.ClassVar, "CV": typing.ClassVar}
+    vars(module).update(names)
+    try:
+        for annotation in ("ClassVar[int]", "typing.ClassVar[int]", "CV[int]", "dataclasses.InitVar[int]"):
+            shaped = type("Shaped", (), {"__annotations__": {"a": annotation}, "__module__": __name__})
+            assert structs._fields_of(shaped, False) is None, annotation
+            with pytest.raises(TypeError, match="InitVar or ClassVar"):
+                struct(shaped)
+        for namespace in (
+            {"__annotations__": {"a": int}},  # not a string annotation
+            {"__annotations__": {"a": "list[int]"}, "a": []},  # a mutable default: dataclass refuses it
+            {"__annotations__": {}, "a": field(default=1)},  # a field() without annotation
+        ):
+            odd = type("Odd", (), {**namespace, "__module__": __name__})
+            assert structs._fields_of(odd, False) is None
+        with pytest.raises(ValueError, match="mutable default"):
+            struct(type("Odd", (), {"__annotations__": {"a": "list[int]"}, "a": [], "__module__": __name__}))
+        with pytest.raises(TypeError, match="no type annotation"):
+            struct(type("Odd", (), {"__annotations__": {}, "a": field(default=1), "__module__": __name__}))
+    finally:
+        for name in names:
+            del vars(module)[name]

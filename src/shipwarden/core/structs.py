@@ -5,8 +5,8 @@ Before Python 3.13, :func:`dataclasses.dataclass` writes the source of every met
 it adds and compiles it with ``exec``: about 0.1 ms a method, six for a frozen class
 (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``,
 ``__delattr__``). A scan of one workflow defines some 120 dataclasses while
-importing, and those compilations were a quarter of its whole run. ``struct`` lets
-``dataclass`` collect the fields and make the slots, and adds the methods itself:
+importing, and those compilations were a quarter of its whole run. ``struct`` adds
+the methods itself:
 
 * ``__repr__``, ``__eq__``, ``__hash__`` and a frozen class's ``__setattr__``,
   ``__delattr__``, ``__getstate__``/``__setstate__`` are closures over the field
@@ -17,6 +17,17 @@ importing, and those compilations were a quarter of its whole run. ``struct`` le
   shorter text: the same parameters and defaults (``<factory>`` for a
   ``default_factory``), ``init=False`` fields set as ``dataclass`` sets them, then
   ``__post_init__()``; its parameters carry no annotations.
+
+On Python 3.11 ``struct`` also collects the fields and makes the slotted class
+itself, as ``dataclass(init=False, repr=False, eq=False, slots=…)`` does, in fewer
+steps (``dataclass`` looked three times at each string annotation and set each
+class attribute one by one: a third of the class building); a class it does not
+recognise as plain — a metaclass, its own ``__slots__``, an annotation that is not a
+string or may name ``ClassVar``/``InitVar``/``KW_ONLY``, a mutable default, a frozen
+dataclass base — is left to ``dataclass``, which accepts or refuses it as before.
+Other versions let ``dataclass`` do it (later ones add more to a dataclass).
+``tests/core/test_structs.py`` compares the fields, slots, match arguments and
+behaviour of structs with those of the dataclasses they stand for.
 
 Use it where ``dataclass`` would be used, in modules a scan imports:
 
@@ -35,15 +46,21 @@ repr=False, eq=False, frozen=False``: those methods come from here.
 from __future__ import annotations
 
 import dataclasses
+import re
+import sys
+import typing
 from _thread import get_ident
 from collections.abc import Callable
+from functools import partial
 from operator import attrgetter
 from types import MemberDescriptorType
-from typing import Any, TypeVar, dataclass_transform, overload
+from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
 
 from shipwarden.core.codecache import compiled_init
 
 T = TypeVar("T")
+MISSING: Any = dataclasses.MISSING
+_FIELD = getattr(dataclasses, "_FIELD", None)  # the kind of a real field (not ClassVar/InitVar)
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -197,19 +214,147 @@ def _build(cls: type[T], frozen: bool, eq: bool, kw_only: bool, slots: bool = Tr
     if frozen and ("__setattr__" in own or "__delattr__" in own):
         name = "__setattr__" if "__setattr__" in own else "__delattr__"
         raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
+    fields = _fields_of(cls, kw_only) if _OWN_FIELDS else None
+    made = _dataclass(cls, slots, kw_only) if fields is None else _made(cls, fields, slots)
+    return _complete(made, own, frozen=frozen, eq=eq, explicit_hash=explicit_hash, slots=slots)
+
+
+def _dataclass(cls: type[T], slots: bool, kw_only: bool) -> type[T]:
+    """``dataclass`` collects the fields and makes the slots; the methods come from here."""
     undocumented = not cls.__doc__
     if undocumented:
         # a placeholder: else dataclass writes one from ``inspect.signature`` of the class,
         # whose ``__init__`` is still object's here (it parses that builtin's text signature)
         cls.__doc__ = cls.__name__
-    # dataclass collects the fields and makes the slots; the methods come from here
     made = dataclasses.dataclass(init=False, repr=False, eq=False, slots=slots, kw_only=kw_only)(cls)
     names = {f.name for f in dataclasses.fields(made)}  # type: ignore[arg-type]
     if "self" in names or names != set(made.__dataclass_fields__):  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__}: @struct takes no InitVar or ClassVar field, nor one named self")
     if undocumented:
-        made.__doc__ = f"{made.__name__}({', '.join(f.name for f in dataclasses.fields(made) if f.init)})"  # type: ignore[arg-type]
-    return _complete(made, own, frozen=frozen, eq=eq, explicit_hash=explicit_hash, slots=slots)
+        made.__doc__ = _doc(made.__name__, made.__dataclass_fields__)  # type: ignore[attr-defined]
+    return made
+
+
+def _doc(name: str, fields: dict[str, dataclasses.Field[Any]]) -> str:
+    """The docstring dataclass gives a class without one (its signature, without defaults)."""
+    return f"{name}({', '.join(f.name for f in fields.values() if f.init)})"
+
+
+#: Python 3.11, whose ``dataclass`` (called with ``init=False, repr=False, eq=False``)
+#: :func:`_fields_of` and :func:`_made` repeat step by step for a plain class; later
+#: versions add more to a dataclass (``__replace__``, …), so ``dataclass`` does it there.
+_OWN_FIELDS = sys.version_info[:2] == (3, 11)
+#: the ``__dataclass_params__`` ``dataclass(init=False, repr=False, eq=False)`` records (3.11)
+_PARAMS = dataclasses._DataclassParams(False, False, False, False, False, False) if _OWN_FIELDS else None  # type: ignore[attr-defined]
+#: ``dataclasses``' own test of a string annotation: ``[module.]name``
+_ANNOTATION_HEAD = re.compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")
+_CLASSVAR_ALIAS = type(ClassVar[int])
+#: ``Field(default)`` as ``dataclasses.field(default=default)`` makes it (metadata ``None``: its shared empty one)
+_NO_METADATA: Any = None
+_plain_field = partial(
+    dataclasses.Field,
+    default_factory=MISSING,
+    init=True,
+    repr=True,
+    hash=None,
+    compare=True,
+    metadata=_NO_METADATA,
+    kw_only=MISSING,
+)
+
+
+def _pseudo(annotation: str, names: dict[str, Any]) -> bool:
+    """Might ``dataclass`` read this string annotation as ``ClassVar``, ``InitVar`` or
+    ``KW_ONLY`` (looked up as it looks them up, in the class's module ``names``)?"""
+    match = _ANNOTATION_HEAD.match(annotation)
+    if match is None:
+        return False
+    prefix, name = match.groups()
+    if prefix:
+        module = names.get(prefix)
+        target = vars(module).get(name) if module is typing or module is dataclasses else None
+    else:
+        target = names.get(name)
+    return (
+        target is ClassVar
+        or (type(target) is _CLASSVAR_ALIAS and getattr(target, "__origin__", None) is ClassVar)
+        or target is dataclasses.InitVar
+        or type(target) is dataclasses.InitVar
+        or target is dataclasses.KW_ONLY
+    )
+
+
+def _fields_of(cls: type, kw_only: bool) -> dict[str, dataclasses.Field[Any]] | None:
+    """The fields ``dataclass`` collects for ``cls`` (its dataclass bases' first), made as
+    it makes them and with its class attributes updated as it updates them; ``None``, with
+    ``cls`` untouched, for a class it must look at itself: not a plain class, own
+    ``__slots__``, an annotation that is no string or may name a pseudo-field, a field named
+    ``self``, an unannotated ``field()``, a mutable default, a frozen dataclass base."""
+    own = cls.__dict__
+    if type(cls) is not type or "__slots__" in own:
+        return None
+    annotations: dict[str, Any] = own.get("__annotations__", {})
+    if any(isinstance(own[name], dataclasses.Field) for name in own.keys() - annotations.keys()):
+        return None
+    fields: dict[str, dataclasses.Field[Any]] = {}
+    for base in cls.__mro__[-1:0:-1]:
+        inherited = getattr(base, "__dataclass_fields__", None)
+        if inherited is not None:
+            if base.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+                return None
+            fields.update((f.name, f) for f in inherited.values())
+    module = sys.modules.get(cls.__module__)
+    names = vars(module) if module is not None else {}
+    made: list[tuple[dataclasses.Field[Any], bool]] = []
+    for name, annotation in annotations.items():
+        if not isinstance(annotation, str) or name == "self" or _pseudo(annotation, names):
+            return None
+        default: Any = getattr(cls, name, MISSING)
+        declared = isinstance(default, dataclasses.Field)
+        if not declared:
+            default = _plain_field(MISSING if isinstance(default, MemberDescriptorType) else default)
+        f: dataclasses.Field[Any] = default
+        if f.default.__class__.__hash__ is None:  # dataclass refuses a mutable default
+            return None
+        made.append((f, declared))
+    if any(f._field_type is not _FIELD for f in fields.values()):  # type: ignore[attr-defined]
+        return None
+    for (name, annotation), (f, declared) in zip(annotations.items(), made, strict=True):
+        f.name, f.type, f._field_type = name, annotation, _FIELD  # type: ignore[attr-defined]
+        if f.kw_only is dataclasses.MISSING:
+            f.kw_only = kw_only
+        fields[name] = f
+        if declared:  # the class attribute becomes the default, as dataclass leaves it
+            if f.default is dataclasses.MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, f.default)
+    return fields
+
+
+def _made(cls: type[T], fields: dict[str, dataclasses.Field[Any]], slots: bool) -> type[T]:
+    """``cls`` as ``dataclass(init=False, repr=False, eq=False, slots=slots)`` leaves it,
+    with ``fields`` (3.11: see :data:`_OWN_FIELDS`)."""
+    namespace = dict(cls.__dict__)
+    namespace["__dataclass_params__"] = _PARAMS
+    namespace["__dataclass_fields__"] = fields
+    if not cls.__doc__:
+        namespace["__doc__"] = _doc(cls.__name__, fields)
+    if "__match_args__" not in namespace:
+        namespace["__match_args__"] = tuple(f.name for f in fields.values() if f.init and not f.kw_only)
+    if not slots:
+        for name in ("__dataclass_params__", "__dataclass_fields__", "__doc__", "__match_args__"):
+            if namespace.get(name) is not cls.__dict__.get(name):
+                setattr(cls, name, namespace[name])
+        return cls
+    # dataclasses._add_slots: a new class with a slot for each field its bases have none for
+    inherited = {slot for base in cls.__mro__[1:-1] for slot in dataclasses._get_slots(base)}  # type: ignore[attr-defined]
+    namespace["__slots__"] = tuple(name for name in fields if name not in inherited)
+    for name in (*fields, "__dict__", "__weakref__"):
+        namespace.pop(name, None)
+    made = type(cls.__name__, cls.__bases__, namespace)
+    made.__qualname__ = cls.__qualname__
+    return made
 
 
 def _complete(
