@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shipwarden.ci.github.scan import scan_root
+from shipwarden.core.findings import fingerprint_of
 
 WORKFLOW = """\
 on: issues
@@ -63,3 +64,46 @@ def test_one_variable_into_one_command_twice_in_a_job_has_two_fingerprints(tmp_p
     found = [f for f in result.findings if f.rule_id == "gitlab-script-injection"]
     assert len(found) == 2
     assert len({f.fingerprint for f in found}) == 2
+
+
+GROUPED = """\
+on: push
+permissions:
+  contents: read
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: some-org/build-action@v1
+      - uses: other-org/upload-action@v2
+        with:
+          token: ${{ secrets.UPLOAD_TOKEN }}
+"""
+
+
+def _unpinned(root: Path, text: str) -> list[tuple[str, str, int, str]]:
+    wf = root / ".github" / "workflows" / "release.yml"
+    wf.parent.mkdir(parents=True, exist_ok=True)
+    wf.write_text(text)
+    found = [f for f in scan_root(str(root)).findings if f.rule_id == "unpinned-uses"]
+    return sorted((f.tier.value, f.fingerprint, len(f.locations), f.message) for f in found)
+
+
+def test_a_jobs_unpinned_third_party_actions_are_one_p1_whose_fingerprint_follows_the_set(tmp_path: Path) -> None:
+    [(tier, first, locations, message)] = _unpinned(tmp_path / "a", GROUPED)
+    assert tier == "P1" and locations == 3  # the job, then each use
+    assert "`some-org/build-action@v1` (the tag `v1`), `other-org/upload-action@v2` (the tag `v2`)" in message
+    moved = GROUPED.replace("jobs:\n", "# a comment\n\njobs:\n")
+    assert _unpinned(tmp_path / "b", moved)[0][1] == first  # line moves keep it
+    added = GROUPED + "      - uses: third-org/notify-action@v3\n"
+    [(_, grown, locations, _)] = _unpinned(tmp_path / "c", added)
+    assert locations == 4 and grown != first  # a new action in the job is news, not covered by a baseline
+
+
+def test_a_job_with_one_unpinned_third_party_action_keeps_its_per_use_fingerprint(tmp_path: Path) -> None:
+    one = GROUPED.replace("      - uses: some-org/build-action@v1\n", "")
+    [(tier, fingerprint, locations, _)] = _unpinned(tmp_path, one)
+    assert tier == "P1" and locations == 1
+    assert fingerprint == fingerprint_of(
+        "unpinned-uses", ".github/workflows/release.yml", ".github/workflows/release.yml|release|other-org/upload-action@v2"
+    )
