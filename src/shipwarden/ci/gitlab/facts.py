@@ -126,6 +126,17 @@ def job_facts(job: Job) -> JobFacts:
     return facts
 
 
+def unprotected_reach(facts: JobFacts) -> list[tuple[str, str, str]]:
+    """The unprotected pipelines (``mr``, ``branch``) the job surely runs in without a manual
+    gate, as (context, the pipelines as said, whose code runs there) from ``[reach]`` in the table."""
+    said = table()["reach"]
+    return [
+        (c, said[c]["runs"], said[c]["who"])
+        for c in ("mr", "branch")
+        if facts.runs(c) is Tri.YES and not facts.reach[c].manual
+    ]
+
+
 def commands(facts: JobFacts) -> list[tuple[Script, Command]]:
     return [(s, c) for s in facts.scripts for c in s.facts.commands]
 

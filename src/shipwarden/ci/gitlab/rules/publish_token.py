@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.gitlab.facts import job_facts
+from shipwarden.ci.gitlab.facts import job_facts, unprotected_reach
 from shipwarden.ci.gitlab.model import Job, Pipeline
 from shipwarden.core.catalogue import RuleMeta, rule
 from shipwarden.core.findings import Confidence, Finding, Tier
@@ -52,13 +52,22 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
             else " Keep it a protected, masked variable scoped to a protected environment."
         )
         locations.append(job.location("job"))
+        # who else reaches the job: in MR pipelines the MR's own code runs it (Seekr-Technologies/
+        # seekr-hatchery, .gitlab/ci/pypi.yml: a snapshot publish on every merge request pipeline)
+        reach = unprotected_reach(facts)
+        reached = "".join(
+            f" The job runs on {runs}: {who} runs here and reads the token unless the variable is protected"
+            " (then the publish fails there)."
+            for _, runs, who in reach
+        )
         yield META.finding(
             f"job '{job.name}' publishes to {', '.join(registries)} with {what}; anything else that runs in "
-            f"this job (a dependency's install script, a poisoned cache) can read it.{hint}",
+            f"this job (a dependency's install script, a poisoned cache) can read it.{reached}{hint}",
             locations,
             confidence=confidence,
             key=f"{job.name}\x1f{token}",
-            properties={"job": job.name, "token": token, "registries": registries},
+            properties={"job": job.name, "token": token, "registries": registries,
+                        "unprotected": [c for c, _, _ in reach]},
         )
 
 

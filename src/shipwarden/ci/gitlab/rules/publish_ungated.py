@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shipwarden.ci.gitlab.facts import job_facts
+from shipwarden.ci.gitlab.facts import job_facts, unprotected_reach
 from shipwarden.ci.gitlab.model import Pipeline
 from shipwarden.ci.gitlab.reach import Tri
 from shipwarden.core.catalogue import RuleMeta, rule
@@ -34,11 +34,14 @@ def check(pipeline: Pipeline) -> Iterator[Finding]:
         manual = all(r.manual for r in facts.reach.values() if r.tri is not Tri.NO)
         if manual:
             continue
-        unprotected = [c for c in ("mr", "branch") if facts.runs(c) is Tri.YES and not facts.reach[c].manual]
+        reach = unprotected_reach(facts)
+        unprotected = [c for c, _, _ in reach]
+        # "also" only beside a protected reach: a job that runs only in MR pipelines publishes from there
+        also = " also" if any(facts.runs(c) is not Tri.NO for c in ("default", "tag")) else ""
         where = (
-            " It also runs on " + " and ".join({"mr": "merge request pipelines", "branch": "every unprotected branch"}[c] for c in unprotected)
+            f" It{also} runs on " + " and ".join(runs for _, runs, _ in reach)
             + ": it only fails there if the token variable is protected."
-            if unprotected
+            if reach
             else ""
         )
         script, _, start = next(p for p in facts.publishes if p[1] in REGISTRIES)
