@@ -7,7 +7,10 @@ import importlib
 import pkgutil
 import re
 
-from shipwarden.core.patterns import LazyPattern
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shipwarden.core.patterns import CaselessPattern, LazyPattern
 
 
 def test_answers_as_re_compile() -> None:
@@ -75,3 +78,53 @@ def test_every_declared_pattern_compiles() -> None:
     assert len(found) > 90
     for pattern in found:
         assert pattern.compiled.pattern == pattern.pattern
+
+
+# --------------------------------------------------------------------------- CaselessPattern
+
+#: Letters whose case folding is special (Kelvin sign, long s, dotless i, dotted I), the
+#: letters of the patterns below, and the characters around them.
+_TRICKY = "KkſSsİıIiEeCcRrTtGgHhUuBbPpOoNnAaXx.\n _-`"
+
+
+@given(st.text(alphabet=_TRICKY, max_size=40))
+def test_caseless_answers_as_ignorecase(text: str) -> None:
+    for pattern, flags in ((r"secrets(?!\.[a-z_])", re.ASCII), (r"\b(?:gh\b|hub\b|git\b[^\n]*\bpush\b)|github_token|octokit", 0)):
+        want = re.compile(pattern, flags | re.IGNORECASE).search(text) is not None
+        assert CaselessPattern(pattern, flags).found(text) is want, (pattern, text)
+
+
+@given(st.text(alphabet=_TRICKY, max_size=40))
+def test_rule_patterns_answer_as_before(text: str) -> None:
+    """The rewritten TOKEN_USE, _WHOLE_CONTEXT and LOCKED answer as the patterns they replaced."""
+    from shipwarden.ci.github.rules import artipacked, excessive_permissions, secrets_tojson
+
+    token_use = re.compile(
+        r"\bgh\b|\bhub\b|GITHUB_TOKEN|GH_TOKEN|GITHUB_PAT|github\.token|api\.github\.com|ACTIONS_RUNTIME_TOKEN"
+        r"|\bgit\b[^\n]*\bpush\b|octokit",
+        re.IGNORECASE,
+    )
+    whole = re.compile(r"(?i:secrets)(?!\.[A-Za-z_])", re.ASCII)
+    locked = re.compile(
+        r"\bnpm\s+ci\b|--frozen-lockfile|--immutable\b|--locked\b|--frozen\b|--require-hashes|\bpnpm\s+(i|install)\b"
+        r"|\bpip\s+sync\b|\buv\s+sync\b[^`]*--(locked|frozen)"
+    )
+    for sample in (text, f"git {text} push", f"pnpm {text}", f"uv sync {text} --locked", f"{text}GitHub_Token"):
+        assert excessive_permissions.TOKEN_USE.found(sample) is (token_use.search(sample) is not None)
+        assert secrets_tojson._WHOLE_CONTEXT.found(sample) is (whole.search(sample) is not None)
+        assert (artipacked.LOCKED.search(sample) is None) is (locked.search(sample) is None)
+
+
+def test_caseless_patterns_are_written_in_lower_case() -> None:
+    import shipwarden.ci
+
+    found: list[CaselessPattern] = []
+    for info in pkgutil.walk_packages(shipwarden.ci.__path__, "shipwarden.ci."):
+        module = importlib.import_module(info.name)
+        found.extend(v for v in vars(module).values() if isinstance(v, CaselessPattern))
+    assert len(found) >= 2
+    for pattern in found:
+        outside_escapes = re.sub(r"\\.", "", pattern.pattern)
+        assert outside_escapes == outside_escapes.lower(), pattern
+        pattern.found("x")  # the folded form compiles
+        pattern.found("\u017f")  # and the case-insensitive one

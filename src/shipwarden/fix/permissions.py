@@ -118,14 +118,14 @@ def _job_uses_token(job: Mapping) -> str:
         for field_name in ("env", "with"):
             values = holder.get(field_name)
             if isinstance(values, Mapping) and any(
-                isinstance(v, Scalar) and TOKEN_USE.search(v.value) for _, v in values
+                isinstance(v, Scalar) and TOKEN_USE.found(v.value) for _, v in values
             ):
                 return f"passes it in `{field_name}:`"
     for step in _seq(job.get("steps")):
         if not isinstance(step, Mapping):
             continue
         run = step.get("run")
-        if isinstance(run, Scalar) and (TOKEN_USE.search(run.value) or GIT_USE.search(run.value)):
+        if isinstance(run, Scalar) and (TOKEN_USE.found(run.value) or GIT_USE.search(run.value)):
             return "its scripts use git, the GitHub CLI or the API"
         uses = step.get("uses")
         if isinstance(uses, Scalar):

@@ -33,8 +33,8 @@ HIDDEN_DEFAULT_OFF = (4, 4)
 #: dependency needs a reviewed change first. pnpm and yarn berry freeze the
 #: lockfile by themselves on CI.
 LOCKED = re.compile(
-    r"\bnpm\s+ci\b|--frozen-lockfile|--immutable\b|--locked\b|--frozen\b|--require-hashes|\bpnpm\s+(i|install)\b"
-    r"|\bpip\s+sync\b|\buv\s+sync\b[^`]*--(locked|frozen)"
+    r"--(?:frozen-lockfile|immutable\b|locked\b|frozen\b|require-hashes)"
+    r"|\b(?:npm\s+ci\b|pnpm\s+(?:i|install)\b|pip\s+sync\b|uv\s+sync\b[^`]*--(?:locked|frozen))"
 )
 _WORKSPACE_WORDS = ("${{ github.workspace }}", "${{github.workspace}}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}")
 _VERSION_COMMENT = re.compile(r"#\s*v?(\d+)(?:\.(\d+))?")

@@ -20,6 +20,7 @@ from shipwarden.ci.github.model import Job, Repository, Scalar, Step, Workflow
 from shipwarden.ci.github.permissions import Permissions
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
+from shipwarden.core.patterns import CaselessPattern
 
 META = RuleMeta(
     id="excessive-permissions",
@@ -30,11 +31,10 @@ META = RuleMeta(
 )
 
 
-#: Text in a script or value that reaches the token or the GitHub API.
-TOKEN_USE = re.compile(
-    r"\bgh\b|\bhub\b|GITHUB_TOKEN|GH_TOKEN|GITHUB_PAT|github\.token|api\.github\.com|ACTIONS_RUNTIME_TOKEN"
-    r"|\bgit\b[^\n]*\bpush\b|octokit",
-    re.IGNORECASE,
+#: Text in a script or value that reaches the token or the GitHub API (any case).
+TOKEN_USE = CaselessPattern(
+    r"\b(?:gh\b|hub\b|git\b[^\n]*\bpush\b)|github_token|gh_token|github_pat|github\.token|api\.github\.com"
+    r"|actions_runtime_token|octokit"
 )
 #: git commands that may push or talk to the remote with a persisted credential
 GIT_USE = re.compile(r"\bgit\b|\bnpm\s+version\b|\bsemantic-release\b|\bchangeset\b|\brelease-it\b")
@@ -54,7 +54,7 @@ def _on_key(wf: Workflow) -> Location:
 
 
 def _mentions_token(node: Scalar | None) -> bool:
-    return node is not None and bool(TOKEN_USE.search(node.value))
+    return node is not None and TOKEN_USE.found(node.value)
 
 
 def _step_uses_token(step: Step) -> str | None:

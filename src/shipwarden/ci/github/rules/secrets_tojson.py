@@ -9,6 +9,7 @@ from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.model import Mapping, Node, Repository, Scalar, Sequence, Workflow
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Tier
+from shipwarden.core.patterns import CaselessPattern
 
 META = RuleMeta(
     id="secrets-tojson",
@@ -25,14 +26,14 @@ _Trail = tuple["_Trail | None", "str | int"] | None
 
 #: ``secrets`` not followed by ``.name``: a use of the whole context may start there (``secrets.NAME``,
 #: one secret, never is one). Case-insensitive in ASCII only, as ``str.lower`` of the value sees it.
-_WHOLE_CONTEXT = re.compile(r"(?i:secrets)(?!\.[A-Za-z_])", re.ASCII)
+_WHOLE_CONTEXT = CaselessPattern(r"secrets(?!\.[a-z_])", re.ASCII)
 
 
 def _may_use_secrets(text: str) -> bool:
     """Whether a scalar of a file with this text can use the whole ``secrets`` context: only an
     escape (``\\x73``, an escaped line break) in a quoted scalar makes text that the file does
     not hold as it is."""
-    return "\\" in text or ("${{" in text and _WHOLE_CONTEXT.search(text) is not None)
+    return "\\" in text or ("${{" in text and _WHOLE_CONTEXT.found(text))
 
 
 def _candidates(node: Node | None, trail: _Trail, out: list[tuple[Scalar, _Trail]]) -> None:
