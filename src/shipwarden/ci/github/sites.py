@@ -3,6 +3,8 @@ they become code (a ``run:`` script, an action's script or command input)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.knowledge import step_info
 from shipwarden.ci.github.model import Scalar, Step
@@ -37,21 +39,23 @@ def sites_in(file: SourceFile, node: Scalar | None, field_name: str, step: Step 
     ]
 
 
-def flowing_paths(inner: str) -> list[str]:
+@lru_cache(maxsize=8192)  # asked once per occurrence; a workflow repeats its expressions
+def flowing_paths(inner: str) -> tuple[str, ...]:
     """Context paths whose text can reach the value of an expression."""
     try:
         expr = ex.parse(inner)
     except ex.ExprSyntaxError:
-        return []
-    return [ref.dotted for ref in ex.flowing_refs(expr)]
+        return ()
+    return tuple(ref.dotted for ref in ex.flowing_refs(expr))
 
 
-def all_paths(inner: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def all_paths(inner: str) -> tuple[str, ...]:
     try:
         expr = ex.parse(inner)
     except ex.ExprSyntaxError:
-        return []
-    return [ref.dotted for ref in ex.context_refs(expr)]
+        return ()
+    return tuple(ref.dotted for ref in ex.context_refs(expr))
 
 
 @struct(frozen=True)
