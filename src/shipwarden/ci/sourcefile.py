@@ -29,13 +29,12 @@ class SourceFile:
         return self.span(start, end, label)
 
     def span(self, start: int, end: int, label: str = "") -> Location:
-        line, col = self.source.position(start)
         # a span ending with a newline should end on its last line, not the next
         text = self.source.text
         while end > start and text[end - 1 : end] in ("\n", "\r"):
             end -= 1
-        end_line, end_col = self.source.position(end)
-        return Location(self.path, line, col, end_line, end_col, label, self.source.line_text(line).rstrip())
+        line, col, end_line, end_col, snippet = self.source.positions(start, end)
+        return Location(self.path, line, col, end_line, end_col, label, snippet)
 
     def scalar_offset(self, node: Scalar, value_offset: int) -> int:
         """Map an offset inside a scalar's *value* back to a source offset.

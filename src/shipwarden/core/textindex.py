@@ -31,6 +31,26 @@ class SourceText:
         idx = bisect.bisect_right(self._starts, offset) - 1
         return idx + 1, offset - self._starts[idx] + 1
 
+    def positions(self, start: int, end: int) -> tuple[int, int, int, int, str]:
+        """:meth:`position` of ``start`` and of ``end``, and the text of ``start``'s line without
+        trailing whitespace: what a location needs, with one search of the line starts when
+        both offsets are on one line (as most are)."""
+        starts, size = self._starts, len(self.text)
+        start = 0 if start < 0 else size if start > size else start
+        end = 0 if end < 0 else size if end > size else end
+        idx = bisect.bisect_right(starts, start) - 1
+        first = starts[idx]
+        after = starts[idx + 1] if idx + 1 < len(starts) else size + 1
+        end_idx = idx if first <= end < after else bisect.bisect_right(starts, end) - 1
+        line_end = after - 1 if after <= size else size
+        return (
+            idx + 1,
+            start - first + 1,
+            end_idx + 1,
+            end - starts[end_idx] + 1,
+            self.text[first:line_end].rstrip(),
+        )
+
     def line_text(self, line: int) -> str:
         if line < 1 or line > len(self._starts):
             return ""
