@@ -8,9 +8,9 @@ import functools
 from shipwarden.ci.github.agents import has_shell, prompt_taint
 from shipwarden.ci.github.facts import Tracer, job_facts
 from shipwarden.ci.github.gates import approval, blocked, gates_for
+from shipwarden.ci.github.injections import injections
 from shipwarden.ci.github.knowledge import event_info
 from shipwarden.ci.github.model import Job, Repository, Workflow
-from shipwarden.ci.github.sites import sinks
 from shipwarden.core.findings import Hop, Location
 from shipwarden.paths.graph import POWER_SCOPES, Capability, Entry
 
@@ -77,22 +77,19 @@ def _job_entry(wf: Workflow, job: Job, event: str, tracer: Tracer) -> Entry | No
                     gate=f"label/merge gate `{held.detail}`" if held else "",
                 )
     # 2. outsider text becomes code (template injection into a shell or script)
-    for step in facts.steps:
-        for sink in sinks(step):
-            taint = tracer.trace_inner(sink.site.inner, step, job)
-            if taint is None:
-                continue
-            gates = gates_for(job, step)
-            if blocked(gates):
-                continue
-            held = approval(gates)
-            return Entry(
-                job,
-                event,
-                [start, Hop(sink.site.location(), f"{taint.describe} is expanded into a {sink.kind}", 7)],
-                {7},
-                gate=f"gate `{held.detail}`" if held else "",
-            )
+    for injection in injections(job):
+        gates = gates_for(job, injection.step)
+        if blocked(gates):
+            continue
+        held = approval(gates)
+        site = injection.sink.site
+        return Entry(
+            job,
+            event,
+            [start, Hop(site.location(), f"{injection.taint.describe} is expanded into a {injection.sink.kind}", 7)],
+            {7},
+            gate=f"gate `{held.detail}`" if held else "",
+        )
     # 3. outsider text exported to the environment of later steps
     for write in facts.env_writes:
         if write.taint is not None and write.file in ("GITHUB_ENV", "GITHUB_PATH") and write.step.run is not None:

@@ -65,7 +65,14 @@ class Sink:
 
 
 def sinks(step: Step) -> list[Sink]:
-    out = [Sink(s, f"{step.shell} script (run:)") for s in sites_in(step.file, step.run, "run", step)]
+    run = step.run
+    out = (
+        [Sink(s, f"{step.shell} script (run:)") for s in sites_in(step.file, run, "run", step)]
+        if run is not None and "${{" in run.value
+        else []
+    )
+    if step.uses is None:
+        return out  # no action, no inputs
     info = step_info(step)
     if info:
         for name in info.script_inputs:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shipwarden.ci.github.contexts import controlling_events
-from shipwarden.ci.github.facts import job_facts, privileged_outsider_events, tracer_for
+from shipwarden.ci.github.facts import job_facts, privileged_outsider_events
 from shipwarden.ci.github.gates import approval, blocked, gates_for
+from shipwarden.ci.github.injections import injections
 from shipwarden.ci.github.model import Job, Repository, Workflow
 from shipwarden.ci.github.rules.common import environment_gate, job_holds_power
-from shipwarden.ci.github.sites import sinks
 from shipwarden.ci.keys import number_repeats
 from shipwarden.core.catalogue import RuleMeta, workflow_rule
 from shipwarden.core.findings import Confidence, Finding, Location, Tier
@@ -37,49 +37,44 @@ def _tier(job: Job, sources: tuple[str, ...], power: bool) -> tuple[Tier, str]:
 
 @workflow_rule(META)
 def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
-    tracer = tracer_for(wf)
     best: dict[tuple[str, int, int], Finding] = {}
     for job in wf.jobs:
-        facts = job_facts(job)
         power: bool | None = None  # judged at the job's first tainted sink
-        for step in facts.steps:
-            for sink in sinks(step):
-                taint = tracer.trace_inner(sink.site.inner, step, job)
-                if taint is None:
-                    continue
-                if power is None:
-                    power = job_holds_power(facts)
-                tier, events = _tier(job, taint.sources, power)
-                gates = gates_for(job, step)
-                stop, needs = blocked(gates), approval(gates)
-                gate_note = ""
-                if tier is not Tier.P2 and stop:
-                    tier, gate_note = Tier.P2, f"; only runs when {stop.detail}"
-                elif tier is Tier.P0 and needs:
-                    tier, gate_note = Tier.P1, f"; a maintainer must first satisfy: {needs.detail}"
-                else:
-                    tier, gate_note = environment_gate(job, tier)
-                where = f" under {events}" if events else ""
-                loc = sink.site.location("expanded here")
-                extra: list[Location] = []
-                if step.via is not None:
-                    extra.append(step.via.location("called from here"))
-                message = (
-                    f"`${{{{ {sink.site.inner.strip()} }}}}` puts {taint.describe} into a {sink.kind}{where}: "
-                    f"text such as `$(…)` or `\"; …` becomes code before it runs{gate_note}"
-                )
-                finding = META.finding(
-                    message,
-                    [loc, *extra],
-                    tier=tier,
-                    confidence=taint.confidence,
-                    key=f"{step.file.path}|{sink.site.inner.strip()}|{step.label}",
-                    properties={"sources": list(taint.sources), "via": list(taint.via), "sink": sink.kind},
-                )
-                ident = (step.file.path, sink.site.node.start, sink.site.start)
-                prev = best.get(ident)
-                if prev is None or tier.rank < prev.tier.rank:
-                    best[ident] = finding
+        for injection in injections(job):
+            step, sink, taint = injection.step, injection.sink, injection.taint
+            if power is None:
+                power = job_holds_power(job_facts(job))
+            tier, events = _tier(job, taint.sources, power)
+            gates = gates_for(job, step)
+            stop, needs = blocked(gates), approval(gates)
+            gate_note = ""
+            if tier is not Tier.P2 and stop:
+                tier, gate_note = Tier.P2, f"; only runs when {stop.detail}"
+            elif tier is Tier.P0 and needs:
+                tier, gate_note = Tier.P1, f"; a maintainer must first satisfy: {needs.detail}"
+            else:
+                tier, gate_note = environment_gate(job, tier)
+            where = f" under {events}" if events else ""
+            loc = sink.site.location("expanded here")
+            extra: list[Location] = []
+            if step.via is not None:
+                extra.append(step.via.location("called from here"))
+            message = (
+                f"`${{{{ {sink.site.inner.strip()} }}}}` puts {taint.describe} into a {sink.kind}{where}: "
+                f"text such as `$(…)` or `\"; …` becomes code before it runs{gate_note}"
+            )
+            finding = META.finding(
+                message,
+                [loc, *extra],
+                tier=tier,
+                confidence=taint.confidence,
+                key=f"{step.file.path}|{sink.site.inner.strip()}|{step.label}",
+                properties={"sources": list(taint.sources), "via": list(taint.via), "sink": sink.kind},
+            )
+            ident = (step.file.path, sink.site.node.start, sink.site.start)
+            prev = best.get(ident)
+            if prev is None or tier.rank < prev.tier.rank:
+                best[ident] = finding
     # in file order, so the first of two identical sites keeps its fingerprint
     number_repeats(best[ident] for ident in sorted(best))
     yield from best.values()
