@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shipwarden.ci.github.loader import load_directory
-from shipwarden.ci.github.steps import code_text
+from shipwarden.ci.github.steps import OTHER_DOWNLOAD, OTHER_DOWNLOAD_WORDS, code_text, other_download
 from shipwarden.ci.shell import (
     MAX_PARSE_CHARS,
     Event,
@@ -881,3 +881,20 @@ def test_rule_index_keeps_every_rule_a_first_argument_allows(name: str, first: s
     tried = _TABLES.rule_index[name].for_first(first)
     assert tuple(r for r in tried if not r.args or first is not None) == allowed
     assert all(r in _TABLES.rules[name] for r in tried)
+
+
+# ------------------------------------------------------------------------------ artifact downloads
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(OTHER_DOWNLOAD.compiled))
+def test_every_other_download_holds_one_of_its_words(text: str) -> None:
+    """``other_download`` skips the search in a text without any of OTHER_DOWNLOAD_WORDS: every
+    text the pattern matches in holds one of them."""
+    assert any(word in text for word in OTHER_DOWNLOAD_WORDS)
+    assert other_download(text)
+
+
+@pytest.mark.parametrize("text", ["gh run download 42 -n dist", "await github.rest.actions.downloadArtifact({", "gh run list", ""])
+def test_other_download_answers_as_the_pattern(text: str) -> None:
+    assert other_download(text) is (OTHER_DOWNLOAD.search(text) is not None)

@@ -35,10 +35,10 @@ from shipwarden.ci.github.sites import all_paths, flowing_paths
 from shipwarden.ci.github.steps import (
     EVENT_TEXT_FIELD,
     LOADS_FILE,
-    OTHER_DOWNLOAD,
     READS_EVENT_PAYLOAD,
     SETS_OUTPUT,
     checkout_path,
+    other_download,
     publish_through,
     script_text,
     secret_names,
@@ -292,7 +292,7 @@ def _build_facts(job: Job) -> JobFacts:
             _uses_facts(facts, step, info)
         if step.run is not None:
             _run_facts(facts, step, tracer, job)
-        if (info is None or "artifact-download" not in info.does) and OTHER_DOWNLOAD.search(script_text(step)):
+        if (info is None or "artifact-download" not in info.does) and other_download(script_text(step)):
             facts.artifact_downloads.append(step)
     return facts
 

@@ -115,7 +115,7 @@ def fork_artifacts(step: Step, wf: Workflow) -> bool:
     if info is None or "artifact-download" not in info.does:
         # `gh run download`, or a github-script that lists and downloads a run's artifacts
         text = script_text(step)
-        if not OTHER_DOWNLOAD.search(text):
+        if not other_download(text):
             return False
         return "workflow_run" in wf.triggers or bool(_RUN_ID_OF_OTHERS.search(text))
     if info.name == "actions/download-artifact":
@@ -147,6 +147,17 @@ OTHER_DOWNLOAD = LazyPattern(
     r"\bgh\s+run\s+download\b|\bdownloadArtifact\s*\(|\blistWorkflowRunArtifacts\s*\("
     r"|/actions/artifacts/[^\s'\"]*/zip|/actions/runs/[^\s'\"]*/artifacts"
 )
+#: a word every match of OTHER_DOWNLOAD holds: a text without any of them needs no search (the
+#: pattern has no literal start for ``re`` to skip ahead to, so a search tries every position)
+OTHER_DOWNLOAD_WORDS = ("download", "Artifacts", "/actions/")
+
+
+def other_download(text: str) -> bool:
+    """Does ``text`` download artifacts with a command or an API call (:data:`OTHER_DOWNLOAD`)?"""
+    for word in OTHER_DOWNLOAD_WORDS:
+        if word in text:
+            return OTHER_DOWNLOAD.search(text) is not None
+    return False
 #: ... naming another run than this one
 _RUN_ID_OF_OTHERS = LazyPattern(
     r"workflow_run\.id|run_id\s*[:=]\s*(?!context\.runId|process\.env\.GITHUB_RUN_ID)"
