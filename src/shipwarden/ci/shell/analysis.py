@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import itertools
 import re
 from typing import Any
 
@@ -45,13 +44,6 @@ def normalise_shell(shell: str | None) -> str:
 def _placeholder(index: int, length: int) -> str:
     tag = f"__E{index}"
     return tag.ljust(length, "_") if len(tag) <= length else "_" * length
-
-
-def _line_starts(script: str) -> tuple[int, ...]:
-    if "\n" not in script:
-        return (0,)
-    # each line but the last starts one past the end of the one before it
-    return tuple(itertools.accumulate(map((1).__add__, map(len, script.split("\n")[:-1])), initial=0))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -139,7 +131,6 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
     return ShellFacts(
         script=an.script, shell=shell, parsed=parsed, commands=tuple(commands), events=tuple(frozen_events),
         expression_sites=tuple(sites), parse_errors=tuple(an.errors), truncated=truncated,
-        line_starts=_line_starts(an.script),
     )
 
 

@@ -35,9 +35,24 @@ def _package_name(value: str, t: Tables) -> str:
     return t.packages.get(pkg, basename(pkg))
 
 
+@functools.lru_cache(maxsize=8192)
+def _head(value: str) -> tuple[str, str, bool]:
+    """A literal first word's (name, canonical name, whether it names a wrapper)."""
+    name = basename(value)
+    canonical = _canonical(name)
+    return name, canonical, canonical in load_tables().wrapper_names
+
+
 def resolve(cmd: Cmd, t: Tables) -> None:
     """Strip wrappers and set name/canonical."""
     words = cmd.words
+    first = words[0] if words else None
+    if first is not None and first.value is not None and not first.expressions:
+        name, canonical, wrapper = _head(first.value)
+        if not wrapper:  # the common case: argv is the whole command
+            cmd.argv = words[:]
+            cmd.name, cmd.canonical = name, canonical
+            return
     i = 0
     wrappers: list[str] = []
     package = False

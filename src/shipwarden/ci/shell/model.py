@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
+import itertools
 from dataclasses import field
 
 from shipwarden.core.structs import struct
@@ -188,11 +190,15 @@ class ShellFacts:
     expression_sites: tuple[ExpressionSite, ...]
     parse_errors: tuple[Span, ...] = ()
     truncated: bool = False
-    line_starts: tuple[int, ...] = field(default=(0,), repr=False, compare=False)
 
     @property
     def has_parse_errors(self) -> bool:
         return bool(self.parse_errors)
+
+    @property
+    def line_starts(self) -> tuple[int, ...]:
+        """The offset of each line's first character (worked out when first asked for)."""
+        return _line_starts(self.script)
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column) of a character offset, both 0-based."""
@@ -201,3 +207,11 @@ class ShellFacts:
 
     def events_of(self, kind: EventKind | str) -> tuple[Event, ...]:
         return tuple(e for e in self.events if e.kind == kind)
+
+
+@functools.lru_cache(maxsize=256)
+def _line_starts(script: str) -> tuple[int, ...]:
+    if "\n" not in script:
+        return (0,)
+    # each line but the last starts one past the end of the one before it
+    return tuple(itertools.accumulate(map((1).__add__, map(len, script.split("\n")[:-1])), initial=0))

@@ -92,14 +92,14 @@ class Cmd:
     end: int
     words: list[Word]
     infos: dict[int, WordInfo] = field(default_factory=dict)  # position in words -> WordInfo (none for plain words)
+    assignments: list[Assignment] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
+    depth: int = 0
     argv_at: int = 0
     wrappers: tuple[str, ...] = ()
     executing_wrapper: str = ""
-    assignments: list[Assignment] = field(default_factory=list)
-    redirects: list[Redirect] = field(default_factory=list)
     name: str | None = None
     canonical: str | None = None
-    depth: int = 0
     env: dict[str, str | None] = field(default_factory=dict)
     args: Args | None = None
 

@@ -445,9 +445,9 @@ class Walker:
             return None
         first = assign_nodes[0] if assign_nodes else word_nodes[0]
         words, infos = self.words(word_nodes)
-        cmd = Cmd(self.o(first.start_byte), self.oe(node.end_byte), words, infos, depth=self.depth,
-                  assignments=[self.assignment(a) for a in assign_nodes],
-                  redirects=[r for n in redirect_nodes for r in self.redirect(n)])
+        assignments = [self.assignment(a) for a in assign_nodes] if assign_nodes else []
+        redirects = [r for n in redirect_nodes for r in self.redirect(n)] if redirect_nodes else []
+        cmd = Cmd(self.o(first.start_byte), self.oe(node.end_byte), words, infos, assignments, redirects, self.depth)
         resolve(cmd, self.tables)
         if cmd.assignments:
             env = dict(self.env)
@@ -492,7 +492,7 @@ class Walker:
             elif child.type != "comment":
                 word_nodes.append(child)
         words, infos = self.words(word_nodes)
-        cmd = Cmd(self.o(node.start_byte), self.oe(node.end_byte), words, infos, depth=self.depth, assignments=assigns)
+        cmd = Cmd(self.o(node.start_byte), self.oe(node.end_byte), words, infos, assigns, [], self.depth)
         cmd.name = cmd.canonical = self.text[keyword.start_byte : keyword.end_byte]
         cmd.argv = list(words)
         cmd.env = self.env_copy()
