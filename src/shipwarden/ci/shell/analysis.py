@@ -91,16 +91,14 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
     ordered = sorted(an.commands, key=_span_order) if len(an.commands) > 1 else an.commands  # stable
     index = {id(c): n for n, c in enumerate(ordered)} if events.out or an.sites else {}
     commands = []
-    sites_in = an.sites_in if an.sites else lambda start, end: ()
     for c in ordered:
         argv = tuple(c.argv)  # the words from argv_at on
         # Command(start, end, name, canonical, argv, words, wrappers, assignments, redirects, nested_depth,
         # expressions), given by position: keywords cost a dict per call
         commands.append(Command(
             c.start, c.end, c.name, c.canonical, argv, argv if c.argv_at == 0 else tuple(c.words),
-            c.wrappers, tuple(c.assignments), tuple(c.redirects), c.depth, sites_in(c.start, c.end),
+            c.wrappers, tuple(c.assignments), tuple(c.redirects), c.depth, an.sites_in(c.start, c.end) if an.sites else (),
         ))
-    starts = [c.start for c in commands]
     sites = []
     seen: set[tuple[EventKind, int, int, int, str]] = set()
     frozen_events = []
@@ -115,6 +113,7 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
         frozen_events.append(Event(kind=kind, start=start, end=end, command=ci, **attrs))
     an.comments.sort()
     comment_starts = [a for a, _ in an.comments] if an.comments else []
+    starts = [c.start for c in commands] if an.sites and not parsed else []
     for i, (s, e) in enumerate(an.sites):
         inner = an.script[s + 3 : e - 2].strip()
         if parsed:
@@ -128,9 +127,9 @@ def _freeze(an: Analysis, shell: str, parsed: bool, truncated: bool) -> ShellFac
             k = bisect.bisect_right(starts, s) - 1
             ci = k if k >= 0 and commands[k].start <= s < commands[k].end else -1
         sites.append(ExpressionSite(i, s, e, inner, quoting, position, ci, an.site_depth.get(i, 0)))
+    # ShellFacts(script, shell, parsed, commands, events, expression_sites, parse_errors, truncated)
     return ShellFacts(
-        script=an.script, shell=shell, parsed=parsed, commands=tuple(commands), events=tuple(frozen_events),
-        expression_sites=tuple(sites), parse_errors=tuple(an.errors), truncated=truncated,
+        an.script, shell, parsed, tuple(commands), tuple(frozen_events), tuple(sites), tuple(an.errors), truncated
     )
 
 
