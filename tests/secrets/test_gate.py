@@ -7,6 +7,7 @@ import random
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import regex
@@ -233,3 +234,78 @@ def test_a_message_that_names_a_token_without_one_stops_at_the_gate(text: str) -
 def test_a_secret_at_the_edge_of_the_holds_expressions_passes_the_gate(text: str) -> None:
     assert gate.needs_redaction(text)
     assert redactor.redact_text(text) == _full(text) != text
+
+
+_CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+
+
+def _found_by_definition(text: str) -> bool:
+    """Does an entry of either table find ``text``, told from its exact hits (no shortcut)?"""
+    g = gate._gate()
+    return g.always or any(n.found(gate.hits_in(text)) for n in g.needles)
+
+
+_RUNS = ["Ab3/" * 10, "a1B+" * 6, "5f532563584d71fdef14ee64d17bafb34f751ce5", "s." + "aB3" * 8, "=", "\u00c0" * 3]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(_FRAGMENTS + _RUNS), st.text(max_size=12)), max_size=14).map("".join))
+def test_the_gate_passes_over_exactly_the_texts_no_entry_finds(text: str) -> None:
+    """The gate's shortcuts (the first keyword hit, ``requires`` before a ``holds``, the
+    run of characters before an expression) pass over a text only when the definition,
+    every entry asked on the exact hits, finds nothing; and then nothing is redacted."""
+    passed_over = gate.redaction_hits(text) is None
+    assert passed_over == (not _found_by_definition(text))
+    if passed_over:
+        assert _full(text) == text
+
+
+def test_the_gate_on_the_lines_of_the_real_corpus() -> None:
+    workflows = _CORPUS / "workflows"
+    if not workflows.is_dir():
+        pytest.skip("../shared/corpus is not here")
+    files = sorted(p for p in workflows.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+    lines = {line for path in files for line in path.read_text("utf-8", "replace").splitlines()}
+    for line in sorted(lines):
+        assert (gate.redaction_hits(line) is None) == (not _found_by_definition(line)), line
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.data())
+def test_every_match_of_an_expression_holds_its_needed_run(data: st.DataObject) -> None:
+    """The run :func:`gate.needed_run` derives from an expression (``prefilter``) is in
+    every match: the gate passes over a text without it."""
+    expression = data.draw(st.sampled_from(gate._gate().expression_list))
+    chars, run = gate.needed_run(expression)
+    assert run > 0, expression  # what the gate's run test stands on (else it is not made)
+    text = data.draw(st.from_regex(re.compile(expression), fullmatch=False))
+    for m in re.finditer(expression, text):
+        assert re.search(f"[{re.escape(''.join(sorted(chars)))}]{{{run}}}", m.group(0)), (expression, text)
+
+
+@pytest.mark.parametrize(
+    ("expression", "chars", "run"),
+    [
+        (r"s\.[A-Za-z0-9]{24}", set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), 24),
+        (r"(?<![a-z])(?=[a-z]{0,3}x)[a-c+]{5,9}x{2}", set("abc+"), 5),
+        (r"ab{3}", {"b"}, 3),
+        (r"(?i)[a-z]{20}", set(), 0),  # ignores case: [a-z] also matches K (Kelvin sign)
+        (r"[^a-z]{20}", set(), 0),  # a negated class
+        (r"\w{20}", set(), 0),  # a category, not ASCII only
+        (r"(?:[a-z]{20}|x)", set(), 0),  # a run in one branch only
+        ("[\u00e9a]{20}", set(), 0),  # not ASCII
+        (r"[a-z]{0,20}", set(), 0),  # may be empty
+    ],
+)
+def test_needed_run_reads_only_what_every_match_holds(expression: str, chars: set[str], run: int) -> None:
+    assert gate.needed_run(expression) == (frozenset(chars), run)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.data())
+def test_every_match_of_a_shape_holds_what_it_requires(data: st.DataObject) -> None:
+    raws = [r for r in load_table("shipwarden.secrets", "redact.toml")["shapes"] if r.get("requires")]
+    raw = data.draw(st.sampled_from(raws))
+    text = data.draw(st.from_regex(re.compile(raw["regex"]), fullmatch=False))
+    for m in regex.finditer(raw["regex"], text, flags=regex.VERSION0):
+        assert any(r in m.group(0) for r in raw["requires"]), (raw["id"], text)

@@ -31,12 +31,16 @@ expressions are searched in the text as it is, as the detector searches them.
 
 from __future__ import annotations
 
+import importlib
 import re
 from functools import cache
 from typing import Any
 
 from shipwarden.core.structs import struct
 from shipwarden.core.tables import load_table
+
+#: the standard ``re`` module's own parser (loaded with ``re``), read by :func:`needed_run`
+_parser: Any = importlib.import_module("re._parser")
 
 #: Non-ASCII characters that ``regex`` (``IGNORECASE``, simple case folding) matches
 #: with an ASCII letter (a test checks the list against every code point).
@@ -147,6 +151,26 @@ def detector_needles() -> AnyOf:
 
 
 @struct(frozen=True)
+class _Search:
+    """One search of the gate, made only when ``text`` holds one of ``requires`` (none: always)
+    and, with ``run``, a run of that many characters that ``table`` maps to 1."""
+
+    pattern: re.Pattern[str]
+    requires: tuple[str, ...] = ()
+    table: bytes = b""
+    run: int = 0
+
+    def wanted(self, text: str) -> bool:
+        if self.requires and not any(r in text for r in self.requires):
+            return False
+        if not self.run:
+            return True
+        return len(text) >= self.run and b"\x01" * self.run in text.encode("utf-8", "surrogatepass").translate(
+            self.table
+        )
+
+
+@struct(frozen=True)
 class _Gate:
     always: bool
     #: every needle of both tables, each as a test of its own
@@ -159,12 +183,14 @@ class _Gate:
     #: the keywords of the entries that say nothing of what their matches hold
     plain: re.Pattern[str]
     #: the ``holds`` / ``holds_cased`` of the others (a text that holds a keyword
-    #: but none of these, nor a plain keyword, holds no match of an entry with keywords)
-    holds: tuple[re.Pattern[str], ...]
-    holds_cased: tuple[re.Pattern[str], ...]
+    #: but none of these, nor a plain keyword, holds no match of an entry with keywords),
+    #: each with the ``requires`` of its entries
+    holds: tuple[_Search, ...]
+    holds_cased: tuple[_Search, ...]
     #: per entry with an expression, its ``holds_cased`` or else its expression: one
-    #: of them finds a text the expressions find (simple searches, quicker than theirs)
-    expressions_first: tuple[re.Pattern[str], ...]
+    #: of them finds a text the expressions find (simple searches, quicker than theirs),
+    #: with the run of characters every match of the expression holds
+    expressions_first: tuple[_Search, ...]
 
 
 def _any_of(words: list[str]) -> str:
@@ -190,6 +216,78 @@ def _any_of(words: list[str]) -> str:
     return branch(trie) if trie else "(?!)"
 
 
+def _class_chars(op: Any, arg: Any) -> frozenset[int]:
+    """The code points one item of a parsed expression matches when it is a literal or a
+    class of literals and ranges (not negated, no category such as ``\\d``), else none."""
+    if op is _parser.LITERAL:
+        return frozenset([arg])
+    if op is not _parser.IN:
+        return frozenset()
+    chars: set[int] = set()
+    for kind, value in arg:
+        if kind is _parser.LITERAL:
+            chars.add(value)
+        elif kind is _parser.RANGE:
+            chars.update(range(value[0], value[1] + 1))
+        else:
+            return frozenset()
+    return frozenset(chars)
+
+
+def needed_run(expression: str) -> tuple[frozenset[str], int]:
+    """ASCII characters and a length ``n`` such that every match of ``expression`` holds
+    ``n`` of those characters in a row: the longest repeat of one such class among the
+    items the expression is a sequence of (each matches its own part of a match; a
+    look-around matches none). ``(frozenset(), 0)`` when there is none, or when the
+    expression ignores case."""
+    try:
+        parsed = _parser.parse(expression)
+    except Exception:  # noqa: BLE001 - the re module's own parser: without it, no such test
+        return frozenset(), 0
+    if parsed.state.flags & (re.IGNORECASE | re.LOCALE):
+        return frozenset(), 0
+    best: tuple[frozenset[str], int] = (frozenset(), 0)
+    for op, arg in parsed:
+        least, item = 1, (op, arg)
+        if op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT) and len(arg[2]) == 1:
+            least, item = arg[0], arg[2][0]
+        chars = _class_chars(*item)
+        if chars and max(chars) < 128 and least > best[1]:
+            best = (frozenset(map(chr, chars)), least)
+    return best
+
+
+def _starts_with_literal(expression: str) -> bool:
+    """Does ``expression`` start with a literal character? ``re`` then finds its candidate
+    places with a quick scan for that character, quicker than the run test."""
+    try:
+        parsed = _parser.parse(expression)
+    except Exception:  # noqa: BLE001
+        return False
+    return len(parsed) > 0 and parsed[0][0] is _parser.LITERAL
+
+
+def _first(expression: str, holds_cased: str) -> _Search:
+    """The search for ``expression`` (its ``holds_cased`` if it has one), made only where
+    the text holds the run of characters every match of the expression holds."""
+    first = holds_cased or expression
+    chars, run = (frozenset(), 0) if _starts_with_literal(first) else needed_run(expression)
+    table = bytes(int(chr(b) in chars) for b in range(256))
+    return _Search(_compiled(first), table=table, run=run)
+
+
+def _searches(entries: list[Needles], holds: str) -> tuple[_Search, ...]:
+    """A search for each ``holds`` / ``holds_cased`` (the attribute ``holds`` names) of
+    ``entries``, wanted when the ``requires`` of one of the entries that name it is met."""
+    requires: dict[str, set[str] | None] = {}
+    for n in entries:
+        expression = getattr(n, holds)
+        if expression:
+            before = requires.get(expression, set())
+            requires[expression] = None if before is None or not n.requires else before | set(n.requires)
+    return tuple(_Search(_compiled(h), tuple(sorted(r or ()))) for h, r in requires.items())
+
+
 @cache
 def _gate() -> _Gate:
     parts = [*detector_needles().parts, *shape_needles().values()]
@@ -205,11 +303,9 @@ def _gate() -> _Gate:
         keywords=re.compile(_any_of(keywords)),
         expressions=re.compile("|".join(f"(?:{e})" for e in expressions) or "(?!)"),
         plain=re.compile(_any_of(plain)),
-        holds=tuple(_compiled(h) for h in dict.fromkeys(n.holds for n in sharp if n.holds)),
-        holds_cased=tuple(_compiled(h) for h in dict.fromkeys(n.holds_cased for n in sharp if n.holds_cased)),
-        expressions_first=tuple(
-            _compiled(h) for h in dict.fromkeys(n.holds_cased or e for n in parts for e in n.expressions)
-        ),
+        holds=_searches(sharp, "holds"),
+        holds_cased=_searches(sharp, "holds_cased"),
+        expressions_first=tuple(dict.fromkeys(_first(e, n.holds_cased) for n in parts for e in n.expressions)),
     )
 
 
@@ -237,18 +333,20 @@ def warm() -> None:
 
 def _may_hold(gate: _Gate, text: str, lowered: str) -> bool:
     """False when no entry can be :meth:`~Needles.found` in ``text``: a few searches,
-    without building the :class:`Hits` (most texts with a keyword stop here)."""
-    if gate.keywords.search(lowered) is not None:
-        if gate.plain.search(lowered) is not None:
+    without building the :class:`Hits` (most texts with a keyword stop here). The first
+    keyword hit is where the trie first matches: no plain keyword starts before it."""
+    hit = gate.keywords.search(lowered)
+    if hit is not None:
+        if gate.plain.search(lowered, hit.start()) is not None:
             return True
         for holds in gate.holds:
-            if holds.search(lowered) is not None:
+            if holds.wanted(text) and holds.pattern.search(lowered) is not None:
                 return True
         for holds in gate.holds_cased:
-            if holds.search(text) is not None:
+            if holds.wanted(text) and holds.pattern.search(text) is not None:
                 return True
     for first in gate.expressions_first:
-        if first.search(text) is not None:
+        if first.wanted(text) and first.pattern.search(text) is not None:
             return gate.expressions.search(text) is not None
     return False
 
