@@ -22,6 +22,13 @@ whose keyword occurs but whose ``holds`` does not cannot match: a message that
 speaks of ``GITHUB_TOKEN`` is then passed over like one without a keyword.
 ``tests/secrets/test_gate.py`` checks that every match of an entry holds them.
 
+Each search is made only where it can find something: the keywords of the entries
+without ``holds`` from the first keyword hit on, a ``holds`` only where a ``requires``
+literal of one of its entries occurs, and an expression only where the text holds
+the run of characters that every match holds (:func:`needed_run`). The test also
+checks that the gate passes over exactly the texts that no entry finds on its exact
+:class:`Hits` (random texts and every line of the real corpus).
+
 Keywords are compared in :func:`folded` text: lower case, with the three
 non-ASCII characters that a case-insensitive ``regex`` match takes for an ASCII
 letter (dotted capital I, long s, Kelvin sign) written as that letter first,
