@@ -51,7 +51,8 @@ print(sorted(sys.modules))
 #: What a scan of one GitHub workflow never needs (each is a measurable part of start-up):
 #: the package metadata reader (email, sockets), the other CI providers' analyses, worker
 #: processes, the fixers, the other commands' analyses and API entries, and zipfile (the
-#: packaged tables are read as plain files).
+#: packaged tables are read as plain files), importlib.resources (the bash grammar is
+#: loaded without the tree_sitter_bash package's __init__, ci/shell/grammar.py).
 NOT_FOR_ONE_WORKFLOW = (
     "importlib.metadata",
     "email",
@@ -75,6 +76,8 @@ NOT_FOR_ONE_WORKFLOW = (
     "shipwarden.api._packaging",
     "shipwarden.api._provenance",
     "zipfile",
+    "importlib.resources",
+    "tempfile",
 )
 
 
@@ -113,3 +116,18 @@ def test_a_scan_process_ends_with_its_outputs_and_exit_code(tmp_path: Path) -> N
     ended = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "not reached" not in ended.stdout and ended.stdout.strip()
     assert marker.read_text(encoding="utf-8") == "yes"
+
+
+GRAMMAR_PROBE = """
+import sys
+import tree_sitter
+from shipwarden.ci.shell import grammar
+ours = tree_sitter.Language(grammar.language())
+assert "tree_sitter_bash" not in sys.modules and "importlib.resources" not in sys.modules
+import tree_sitter_bash
+assert ours == tree_sitter.Language(tree_sitter_bash.language())
+"""
+
+
+def test_the_bash_grammar_is_the_package_s_without_its_init() -> None:
+    subprocess.run([sys.executable, "-c", GRAMMAR_PROBE], check=True)

@@ -8,8 +8,8 @@ import threading
 from collections.abc import Iterable
 
 import tree_sitter
-import tree_sitter_bash
 
+from shipwarden.ci.shell import grammar
 from shipwarden.ci.shell.commands import parsed_args, resolve
 from shipwarden.ci.shell.model import (
     MAX_NESTED_DEPTH,
@@ -25,7 +25,7 @@ from shipwarden.ci.shell.state import Analysis, Cmd, Element, OffsetMap, Owner, 
 
 # ============================================================================ tree-sitter
 
-_LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
+_LANGUAGE = tree_sitter.Language(grammar.language())
 _LOCAL = threading.local()
 
 
