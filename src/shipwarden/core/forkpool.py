@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
-import selectors
-import signal
 import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+# start-up: pickle's C functions, which ``pickle`` re-exports beside a pure-Python pickler
+# the pool never uses (importing ``pickle`` cost the parent 3 M instructions before forking)
+try:
+    from _pickle import dumps, loads
+except ImportError:  # pragma: no cover - a Python without the C pickler
+    from pickle import dumps, loads
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,6 +37,8 @@ R = TypeVar("R")
 _RANGE = struct.Struct("<II")
 #: The length of the pickled results that follow.
 _LENGTH = struct.Struct("<Q")
+#: pickle.HIGHEST_PROTOCOL (-1 names it too)
+_PROTOCOL = -1
 #: Tasks in one chunk at most, and chunks queued per worker.
 MAX_CHUNK = 16
 _QUEUED = 2
@@ -140,6 +146,8 @@ class ForkPool(Generic[T, R]):
 
     def results(self) -> Iterator[tuple[int, R]]:
         """(task index, result) for every task, as the workers send them."""
+        import selectors  # start-up: needed once the workers run (with signal: 5 M instructions before the fork)
+
         left = self._count
         with selectors.DefaultSelector() as ready:
             for worker in self._workers:
@@ -168,6 +176,8 @@ class ForkPool(Generic[T, R]):
         """Kill the workers that still have tasks and reap every one (idempotent)."""
         for worker in self._workers:
             if worker.queued:
+                import signal  # start-up: only a pool left early kills its workers
+
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(worker.pid, signal.SIGKILL)
         for worker in self._workers:
@@ -203,7 +213,7 @@ def _messages(buffer: bytearray) -> Iterator[tuple[int, list[Any]]]:
         end = _LENGTH.size + length
         if len(buffer) < end:
             return
-        message: tuple[int, list[Any]] = pickle.loads(buffer[_LENGTH.size : end])
+        message: tuple[int, list[Any]] = loads(buffer[_LENGTH.size : end])
         del buffer[:end]
         yield message
 
@@ -226,7 +236,7 @@ def _serve(fn: Callable[[T], R], tasks: Sequence[T], todo: int, done: int) -> No
         start, stop = _read_range(todo)
         if stop == 0:
             return
-        payload = pickle.dumps((start, [fn(tasks[i]) for i in range(start, stop)]), pickle.HIGHEST_PROTOCOL)
+        payload = dumps((start, [fn(tasks[i]) for i in range(start, stop)]), _PROTOCOL)
         view = memoryview(_LENGTH.pack(len(payload)) + payload)
         while view:
             view = view[os.write(done, view) :]
