@@ -249,6 +249,8 @@ _PARAMS = dataclasses._DataclassParams(False, False, False, False, False, False)
 #: ``dataclasses``' own test of a string annotation: ``[module.]name``
 _ANNOTATION_HEAD = re.compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")
 _CLASSVAR_ALIAS = type(ClassVar[int])
+#: the attributes a class gets from ``object`` and its metaclass ``type``
+_TYPE_NAMES = frozenset(dir(type))
 #: ``Field(default)`` as ``dataclasses.field(default=default)`` makes it (metadata ``None``: its shared empty one)
 _NO_METADATA: Any = None
 _plain_field = partial(
@@ -266,10 +268,14 @@ _plain_field = partial(
 def _pseudo(annotation: str, names: dict[str, Any]) -> bool:
     """Might ``dataclass`` read this string annotation as ``ClassVar``, ``InitVar`` or
     ``KW_ONLY`` (looked up as it looks them up, in the class's module ``names``)?"""
-    match = _ANNOTATION_HEAD.match(annotation)
-    if match is None:
-        return False
-    prefix, name = match.groups()
+    head = annotation.partition("[")[0]
+    if head.isascii() and head.isidentifier():  # what the pattern finds in a plain name, without it
+        prefix, name = None, head
+    else:
+        match = _ANNOTATION_HEAD.match(annotation)
+        if match is None:
+            return False
+        prefix, name = match.groups()
     if prefix:
         module = names.get(prefix)
         target = vars(module).get(name) if module is typing or module is dataclasses else None
@@ -297,7 +303,8 @@ def _fields_of(cls: type, kw_only: bool) -> dict[str, dataclasses.Field[Any]] | 
     if any(isinstance(own[name], dataclasses.Field) for name in own.keys() - annotations.keys()):
         return None
     fields: dict[str, dataclasses.Field[Any]] = {}
-    for base in cls.__mro__[-1:0:-1]:
+    plain = len(cls.__mro__) == 2  # (cls, object)
+    for base in cls.__mro__[-2:0:-1]:  # not object, the last one, which holds no fields
         inherited = getattr(base, "__dataclass_fields__", None)
         if inherited is not None:
             if base.__dataclass_params__.frozen:  # type: ignore[attr-defined]
@@ -309,7 +316,9 @@ def _fields_of(cls: type, kw_only: bool) -> dict[str, dataclasses.Field[Any]] | 
     for name, annotation in annotations.items():
         if not isinstance(annotation, str) or name == "self" or _pseudo(annotation, names):
             return None
-        default: Any = getattr(cls, name, MISSING)
+        # getattr(cls, name, MISSING), without raising and catching AttributeError where the
+        # attribute cannot exist (not in cls, nor in object or type, a plain class's others)
+        default: Any = MISSING if plain and name not in own and name not in _TYPE_NAMES else getattr(cls, name, MISSING)
         declared = isinstance(default, dataclasses.Field)
         if not declared:
             default = _plain_field(MISSING if isinstance(default, MemberDescriptorType) else default)
