@@ -142,6 +142,8 @@ def test_not_executes_repo_code(script: str) -> None:
         ("npm ci", "npm", False),
         ("pnpm add left-pad", "npm", True),
         ("deno install --allow-scripts", "npm", False),
+        # bun runs only trusted packages' scripts (honojs/hono@28a9c128912d, release.yml)
+        ("bun install --frozen-lockfile", "bun", False),
         ("pip install -U twine", "python", True),
         ("uv sync --only-group build", "python", False),
         ("poetry install --no-root", "python", False),
@@ -170,8 +172,9 @@ def test_install_code_words_are_each_ecosystems_own() -> None:
     assert rules and all(r.code in t.install_code for r in rules), [r.names for r in rules if r.code not in t.install_code]
     assert "lifecycle" in t.install_code["npm"].tree
     for name, code in t.install_code.items():
-        if name != "npm":  # npm's term, not pip's, uv's, poetry's, Bundler's, Composer's or Cargo's
+        if name not in ("npm", "bun"):  # npm packages' term, not pip's, uv's, poetry's, Bundler's, Composer's, Cargo's
             assert "lifecycle" not in " ".join((code.named, code.tree, code.local, code.hashed, code.action, code.summary))
+    assert "trustedDependencies" in t.install_code["bun"].tree
     python = t.install_code["python"]
     assert "build backend" in python.tree and ".pth" in python.tree
     assert python.says(frozenset({"require-hashes", "requirements"})) == python.hashed
@@ -221,6 +224,7 @@ def test_local_pip_install_is_both_install_and_repo_code() -> None:
         ("pnpm changeset publish", "pnpm", ""),  # `pnpm <bin>`: a script run, not known as publish
         ("lerna publish from-package --yes", "lerna", "npm"),
         ("npx semantic-release", "semantic-release", "npm"),
+        ("npx release-it --ci", "release-it", "npm"),
         ("twine upload dist/*", "twine", "pypi"),
         ("python -m twine upload --repository testpypi dist/*", "twine", "pypi"),
         ("uv publish", "uv", "pypi"),
@@ -254,7 +258,7 @@ def test_publish(script: str, tool: str, registry: str) -> None:
     [
         "docker buildx build -t x .", "goreleaser release --snapshot", "npx semantic-release --dry-run",
         "npm pack", "twine check dist/*", "gh release view v1", "cargo package", "docker build -t x .",
-        "echo npm publish",
+        "echo npm publish", "npx release-it --no-npm", "release-it --npm.publish=false --ci",
     ],
 )
 def test_not_publish(script: str) -> None:

@@ -64,3 +64,11 @@ def test_uv_run_no_sync_is_no_build_risk_beside_the_grant() -> None:
     message = _only(FIXTURES / "oidc-overscoped" / "positive-uv-sync-build-group", "oidc-overscoped")
     assert "also installs Python packages that may run sdist build backends;" in message
     assert "builds or tests" not in message and "lifecycle" not in message
+
+
+def test_a_bun_install_names_the_scripts_bun_trusts() -> None:
+    # robbeverhelst/tsarr@bd8d60aadd00: bun runs only trusted packages' lifecycle scripts
+    message = _only(FIXTURES / "install-in-publish-job" / "positive-bun-trusted", "install-in-publish-job")
+    assert "`bun install --frozen-lockfile` runs the lifecycle scripts of the dependencies Bun trusts" in message
+    assert "a lifecycle script of a dependency Bun trusts" in message and "Install with `--ignore-scripts`" in message
+    assert "Shai-Hulud" not in message

@@ -406,6 +406,8 @@ def _run_facts(facts: JobFacts, step: Step, tracer: Tracer, job: Job) -> None:
         elif kind is EventKind.REMOTE_EXEC:
             facts.remote_execs.append(Exec(step, f"`{text}` runs a script downloaded at run time", ev.start, ev.end))
         elif kind is EventKind.PUBLISH:
+            if job.workflow.repo is not None and ev.tool in job.workflow.repo.publish_off:
+                continue  # the checkout's own configuration turns this tool's publish off
             trusted = not env_tokens and job.permission("id-token") == "write"
             facts.publishes.append(
                 Publish(step, ev.registry or ev.tool, f"{ev.tool} {ev.action}".strip(), tuple(sorted(env_tokens)), trusted, ev.start, ev.end)

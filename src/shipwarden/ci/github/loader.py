@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from shipwarden.ci.github.model import Action, ActionInput, Job, Repository, Step, Trigger, Workflow
 from shipwarden.ci.github.permissions import parse_permissions
 from shipwarden.ci.github.pnpm import read_policy
+from shipwarden.ci.github.releaseconfig import publish_off
 from shipwarden.ci.github.uses import parse_uses
 from shipwarden.ci.sourcefile import SourceFile
 from shipwarden.ci.yamlspan import (
@@ -261,6 +262,7 @@ def _load_into(repo: Repository, paths: list[str], read: Reader, result: LoadRes
     if repo.workflows:
         repo.package_manager = _package_manager(read)
         repo.package_scripts = _package_scripts(read)
+        repo.publish_off = publish_off(read)
         repo.pnpm = read_policy(read)
 
 

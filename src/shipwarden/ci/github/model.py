@@ -235,6 +235,8 @@ class Repository:
     package_manager: str = ""
     #: ``scripts`` of the root ``package.json`` (name → command line)
     package_scripts: dict[str, str] = field(default_factory=dict)
+    #: release tools whose registry publish the checkout's configuration turns off
+    publish_off: frozenset[str] = frozenset()
     #: pnpm's dependency build-script policy declared at the root
     pnpm: PnpmPolicy = field(default_factory=PnpmPolicy)
     #: runner labels the user declared (configuration), lower-cased

@@ -293,7 +293,7 @@ def publish_through(text: str, job: Job, depth: int = 0) -> tuple[str, str] | No
     if not body:
         return None
     for ev in analyze(body, "bash").events:
-        if ev.kind is EventKind.PUBLISH and ev.registry:
+        if ev.kind is EventKind.PUBLISH and ev.registry and ev.tool not in repo.publish_off:
             return ev.registry, f"{ev.tool} publish (package.json script {m.group(1)})"
         if ev.kind is EventKind.EXECUTES_REPO_CODE:
             inner = publish_through(" ".join(body[ev.start : ev.end].split()), job, depth + 1)

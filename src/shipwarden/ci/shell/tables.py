@@ -148,6 +148,7 @@ class InstallCode:
     short: str
     taker: str
     off: str
+    incident: str
 
     def says(self, flags: frozenset[str]) -> str:
         """The verb phrase for an install with these event flags (``runs dependency lifecycle scripts``)."""
@@ -301,7 +302,7 @@ def load_tables() -> Tables:
         install_code={
             name: InstallCode(
                 named=c["named"], tree=c["tree"], local=c.get("local", ""), hashed=c.get("hashed", ""), own=c.get("own", ""),
-                action=c["action"], summary=c["summary"], short=c["short"], taker=c["taker"], off=c["off"],
+                action=c["action"], summary=c["summary"], short=c["short"], taker=c["taker"], off=c["off"], incident=c.get("incident", ""),
             )
             for name, c in raw["install_code"].items()
         },

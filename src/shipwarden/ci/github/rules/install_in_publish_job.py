@@ -126,8 +126,8 @@ def check(wf: Workflow, repo: Repository) -> Iterator[Finding]:
         more = f" (and {len(running) - 1} more install step(s))" if len(running) > 1 else ""
         separate = "build in a job without publish power and hand the artifact to a job that only publishes"
         fix = f"Install with {code.off} (or {separate})" if code.off and not first.local else separate.capitalize()
-        # the worms spread through npm lifecycle scripts; other ecosystems' install-time code is as reachable
-        how = " — the Shai-Hulud worms spread this way." if first.code in ("", "npm") else "."
+        # the worms spread through npm lifecycle scripts (the table names the incident per ecosystem)
+        how = f"{code.incident}."
         kind = "install-time"
         if build_command(first) is not None:
             kind = "build-time"
