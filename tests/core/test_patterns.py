@@ -94,9 +94,14 @@ def test_caseless_answers_as_ignorecase(text: str) -> None:
         assert CaselessPattern(pattern, flags).found(text) is want, (pattern, text)
 
 
+def test_caseless_text_with_a_lone_surrogate() -> None:
+    assert CaselessPattern(r"secrets(?!\.[a-z_])", re.ASCII).found("\ud800 SECRETS")
+    assert not CaselessPattern(r"secrets(?!\.[a-z_])", re.ASCII).found("\ud800 Secrets.X")
+
+
 @given(st.text(alphabet=_TRICKY, max_size=40))
 def test_rule_patterns_answer_as_before(text: str) -> None:
-    """The rewritten TOKEN_USE, _WHOLE_CONTEXT and LOCKED answer as the patterns they replaced."""
+    """The rewritten TOKEN_USE, _WHOLE_CONTEXT and artipacked.locked answer as the patterns they replaced."""
     from shipwarden.ci.github.rules import artipacked, excessive_permissions, secrets_tojson
 
     token_use = re.compile(
@@ -109,10 +114,10 @@ def test_rule_patterns_answer_as_before(text: str) -> None:
         r"\bnpm\s+ci\b|--frozen-lockfile|--immutable\b|--locked\b|--frozen\b|--require-hashes|\bpnpm\s+(i|install)\b"
         r"|\bpip\s+sync\b|\buv\s+sync\b[^`]*--(locked|frozen)"
     )
-    for sample in (text, f"git {text} push", f"pnpm {text}", f"uv sync {text} --locked", f"{text}GitHub_Token"):
+    for sample in (text, f"git {text} push", f"pnpm {text}", f"uv sync {text} --locked", f"{text}GitHub_Token", f"p{text}npm ci", f"pip sync{text}"):
         assert excessive_permissions.TOKEN_USE.found(sample) is (token_use.search(sample) is not None)
         assert secrets_tojson._WHOLE_CONTEXT.found(sample) is (whole.search(sample) is not None)
-        assert (artipacked.LOCKED.search(sample) is None) is (locked.search(sample) is None)
+        assert artipacked.locked(sample) is (locked.search(sample) is not None)
 
 
 def test_caseless_patterns_are_written_in_lower_case() -> None:

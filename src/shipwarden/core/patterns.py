@@ -72,21 +72,28 @@ class CaselessPattern:
     """A case-insensitive pattern, written in lower case, that answers one question: is it
     found in a text? An ASCII text is lower-cased and searched with the pattern as written
     (case-sensitive: ``re`` then compares characters as they are, a third of the work or
-    less); any other text is searched with the pattern compiled with ``re.IGNORECASE``, so
-    the answer is always that of the case-insensitive pattern.
+    less). Another text is searched with the pattern compiled with ``re.IGNORECASE`` — or,
+    for a pattern with ``re.ASCII`` (only ASCII letters fold), as lower-cased UTF-8 bytes:
+    ``bytes.lower`` folds the ASCII letters only and UTF-8 keeps every other character out
+    of ASCII. The answer is always that of the case-insensitive pattern.
 
     The pattern must hold no upper-case letter outside an escape (``\\S``, ``\\W``: classes
-    that lower-casing does not change); ``flags`` (``re.ASCII``) apply to both forms."""
+    that lower-casing does not change); ``flags`` apply to every form."""
 
-    __slots__ = ("_folded", "_caseless")
+    __slots__ = ("_folded", "_caseless", "_folded_bytes")
 
     def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
         self._folded = LazyPattern(pattern, flags)
         self._caseless = LazyPattern(pattern, int(flags) | re.IGNORECASE)
+        self._folded_bytes: re.Pattern[bytes] | None = None
 
     def found(self, text: str) -> bool:
         if text.isascii():
             return self._folded.search(text.lower()) is not None
+        if self._folded.flags & re.ASCII:
+            if self._folded_bytes is None:
+                self._folded_bytes = re.compile(self._folded.pattern.encode("ascii"), self._folded.flags)
+            return self._folded_bytes.search(text.encode("utf-8", "surrogatepass").lower()) is not None
         return self._caseless.search(text) is not None
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from shipwarden.ci.github import expressions as ex
 from shipwarden.ci.github.facts import job_facts
@@ -32,10 +33,19 @@ HIDDEN_DEFAULT_OFF = (4, 4)
 #: installs that take exact versions (and hashes) from a lockfile: a new
 #: dependency needs a reviewed change first. pnpm and yarn berry freeze the
 #: lockfile by themselves on CI.
-LOCKED = re.compile(
-    r"--(?:frozen-lockfile|immutable\b|locked\b|frozen\b|require-hashes)"
-    r"|\b(?:npm\s+ci\b|pnpm\s+(?:i|install)\b|pip\s+sync\b|uv\s+sync\b[^`]*--(?:locked|frozen))"
-)
+_LOCKED_FLAGS = re.compile(r"--(?:frozen-lockfile|immutable\b|locked\b|frozen\b|require-hashes)")
+_LOCKED_COMMANDS = re.compile(r"\b(?:npm\s+ci\b|pnpm\s+(?:i|install)\b|pip\s+sync\b|uv\s+sync\b[^`]*--(?:locked|frozen))")
+
+
+@lru_cache(maxsize=4096)  # the same install comes back for every checkout before it
+def locked(command: str) -> bool:
+    """Does the text of an install name a locked form of it?"""
+    if _LOCKED_FLAGS.search(command):
+        return True
+    # each command form holds `npm` or `sync`: most texts are told apart without the search
+    return ("npm" in command or "sync" in command) and _LOCKED_COMMANDS.search(command) is not None
+
+
 _WORKSPACE_WORDS = ("${{ github.workspace }}", "${{github.workspace}}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}")
 _VERSION_COMMENT = re.compile(r"#\s*v?(\d+)(?:\.(\d+))?")
 _TAG = re.compile(r"^v?(\d+)(?:\.(\d+))?")
@@ -163,7 +173,7 @@ def _exposures(facts: JobFacts, checkout: Checkout) -> list[Exposure]:
             # first-party actions (actions/github-script) run the workflow's own code;
             # a third-party action was already counted above
             continue
-        found.append(Exposure(exe.step, exe.what, unpinned_code=exe.install and not LOCKED.search(exe.what)))
+        found.append(Exposure(exe.step, exe.what, unpinned_code=exe.install and not locked(exe.what)))
     found.sort(key=lambda e: order.get(id(e.step), 0))
     return found
 
