@@ -99,17 +99,24 @@ def run_rules(repo: Repository, rules: Iterable[WorkflowRule] | None = None) -> 
 def _prefix(findings: list[Finding], prefix: str) -> None:
     if not prefix:
         return
+    moved: dict[str, str | None] = {}  # a path -> under the prefix; None: a remote action's file, kept
 
     def move(loc: Location) -> Location:
-        if REMOTE_FILE_RE.search(loc.path):
-            return loc  # a remote action's file (owner/repo/…@sha) is no path under the root
-        return Location(prefix + loc.path, loc.line, loc.column, loc.end_line, loc.end_column, loc.label, loc.snippet)
+        path = moved.get(loc.path, "")
+        if path == "":
+            # a remote action's file (owner/repo/…@sha) is no path under the root
+            path = moved[loc.path] = None if REMOTE_FILE_RE.search(loc.path) else prefix + loc.path
+        if path is None:
+            return loc
+        return Location(path, loc.line, loc.column, loc.end_line, loc.end_column, loc.label, loc.snippet)
 
     for f in findings:
         f.locations = [move(loc) for loc in f.locations]
-        for i, hop in enumerate(f.hops):
-            f.hops[i] = type(hop)(move(hop.location), hop.description, hop.row)
-        f.flows = [[type(hop)(move(hop.location), hop.description, hop.row) for hop in flow] for flow in f.flows]
+        if f.hops:
+            for i, hop in enumerate(f.hops):
+                f.hops[i] = type(hop)(move(hop.location), hop.description, hop.row)
+        if f.flows:
+            f.flows = [[type(hop)(move(hop.location), hop.description, hop.row) for hop in flow] for flow in f.flows]
 
 
 def scan_root(
