@@ -151,7 +151,12 @@ def action_info(uses: Uses | None) -> ActionInfo | None:
 
 
 def step_info(step: Step) -> ActionInfo | None:
-    return action_info(step.uses)
+    """:func:`action_info` of the step's ``uses:`` (asked for nearly every step by several rules:
+    the same test, without the extra call)."""
+    uses = step.uses
+    if uses is None or uses.kind != "repo":
+        return None
+    return action_table().get(uses.action)
 
 
 # --------------------------------------------------------------------------- triggers
