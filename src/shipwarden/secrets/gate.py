@@ -25,7 +25,7 @@ speaks of ``GITHUB_TOKEN`` is then passed over like one without a keyword.
 Each search is made only where it can find something: the keywords of the entries
 without ``holds`` from the first keyword hit on, a ``holds`` only where a ``requires``
 literal of one of its entries occurs, and an expression only where the text holds
-the run of characters that every match holds (:func:`needed_run`). The test also
+the run of characters that every match of its search holds (:func:`needed_run`). The test also
 checks that the gate passes over exactly the texts that no entry finds on its exact
 :class:`Hits` (random texts and every line of the real corpus).
 
@@ -241,17 +241,17 @@ def _class_chars(op: Any, arg: Any) -> frozenset[int]:
     return frozenset(chars)
 
 
-def needed_run(expression: str) -> tuple[frozenset[str], int]:
-    """ASCII characters and a length ``n`` such that every match of ``expression`` holds
-    ``n`` of those characters in a row: the longest repeat of one such class among the
-    items the expression is a sequence of (each matches its own part of a match; a
-    look-around matches none). ``(frozenset(), 0)`` when there is none, or when the
-    expression ignores case."""
+def _parsed(expression: str) -> Any:
+    """``expression`` parsed by the ``re`` module's own parser (``None`` if it fails)."""
     try:
-        parsed = _parser.parse(expression)
-    except Exception:  # noqa: BLE001 - the re module's own parser: without it, no such test
-        return frozenset(), 0
-    if parsed.state.flags & (re.IGNORECASE | re.LOCALE):
+        return _parser.parse(expression)
+    except Exception:  # noqa: BLE001 - an internal module: without it, no run test
+        return None
+
+
+def _run_in(parsed: Any) -> tuple[frozenset[str], int]:
+    """:func:`needed_run` of a parsed expression."""
+    if parsed is None or parsed.state.flags & (re.IGNORECASE | re.LOCALE):
         return frozenset(), 0
     best: tuple[frozenset[str], int] = (frozenset(), 0)
     for op, arg in parsed:
@@ -264,21 +264,24 @@ def needed_run(expression: str) -> tuple[frozenset[str], int]:
     return best
 
 
-def _starts_with_literal(expression: str) -> bool:
-    """Does ``expression`` start with a literal character? ``re`` then finds its candidate
-    places with a quick scan for that character, quicker than the run test."""
-    try:
-        parsed = _parser.parse(expression)
-    except Exception:  # noqa: BLE001
-        return False
-    return len(parsed) > 0 and parsed[0][0] is _parser.LITERAL
+def needed_run(expression: str) -> tuple[frozenset[str], int]:
+    """ASCII characters and a length ``n`` such that every match of ``expression`` holds
+    ``n`` of those characters in a row: the longest repeat of one such class among the
+    items the expression is a sequence of (each matches its own part of a match; a
+    look-around matches none). ``(frozenset(), 0)`` when there is none, or when the
+    expression ignores case."""
+    return _run_in(_parsed(expression))
 
 
 def _first(expression: str, holds_cased: str) -> _Search:
-    """The search for ``expression`` (its ``holds_cased`` if it has one), made only where
-    the text holds the run of characters every match of the expression holds."""
+    """The search for ``expression``, or for its ``holds_cased`` (an entry with one is found
+    only where that matches), made only where the text holds the run of characters every
+    match of that search holds. Not for a search that starts with a literal character:
+    ``re`` finds its candidate places with a quick scan for that character."""
     first = holds_cased or expression
-    chars, run = (frozenset(), 0) if _starts_with_literal(first) else needed_run(expression)
+    parsed = _parsed(first)
+    literal = parsed is not None and len(parsed) > 0 and parsed[0][0] is _parser.LITERAL
+    chars, run = (frozenset(), 0) if literal else _run_in(parsed)
     table = bytes(int(chr(b) in chars) for b in range(256))
     return _Search(_compiled(first), table=table, run=run)
 
