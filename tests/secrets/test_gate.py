@@ -108,14 +108,19 @@ def test_the_aws_secret_prefilter_lets_a_secret_access_key_through() -> None:
     assert not shape.needles.found(gate.hits_in(f"uses: a/b@{sha}"))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.data())
-def test_every_detector_match_holds_what_its_pattern_requires(data: st.DataObject) -> None:
-    raws = [r for r in load_table("shipwarden.secrets", "tokens.toml")["patterns"] if r.get("requires")]
-    raw = data.draw(st.sampled_from(raws))
+def test_every_match_holds_what_its_entry_requires(data: st.DataObject) -> None:
+    """Detector patterns and shapes alike: the gate searches a ``holds`` only where one of
+    its entries' ``requires`` literals occurs."""
+    raws = [
+        *load_table("shipwarden.secrets", "tokens.toml")["patterns"],
+        *load_table("shipwarden.secrets", "redact.toml")["shapes"],
+    ]
+    raw = data.draw(st.sampled_from([r for r in raws if r.get("requires")]))
     text = data.draw(st.from_regex(re.compile(raw["regex"]), fullmatch=False))
     for m in regex.finditer(raw["regex"], text, flags=regex.VERSION0):
-        assert any(r in m.group(0) for r in raw["requires"]), (raw["kind"], text)
+        assert any(r in m.group(0) for r in raw["requires"]), (raw.get("kind") or raw.get("id"), text)
 
 
 def test_every_shape_compiles_with_its_group() -> None:
@@ -302,13 +307,3 @@ def test_every_match_of_an_expression_holds_its_needed_run(data: st.DataObject) 
 )
 def test_needed_run_reads_only_what_every_match_holds(expression: str, chars: set[str], run: int) -> None:
     assert gate.needed_run(expression) == (frozenset(chars), run)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(st.data())
-def test_every_match_of_a_shape_holds_what_it_requires(data: st.DataObject) -> None:
-    raws = [r for r in load_table("shipwarden.secrets", "redact.toml")["shapes"] if r.get("requires")]
-    raw = data.draw(st.sampled_from(raws))
-    text = data.draw(st.from_regex(re.compile(raw["regex"]), fullmatch=False))
-    for m in regex.finditer(raw["regex"], text, flags=regex.VERSION0):
-        assert any(r in m.group(0) for r in raw["requires"]), (raw["id"], text)
