@@ -257,30 +257,25 @@ class Walker:
             k += 1
 
     # -- words ------------------------------------------------------------------------
-    def plain_word(self, node: tree_sitter.Node) -> Word | None:
-        """The fast path: a plain word of the top-level script (no quote, escape, expansion
-        or ``${{ }}`` site: its value is its text), read without a :class:`WordInfo`."""
-        if self.map is None and node.type == "word":
-            a, b = node.start_byte, node.end_byte
-            chunk = self.text[a:b]
-            if "\\" not in chunk and (not self.sites or not self.local_sites(a, b)):
-                return Word(a, b, self.script, chunk)
-        return None
-
     def word(self, node: tree_sitter.Node) -> Word:
-        word = self.plain_word(node)
-        return word if word is not None else self.slow_word(node).word
+        return self.words([node])[0][0]
 
     def words(self, nodes: list[tree_sitter.Node]) -> tuple[list[Word], dict[int, WordInfo]]:
-        """The words of a command, and the WordInfo of each that is not plain, by position."""
+        """The words of a command, and the WordInfo of each that is not plain, by position. A
+        plain word of the top-level script (no quote, escape, expansion or ``${{ }}`` site: its
+        value is its text) is read without a :class:`WordInfo`."""
         words: list[Word] = []
         infos: dict[int, WordInfo] = {}
+        top, text = self.map is None, self.text
         for k, node in enumerate(nodes):
-            word = self.plain_word(node)
-            if word is None:
-                info = infos[k] = self.slow_word(node)
-                word = info.word
-            words.append(word)
+            if top and node.type == "word":
+                a, b = node.start_byte, node.end_byte
+                chunk = text[a:b]
+                if "\\" not in chunk and (not self.sites or not self.local_sites(a, b)):
+                    words.append(Word(a, b, self.script, chunk))
+                    continue
+            info = infos[k] = self.slow_word(node)
+            words.append(info.word)
         return words, infos
 
     def slow_word(self, node: tree_sitter.Node) -> WordInfo:
@@ -447,7 +442,11 @@ class Walker:
         words, infos = self.words(word_nodes)
         assignments = [self.assignment(a) for a in assign_nodes] if assign_nodes else []
         redirects = [r for n in redirect_nodes for r in self.redirect(n)] if redirect_nodes else []
-        cmd = Cmd(self.o(first.start_byte), self.oe(node.end_byte), words, infos, assignments, redirects, self.depth)
+        if self.map is None:
+            start, end = first.start_byte, node.end_byte
+        else:
+            start, end = self.map.to_orig(first.start_byte), self.map.to_orig_end(node.end_byte)
+        cmd = Cmd(start, end, words, infos, assignments, redirects, self.depth)
         resolve(cmd, self.tables)
         if cmd.assignments:
             env = dict(self.env)
@@ -460,7 +459,8 @@ class Walker:
         self.an.commands.append(cmd)
         if redirect_nodes:
             self.an.owners.append(Owner(cmd.start, cmd.end, cmd, list(cmd.redirects), self.herestrings(redirect_nodes)))
-        self.nested(cmd)
+        if cmd.canonical in self.tables.nested_shells or cmd.canonical in self.tables.eval_names:
+            self.nested(cmd)
         return cmd
 
     def assignment(self, node: tree_sitter.Node) -> Assignment:
@@ -579,6 +579,7 @@ class Walker:
 
     # -- nested shells ----------------------------------------------------------------
     def nested(self, cmd: Cmd) -> None:
+        """Parse the body of ``bash -c 'literal'`` / ``eval 'literal'`` again."""
         t = self.tables
         if self.depth >= MAX_NESTED_DEPTH or cmd.canonical is None:
             return
