@@ -18,6 +18,7 @@ _FB_TOKEN = LazyPattern(
     r"""|(?P<other>\S)""",
 )
 _FB_QUOTES = LazyPattern(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|`(.)""")
+_CMD_VARIABLE = LazyPattern(r"%\w+%")
 _CMD_COMMENT = LazyPattern(r"(?im)^[ \t]*(?:rem\b|::).*$")
 _CODE_HASH_COMMENTS = frozenset({"python", "ruby", "perl"})
 
@@ -146,8 +147,10 @@ def _fallback_word(an: Analysis, text: str, s: int, e: int) -> Word:
     raw = text[s:e]
     sites = an.sites_in(s, e)
     value: str | None = None
-    if "$" not in raw and not re.search(r"%\w+%", raw):
-        value = _FB_QUOTES.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or "", raw)
+    if "$" not in raw and not ("%" in raw and _CMD_VARIABLE.search(raw)):
+        value = raw
+        if "'" in raw or '"' in raw or "`" in raw:  # what _FB_QUOTES matches starts with one of them
+            value = _FB_QUOTES.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or "", raw)
         if sites:
             value = _PLACEHOLDER.sub(lambda m: _unplace(m, an, text), value)
     return Word(s, e, an.script, value, sites)
