@@ -79,8 +79,27 @@ def cell_len(text: str) -> int:
     if text.isascii():
         return len(text) if text.isprintable() else sum(1 for c in text if " " <= c <= "~")
     # character by character, as lines are cut: an emoji sequence joined by U+200D counts
-    # each of its emoji (a terminal that draws it as one leaves room, never an overflow)
-    return sum(char_width(c) for c in text)
+    # each of its emoji (a terminal that draws it as one leaves room, never an overflow);
+    # counted per distinct character (the report's "│", "—", "…" are one cell each)
+    cells = len(text)
+    for char in set(text):
+        if not " " <= char <= "~":
+            width = _width(char)
+            if width != 1:
+                cells += (width - 1) * text.count(char)
+    return cells
+
+
+def _one_cell_each(text: str) -> bool:
+    """Does every character of ``text`` take one cell (so its cells are its length)?"""
+    if text.isascii():
+        return text.isprintable()
+    return all(" " <= char <= "~" or _width(char) == 1 for char in set(text))
+
+
+def _stripped(text: str) -> str:
+    """``text`` without the controls of :data:`_STRIP` (a printable text holds none)."""
+    return text if text.isprintable() else text.translate(_STRIP)
 
 
 class Text:
@@ -89,7 +108,7 @@ class Text:
     __slots__ = ("plain", "spans", "style")
 
     def __init__(self, plain: str = "", style: str = "") -> None:
-        self.plain = plain.translate(_STRIP)
+        self.plain = _stripped(plain)
         self.style = style
         self.spans: list[Span] = []
 
@@ -107,7 +126,7 @@ class Text:
         return text
 
     def append(self, text: str, style: str = "") -> Text:
-        clean = text.translate(_STRIP)
+        clean = _stripped(text)
         if clean and style:
             self.spans.append((len(self.plain), len(self.plain) + len(clean), style))
         self.plain += clean
@@ -190,8 +209,9 @@ def breaks(plain: str, width: int) -> list[int]:
     """Offsets at which ``plain`` (one line, no tabs) breaks to fit ``width`` cells."""
     if (len(plain) <= width and plain.isascii()) or cell_len(plain) <= width:
         return []
-    # printable ASCII (most lines): every character, so every part, takes one cell a character
-    cells_of, width_of = (len, _one) if plain.isascii() and plain.isprintable() else (cell_len, char_width)
+    # one cell a character (most lines): the cells of a part are its length
+    uniform = width >= 1 and _one_cell_each(plain)
+    cells_of = len if uniform else cell_len
     out: list[int] = []
     column = 0
     words = False  # whether the line being filled holds a word yet (not only indentation)
@@ -208,12 +228,7 @@ def breaks(plain: str, width: int) -> list[int]:
             column = 0
         if size > width - column:
             # a word wider than the room left (a whole line, or what indentation leaves): cut it
-            for index, char in enumerate(word):
-                cells = width_of(char)
-                if column + cells > width and column:
-                    out.append(start + index)
-                    column = 0
-                column += cells
+            column = _cut_uniform(start, size, column, width, out) if uniform else _cut(word, start, column, width, out)
             column += cells_of(token[len(word) :])
         else:
             column = cells_of(token)
@@ -221,14 +236,35 @@ def breaks(plain: str, width: int) -> list[int]:
     return out
 
 
-def _one(char: str) -> int:
-    return 1
+def _cut(word: str, start: int, column: int, width: int, out: list[int]) -> int:
+    """Cut ``word`` (at offset ``start``, begun at ``column``) where it crosses ``width``:
+    the offsets of the cuts appended to ``out``; the column after it returned."""
+    for index, char in enumerate(word):
+        cells = char_width(char)
+        if column + cells > width and column:
+            out.append(start + index)
+            column = 0
+        column += cells
+    return column
+
+
+def _cut_uniform(start: int, length: int, column: int, width: int, out: list[int]) -> int:
+    """:func:`_cut` of a word of ``length`` characters of one cell each (``width`` >= 1):
+    the first cut where the line is full, then one every ``width`` characters."""
+    first = max(width - column, 0)
+    if first >= length:
+        return column + length
+    cuts = range(first, length, width)
+    out.extend(start + index for index in cuts)
+    return length - cuts[-1]
 
 
 def _crop(plain: str, width: int) -> int:
     """How many characters of ``plain`` fit in ``width`` cells."""
     if plain.isascii():
         return min(len(plain), width)
+    if _one_cell_each(plain):
+        return max(min(len(plain), width), 0)
     column = 0
     for index, char in enumerate(plain):
         column += char_width(char)
@@ -238,17 +274,31 @@ def _crop(plain: str, width: int) -> int:
 
 
 def wrap(text: Text, width: int) -> list[Text]:
-    """``text`` as lines of at most ``width`` cells (a single wide character at width 1 excepted)."""
+    """``text`` as lines of at most ``width`` cells (a single wide character at width 1 excepted).
+    (A text of one line that fits is returned as the one line: lines are not changed in place.)"""
+    if "\n" not in text.plain:
+        line = _expand_tabs(text)
+        cuts = breaks(line.plain, width)
+        if not cuts and (line.plain.isascii() or _one_cell_each(line.plain)) and len(line.plain) <= width:
+            return [line]
+        return _pieces(line, cuts, width)
     lines: list[Text] = []
     start = 0
     for paragraph in text.plain.split("\n"):
         line = _expand_tabs(text.slice(start, start + len(paragraph)))
         start += len(paragraph) + 1
-        bounds = [0, *breaks(line.plain, width), len(line.plain)]
-        for a, b in zip(bounds, bounds[1:], strict=False):
-            # trailing whitespace is dropped when the line is written (Page._emit)
-            piece = line.slice(a, b)
-            lines.append(piece.slice(0, _crop(piece.plain, width)) if cell_len(piece.plain) > width else piece)
+        lines += _pieces(line, breaks(line.plain, width), width)
+    return lines
+
+
+def _pieces(line: Text, cuts: list[int], width: int) -> list[Text]:
+    """``line`` (one paragraph, tabs expanded) cut at ``cuts``, each piece cropped to ``width``."""
+    lines: list[Text] = []
+    bounds = [0, *cuts, len(line.plain)]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        # trailing whitespace is dropped when the line is written (Page._emit)
+        piece = line.slice(a, b)
+        lines.append(piece.slice(0, _crop(piece.plain, width)) if cell_len(piece.plain) > width else piece)
     return lines
 
 
