@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import field
+from functools import lru_cache
 
 from shipwarden.ci.yamlspan import Scalar
 from shipwarden.core.structs import struct
@@ -57,11 +58,21 @@ class Uses:
 
 def parse_uses(node: Scalar) -> Uses:
     raw = node.value.strip()
-    if raw.startswith("./") or raw.startswith("../") or raw == ".":
-        return Uses(node, raw, "local", subpath=raw)
+    return Uses(node, raw, *_reference(raw))
+
+
+_Fields = tuple[str, str, str, str, str, str, bool]
+
+
+@lru_cache(maxsize=4096)
+def _reference(raw: str) -> _Fields:
+    """``kind, owner, repo, subpath, ref, ref_kind, self_ref`` of a stripped ``uses:`` value
+    (a pure function of the text, asked again for every step that uses the same action)."""
+    if raw.startswith(("./", "../")) or raw == ".":
+        return "local", "", "", raw, "", "", False
     if raw.startswith("$/"):
         # GitHub's self-repository syntax: same tree as ``./``, other provenance
-        return Uses(node, raw, "local", subpath="./" + raw[2:].split("@", 1)[0], self_ref=True)
+        return "local", "", "", "./" + raw[2:].split("@", 1)[0], "", "", True
     if raw.startswith("docker://"):
         image = raw[len("docker://") :]
         if DIGEST_RE.search(image):
@@ -70,7 +81,7 @@ def parse_uses(node: Scalar) -> Uses:
             kind = "tag"
         else:
             kind = "none"
-        return Uses(node, raw, "docker", repo=image, ref_kind=kind)
+        return "docker", "", image, "", "", kind, False
     name, _, ref = raw.partition("@")
     parts = name.split("/")
     owner = parts[0]
@@ -84,4 +95,4 @@ def parse_uses(node: Scalar) -> Uses:
         ref_kind = "tag"
     else:
         ref_kind = "branch"
-    return Uses(node, raw, "repo", owner, repo, subpath, ref, ref_kind)
+    return "repo", owner, repo, subpath, ref, ref_kind, False
