@@ -76,21 +76,21 @@ def _parse_step(node: Node, index: int, file: SourceFile, default_shell: str) ->
     get = {k.value: v for k, v in reversed(node.items)}.get  # first of a repeated key, as node.get
     uses_node = get("uses")
     run_node = get("run")
-    shell = scalar(get("shell")) or default_shell
     if_node = get("if")
+    # positional: a class called with keywords costs a dict per call (a workflow has thousands of steps)
     return Step(
-        node=node,
-        index=index,
-        id=scalar(get("id")),
-        name=scalar(get("name")),
-        uses=parse_uses(uses_node) if isinstance(uses_node, Scalar) else None,
-        run=run_node if isinstance(run_node, Scalar) else None,
-        shell=shell,
-        with_=str_map(get("with")),
-        env=str_map(get("env")),
-        if_=if_node if isinstance(if_node, Scalar) else None,
-        working_directory=scalar(get("working-directory")),
-        file=file,
+        node,
+        index,
+        scalar(get("id")),  # id
+        scalar(get("name")),  # name
+        parse_uses(uses_node) if isinstance(uses_node, Scalar) else None,
+        run_node if isinstance(run_node, Scalar) else None,
+        scalar(get("shell")) or default_shell,  # shell
+        str_map(get("with")),  # with_
+        str_map(get("env")),  # env
+        if_node if isinstance(if_node, Scalar) else None,
+        scalar(get("working-directory")),  # working_directory
+        file,
     )
 
 
@@ -149,30 +149,30 @@ def _parse_job(wf: Workflow, key: Scalar, node: Node, wf_shell: str | None) -> J
     uses_node = get("uses")
     secrets_node = get("secrets")
     if_node = get("if")
-    return Job(
-        workflow=wf,
-        id=key.value,
-        key=key,
-        node=node,
-        name=scalar(get("name")),
-        runs_on=runs_on,
-        runs_on_node=runs_on_node,
-        environment=environment,
-        environment_node=env_node,
-        needs=str_list(get("needs")),
-        if_=if_node if isinstance(if_node, Scalar) else None,
-        permissions=parse_permissions(get("permissions"), wf.file),
-        env=str_map(get("env")),
-        container=container if isinstance(container, Scalar) else None,
-        services=services,
-        steps=_parse_steps(get("steps"), wf.file, default_shell),
-        uses=parse_uses(uses_node) if isinstance(uses_node, Scalar) else None,
-        with_=str_map(get("with")),
-        secrets_inherit=secrets_node if isinstance(secrets_node, Scalar) and secrets_node.value == "inherit" else None,
-        secrets=str_map(secrets_node),
-        outputs=str_map(get("outputs")),
-        strategy=node.get("strategy"),
-        default_shell=job_shell,
+    return Job(  # positional, as Step above
+        wf,
+        key.value,  # id
+        key,
+        node,
+        scalar(get("name")),  # name
+        runs_on,
+        runs_on_node,
+        environment,
+        env_node,  # environment_node
+        str_list(get("needs")),  # needs
+        if_node if isinstance(if_node, Scalar) else None,
+        parse_permissions(get("permissions"), wf.file),
+        str_map(get("env")),  # env
+        container if isinstance(container, Scalar) else None,
+        services,
+        _parse_steps(get("steps"), wf.file, default_shell),
+        parse_uses(uses_node) if isinstance(uses_node, Scalar) else None,
+        str_map(get("with")),  # with_
+        secrets_node if isinstance(secrets_node, Scalar) and secrets_node.value == "inherit" else None,
+        str_map(secrets_node),  # secrets
+        str_map(get("outputs")),  # outputs
+        node.get("strategy"),  # strategy
+        job_shell,  # default_shell
     )
 
 

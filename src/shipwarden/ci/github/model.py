@@ -335,18 +335,19 @@ class Repository:
 
 
 def _rebind(step: Step, via: Step) -> Step:
+    # positional, as the loader makes steps (a class called with keywords costs a dict per call)
     return Step(
-        node=step.node,
-        index=step.index,
-        id=step.id,
-        name=step.name,
-        uses=step.uses,
-        run=step.run,
-        shell=step.shell,
-        with_=step.with_,
-        env=step.env,
-        if_=step.if_,
-        working_directory=step.working_directory,
-        file=step.file,
-        via=via,
+        step.node,
+        step.index,
+        step.id,
+        step.name,
+        step.uses,
+        step.run,
+        step.shell,
+        step.with_,
+        step.env,
+        step.if_,
+        step.working_directory,
+        step.file,
+        via,
     )
