@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,15 @@ def test_deep_yaml_is_refused_before_composition(text: str) -> None:
 def test_a_shallow_yaml_with_many_flow_mappings_is_accepted() -> None:
     text = "packages:\n" + "".join(f"  p{i}: {{resolution: {{integrity: x}}}}\n" for i in range(500))
     assert len(safeio.load_yaml(text)["packages"]) == 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t-?:\n\ra[{", max_size=60), st.integers(4, 12))
+def test_yaml_shallow_looks_for_a_deep_prefix_at_every_line_start(text: str, limit: int) -> None:
+    """The same answer as one multi-line search for the prefix (``^`` after every newline
+    and at the start, not after a lone carriage return)."""
+    deep_line = re.search(rf"^[ \t\-?:]{{{limit // 2 - 1}}}", text, re.M) is not None
+    assert safeio.yaml_shallow(text, limit) == (safeio._cheap_bound(text) <= limit and not deep_line)
 
 
 def test_reads_stop_one_byte_past_the_limit(tmp_path: Path) -> None:

@@ -487,7 +487,12 @@ def yaml_shallow(text: str, limit: int = MAX_DEPTH) -> bool:
     its parent key's indentation, so two levels can share one column: a text with
     few brackets and no line prefix of ``limit/2`` such characters is shallow.
     """
-    return _cheap_bound(text) <= limit and not re.search(rf"^[ \t\-?:]{{{limit // 2 - 1}}}", text, re.M)
+    if _cheap_bound(text) > limit:
+        return False
+    # a deep line prefix at the start or after a newline (``^`` of re.M): a pattern that
+    # starts with the newline is searched for that character first, not tried at every offset
+    prefix = rf"[ \t\-?:]{{{limit // 2 - 1}}}"
+    return not (re.match(prefix, text) or re.search("\n" + prefix, text))
 
 
 def check_yaml_depth(text: str, limit: int = MAX_DEPTH, what: str = "YAML") -> None:
