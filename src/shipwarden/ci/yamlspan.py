@@ -38,17 +38,13 @@ class _Loader(_Base):
     so the implicit-tag regular expressions PyYAML would run on every scalar are
     skipped: a fifth of the loading time on ordinary workflows. A node without an
     explicit tag gets the tag "" (only an explicit local tag is ever read), and no
-    path resolvers are kept: the composer calls these three for every node.
+    path resolvers are kept: the composer calls ``resolve``, ``descend_resolver`` and
+    ``ascend_resolver`` for every node. Each is ``"".format``, which takes any
+    arguments and returns "", so those calls never enter the interpreter (a fiftieth
+    of composing the corpus).
     """
 
-    def resolve(self, kind: type, value: object, implicit: object) -> str:
-        return ""
-
-    def descend_resolver(self, current_node: object, current_index: object) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
+    resolve = descend_resolver = ascend_resolver = staticmethod("".format)
 
 
 class _RedefiningLoader(yaml.BaseLoader):
