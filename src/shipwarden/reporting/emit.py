@@ -35,7 +35,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,6 +48,7 @@ from shipwarden.core.findings import (
     adopt_fingerprints,
     known_fingerprints,
 )
+from shipwarden.core.structs import struct
 from shipwarden.secrets.redactor import redact_text
 
 #: Formats whose text is JSON (kept valid: strings are redacted after parsing).
@@ -199,7 +199,7 @@ def _redacted(text: str) -> str:
     return done
 
 
-@dataclass(frozen=True, slots=True)
+@struct(frozen=True)
 class Redactions:
     """:func:`redact_text` of the strings of some findings, done by :func:`redactions`
     in a scan worker (a forked process running this same code) while the other

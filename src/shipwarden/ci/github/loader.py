@@ -12,7 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 
 from shipwarden.ci.github.model import Action, ActionInput, Job, Repository, Step, Trigger, Workflow
@@ -39,6 +39,7 @@ from shipwarden.ci.yamlspan import read_inside as _read_inside
 from shipwarden.core import safeio
 from shipwarden.core.findings import ScanError
 from shipwarden.core.gitconfig import config_hazard, run_git
+from shipwarden.core.structs import struct
 
 WORKFLOW_DIR = ".github/workflows"
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -52,7 +53,7 @@ class ModelError(Exception):
     """The YAML is valid but is not a workflow/action shape we can analyse."""
 
 
-@dataclass(slots=True)
+@struct
 class LoadResult:
     repo: Repository
     errors: list[ScanError] = field(default_factory=list)
