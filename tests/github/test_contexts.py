@@ -270,6 +270,27 @@ def test_disjunction_drops_one_sided_facts() -> None:
     }
 
 
+def test_disjunction_for_one_event_drops_the_branches_it_cannot_take() -> None:
+    # axios/axios@23a25af0688d publish.yml: dispatch, or a merged release pull request
+    text = ("github.event_name == 'workflow_dispatch' || (github.event.pull_request.merged == true"
+            " && github.event.pull_request.head.label == 'axios:release')")
+    assert gates(text) == []
+    assert [g.kind for g in gates(text, "pull_request")] == ["merged"]
+    assert [g.kind for g in gates(text, "workflow_dispatch")] == []  # its own branch needs nothing
+    # a negated event name rules its event out; the case of the name does not matter
+    assert [g.kind for g in gates("github.event_name != 'PUSH' || github.event.pull_request.merged", "push")] == [
+        "merged"
+    ]
+    # a branch that holds for the event keeps the other branch's facts out
+    assert gates("github.event_name == 'pull_request' || github.event.pull_request.merged", "pull_request") == []
+    # no branch holds for the event: never
+    assert [g.kind for g in gates("github.event_name == 'push' || github.event_name == 'release'", "issues")] == [
+        "never"
+    ]
+    # a constant-false branch leaves, too
+    assert [g.kind for g in gates("false || github.event.pull_request.merged", "pull_request")] == ["merged"]
+
+
 def test_negation_pushes_inward() -> None:
     found = gates("!(github.event_name == 'push' || github.event_name == 'schedule')")
     assert [(g.kind, g.values, g.negated) for g in found] == [

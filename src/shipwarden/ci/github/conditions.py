@@ -3,6 +3,9 @@
 Only conjunctive facts are gates: a fact that holds in just one branch of `||` is not one, but a
 fact of the same kind on the same subject in every branch merges (`a == 'X' || a == 'Y'` gates
 `a in {X, Y}`). Negation is pushed inwards (De Morgan), so `!=` and `!` give negated gates.
+Asked about one triggering event, a branch that cannot hold for it (it needs another
+`github.event_name`, or is never true) leaves the disjunction: for `pull_request`,
+`github.event_name == 'workflow_dispatch' || github.event.pull_request.merged` gates `merged`.
 Which paths are gate subjects, and how strong each is, lives in `[gates]` of data/contexts.toml.
 """
 
@@ -77,8 +80,9 @@ def condition_expr(text: str) -> tuple[Expr, int] | None:
     return None
 
 
-def gates(text: str) -> list[Gate]:
-    """Gates that must hold for the `if:` text (with or without `${{ }}`) to be true.
+def gates(text: str, event: str | None = None) -> list[Gate]:
+    """Gates that must hold for the `if:` text (with or without `${{ }}`) to be true; with
+    ``event``, in a run that event triggered (see the module's doc).
 
     Invalid expressions and always-truthy templates give no gates.
     """
@@ -89,7 +93,7 @@ def gates(text: str) -> list[Gate]:
     if found is None:
         return []
     expr, base = found
-    return [replace(g, offset=g.offset + base) for g in _facts(expr, True)]
+    return [replace(g, offset=g.offset + base) for g in _facts(expr, True, event)]
 
 
 def is_always_false(text: str) -> bool:
@@ -153,13 +157,18 @@ def _gate(subject: GateSubject, path: tuple[str, ...], values: tuple[str, ...], 
     return Gate(subject.kind, detail, strength, offset, values, negated, path)
 
 
-def _facts(e: Expr, positive: bool) -> list[Gate]:
+def _facts(e: Expr, positive: bool, event: str | None = None) -> list[Gate]:
     if isinstance(e, Not):
-        return _facts(e.operand, not positive)
+        return _facts(e.operand, not positive, event)
     if isinstance(e, Logical):
-        parts = [_facts(o, positive) for o in e.operands]
+        parts = [_facts(o, positive, event) for o in e.operands]
         if (e.op == "&&") == positive:
             return [g for part in parts for g in part]
+        if event is not None:
+            possible = [part for part in parts if not any(_rules_out(g, event) for g in part)]
+            if not possible:
+                return [Gate("never", f"no branch of `{unparse(e)}` holds for `{event}`", "strong", e.start)]
+            parts = possible
         return _common(parts)
     if isinstance(e, Binary):
         return _comparison(e, positive)
@@ -176,6 +185,16 @@ def _facts(e: Expr, positive: bool) -> list[Gate]:
         return []
     holds = positive == (subject.when == "true")
     return [_gate(subject, path, (subject.when,), not holds, e.start)]
+
+
+def _rules_out(gate: Gate, event: str) -> bool:
+    """Does ``gate`` fail in every run that ``event`` triggered?"""
+    if gate.kind == "never":
+        return True
+    if gate.kind != "event_name" or gate.strength != "strong":
+        return False
+    listed = event.lower() in {v.lower() for v in gate.values}
+    return listed if gate.negated else not listed
 
 
 def _common(parts: list[list[Gate]]) -> list[Gate]:

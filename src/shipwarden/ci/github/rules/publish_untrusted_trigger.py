@@ -296,7 +296,7 @@ def _reach(job: Job, site: PublishSite, entries: list[Entry], repo: Repository) 
         for file, node in _gate_nodes(job, site.step, entry):
             if conditions.is_always_false(node.value):
                 never = True
-            for gate in conditions.gates(node.value):
+            for gate in conditions.gates(node.value, event):
                 gates.append((gate, file, node))
         if never or any(_excludes(g, event, kind) for g, _f, _n in gates):
             continue
