@@ -89,3 +89,20 @@ def test_breaks_of_long_words_at_any_column() -> None:
             for width in range(1, 14):
                 for text in (" " * indent + "w" * length, "ab " * indent + "—" * length + " x"):
                     assert breaks(text, width) == _breaks_reference(text, width), (text, width)
+
+
+def test_hanging_lines_remembered_per_text_and_styles() -> None:
+    """A page writes the lines of a prefix and body it laid out before again; with colour, the
+    same characters in other styles are laid out anew."""
+    from shipwarden.reporting.layout import Page, Text
+
+    page = Page(30, color=True)
+    for style in ("cyan", "cyan", "bold", ""):
+        page.hanging("  also: ", Text("a body long enough to wrap under the prefix", style))
+    coloured = page.getvalue().split("\n")
+    assert coloured[0:2] == coloured[2:4] and coloured[0] != coloured[4] and "\x1b" not in coloured[6]
+    plain = Page(30, color=False)
+    for style in ("cyan", "bold"):
+        plain.hanging("  also: ", Text("a body long enough to wrap under the prefix", style))
+    lines = plain.getvalue().split("\n")
+    assert lines[0:2] == lines[2:4] == ["  also: a body long enough to", "        wrap under the prefix"]

@@ -82,19 +82,22 @@ def cell_len(text: str) -> int:
     # each of its emoji (a terminal that draws it as one leaves room, never an overflow);
     # counted per distinct character (the report's "│", "—", "…" are one cell each)
     cells = len(text)
-    for char in set(text):
-        if not " " <= char <= "~":
-            width = _width(char)
-            if width != 1:
-                cells += (width - 1) * text.count(char)
+    for char in set(text).difference(_PRINTABLE_ASCII):
+        width = _width(char)
+        if width != 1:
+            cells += (width - 1) * text.count(char)
     return cells
+
+
+#: The characters ``char_width`` counts as one cell without asking (space to tilde).
+_PRINTABLE_ASCII = frozenset(map(chr, range(0x20, 0x7F)))
 
 
 def _one_cell_each(text: str) -> bool:
     """Does every character of ``text`` take one cell (so its cells are its length)?"""
     if text.isascii():
         return text.isprintable()
-    return all(" " <= char <= "~" or _width(char) == 1 for char in set(text))
+    return all(_width(char) == 1 for char in set(text).difference(_PRINTABLE_ASCII))
 
 
 def _stripped(text: str) -> str:
@@ -158,8 +161,15 @@ class Text:
         """The characters ``start:end`` with the styles over them (the base style kept)."""
         out = Text(style=self.style)
         out.plain = self.plain[start:end]
-        out.spans = [(max(a, start) - start, min(b, end) - start, s) for a, b, s in self.spans if a < end and b > start]
+        if self.spans:
+            out.spans = [
+                (max(a, start) - start, min(b, end) - start, s) for a, b, s in self.spans if a < end and b > start
+            ]
         return out
+
+    def key(self, color: bool) -> object:
+        """What :meth:`render` and the layout of this text depend on (its styles only with ``color``)."""
+        return (self.plain, self.style, tuple(self.spans)) if color else self.plain
 
     def render(self, color: bool) -> str:
         """The text, with SGR sequences for its styles when ``color``."""
@@ -336,6 +346,9 @@ class Page:
         self.width = max(width, 1)
         self.color = color
         self._out: list[str] = []
+        #: the lines :meth:`hanging` wrote for each prefix and body it was given (a
+        #: report repeats many: help links, hops, locations)
+        self._hung: dict[tuple[object, object], list[str]] = {}
 
     def _emit(self, text: Text) -> None:
         end = len(text.plain.rstrip())
@@ -352,6 +365,10 @@ class Page:
 
     def crop(self, text: Text) -> None:
         """Each line of ``text`` cut at the width, never wrapped."""
+        if "\n" not in text.plain and "\t" not in text.plain:
+            end = _crop(text.plain, self.width)
+            self._emit(text if end == len(text.plain) else text.slice(0, end))
+            return
         start = 0
         for paragraph in text.plain.split("\n"):
             line = _expand_tabs(text.slice(start, start + len(paragraph)))
@@ -362,6 +379,16 @@ class Page:
         """``prefix`` then ``body``, continuation lines of ``body`` indented under its first line."""
         head = prefix if isinstance(prefix, Text) else Text(prefix)
         rest = body if isinstance(body, Text) else Text(body)
+        key = (head.key(self.color), rest.key(self.color))
+        done = self._hung.get(key)
+        if done is None:
+            start = len(self._out)
+            self._hang(head, rest)
+            self._hung[key] = self._out[start:]
+        else:
+            self._out += done
+
+    def _hang(self, head: Text, rest: Text) -> None:
         indent = cell_len(head.plain)
         if self.width - indent < MIN_ROOM:
             self.print(head)

@@ -17,7 +17,7 @@ from itertools import groupby
 
 from shipwarden.core.findings import Finding, Hop, Location, Report, Tier
 from shipwarden.core.matrix import ROWS, row_title
-from shipwarden.reporting import RenderOptions, rule_meta, tier_counts
+from shipwarden.reporting import RenderOptions, fired_rules, tier_counts
 from shipwarden.reporting.layout import Page, Text
 
 TIER_STYLE = {Tier.P0: "bold white on red", Tier.P1: "bold red", Tier.P2: "bold yellow"}
@@ -73,8 +73,8 @@ def _hop(hop: Hop) -> Text:
     return Text.assemble((where, "cyan"), f" — {hop.description} ", (f"[row {hop.row}]", "dim"))
 
 
-def _finding(page: Page, finding: Finding, options: RenderOptions) -> None:
-    meta = rule_meta(finding, options)
+def _finding(page: Page, finding: Finding, options: RenderOptions, url: str | None) -> None:
+    """One finding; ``url`` is its rule's help link."""
     page.hanging(
         Text.assemble((f" {finding.tier.value} ", TIER_STYLE[finding.tier]), " "),
         Text.assemble(
@@ -106,7 +106,6 @@ def _finding(page: Page, finding: Finding, options: RenderOptions) -> None:
         page.hanging("  on path: ", ", ".join(finding.paths))
     if finding.rule_tier is not None and finding.rule_tier is not finding.tier:
         page.print(Text(f"  tier raised from {finding.rule_tier.value} because it lies on an attack path", "dim"))
-    url = meta.doc_url(options.docs_url)
     if url:
         page.hanging("  help: ", Text(url, "blue underline"))
 
@@ -160,6 +159,7 @@ def render_text(report: Report, options: RenderOptions | None = None) -> str:
 
     # every P0 before any P1 before any P2, across rows; rows group findings within a tier
     findings = report.sorted_findings()
+    urls = {rule_id: meta.doc_url(options.docs_url) for rule_id, meta in fired_rules(findings, options).items()}
     for tier, in_tier in groupby(findings, key=lambda f: f.tier):
         group = list(in_tier)
         page.blank()
@@ -170,7 +170,7 @@ def render_text(report: Report, options: RenderOptions | None = None) -> str:
             page.print(Text(title, "bold underline"))
             for finding in in_row:
                 page.blank()
-                _finding(page, finding, options)
+                _finding(page, finding, options, urls[finding.rule_id])
 
     if report.errors:
         page.blank()
