@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from shipwarden.ci.github.loader import _manifest
 from shipwarden.ci.github.pnpm import PnpmPolicy, major_of, read_policy
 
 
-def _reader(files: dict[str, str]):  # type: ignore[no-untyped-def]
-    def read(rel: str) -> bytes:
-        if rel not in files:
-            raise FileNotFoundError(rel)
-        return files[rel].encode()
+def _policy(files: dict[str, str]) -> PnpmPolicy:
+    """The policy of a root holding ``files`` (``package.json`` parsed once, as the loader does)."""
 
-    return read
+    def read(rel: str) -> bytes | None:
+        return files[rel].encode() if rel in files else None
+
+    return read_policy(read, _manifest(read("package.json")))
 
 
 def test_major() -> None:
@@ -21,15 +22,15 @@ def test_major() -> None:
 
 
 def test_allowlists_from_both_files() -> None:
-    policy = read_policy(_reader({
+    policy = _policy({
         "package.json": '{"packageManager": "pnpm@10.2.0", "pnpm": {"onlyBuiltDependencies": ["sharp"]}}',
         "pnpm-workspace.yaml": "allowBuilds:\n  esbuild: true\n  core-js: false\n",
-    }))
+    })
     assert policy == PnpmPolicy(10, ("esbuild", "sharp"), False)
 
 
 def test_allow_all_and_npmrc_open_the_policy() -> None:
-    assert read_policy(_reader({"pnpm-workspace.yaml": "dangerouslyAllowAllBuilds: true\n"})).open
-    assert read_policy(_reader({"package.json": '{"pnpm": {"neverBuiltDependencies": []}}'})).open
-    assert read_policy(_reader({".npmrc": "only-built-dependencies[]=esbuild\n"})).open
-    assert read_policy(_reader({"package.json": "[not json"})) == PnpmPolicy()
+    assert _policy({"pnpm-workspace.yaml": "dangerouslyAllowAllBuilds: true\n"}).open
+    assert _policy({"package.json": '{"pnpm": {"neverBuiltDependencies": []}}'}).open
+    assert _policy({".npmrc": "only-built-dependencies[]=esbuild\n"}).open
+    assert _policy({"package.json": "[not json"}) == PnpmPolicy()

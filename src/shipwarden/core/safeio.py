@@ -87,6 +87,10 @@ def resolve_inside(root: StrPath, path: StrPath) -> str:
     return _inside(os.path.realpath(os.path.join(root, path)), os.path.realpath(root))
 
 
+#: what opening a missing file says (``os.strerror`` decodes it anew on every call)
+_NO_SUCH_FILE = os.strerror(errno.ENOENT)
+
+
 class Root:
     """A root the user named, for many reads in a row (one repository's load).
 
@@ -184,7 +188,7 @@ class Root:
             return self.resolve(rel)
         entry = self._listed_entry(folder, name)
         if entry is False:
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), os.path.join(self.path, rel))
+            raise FileNotFoundError(errno.ENOENT, _NO_SUCH_FILE, os.path.join(self.path, rel))
         if self._is_link(folder, name, entry):
             return self.resolve(rel)
         return os.path.join(self.path, rel)

@@ -243,9 +243,15 @@ def _error(path: str, exc: Exception) -> ScanError:
 
 
 Reader = Callable[[str], bytes]
+#: does the root hold this file? (None: cannot tell)
+Holds = Callable[[str], bool | None]
 
 
-def _load_into(repo: Repository, paths: list[str], read: Reader, result: LoadResult, prefix: str) -> None:
+def _load_into(
+    repo: Repository, paths: list[str], read: Reader, result: LoadResult, prefix: str, holds: Holds | None = None
+) -> None:
+    """Load the workflows ``paths`` and what they need; ``holds`` tells, when known, whether a
+    root file that may well be missing (``package.json``, ``.npmrc``) is there."""
     for rel in paths:
         shown = prefix + rel
         result.files += 1
@@ -261,10 +267,28 @@ def _load_into(repo: Repository, paths: list[str], read: Reader, result: LoadRes
         repo.workflows.append(wf)
     _load_actions(repo, read, result, prefix)
     if repo.workflows:
-        repo.package_manager = _package_manager(read)
-        repo.package_scripts = _package_scripts(read)
+        optional = _optional(read, holds)
+        manifest = _manifest(optional("package.json"))
+        repo.package_manager = _package_manager(manifest)
+        repo.package_scripts = _package_scripts(manifest)
         repo.publish_off = publish_off(read)
-        repo.pnpm = read_policy(read)
+        repo.pnpm = read_policy(optional, manifest)
+
+
+def _optional(read: Reader, holds: Holds | None) -> Callable[[str], bytes | None]:
+    """``read`` for a root file that may well be missing: None for one that is (told by the
+    root's listing, ``holds``, when there is one: no exception raised and caught per root)
+    or cannot be read."""
+
+    def optional(rel: str) -> bytes | None:
+        if holds is not None and holds(rel) is False:
+            return None
+        try:
+            return read(rel)
+        except (OSError, YamlError):
+            return None
+
+    return optional
 
 
 #: ``package.json`` is read for its ``packageManager`` field only (it decides
@@ -272,28 +296,25 @@ def _load_into(repo: Repository, paths: list[str], read: Reader, result: LoadRes
 MAX_MANIFEST_BYTES = 1024 * 1024
 
 
-def _package_manager(read: Reader) -> str:
-    """The package manager the root ``package.json`` names (``pnpm@9.1.0`` → ``pnpm``), or ""."""
+def _manifest(data: bytes | None) -> object:
+    """The root ``package.json`` (``data``, None when missing or unreadable) parsed once for
+    all that ask, or None when it is bigger than :data:`MAX_MANIFEST_BYTES` or not JSON."""
+    if data is None or len(data) > MAX_MANIFEST_BYTES:
+        return None
     try:
-        data = read("package.json")
-        if len(data) > MAX_MANIFEST_BYTES:
-            return ""
-        manifest = safeio.load_json(data.decode("utf-8"), "package.json")
+        return safeio.load_json(data.decode("utf-8"), "package.json")
     except (OSError, ValueError, YamlError, RecursionError):
-        return ""
+        return None
+
+
+def _package_manager(manifest: object) -> str:
+    """The package manager the root ``package.json`` names (``pnpm@9.1.0`` → ``pnpm``), or ""."""
     value = manifest.get("packageManager") if isinstance(manifest, dict) else None
     return value.split("@", 1)[0].strip().lower() if isinstance(value, str) else ""
 
 
-def _package_scripts(read: Reader) -> dict[str, str]:
+def _package_scripts(manifest: object) -> dict[str, str]:
     """``scripts`` of the root ``package.json`` (a release step may publish through one)."""
-    try:
-        data = read("package.json")
-        if len(data) > MAX_MANIFEST_BYTES:
-            return {}
-        manifest = safeio.load_json(data.decode("utf-8"), "package.json")
-    except (OSError, ValueError, YamlError, RecursionError):
-        return {}
     scripts = manifest.get("scripts") if isinstance(manifest, dict) else None
     if not isinstance(scripts, dict):
         return {}
@@ -473,7 +494,7 @@ def load_directory(root: Path, files: list[str] | None = None, base: safeio.Root
     result = LoadResult(repo)
     paths = files if files is not None else _workflow_paths(base)
     read = _reader(base)
-    _load_into(repo, paths, read, result, "")
+    _load_into(repo, paths, read, result, "", base.holds)
     if files is None:
         _load_definitions(repo, read, base, result)
     return result

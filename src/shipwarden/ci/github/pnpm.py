@@ -74,13 +74,12 @@ def major_of(version: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _load(read: Callable[[str], bytes], rel: str, yaml: bool) -> Any:
+def _load_yaml(read: Callable[[str], bytes | None], rel: str) -> Any:
     try:
         data = read(rel)
-        if len(data) > MAX_CONFIG_BYTES:
+        if data is None or len(data) > MAX_CONFIG_BYTES:
             return None
-        text = data.decode("utf-8")
-        return safeio.load_yaml(text, rel) if yaml else safeio.load_json(text, rel)
+        return safeio.load_yaml(data.decode("utf-8"), rel)
     except Exception:  # noqa: BLE001 - an unreadable file declares nothing
         return None
 
@@ -94,10 +93,12 @@ def _names(value: Any) -> tuple[list[str], bool]:
     return [], value is not None
 
 
-def read_policy(read: Callable[[str], bytes]) -> PnpmPolicy:
+def read_policy(read: Callable[[str], bytes | None], manifest: object) -> PnpmPolicy:
+    """The policy the root declares in ``manifest`` (its ``package.json`` parsed, None if
+    it has none or it cannot be read), ``pnpm-workspace.yaml`` and ``.npmrc``; ``read``
+    gives a root file's bytes, None for a file that is missing or cannot be read."""
     table = _table()
-    manifest = _load(read, "package.json", yaml=False)
-    workspace = _load(read, "pnpm-workspace.yaml", yaml=True)
+    workspace = _load_yaml(read, "pnpm-workspace.yaml")
     major = None
     settings: list[dict[str, Any]] = []
     if isinstance(manifest, dict):
@@ -120,7 +121,8 @@ def read_policy(read: Callable[[str], bytes]) -> PnpmPolicy:
         if any(k in block for k in table["unknown_keys"]):
             open_ = True
     try:
-        npmrc = read(".npmrc")[:MAX_CONFIG_BYTES].decode("utf-8", "replace")
+        data = read(".npmrc")
+        npmrc = data[:MAX_CONFIG_BYTES].decode("utf-8", "replace") if data is not None else ""
     except Exception:  # noqa: BLE001 - no .npmrc
         npmrc = ""
     if npmrc and any(re.search(rf"^\s*{re.escape(k)}\b", npmrc, re.MULTILINE) for k in table["npmrc_keys"]):
