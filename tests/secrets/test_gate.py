@@ -307,3 +307,9 @@ def test_every_match_of_an_expression_holds_its_needed_run(data: st.DataObject) 
 )
 def test_needed_run_reads_only_what_every_match_holds(expression: str, chars: set[str], run: int) -> None:
     assert gate.needed_run(expression) == (frozenset(chars), run)
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "Z", "│", "—", "\u0130", "\u017f", "\u212a", "K", "ß", "\u0131"])))
+def test_folded_translates_only_when_a_folding_character_occurs(text: str) -> None:
+    """The shortcut (plain ``lower`` when none of FOLD_TO_ASCII occurs) gives the full fold."""
+    assert gate.folded(text) == text.translate(str.maketrans(gate.FOLD_TO_ASCII)).lower()
