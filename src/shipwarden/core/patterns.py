@@ -78,7 +78,9 @@ class CaselessPattern:
     of ASCII. The answer is always that of the case-insensitive pattern.
 
     The pattern must hold no upper-case letter outside an escape (``\\S``, ``\\W``: classes
-    that lower-casing does not change); ``flags`` apply to every form."""
+    that lower-casing does not change); ``flags`` apply to every form. With ``re.ASCII`` it
+    must also not count characters that may be non-ASCII (``.`` or a negated class matched an
+    exact number of times, as in ``a.b``): in the UTF-8 bytes such a character is several."""
 
     __slots__ = ("_folded", "_caseless", "_folded_bytes")
 
